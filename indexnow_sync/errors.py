@@ -1,0 +1,112 @@
+"""Every failure a user can act on, as one exception class each.
+
+The library raises these and never prints or exits; only ``cli.py`` turns them into one line
+on stderr and an exit code. Each message names the file, URL or config key involved and says
+what to do about it. ``exit_code`` follows SPEC.md: 1 = the run failed, 2 = bad input or usage.
+"""
+
+from __future__ import annotations
+
+
+class IndexNowSyncError(Exception):
+    """Root of all indexnow-sync errors. ``kind`` is the stable name used in JSON output."""
+
+    exit_code: int = 1
+    kind: str = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# --- exit 2: bad input or usage -------------------------------------------------------------
+
+
+class UsageError(IndexNowSyncError):
+    """A bad flag, argument or combination of them."""
+
+    exit_code = 2
+    kind = "usage"
+
+
+class ConfigError(UsageError):
+    """A config file, environment variable or flag value is invalid (names the key and file)."""
+
+    kind = "config"
+
+
+class KeyFormatError(UsageError):
+    """The IndexNow key is not 8-128 characters of a-z, A-Z, 0-9 and '-'."""
+
+    kind = "key_format"
+
+
+class SitemapParseError(IndexNowSyncError):
+    """Bytes that are not a readable sitemap. Raised by the pure parser, which does not know
+    whether the bytes came from the build (exit 2) or the live site (exit 1); ``sources``
+    re-raises it as :class:`BuildSitemapError` or :class:`LiveSitemapError`."""
+
+    kind = "sitemap"
+
+    def __init__(self, source: str, problem: str) -> None:
+        super().__init__(f"{source}: {problem}")
+        self.source = source
+        self.problem = problem
+
+
+class BuildSitemapError(UsageError):
+    """The built sitemap (or a baseline) is missing, malformed or not a sitemap."""
+
+    kind = "build_sitemap"
+
+
+class PlanFileError(UsageError):
+    """A plan file that cannot be read, is of another format version, or cannot be written."""
+
+    kind = "plan_file"
+
+
+# --- exit 1: the run failed -----------------------------------------------------------------
+
+
+class LiveSitemapError(IndexNowSyncError):
+    """The live sitemap could not be read (5xx, timeout, HTML, broken child): never treated
+    as an empty site."""
+
+    kind = "live_sitemap"
+
+
+class FetchError(IndexNowSyncError):
+    """An HTTP request failed at the transport level, was too large, or redirected off-host.
+
+    ``reason`` is one of: ``timeout``, ``connection``, ``too_large``, ``redirect_off_host``,
+    ``too_many_redirects``, ``bad_url``.
+    """
+
+    kind = "fetch"
+
+    def __init__(self, url: str, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.url = url
+        self.reason = reason
+
+
+class KeyCheckError(IndexNowSyncError):
+    """The hosted (or built) key file does not match the key exactly."""
+
+    kind = "key_check"
+
+
+class SubmissionError(IndexNowSyncError):
+    """An endpoint refused the submission (400/403/422) or retries were exhausted."""
+
+    kind = "submission"
+
+
+class TooManyUrlsError(IndexNowSyncError):
+    """The delta is larger than ``--max-urls``; nothing was sent."""
+
+    kind = "max_urls"

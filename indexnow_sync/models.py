@@ -1,0 +1,92 @@
+"""Plain values passed between the layers: frozen dataclasses, no behaviour beyond helpers.
+
+A side of the diff (the build, or the before-state) is a :class:`SitemapSet`: a dict from
+``<loc>`` to its raw ``<lastmod>`` text (``""`` when absent). Keeping raw text (not parsed
+instants, not one object per URL) is what lets a million-URL side fit in memory and be
+compared at C speed; instants are parsed only where two raw texts differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A URL that will not be sent, and why (off-host, relative, outside the key folder...)."""
+
+    url: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SitemapSet:
+    """Everything read from one side: the URLs, and what was noticed on the way.
+
+    ``urls`` maps each absolute http(s) ``<loc>`` to its raw lastmod text (``""`` if none);
+    a URL listed twice keeps its latest lastmod. ``sources`` lists the files or URLs read,
+    in order. ``missing`` is True when there was no before-state at all (live 404, first
+    deploy): then everything in the build counts as added.
+    """
+
+    urls: dict[str, str]
+    sources: tuple[str, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    warnings: tuple[str, ...] = ()
+    missing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Delta:
+    """What changed between the before-state and the build (SPEC: Delta rules)."""
+
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    skipped: tuple[Skipped, ...] = ()
+    warnings: tuple[str, ...] = ()
+    before_count: int = 0
+    after_count: int = 0
+
+    def to_submit(self, *, include_removed: bool) -> list[str]:
+        """The URLs a submission sends, in a stable order: added, changed, then removed."""
+        urls = [*self.added, *self.changed]
+        if include_removed:
+            urls.extend(self.removed)
+        return urls
+
+
+@dataclass(frozen=True, slots=True)
+class KeyCheck:
+    """Result of checking a key file. ``url`` is already shortened (never the full key)."""
+
+    ok: bool
+    url: str
+    problem: str | None = None
+    fix: str | None = None
+    pending: bool = False
+    local_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """One POST (batch) to an IndexNow endpoint and how it ended."""
+
+    endpoint: str
+    host: str
+    count: int
+    status: int | None
+    attempts: int
+    outcome: str  # "accepted", "pending", "refused", "exhausted", "dry_run", "not_sent"
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitResult:
+    """What a submission did: accepted URLs, URLs not sent (with the error), the requests."""
+
+    submitted: tuple[str, ...] = ()
+    failed: tuple[str, ...] = ()
+    requests: tuple[RequestRecord, ...] = field(default_factory=tuple)
+    skipped: tuple[Skipped, ...] = ()
+    warnings: tuple[str, ...] = ()

@@ -1,0 +1,61 @@
+"""Shared test fixtures, and the guard that keeps every test on loopback.
+
+Any attempt to open a connection to an address outside 127.0.0.0/8 or ::1 fails the test
+that made it: tests talk only to the real local HTTP servers they start themselves.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+class NonLoopbackConnection(AssertionError):
+    """A test tried to reach an address other than loopback."""
+
+
+def _check_address(address: Any) -> None:
+    if isinstance(address, tuple) and address:
+        host = address[0]
+        try:
+            ip = ipaddress.ip_address(host.split("%")[0])
+        except ValueError as exc:  # a name: only localhost is allowed
+            if host != "localhost":
+                raise NonLoopbackConnection(f"test tried to connect to {host!r}") from exc
+            return
+        if not ip.is_loopback:
+            raise NonLoopbackConnection(f"test tried to connect to {host!r}")
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> None:
+    _check_address(address)
+    _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
+    _check_address(address)
+    return _real_connect_ex(self, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def loopback_only() -> Iterator[None]:
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = _real_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    return FIXTURES
