@@ -1,0 +1,464 @@
+"""Every HTTP request indexnow-sync makes: one pooled session, timeouts, size caps, redirects.
+
+The only module that imports ``requests``. It owns the transport rules of SPEC.md "Limits and
+safety": a wall-clock deadline on each request (connect, headers *and* body), a cap on the
+decoded body size (also for gzip/deflate bombs), redirects followed only within the site's host,
+TLS verification always on. Every HTTP status is returned to the caller; only transport
+failures raise, as :class:`~indexnow_sync.errors.FetchError` with a stable ``reason``.
+"""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import ssl
+import time
+import zlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from urllib.parse import urljoin, urlsplit
+
+import requests
+import urllib3.exceptions
+from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+
+from indexnow_sync import __version__
+from indexnow_sync.errors import FetchError
+from indexnow_sync.urls import host_key, same_host
+
+DEFAULT_TIMEOUT = 20.0  # seconds, connect and read
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+POST_RESPONSE_MAX_BYTES = 1024 * 1024
+USER_AGENT = f"indexnow-sync/{__version__} (+https://github.com/indexnow-sync/indexnow-sync)"
+
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_READ_SIZE = 64 * 1024
+# Children of a sitemap index are fetched by ~8 threads through one client.
+_POOL_MAXSIZE = 10
+# Only encodings we decode ourselves (with a size bound) may be offered to servers.
+_ACCEPT_ENCODING = "gzip, deflate"
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """One answered request: any status, the decoded body (at most the size cap)."""
+
+    url: str
+    final_url: str
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    elapsed: float
+
+    def header(self, name: str) -> str:
+        """The header's value (case-insensitive name), "" when absent."""
+        return self.headers.get(name, "") or ""
+
+    @property
+    def content_type(self) -> str:
+        """Lower-case media type without parameters (``text/html``), "" if none."""
+        return self.header("Content-Type").split(";", 1)[0].strip().lower()
+
+
+class WebClient:
+    """A thread-safe HTTP client; ``get`` may be called from several threads at once."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_redirects: int = 5,
+        user_agent: str = USER_AGENT,
+    ) -> None:
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.max_redirects = max_redirects
+        self._session = requests.Session()
+        self._session.verify = True
+        self._session.headers.update(
+            {"User-Agent": user_agent, "Accept": "*/*", "Accept-Encoding": _ACCEPT_ENCODING}
+        )
+        # max_retries=0: retrying is a decision of the caller (indexnow.py has its own policy).
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=_POOL_MAXSIZE, max_retries=0)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+
+    def get(
+        self,
+        url: str,
+        *,
+        same_host_as: str | None = None,
+        max_bytes: int | None = None,
+        timeout: float | None = None,
+    ) -> HttpResponse:
+        """GET ``url``, following redirects only to the host of ``same_host_as`` (default: of
+        ``url``). ``timeout`` bounds the whole exchange, redirects and body included."""
+        _check_url(url)
+        limit = self.timeout if timeout is None else timeout
+        cap = self.max_bytes if max_bytes is None else max_bytes
+        anchor = url if same_host_as is None else same_host_as
+        start = time.monotonic()
+        deadline = start + limit
+        current = url
+        for _ in range(self.max_redirects + 1):
+            response = self._send("GET", current, url, deadline, limit)
+            try:
+                location = response.headers.get("Location")
+                if response.status_code in _REDIRECT_STATUSES and location:
+                    target = urljoin(current, location.strip())
+                    if not same_host(target, anchor):
+                        raise FetchError(url, "redirect_off_host", _off_host(url, current, target))
+                    current = target
+                    continue
+                body = _read_body(response, url, cap, deadline, limit, truncate=False)
+                return HttpResponse(
+                    url=url,
+                    final_url=current,
+                    status=response.status_code,
+                    headers=CaseInsensitiveDict(response.headers),
+                    body=body,
+                    elapsed=time.monotonic() - start,
+                )
+            finally:
+                response.close()
+        raise FetchError(
+            url,
+            "too_many_redirects",
+            f"{url}: more than {self.max_redirects} redirects (the last one to {current}); "
+            "fix the redirect chain on the site, or use the final URL",
+        )
+
+    def post_json(self, url: str, body: bytes, *, timeout: float | None = None) -> HttpResponse:
+        """POST a JSON body. Redirects are returned as they are, not followed; the response
+        body is read up to 1 MiB (enough for any endpoint's explanation) and cut there."""
+        _check_url(url)
+        limit = self.timeout if timeout is None else timeout
+        start = time.monotonic()
+        deadline = start + limit
+        response = self._send(
+            "POST",
+            url,
+            url,
+            deadline,
+            limit,
+            body=body,
+            headers={"Content-Type": "application/json; charset=utf-8"},
+        )
+        try:
+            answer = _read_body(
+                response, url, POST_RESPONSE_MAX_BYTES, deadline, limit, truncate=True
+            )
+            return HttpResponse(
+                url=url,
+                final_url=url,
+                status=response.status_code,
+                headers=CaseInsensitiveDict(response.headers),
+                body=answer,
+                elapsed=time.monotonic() - start,
+            )
+        finally:
+            response.close()
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> WebClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _send(
+        self,
+        method: str,
+        target: str,
+        url: str,
+        deadline: float,
+        limit: float,
+        *,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> requests.Response:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise FetchError(url, "timeout", _timeout_message(url, limit))
+        try:
+            return self._session.request(
+                method,
+                target,
+                data=body,
+                headers=headers,
+                timeout=(remaining, remaining),
+                allow_redirects=False,
+                stream=True,
+            )
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise _transport_error(url, exc, limit) from exc
+
+
+# --- body reading ---------------------------------------------------------------------------
+
+
+def _read_body(
+    response: requests.Response,
+    url: str,
+    cap: int,
+    deadline: float,
+    limit: float,
+    *,
+    truncate: bool,
+) -> bytes:
+    """Read the body under the deadline, decoding Content-Encoding ourselves so that the cap
+    applies to decoded bytes and a small compressed bomb is stopped after cap+1 bytes."""
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    decoder = _make_decoder(url, encoding)
+    if decoder is None and not truncate:
+        declared = response.headers.get("Content-Length", "").strip()
+        if declared.isdigit() and int(declared) > cap:
+            raise FetchError(url, "too_large", _too_large_message(url, cap))
+    chunks: list[bytes] = []
+    total = 0
+    raw = response.raw
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise FetchError(url, "timeout", _timeout_message(url, limit))
+        _bound_next_read(raw, remaining)
+        try:
+            data = raw.read1(_READ_SIZE, decode_content=False)
+        except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as exc:
+            raise _transport_error(url, exc, limit) from exc
+        room = cap - total + 1  # one byte more than allowed tells "too large" from "exactly cap"
+        piece = data[:room] if decoder is None else decoder.decode(data, room)
+        chunks.append(piece)
+        total += len(piece)
+        if total > cap:
+            if truncate:
+                return b"".join(chunks)[:cap]
+            raise FetchError(url, "too_large", _too_large_message(url, cap))
+        if not data:
+            break
+    if decoder is not None:
+        decoder.finish()
+    return b"".join(chunks)
+
+
+def _bound_next_read(raw: object, remaining: float) -> None:
+    """Make the next socket read give up when the request's deadline passes, so a server that
+    trickles a byte at a time cannot hold us longer than the timeout."""
+    connection = getattr(raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    if isinstance(sock, socket.socket):
+        sock.settimeout(max(remaining, 0.001))
+
+
+class _Decoder:
+    """gzip/deflate decoding that never inflates more than it is allowed to."""
+
+    def __init__(self, url: str, encoding: str) -> None:
+        self._url = url
+        self._encoding = encoding
+        self._gzip = encoding in ("gzip", "x-gzip")
+        self._started = False
+        self._fed = False
+        self._obj = self._new()
+
+    def _new(self, raw_deflate: bool = False) -> zlib._Decompress:
+        if self._gzip:
+            return zlib.decompressobj(16 + zlib.MAX_WBITS)
+        return zlib.decompressobj(-zlib.MAX_WBITS if raw_deflate else zlib.MAX_WBITS)
+
+    def decode(self, data: bytes, room: int) -> bytes:
+        """Decode ``data``, producing at most ``room`` bytes (more input is then left unread:
+        the caller stops anyway because the cap is exceeded)."""
+        if not data:
+            return b""
+        self._fed = True
+        try:
+            return b"".join(self._decode(data, room))
+        except zlib.error as exc:
+            raise FetchError(
+                self._url,
+                "bad_encoding",
+                f"{self._url}: the {self._encoding}-encoded body is corrupt ({exc}); "
+                "check the server's compression settings",
+            ) from exc
+
+    def _decode(self, data: bytes, room: int) -> Iterator[bytes]:
+        if not self._started and not self._gzip:
+            self._started = True
+            # "deflate" is meant to be zlib-wrapped, but some servers send raw deflate.
+            try:
+                out = self._obj.decompress(data, room)
+            except zlib.error:
+                self._obj = self._new(raw_deflate=True)
+                out = self._obj.decompress(data, room)
+            yield out
+            room -= len(out)
+        else:
+            out = self._obj.decompress(data, room)
+            yield out
+            room -= len(out)
+        # A gzip body may hold several members back to back.
+        while self._gzip and self._obj.eof and self._obj.unused_data.strip(b"\0") and room > 0:
+            rest = self._obj.unused_data
+            self._obj = self._new()
+            out = self._obj.decompress(rest, room)
+            yield out
+            room -= len(out)
+
+    def finish(self) -> None:
+        # An empty body (204, 304) carrying a Content-Encoding header is not corrupt.
+        if self._fed and not self._obj.eof:
+            raise FetchError(
+                self._url,
+                "bad_encoding",
+                f"{self._url}: the {self._encoding}-encoded body ends before the compressed "
+                "data does (truncated); check the server's compression settings",
+            )
+
+
+def _make_decoder(url: str, encoding: str) -> _Decoder | None:
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        return _Decoder(url, encoding)
+    raise FetchError(
+        url,
+        "bad_encoding",
+        f"{url}: the server answered with Content-Encoding {encoding!r}, which indexnow-sync "
+        f"did not ask for and cannot decode; configure the server to honour "
+        f"'Accept-Encoding: {_ACCEPT_ENCODING}'",
+    )
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+def _check_url(url: str) -> None:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on an invalid port
+    except ValueError as exc:
+        raise FetchError(url, "bad_url", f"{url!r} is not a valid URL ({exc})") from exc
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise FetchError(
+            url,
+            "bad_url",
+            f"{url!r} is not an http(s) URL; give a full URL such as "
+            "https://example.com/sitemap.xml",
+        )
+
+
+def _host_text(url: str) -> str:
+    key = host_key(url)
+    if key is None:
+        return url
+    return key[0] if key[1] is None else f"{key[0]}:{key[1]}"
+
+
+def _off_host(url: str, current: str, target: str) -> str:
+    via = "" if current == url else f" (via {current})"
+    return (
+        f"{url}{via} redirects to {target}, which is not on {_host_text(url)}; only redirects "
+        "within the site's host are followed: fix the redirect, or use the final URL"
+    )
+
+
+def _timeout_message(url: str, limit: float) -> str:
+    return (
+        f"{url}: the site did not answer completely within {limit:g} s; "
+        "check that it is up, or raise the timeout"
+    )
+
+
+def _too_large_message(url: str, cap: int) -> str:
+    return (
+        f"{url}: the answer is larger than {_size_text(cap)} (counted after decompression), "
+        "so it was not read; a sitemap may hold at most 50 MB uncompressed: split it under a "
+        "sitemap index, or raise the size limit"
+    )
+
+
+def _size_text(size: int) -> str:
+    if size >= 1024 * 1024 and size % (1024 * 1024) == 0:
+        return f"{size // (1024 * 1024)} MiB"
+    return f"{size} bytes"
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and everything it wraps (urllib3 and requests nest them deeply)."""
+    seen: set[int] = set()
+    stack: list[BaseException] = [exc]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        nested: list[object] = [
+            current.__cause__,
+            current.__context__,
+            getattr(current, "reason", None),
+            *current.args,
+        ]
+        stack.extend(item for item in nested if isinstance(item, BaseException))
+
+
+def _transport_error(url: str, exc: BaseException, limit: float) -> FetchError:
+    causes = list(_causes(exc))
+
+    def has(*kinds: type[BaseException]) -> bool:
+        return any(isinstance(cause, kinds) for cause in causes)
+
+    bad_url = (
+        requests.exceptions.InvalidURL,
+        requests.exceptions.MissingSchema,
+        requests.exceptions.InvalidSchema,
+        urllib3.exceptions.LocationParseError,
+    )
+    if has(*bad_url):
+        return FetchError(url, "bad_url", f"{url!r} is not a valid http(s) URL")
+    # urllib3's NewConnectionError (refused, DNS) subclasses its ConnectTimeoutError, so a
+    # timeout is recognised by the concrete classes only.
+    timed_out = any(
+        isinstance(cause, (requests.exceptions.Timeout, TimeoutError))
+        or (
+            isinstance(cause, urllib3.exceptions.TimeoutError)
+            and not isinstance(cause, urllib3.exceptions.NewConnectionError)
+        )
+        for cause in causes
+    )
+    if timed_out and not has(ConnectionRefusedError, socket.gaierror):
+        return FetchError(url, "timeout", _timeout_message(url, limit))
+    if has(ssl.SSLError, urllib3.exceptions.SSLError, requests.exceptions.SSLError):
+        problem = (
+            "the TLS connection failed (certificate not valid for this host, expired, or not "
+            "trusted); serve a valid certificate: verification cannot be turned off"
+        )
+    elif has(socket.gaierror, urllib3.exceptions.NameResolutionError):
+        problem = "the host name could not be resolved; check the URL and the network's DNS"
+    elif has(ConnectionRefusedError):
+        problem = "the connection was refused; check that the site is up and the port is right"
+    elif has(
+        ConnectionResetError,
+        BrokenPipeError,
+        http.client.IncompleteRead,
+        urllib3.exceptions.ProtocolError,
+        requests.exceptions.ChunkedEncodingError,
+    ):
+        problem = (
+            "the server closed the connection before the answer was complete; "
+            "retry, and check the server's logs if it keeps happening"
+        )
+    else:
+        problem = f"the request failed ({type(exc).__name__}); check that the site is reachable"
+    return FetchError(url, "connection", f"{url}: {problem}")
