@@ -1,0 +1,425 @@
+"""The IndexNow client: endpoints, batching by host, one POST per batch, status handling and
+bounded retries (SPEC: Submitting; PROTOCOL: IndexNow).
+
+:func:`submit` raises nothing for what an endpoint answers: refusals (400/403/422 and other
+unexpected statuses) and exhausted retries come back in the :class:`SubmitResult` (records with
+outcome ``refused`` or ``exhausted``, and ``failed`` URLs), so the caller can record progress,
+report, and choose the exit code (SPEC: 1 when anything failed). It raises only for bad input
+before any request (:class:`KeyFormatError`, :class:`UsageError`), and lets exceptions from
+``on_batch_done`` (e.g. a plan file that cannot be written) propagate.
+
+The key never appears in a record, a warning or an exception built here: response bodies are
+scrubbed with :func:`keyfile.scrub` before they are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
+
+from . import urls as urlrules
+from .errors import FetchError, UsageError
+from .keyfile import display_url, scrub, validate_key
+from .models import RequestRecord, SubmitResult
+
+if TYPE_CHECKING:
+    from .web import HttpResponse, WebClient
+
+ENDPOINTS = {
+    "indexnow": "https://api.indexnow.org/indexnow",
+    "bing": "https://www.bing.com/indexnow",
+    "yandex": "https://yandex.com/indexnow",
+    "naver": "https://searchadvisor.naver.com/indexnow",
+    "seznam": "https://search.seznam.cz/indexnow",
+    "yep": "https://indexnow.yep.com/indexnow",
+}
+DEFAULT_ENDPOINT = "indexnow"
+
+MAX_URLS_PER_REQUEST = 10_000
+# No engine documents a body size limit. 10,000 URLs of typical length (~100 bytes) make a
+# ~1 MB body; 4 MiB keeps full 10,000-URL batches for URLs averaging up to ~400 bytes and
+# splits only unusually long ones, staying far below the ~20 MB that 10,000 URLs of the
+# sitemap maximum (2,048 characters) would make.
+MAX_BODY_BYTES = 4 * 1024 * 1024
+# Room kept in every body for the envelope: host (<= 261), key (<= 128), keyLocation (a URL).
+_ENVELOPE_RESERVE = 8 * 1024
+_DETAIL_BODY_CHARS = 300
+_RETRY_STATUSES = frozenset({408, 425, 429})
+_PENDING_MARKERS = ("siteverificationnotcompleted", "verification pending", "pending verification")
+
+
+def resolve_endpoint(value: str) -> str:
+    """An endpoint name (``bing``) or an http(s) URL, as the URL to POST to."""
+    name = value.strip()
+    if name.lower() in ENDPOINTS:
+        return ENDPOINTS[name.lower()]
+    if urlrules.host_key(name) is not None:
+        return name
+    names = ", ".join(ENDPOINTS)
+    raise UsageError(
+        f"--endpoint must be one of {names} or an http(s) URL such as "
+        f"https://api.indexnow.org/indexnow (got {value!r})"
+    )
+
+
+# --- retry policy ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long to keep trying: per batch ``max_attempts``, per run ``max_wait_total`` seconds
+    of waiting between attempts. Backoff is exponential with full jitter
+    (``jitter(0, min(max_delay, base_delay * 2**(n-1)))``); a ``Retry-After`` is honoured
+    as given. ``sleep``, ``clock`` (monotonic, measures the waits) and ``wall_clock`` (for
+    ``Retry-After`` dates) are injectable for tests."""
+
+    max_attempts: int = 5
+    max_wait_total: float = 120.0
+    base_delay: float = 1.0
+    max_delay: float = 60.0
+    jitter: Callable[[float, float], float] = field(default=random.uniform, compare=False)
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+    clock: Callable[[], float] = field(default=time.monotonic, compare=False)
+    wall_clock: Callable[[], float] = field(default=time.time, compare=False)
+
+    def backoff(self, attempt: int) -> float:
+        """Seconds to wait after the ``attempt``-th failed attempt (1-based), no Retry-After."""
+        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        return max(0.0, self.jitter(0.0, ceiling))
+
+
+def parse_retry_after(value: str, now: float) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value (seconds or an HTTP date); None if invalid.
+
+    ``now`` is the wall-clock time (``time.time()``) for the date form.
+    """
+    text = value.strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, when.timestamp() - datetime.fromtimestamp(now, timezone.utc).timestamp())
+
+
+# --- batching -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The URLs of one request: all on ``host`` (the IndexNow host field)."""
+
+    host: str
+    urls: tuple[str, ...]
+    # The urlList already serialised: built once, at batching, with json.dumps at C speed.
+    url_list_json: str = field(default="", repr=False, compare=False)
+
+    def body(self, key: str, key_location: str | None) -> bytes:
+        """The POST body: ``{"host", "key", "keyLocation"?, "urlList"}``."""
+        url_list = self.url_list_json or json.dumps(list(self.urls))
+        location = "" if key_location is None else f', "keyLocation": {json.dumps(key_location)}'
+        envelope = f'{{"host": {json.dumps(self.host)}, "key": {json.dumps(key)}{location}'
+        return f'{envelope}, "urlList": {url_list}}}'.encode("ascii")
+
+
+def _authority_prefix(url: str) -> str:
+    # Everything up to the first '/' after '//' holds the whole authority, so the host can be
+    # computed once per distinct prefix rather than once per URL.
+    start = url.find("//")
+    end = url.find("/", start + 2) if start >= 0 else -1
+    return url if end < 0 else url[:end]
+
+
+def _split_by_size(host: str, urls: list[str], budget: int) -> list[Batch]:
+    encoded = json.dumps(urls)
+    if len(encoded) <= budget or len(urls) == 1:
+        return [Batch(host, tuple(urls), encoded)]
+    middle = len(urls) // 2
+    return _split_by_size(host, urls[:middle], budget) + _split_by_size(host, urls[middle:], budget)
+
+
+def make_batches(
+    urls: Iterable[str],
+    *,
+    max_per_request: int = MAX_URLS_PER_REQUEST,
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> list[Batch]:
+    """Group URLs into requests: one host per batch (hosts in order of first appearance, URLs
+    in their order), each URL once, at most ``max_per_request`` URLs and ``max_body_bytes``
+    bytes of body per batch.
+
+    Every URL must be an absolute http(s) URL (filter with ``keyfile.filter_in_scope``
+    first); anything else is a UsageError.
+    """
+    if max_per_request < 1:
+        raise UsageError("max_per_request must be at least 1")
+    hosts: dict[str, str] = {}
+    groups: dict[str, list[str]] = {}
+    for url in dict.fromkeys(urls):
+        prefix = _authority_prefix(url)
+        host = hosts.get(prefix)
+        if host is None:
+            try:
+                host = urlrules.request_host(prefix)
+            except ValueError as exc:
+                raise UsageError(f"cannot submit {url!r}: not an absolute http(s) URL") from exc
+            hosts[prefix] = host
+        group = groups.get(host)
+        if group is None:
+            group = groups[host] = []
+        group.append(url)
+    budget = max(max_body_bytes - _ENVELOPE_RESERVE, 1)
+    batches: list[Batch] = []
+    for host, group in groups.items():
+        for start in range(0, len(group), max_per_request):
+            batches.extend(_split_by_size(host, group[start : start + max_per_request], budget))
+    return batches
+
+
+# --- one attempt ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    verdict: str  # "accepted", "pending", "refused", "retry"
+    status: int | None
+    detail: str
+    retry_after: float | None = None
+
+
+def _one_line(body: bytes, key: str) -> str:
+    text = " ".join(body.decode("utf-8", "replace").split())
+    text = scrub(text, key)
+    if len(text) > _DETAIL_BODY_CHARS:
+        text = text[:_DETAIL_BODY_CHARS] + "…"
+    return text or "(empty body)"
+
+
+def _likely_cause(status: int, key_file: str) -> str:
+    if status == 400:
+        return "the request was rejected as invalid format; check the endpoint URL"
+    if status == 403:
+        return (
+            f"the key is not valid: the engine did not find the key file at {key_file} or it "
+            "does not hold exactly the key; run `indexnow-sync verify-key`"
+        )
+    if status == 422:
+        return (
+            "URLs not on the host or outside the key file's folder, or the key does not match "
+            "the key file or the key format"
+        )
+    if status in (404, 405):
+        return "no IndexNow endpoint at this URL; check --endpoint"
+    if status == 413:
+        return "the request body is too large for this endpoint"
+    if 300 <= status < 400:
+        return "the endpoint redirects; use the final URL as --endpoint"
+    return "unexpected answer from the endpoint; check --endpoint"
+
+
+def _is_verification_pending(status: int, body: bytes) -> bool:
+    if status != 403:
+        return False
+    text = body[:4096].decode("utf-8", "replace").lower()
+    return any(marker in text for marker in _PENDING_MARKERS)
+
+
+def _classify(response: HttpResponse, key: str, key_file: str, now: float) -> _Attempt:
+    status = response.status
+    body = _one_line(response.body, key)
+    if 200 <= status < 300:
+        if status == 202:
+            return _Attempt("pending", status, "HTTP 202: received, key validation pending")
+        return _Attempt("accepted", status, f"HTTP {status}")
+    if _is_verification_pending(status, response.body):
+        return _Attempt(
+            "pending",
+            status,
+            f"HTTP 403: {body}; the engine has not verified the key yet (a new key): the URLs "
+            "are received, verification is pending",
+        )
+    if status in _RETRY_STATUSES or status >= 500:
+        retry_after = response.header("Retry-After")
+        return _Attempt(
+            "retry",
+            status,
+            f"HTTP {status}: {body}",
+            retry_after=parse_retry_after(retry_after, now) if retry_after else None,
+        )
+    return _Attempt(
+        "refused", status, f"HTTP {status}: {body}; likely cause: {_likely_cause(status, key_file)}"
+    )
+
+
+def _post(
+    client: WebClient,
+    endpoint_url: str,
+    body: bytes,
+    key: str,
+    key_file: str,
+    policy: RetryPolicy,
+) -> _Attempt:
+    try:
+        response = client.post_json(endpoint_url, body)
+    except FetchError as exc:
+        detail = scrub(exc.message, key)
+        if exc.reason in ("timeout", "connection"):
+            return _Attempt("retry", None, f"{exc.reason}: {detail}")
+        return _Attempt("refused", None, f"{exc.reason}: {detail}")
+    return _classify(response, key, key_file, policy.wall_clock())
+
+
+# --- the run --------------------------------------------------------------------------------
+
+
+def submit(
+    client: WebClient,
+    endpoint_url: str,
+    key: str,
+    key_location: str | None,
+    urls: Sequence[str] | Iterable[str],
+    *,
+    policy: RetryPolicy | None = None,
+    on_batch_done: Callable[[Batch, RequestRecord], None] | None = None,
+    dry_run: bool = False,
+    max_per_request: int = MAX_URLS_PER_REQUEST,
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> SubmitResult:
+    """Submit ``urls`` (already filtered to the key's scope) to ``endpoint_url``.
+
+    One POST per :class:`Batch`, in order. Any 2xx is accepted (202 as ``pending``), as is a
+    403 that says site verification is pending. 400/403/422 (and other unexpected statuses)
+    stop the run at once; 429, 408, 5xx, timeouts and dropped connections are retried under
+    ``policy``. When a batch is refused or exhausts its retries, it and every later batch are
+    ``failed`` (later ones recorded as ``not_sent``). ``on_batch_done`` runs right after each
+    accepted batch. ``dry_run`` sends nothing: records have outcome ``dry_run``, nothing is
+    submitted or failed.
+    """
+    validate_key(key)
+    endpoint = resolve_endpoint(endpoint_url)
+    policy = policy or RetryPolicy()
+    batches = make_batches(urls, max_per_request=max_per_request, max_body_bytes=max_body_bytes)
+    shown_endpoint = scrub(endpoint, key)
+    if dry_run:
+        planned = tuple(
+            RequestRecord(shown_endpoint, b.host, len(b.urls), None, 0, "dry_run", "not sent")
+            for b in batches
+        )
+        return SubmitResult(requests=planned)
+
+    submitted: list[str] = []
+    failed: list[str] = []
+    records: list[RequestRecord] = []
+    warnings: list[str] = []
+    waited = 0.0
+    stopped = False
+    for batch in batches:
+        if stopped:
+            failed.extend(batch.urls)
+            records.append(
+                RequestRecord(
+                    shown_endpoint,
+                    batch.host,
+                    len(batch.urls),
+                    None,
+                    0,
+                    "not_sent",
+                    "not sent: an earlier batch failed",
+                )
+            )
+            continue
+        key_file = display_url(key_location or f"http(s)://{batch.host}/{key}.txt", key)
+        body = batch.body(key, key_location)
+        attempts = 0
+        while True:
+            attempts += 1
+            attempt = _post(client, endpoint, body, key, key_file, policy)
+            if attempt.verdict in ("accepted", "pending"):
+                outcome = "pending" if attempt.verdict == "pending" else "accepted"
+                record = RequestRecord(
+                    shown_endpoint,
+                    batch.host,
+                    len(batch.urls),
+                    attempt.status,
+                    attempts,
+                    outcome,
+                    attempt.detail,
+                )
+                if outcome == "pending":
+                    warnings.append(
+                        f"{batch.host}: {len(batch.urls)} URLs received, key verification "
+                        f"pending ({attempt.detail.split(';')[0]}); the engine checks the key "
+                        "file later"
+                    )
+                records.append(record)
+                submitted.extend(batch.urls)
+                if on_batch_done is not None:
+                    on_batch_done(batch, record)
+                break
+            if attempt.verdict == "refused":
+                records.append(
+                    RequestRecord(
+                        shown_endpoint,
+                        batch.host,
+                        len(batch.urls),
+                        attempt.status,
+                        attempts,
+                        "refused",
+                        attempt.detail,
+                    )
+                )
+                failed.extend(batch.urls)
+                stopped = True
+                break
+            left = policy.max_wait_total - waited
+            if attempts >= policy.max_attempts:
+                why: str | None = f"{attempts} attempts made"
+            elif attempt.retry_after is not None and attempt.retry_after > left:
+                why = (
+                    f"Retry-After {attempt.retry_after:g} s is more than the "
+                    f"{max(left, 0.0):g} s of waiting left"
+                )
+            elif left <= 0:
+                why = f"no waiting time left ({policy.max_wait_total:g} s per run)"
+            else:
+                why = None
+            if why is not None:
+                records.append(
+                    RequestRecord(
+                        shown_endpoint,
+                        batch.host,
+                        len(batch.urls),
+                        attempt.status,
+                        attempts,
+                        "exhausted",
+                        f"{attempt.detail}; gave up: {why}",
+                    )
+                )
+                failed.extend(batch.urls)
+                stopped = True
+                break
+            # Backoff shrinks to the budget left; a Retry-After is honoured as given.
+            if attempt.retry_after is not None:
+                delay = attempt.retry_after
+            else:
+                delay = min(policy.backoff(attempts), left)
+            before = policy.clock()
+            policy.sleep(delay)
+            waited += max(delay, policy.clock() - before)
+    return SubmitResult(
+        submitted=tuple(submitted),
+        failed=tuple(failed),
+        requests=tuple(records),
+        warnings=tuple(warnings),
+    )

@@ -1,0 +1,444 @@
+"""The IndexNow key and its key file: format, where the file lives, which URLs it authorises,
+and the exact-match check with a precise diagnosis and fix (SPEC: Key file rules).
+
+The key is a secret-ish value: no message built here contains it. URLs that contain it are
+shown through :func:`display_url`, other text through :func:`scrub`.
+
+Checks return a :class:`~indexnow_sync.models.KeyCheck` and never raise for a bad key file;
+the orchestration decides, or calls :func:`require_ok` to raise :class:`KeyCheckError`.
+
+Redirects: a key file URL that redirects within the site's host is followed and judged by the
+final body. Engines fetch key files like crawlers and follow such redirects (an http -> https
+or trailing-slash redirect is the common case), so refusing them would block working setups.
+A redirect to another host is a problem: the key file must live on the host it authorises.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from . import urls as urlrules
+from .errors import ConfigError, FetchError, KeyCheckError, KeyFormatError
+from .models import KeyCheck, Skipped
+
+if TYPE_CHECKING:
+    from .web import WebClient
+
+KEY_MIN = 8
+KEY_MAX = 128
+_KEY_RE = re.compile(r"[a-zA-Z0-9-]+")
+_BOM = b"\xef\xbb\xbf"
+# A key file is a few bytes; anything much bigger is a page served in its place.
+KEY_FILE_MAX_BYTES = 1 << 20
+_CHAR_NAMES = {
+    "\n": "a newline",
+    "\r": "a carriage return",
+    "\t": "a tab",
+    " ": "a space",
+}
+
+
+# --- the key --------------------------------------------------------------------------------
+
+
+def validate_key(key: str) -> str:
+    """Return ``key`` if it is 8-128 characters of a-z, A-Z, 0-9 and '-'.
+
+    Raises :class:`KeyFormatError` saying which rule failed, without echoing the key.
+    """
+    rule = "an IndexNow key must be 8 to 128 characters of a-z, A-Z, 0-9 and '-'"
+    if not KEY_MIN <= len(key) <= KEY_MAX:
+        raise KeyFormatError(f"the IndexNow key is {len(key)} characters long; {rule}")
+    if not _KEY_RE.fullmatch(key):
+        position, char = next((i, c) for i, c in enumerate(key) if not _KEY_RE.fullmatch(c))
+        what = _CHAR_NAMES.get(char, "a character outside that set")
+        where = "the last character" if position == len(key) - 1 else f"character {position + 1}"
+        raise KeyFormatError(
+            f"the IndexNow key ({len(key)} characters) has {what} as {where}; {rule}"
+        )
+    return key
+
+
+def shorten_key(key: str) -> str:
+    """The key as it may be shown: first 4 and last 4 characters (``3f9a…4c8d``).
+
+    Keys shorter than 16 characters show 2 and 2, so no more than half of a key is ever shown.
+    """
+    keep = 4 if len(key) >= 16 else 2
+    if len(key) <= 2 * keep:
+        return "…"
+    return f"{key[:keep]}…{key[-keep:]}"
+
+
+def scrub(text: str, key: str) -> str:
+    """``text`` with every occurrence of the key replaced by its shortened form."""
+    if not key:
+        return text
+    return text.replace(key, shorten_key(key))
+
+
+def display_url(url: str, key: str) -> str:
+    """A URL that may contain the key (``https://site/KEY.txt``), safe to show."""
+    return scrub(url, key)
+
+
+# --- where the key file is and what it authorises ----------------------------------------
+
+
+def key_file_url(site: str, key: str, key_location: str | None) -> str:
+    """The URL engines fetch the key file from: ``{site}/{key}.txt`` or ``key_location``.
+
+    ``key_location`` must be an absolute http(s) URL on the site's host; else ConfigError.
+    """
+    if key_location is None:
+        return f"{site.rstrip('/')}/{key}.txt"
+    shown = display_url(key_location, key)
+    if urlrules.host_key(key_location) is None:
+        raise ConfigError(
+            f"key-location must be an absolute http(s) URL such as {site.rstrip('/')}/"
+            f"indexnow/KEY.txt (got {shown})"
+        )
+    if not urlrules.same_host(key_location, site):
+        raise ConfigError(
+            f"key-location {shown} is not on the site's host "
+            f"{urlrules.request_host(site) if urlrules.host_key(site) else site}: "
+            "IndexNow only accepts a key file on the host it authorises"
+        )
+    return key_location
+
+
+def key_scope(key_location: str | None) -> str:
+    """The folder (path ending in '/') whose URLs the key file authorises; "/" for the root."""
+    return "/" if key_location is None else urlrules.folder_of(key_location)
+
+
+def _authority_prefix(url: str) -> str:
+    """``scheme://authority`` plus possibly more: enough to decide the URL's host.
+
+    Cutting at the first '/' after '//' keeps the whole authority (it ends at '/', '?' or '#'
+    and anything after it does not change the parsed host), so the host decision can be cached
+    per prefix instead of parsing every URL.
+    """
+    start = url.find("//")
+    if start < 0:
+        return url
+    end = url.find("/", start + 2)
+    return url if end < 0 else url[:end]
+
+
+def filter_in_scope(
+    urls: Iterable[str], site: str, key_location: str | None
+) -> tuple[list[str], list[Skipped]]:
+    """Split URLs into those the key may submit and the skipped rest (each with a reason).
+
+    Kept: absolute http(s) URLs on the site's host (http and https alike) inside the key
+    file's folder, each once, in order.
+    """
+    site_key = urlrules.host_key(site)
+    site_host = urlrules.request_host(site) if site_key else site
+    folder = key_scope(key_location)
+    kept: list[str] = []
+    skipped: list[Skipped] = []
+    on_host: dict[str, bool | None] = {}
+    for url in dict.fromkeys(urls):
+        prefix = _authority_prefix(url)
+        if prefix in on_host:
+            verdict = on_host[prefix]
+        else:
+            key = urlrules.host_key(prefix)
+            verdict = None if key is None else key == site_key
+            on_host[prefix] = verdict
+        if verdict is None:
+            skipped.append(Skipped(url, "not an absolute http(s) URL"))
+        elif not verdict:
+            host = urlrules.request_host(url)
+            skipped.append(Skipped(url, f"on host {host}, not on the site's host {site_host}"))
+        elif folder != "/" and not urlrules.in_folder(url, folder):
+            skipped.append(
+                Skipped(
+                    url,
+                    f"outside {folder}: a key file in that folder only authorises URLs under it",
+                )
+            )
+        else:
+            kept.append(url)
+    return kept, skipped
+
+
+# --- diagnosis -------------------------------------------------------------------------------
+
+# Problem kinds returned by diagnose_kind() and understood by fix_for().
+KINDS = (
+    "trailing_newline",
+    "crlf",
+    "whitespace",
+    "bom",
+    "html",
+    "empty",
+    "wrong_key",
+    "other_content",
+    "not_found",
+    "server_error",
+    "status",
+    "redirect_off_host",
+    "too_many_redirects",
+    "too_large",
+    "timeout",
+    "unreachable",
+    "missing_local",
+)
+
+
+def _describe_whitespace(data: bytes) -> str:
+    return "".join(repr(chr(b))[1:-1] if b < 128 else f"\\x{b:02x}" for b in data)
+
+
+def _whitespace_problem(core: bytes, key_bytes: bytes, has_bom: bool) -> tuple[str, str] | None:
+    """(kind, problem) when ``core`` is the key wrapped in whitespace (or bare, after a BOM)."""
+    stripped = core.strip()
+    if stripped != key_bytes:
+        return None
+    lead = core[: len(core) - len(core.lstrip())]
+    trail = core[len(core.rstrip()) :]
+    parts: list[str] = []
+    kind = ""
+    if has_bom:
+        parts.append("starts with a UTF-8 byte order mark (BOM)")
+        kind = "bom"
+    if lead:
+        parts.append(f"starts with whitespace ({_describe_whitespace(lead)})")
+        kind = kind or "whitespace"
+    if trail == b"\n":
+        parts.append("ends with a newline (\\n)")
+        kind = kind or "trailing_newline"
+    elif trail == b"\r\n":
+        parts.append("ends with a Windows line ending (\\r\\n)")
+        kind = kind or "crlf"
+    elif trail:
+        parts.append(f"ends with whitespace ({_describe_whitespace(trail)})")
+        kind = kind or "whitespace"
+    return kind, " and ".join(parts)
+
+
+def _looks_like_html(body: bytes, content_type: str) -> bool:
+    if content_type.split(";")[0].strip().lower() in ("text/html", "application/xhtml+xml"):
+        return True
+    head = body.removeprefix(_BOM).lstrip()[:64].lower()
+    return head.startswith((b"<!doctype", b"<html", b"<head", b"<body"))
+
+
+def diagnose_kind(
+    body: bytes,
+    key: str,
+    *,
+    status: int,
+    content_type: str,
+    final_url: str,
+    requested_url: str,
+) -> tuple[str, str] | None:
+    """(kind, problem) for a fetched key file, or None when the body is exactly the key."""
+    redirect_note = ""
+    if final_url and requested_url and final_url != requested_url:
+        redirect_note = f" (after a redirect to {scrub(urlsplit(final_url).path, key) or '/'})"
+    if status in (404, 410):
+        return "not_found", f"was not found (HTTP {status}){redirect_note}"
+    if status >= 500:
+        return "server_error", f"could not be read: the server answered HTTP {status}"
+    if not 200 <= status < 300:
+        return "status", f"answered HTTP {status} instead of 200{redirect_note}"
+    key_bytes = key.encode("ascii", "replace")
+    if body == key_bytes:
+        return None
+    if not body.strip():
+        if not body:
+            return "empty", f"is empty (0 bytes){redirect_note}"
+        return "empty", f"contains only whitespace ({len(body)} bytes){redirect_note}"
+    if _looks_like_html(body, content_type):
+        media = content_type.split(";")[0].strip() or "no content type"
+        return "html", (
+            f"is an HTML page ({media}), not the key: the host serves a page such as the "
+            f"SPA's index.html or an error page at that address{redirect_note}"
+        )
+    has_bom = body.startswith(_BOM)
+    core = body.removeprefix(_BOM)
+    found = _whitespace_problem(core, key_bytes, has_bom)
+    if found is not None:
+        kind, problem = found
+        return kind, problem + redirect_note
+    text = core.strip().decode("utf-8", "replace")
+    if _KEY_RE.fullmatch(text) and KEY_MIN <= len(text) <= KEY_MAX:
+        if text.lower() == key.lower():
+            return "wrong_key", "holds the key with different upper/lower case letters"
+        if len(text) == len(key):
+            return "wrong_key", (
+                f"holds a different key of the same length ({len(key)} characters): "
+                "the deployed key file and the configured key do not match"
+            )
+        return "wrong_key", (
+            f"holds a different key ({len(text)} characters; the configured key has "
+            f"{len(key)}): the deployed key file and the configured key do not match"
+        )
+    if key_bytes in body:
+        return "other_content", (
+            f"contains the key plus other text ({len(body)} bytes instead of {len(key_bytes)})"
+            f"{redirect_note}"
+        )
+    return "other_content", (
+        f"does not contain the key ({len(body)} bytes of other content){redirect_note}"
+    )
+
+
+def diagnose(
+    body: bytes,
+    key: str,
+    *,
+    status: int,
+    content_type: str,
+    final_url: str,
+    requested_url: str,
+) -> str | None:
+    """The problem with a fetched key file, or None when the body is exactly the key."""
+    found = diagnose_kind(
+        body,
+        key,
+        status=status,
+        content_type=content_type,
+        final_url=final_url,
+        requested_url=requested_url,
+    )
+    return None if found is None else found[1]
+
+
+def fix_for(problem_kind: str, key_filename: str) -> str:
+    """How to fix a problem of ``problem_kind``; ``key_filename`` is already shortened."""
+    write = f"printf '%s' \"$INDEXNOW_KEY\" > public/{key_filename}"
+    fixes = {
+        "trailing_newline": f"write the file without a newline: {write}",
+        "crlf": f"write the file without a line ending: {write}",
+        "whitespace": f"the file must hold only the key, no spaces or newlines: {write}",
+        "bom": f"save the file as UTF-8 without BOM and without a newline: {write}",
+        "html": (
+            "make sure the key file is part of the deployed output and your host serves the "
+            "file itself, not the SPA's index.html or an error page "
+            f"(e.g. {write} in the build's public folder)"
+        ),
+        "empty": f"write the key into the file: {write}",
+        "wrong_key": (
+            "deploy the key file of the key you submit with (INDEXNOW_KEY), or submit with "
+            f"the key the deployed file holds: {write}"
+        ),
+        "other_content": f"the file must hold only the key: {write}",
+        "not_found": (
+            f"deploy the key file at that address ({write}), or point --key-location at where it is"
+        ),
+        "server_error": "the site is failing; retry when it answers 200 again",
+        "status": "serve the key file with HTTP 200 at that address",
+        "redirect_off_host": (
+            "serve the key file from the site's own host; IndexNow does not accept a key "
+            "file on another host"
+        ),
+        "too_many_redirects": "serve the key file directly at that address, without redirects",
+        "too_large": f"serve only the key in the file: {write}",
+        "timeout": "check that the site is up and answers quickly, then retry",
+        "unreachable": "check --site and that the site is reachable from where this runs",
+        "missing_local": f"create it in the build folder: {write}",
+    }
+    return fixes.get(problem_kind, f"the file must hold exactly the key: {write}")
+
+
+def _key_filename(url_or_path: str, key: str) -> str:
+    name = url_or_path.rstrip("/").rsplit("/", 1)[-1] or f"{key}.txt"
+    return scrub(name, key)
+
+
+def _check(shown: str, kind: str, problem: str, filename: str, *, local: bool) -> KeyCheck:
+    return KeyCheck(
+        ok=False,
+        url=shown,
+        problem=problem,
+        fix=fix_for(kind, filename),
+        local_only=local,
+    )
+
+
+# --- checks ----------------------------------------------------------------------------------
+
+
+def check_local_key_file(path: Path, key: str) -> KeyCheck:
+    """Check the key file in the build folder before it ships (no HTTP); ``local_only`` set."""
+    shown = scrub(str(path), key)
+    filename = _key_filename(path.name, key)
+    try:
+        with path.open("rb") as handle:
+            body = handle.read(KEY_FILE_MAX_BYTES + 1)
+    except FileNotFoundError:
+        return _check(shown, "missing_local", "does not exist", filename, local=True)
+    except OSError as exc:
+        problem = f"cannot be read ({exc.strerror or type(exc).__name__})"
+        return _check(shown, "missing_local", problem, filename, local=True)
+    if len(body) > KEY_FILE_MAX_BYTES:
+        return _check(shown, "too_large", "is larger than 1 MiB", filename, local=True)
+    found = diagnose_kind(
+        body, key, status=200, content_type="", final_url=str(path), requested_url=str(path)
+    )
+    if found is None:
+        return KeyCheck(ok=True, url=shown, local_only=True)
+    return _check(shown, found[0], found[1], filename, local=True)
+
+
+def check_hosted_key_file(client: WebClient, url: str, key: str) -> KeyCheck:
+    """Fetch the key file at ``url`` and check that its body is exactly the key.
+
+    Redirects within the host are followed (see the module docstring); every failure,
+    including timeouts and refused connections, comes back as a not-ok KeyCheck.
+    """
+    shown = display_url(url, key)
+    filename = _key_filename(urlsplit(url).path, key)
+    try:
+        response = client.get(url, same_host_as=url, max_bytes=KEY_FILE_MAX_BYTES)
+    except FetchError as exc:
+        kind, problem = _fetch_problem(exc, url, key)
+        return _check(shown, kind, problem, filename, local=False)
+    found = diagnose_kind(
+        response.body,
+        key,
+        status=response.status,
+        content_type=response.content_type,
+        final_url=response.final_url,
+        requested_url=url,
+    )
+    if found is None:
+        return KeyCheck(ok=True, url=shown)
+    return _check(shown, found[0], found[1], filename, local=False)
+
+
+_REDIRECT_TARGET = re.compile(r"redirects to (\S+?),? ")
+
+
+def _fetch_problem(exc: FetchError, url: str, key: str) -> tuple[str, str]:
+    detail = scrub(exc.message, key).removeprefix(display_url(url, key) + ": ")
+    if exc.reason == "redirect_off_host":
+        # FetchError names the original URL; the off-host target is only in its message.
+        match = _REDIRECT_TARGET.search(exc.message)
+        target = match.group(1) if match else ""
+        host = urlrules.request_host(target) if urlrules.host_key(target) else ""
+        if host:
+            return "redirect_off_host", f"redirects to another host {host}"
+        return "redirect_off_host", f"redirects to another host ({detail})"
+    if exc.reason == "too_many_redirects":
+        return "too_many_redirects", "redirects too many times"
+    if exc.reason == "too_large":
+        return "too_large", "is larger than 1 MiB: that is not a key file"
+    if exc.reason == "timeout":
+        return "timeout", f"could not be fetched: the request timed out ({detail})"
+    return "unreachable", f"could not be fetched ({detail})"
+
+
+def require_ok(check: KeyCheck) -> None:
+    """Raise :class:`KeyCheckError` ("key file <url> <problem>; fix: <fix>") unless ok."""
+    if not check.ok:
+        raise KeyCheckError(f"key file {check.url} {check.problem}; fix: {check.fix}")
