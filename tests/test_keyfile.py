@@ -1,0 +1,281 @@
+"""Key format, key-file URL and scope, and the exact-match check against a real local site."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexnow_sync.errors import ConfigError, KeyCheckError, KeyFormatError
+from indexnow_sync.keyfile import (
+    check_hosted_key_file,
+    check_local_key_file,
+    display_url,
+    filter_in_scope,
+    key_file_url,
+    key_scope,
+    require_ok,
+    shorten_key,
+    validate_key,
+)
+from indexnow_sync.models import KeyCheck
+from indexnow_sync.web import WebClient
+from tests.siteserver import SiteServer, site_server  # noqa: F401
+
+KEY = "3f9a0b1c2d3e4f5a6b7c8d9e0f1a4c8d"
+OTHER = "0000aaaa1111bbbb2222cccc3333dddd"
+SPA_PAGE = b"<!doctype html><html><head><title>App</title></head><body><div id=app></div>"
+
+
+def assert_key_hidden(*texts: str | None) -> None:
+    for text in texts:
+        assert KEY not in (text or "")
+
+
+def hidden_check(check: KeyCheck) -> KeyCheck:
+    assert_key_hidden(check.url, check.problem, check.fix)
+    return check
+
+
+# --- key format -----------------------------------------------------------------------------
+
+
+def test_valid_keys_pass_unchanged() -> None:
+    assert validate_key(KEY) == KEY
+    assert validate_key("abcd-EFG-1234") == "abcd-EFG-1234"
+    assert validate_key("a" * 8) == "a" * 8
+    assert validate_key("Z" * 128) == "Z" * 128
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("abc123", "6 characters long"),
+        ("a" * 129, "129 characters long"),
+        (KEY + "\n", "a newline as the last character"),
+        ("abcd efgh1234", "a space as character 5"),
+        ("abcd_efgh1234", "a character outside that set as character 5"),
+    ],
+)
+def test_bad_keys_are_refused_saying_which_rule_without_the_key(key: str, expected: str) -> None:
+    with pytest.raises(KeyFormatError) as caught:
+        validate_key(key)
+    message = str(caught.value)
+    assert expected in message
+    assert "8 to 128 characters" in message
+    assert key.strip() not in message
+    assert caught.value.exit_code == 2
+
+
+def test_shortened_key_shows_only_its_ends() -> None:
+    assert shorten_key(KEY) == "3f9a…4c8d"
+    assert display_url(f"https://example.com/{KEY}.txt", KEY) == "https://example.com/3f9a…4c8d.txt"
+    # A short key never shows more than half of itself.
+    assert shorten_key("abcdefgh") == "ab…gh"
+
+
+# --- where the key file lives, and its scope -------------------------------------------------
+
+
+def test_key_file_url_defaults_to_the_site_root() -> None:
+    assert key_file_url("https://example.com", KEY, None) == f"https://example.com/{KEY}.txt"
+    assert key_file_url("https://example.com/", KEY, None) == f"https://example.com/{KEY}.txt"
+
+
+def test_key_location_on_the_same_host_is_used_as_given() -> None:
+    location = "http://example.com/keys/indexnow.txt"  # http vs https: the same host
+    assert key_file_url("https://example.com", KEY, location) == location
+
+
+@pytest.mark.parametrize(
+    "location",
+    [f"https://cdn.example.com/{KEY}.txt", f"https://www.example.com/{KEY}.txt", f"/{KEY}.txt"],
+)
+def test_key_location_elsewhere_is_a_config_error_without_the_key(location: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        key_file_url("https://example.com", KEY, location)
+    assert "key-location" in str(caught.value)
+    assert_key_hidden(str(caught.value))
+
+
+def test_scope_is_the_key_files_folder() -> None:
+    assert key_scope(None) == "/"
+    assert key_scope("https://example.com/k.txt") == "/"
+    assert key_scope("https://example.com/catalog/k.txt") == "/catalog/"
+
+
+def test_filter_keeps_site_urls_once_and_names_why_others_are_skipped() -> None:
+    urls = [
+        "https://example.com/a",
+        "http://example.com/b",  # http and https mix on one host
+        "https://example.com/a",  # duplicate
+        "https://www.example.com/c",
+        "https://example.com:8443/d",
+        "/relative",
+    ]
+    kept, skipped = filter_in_scope(urls, "https://example.com", None)
+    assert kept == ["https://example.com/a", "http://example.com/b"]
+    reasons = {s.url: s.reason for s in skipped}
+    assert "www.example.com" in reasons["https://www.example.com/c"]
+    assert "example.com:8443" in reasons["https://example.com:8443/d"]
+    assert "not an absolute" in reasons["/relative"]
+
+
+def test_filter_drops_urls_outside_the_key_folder() -> None:
+    urls = ["https://example.com/catalog/x", "https://example.com/help/y", "https://example.com/"]
+    kept, skipped = filter_in_scope(
+        urls, "https://example.com", "https://example.com/catalog/key.txt"
+    )
+    assert kept == ["https://example.com/catalog/x"]
+    assert [s.url for s in skipped] == ["https://example.com/help/y", "https://example.com/"]
+    assert all("/catalog/" in s.reason for s in skipped)
+
+
+# --- the hosted key file ------------------------------------------------------------------
+
+
+@pytest.fixture
+def client() -> WebClient:
+    return WebClient(timeout=2.0)
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "content_type", "problem", "fix"),
+    [
+        (KEY + "\n", 200, None, "ends with a newline (\\n)", "printf '%s'"),
+        (KEY + "\r\n", 200, None, "Windows line ending (\\r\\n)", "printf '%s'"),
+        ("\ufeff" + KEY, 200, None, "byte order mark (BOM)", "without BOM"),
+        (" " + KEY + "  ", 200, None, "starts with whitespace", "printf '%s'"),
+        (SPA_PAGE, 200, "text/html; charset=utf-8", "HTML page", "SPA's index.html"),
+        (SPA_PAGE, 200, "text/plain", "HTML page", "SPA's index.html"),
+        ("", 200, None, "is empty", "printf '%s'"),
+        (OTHER, 200, None, "different key of the same length", "INDEXNOW_KEY"),
+        (KEY.upper(), 200, None, "different upper/lower case", "INDEXNOW_KEY"),
+        ("not found", 404, None, "was not found (HTTP 404)", "deploy the key file"),
+        ("busy", 503, None, "HTTP 503", "retry"),
+        ("nope", 403, None, "HTTP 403", "HTTP 200"),
+    ],
+)
+def test_hosted_key_file_problems_are_diagnosed_with_a_fix(
+    site_server: SiteServer,  # noqa: F811
+    client: WebClient,
+    body: bytes | str,
+    status: int,
+    content_type: str | None,
+    problem: str,
+    fix: str,
+) -> None:
+    site_server.route(f"/{KEY}.txt", body, status=status, content_type=content_type)
+    url = key_file_url(site_server.base_url, KEY, None)
+    check = hidden_check(check_hosted_key_file(client, url, KEY))
+    assert not check.ok
+    assert problem in (check.problem or "")
+    assert fix in (check.fix or "")
+    assert check.url == f"{site_server.base_url}/3f9a…4c8d.txt"
+
+
+def test_exact_key_passes(site_server: SiteServer, client: WebClient) -> None:  # noqa: F811
+    site_server.route(f"/{KEY}.txt", KEY)
+    check = hidden_check(
+        check_hosted_key_file(client, key_file_url(site_server.base_url, KEY, None), KEY)
+    )
+    assert check.ok
+    assert check.problem is None
+    assert not check.local_only
+    require_ok(check)  # does not raise
+
+
+def test_redirect_within_the_host_is_followed(
+    site_server: SiteServer,  # noqa: F811
+    client: WebClient,
+) -> None:
+    site_server.route(f"/{KEY}.txt", redirect_to=f"/keys/{KEY}.txt", status=301)
+    site_server.route(f"/keys/{KEY}.txt", KEY)
+    check = check_hosted_key_file(client, key_file_url(site_server.base_url, KEY, None), KEY)
+    assert check.ok
+
+
+def test_redirect_to_another_host_names_that_host(
+    site_server: SiteServer,  # noqa: F811
+    client: WebClient,
+) -> None:
+    elsewhere = site_server.url(f"/{KEY}.txt", host="localhost")
+    site_server.route(f"/keys/{KEY}.txt", redirect_to=elsewhere, status=302)
+    url = site_server.url(f"/keys/{KEY}.txt")
+    check = hidden_check(check_hosted_key_file(client, url, KEY))
+    assert not check.ok
+    assert check.problem == f"redirects to another host localhost:{site_server.port}"
+    assert "site's own host" in (check.fix or "")
+    assert site_server.hits(f"/{KEY}.txt") == 0  # the other host was never asked
+
+
+def test_spa_fallback_after_redirect_mentions_where_it_went(
+    site_server: SiteServer,  # noqa: F811
+    client: WebClient,
+) -> None:
+    site_server.route(f"/{KEY}.txt", redirect_to="/", status=302)
+    site_server.route("/", SPA_PAGE, content_type="text/html")
+    check = hidden_check(
+        check_hosted_key_file(client, key_file_url(site_server.base_url, KEY, None), KEY)
+    )
+    assert not check.ok
+    assert "HTML page" in (check.problem or "")
+    assert "after a redirect to /" in (check.problem or "")
+
+
+def test_unreachable_site_is_a_failed_check_not_an_exception(client: WebClient) -> None:
+    with SiteServer() as server:
+        url = key_file_url(server.base_url, KEY, None)
+    check = hidden_check(check_hosted_key_file(client, url, KEY))  # server is closed now
+    assert not check.ok
+    assert "could not be fetched" in (check.problem or "")
+
+
+def test_slow_key_file_times_out_as_a_failed_check(site_server: SiteServer) -> None:  # noqa: F811
+    site_server.route(f"/{KEY}.txt", KEY, delay=1.0)
+    url = key_file_url(site_server.base_url, KEY, None)
+    check = hidden_check(check_hosted_key_file(WebClient(timeout=0.2), url, KEY))
+    assert not check.ok
+    assert "timed out" in (check.problem or "")
+
+
+def test_require_ok_raises_one_line_with_problem_and_fix(
+    site_server: SiteServer,  # noqa: F811
+    client: WebClient,
+) -> None:
+    site_server.route(f"/{KEY}.txt", KEY + "\n")
+    check = check_hosted_key_file(client, key_file_url(site_server.base_url, KEY, None), KEY)
+    with pytest.raises(KeyCheckError) as caught:
+        require_ok(check)
+    message = str(caught.value)
+    assert message.startswith(f"key file {site_server.base_url}/3f9a…4c8d.txt ends with a newline")
+    assert "; fix: write the file without a newline: printf '%s'" in message
+    assert "\n" not in message
+    assert_key_hidden(message)
+
+
+# --- the key file in the build folder ------------------------------------------------------
+
+
+def test_local_key_file_with_newline_is_caught_before_deploy(tmp_path: Path) -> None:
+    path = tmp_path / f"{KEY}.txt"
+    path.write_bytes(KEY.encode() + b"\n")
+    check = hidden_check(check_local_key_file(path, KEY))
+    assert not check.ok
+    assert check.local_only
+    assert check.problem == "ends with a newline (\\n)"
+    assert "printf '%s' \"$INDEXNOW_KEY\" > public/3f9a…4c8d.txt" in (check.fix or "")
+
+
+def test_local_key_file_exact_passes(tmp_path: Path) -> None:
+    path = tmp_path / f"{KEY}.txt"
+    path.write_bytes(KEY.encode())
+    check = hidden_check(check_local_key_file(path, KEY))
+    assert check.ok
+    assert check.local_only
+
+
+def test_missing_local_key_file_is_reported(tmp_path: Path) -> None:
+    check = hidden_check(check_local_key_file(tmp_path / f"{KEY}.txt", KEY))
+    assert not check.ok
+    assert check.problem == "does not exist"
