@@ -1,0 +1,194 @@
+"""The delta between the before-state and the build (SPEC "Delta rules"). Pure.
+
+The before-side is one dict ``loc -> lastmod`` (bytes). The build is streamed into a
+:class:`Differ` one sitemap file at a time, so the build side is never held whole: every build
+entry that exactly matches the before-side is only marked as seen (its value gets a NUL
+prefix, a byte XML text can never contain), and only entries that differ are looked at in
+Python. Validation (absolute http(s) URL, the site's host) happens on the delta alone: a URL
+that did not change is never sent, so it needs no checking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from .lastmod import instant, is_changed, is_valid, later
+from .models import Delta, Skipped
+from .urls import host_key
+
+_SEEN = b"\x00"
+MAX_URL_LENGTH = 2048
+CHURN_SHARE = 0.9
+CHURN_MIN_URLS = 10
+_EXAMPLES = 3
+
+
+class Differ:
+    """Streams build sitemaps against a before-side and produces a :class:`Delta`.
+
+    ``before`` is consumed (its values are rewritten in place to mark what the build has).
+    """
+
+    def __init__(self, before: dict[bytes, bytes]) -> None:
+        self._before = before
+        self._added: dict[bytes, bytes] = {}
+        self._changed: dict[bytes, bytes] = {}
+        self._after_count = 0
+        self._before_count = len(before)
+        self._bad_lastmods: list[bytes] = []
+
+    def add(self, entries: dict[bytes, bytes]) -> None:
+        """One build sitemap's entries (loc -> raw lastmod, duplicates already merged)."""
+        before = self._before
+        differing = entries.items() - before.items()
+        if len(differing) == len(entries):
+            matched: Iterable[bytes] = ()
+        elif differing:
+            matched = entries.keys() - {loc for loc, _ in differing}
+        else:
+            matched = entries.keys()
+        if matched:
+            # C-speed marking of exact matches: before[loc] = NUL + before[loc]
+            matched = list(matched)
+            before.update(zip(matched, map(_SEEN.__add__, map(before.__getitem__, matched))))
+        for loc, lastmod in differing:
+            self._add_differing(loc, lastmod)
+
+    def _add_differing(self, loc: bytes, lastmod: bytes) -> None:
+        prev = self._before.get(loc)
+        if prev is None:
+            known = self._added.get(loc)
+            if known is None:
+                self._after_count += 1
+                self._added[loc] = lastmod
+                self._note_lastmod(lastmod)
+            else:  # listed again in a later build sitemap
+                self._added[loc] = later(known, lastmod)
+            return
+        if prev[:1] == _SEEN:  # listed again in a later build sitemap
+            before_lastmod = prev[1:]
+            current = self._changed.get(loc, before_lastmod)
+            newest = later(current, lastmod)
+            if is_changed(before_lastmod, newest):
+                self._changed[loc] = newest
+            else:
+                self._changed.pop(loc, None)
+            return
+        self._before[loc] = _SEEN + prev
+        self._note_lastmod(lastmod)
+        self._note_lastmod(prev)
+        if is_changed(prev, lastmod):
+            self._changed[loc] = lastmod
+
+    def _note_lastmod(self, raw: bytes) -> None:
+        if not is_valid(raw) and len(self._bad_lastmods) < 1000:
+            self._bad_lastmods.append(raw)
+
+    def finish(self, site: str | None = None, *, before_missing: bool = False) -> Delta:
+        """The delta. With ``site``, delta URLs not on its host are skipped (never sent);
+        relative, non-http(s), over-long or whitespace-containing URLs always are."""
+        seen = self._before
+        removed_raw = [loc for loc, value in seen.items() if value[:1] != _SEEN]
+        common = len(seen) - len(removed_raw) - 0
+        after_count = self._after_count + common
+        skipped: list[Skipped] = []
+        site_key = host_key(site) if site else None
+        added = _valid(self._added, site, site_key, skipped)
+        changed = _valid(self._changed, site, site_key, skipped)
+        removed = _valid(removed_raw, site, site_key, skipped)
+        warnings: list[str] = []
+        if self._bad_lastmods:
+            examples = ", ".join(repr(_text(raw)) for raw in dict.fromkeys(self._bad_lastmods))
+            warnings.append(
+                f"{len(self._bad_lastmods)} <lastmod> value(s) are not W3C datetimes and were "
+                f"treated as absent (e.g. {_first(examples)}); use YYYY-MM-DD or "
+                "YYYY-MM-DDThh:mm:ss+00:00"
+            )
+        if common >= CHURN_MIN_URLS and len(self._changed) >= CHURN_SHARE * common:
+            warnings.append(
+                f"{len(self._changed)} of {common} URLs present in both sitemaps have a new "
+                "<lastmod>: the generator probably stamps the build time on every page, so every "
+                "page looks changed; set lastmod from the content's real modification date"
+            )
+        if skipped:
+            warnings.append(
+                f"{len(skipped)} URL(s) skipped and never sent: "
+                + "; ".join(f"{s.url} ({s.reason})" for s in skipped[:_EXAMPLES])
+                + (" ..." if len(skipped) > _EXAMPLES else "")
+            )
+        return Delta(
+            added=tuple(added),
+            changed=tuple(changed),
+            removed=tuple(removed),
+            skipped=tuple(skipped),
+            warnings=tuple(warnings),
+            before_count=0 if before_missing else self._before_count,
+            after_count=after_count,
+        )
+
+
+def diff(before: dict[bytes, bytes], after: dict[bytes, bytes], site: str | None = None) -> Delta:
+    """The delta between two whole sides (convenience for callers that hold both)."""
+    differ = Differ(dict(before))
+    differ.add(after)
+    return differ.finish(site)
+
+
+def _valid(
+    locs: Iterable[bytes], site: str | None, site_key: tuple[str, int | None] | None,
+    skipped: list[Skipped],
+) -> list[str]:
+    good: list[str] = []
+    for raw in locs:
+        url = _text(raw)
+        reason = url_problem(url, site, site_key)
+        if reason is None:
+            good.append(url)
+        else:
+            skipped.append(Skipped(_printable(url), reason))
+    return good
+
+
+def url_problem(url: str, site: str | None, site_key: tuple[str, int | None] | None) -> str | None:
+    """Why a delta URL cannot be submitted, or None when it can."""
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return "contains whitespace or control characters"
+    if len(url) > MAX_URL_LENGTH:
+        return f"longer than {MAX_URL_LENGTH} characters"
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "not a valid URL"
+    if not parts.scheme and url.startswith(("/", ".")) or not parts.scheme and not parts.netloc:
+        return "relative URL (a sitemap <loc> must be absolute: https://host/path)"
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return "not an http(s) URL"
+    key = host_key(url)
+    if key is None:
+        return "not a valid URL"
+    if site_key is not None and key != site_key:
+        return f"not on the site's host {_host_label(site_key)}"
+    del site
+    return None
+
+
+def _host_label(key: tuple[str, int | None]) -> str:
+    return key[0] if key[1] is None else f"{key[0]}:{key[1]}"
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
+
+def _printable(url: str) -> str:
+    # A loc may carry a newline or escape sequence (log injection): show it escaped.
+    return url if url.isprintable() else url.encode("unicode_escape").decode("ascii")
+
+
+def _first(examples: str) -> str:
+    parts = examples.split(", ")
+    return ", ".join(parts[:_EXAMPLES])
+
+
+__all__ = ["Differ", "diff", "instant", "url_problem"]
