@@ -394,6 +394,37 @@ def generate(
     return expected
 
 
+def generate_first_deploy(
+    out: Path, urls: int, *, base: str, seed: int = 1, gz: bool = False
+) -> dict[str, object]:
+    """Write only OUT/build with exactly ``urls`` pages: against a 404 live side all are added.
+
+    This is the submission bench's input: a delta of exactly ``urls`` added URLs.
+    """
+    rng = random.Random(f"first:{seed}:{urls}")
+    t_lo = int(datetime(2022, 1, 1, tzinfo=timezone.utc).timestamp())
+    t_hi = int(datetime(2025, 6, 1, tzinfo=timezone.utc).timestamp())
+    pages = [_new_page(rng, base, i, t_lo, t_hi) for i in range(urls)]
+    n_children = _write_side(
+        out / "build", base, pages, gz, PER_FILE, format_lastmod(_K_OFFSET, t_hi, 120, 0)
+    )
+    expected: dict[str, object] = {
+        "generator_version": GENERATOR_VERSION,
+        "seed": seed,
+        "urls": urls,
+        "base": base,
+        "gzip": gz,
+        "per_file": PER_FILE,
+        "live": {"urls": 0, "children": 0},
+        "build": {"urls": urls, "children": n_children},
+        "added": _digest([p.url for p in pages]),
+        "changed": _digest([]),
+        "removed": _digest([]),
+    }
+    (out / "expected.json").write_text(json.dumps(expected, indent=2) + "\n")
+    return expected
+
+
 def _rewrite_same_instant(page: _Page, new: _Page, rng: random.Random) -> None:
     """Give the build another text for the same instant (e.g. a date -> midnight Z)."""
     if page.kind == _K_NONE:
