@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 # Room kept in every body for the envelope: host (<= 261), key (<= 128), keyLocation (a URL).
 _ENVELOPE_RESERVE = 8 * 1024
 _DETAIL_BODY_CHARS = 300
+_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _RETRY_STATUSES = frozenset({408, 425, 429})
 _PENDING_MARKERS = ("siteverificationnotcompleted", "verification pending", "pending verification")
 
@@ -102,7 +104,8 @@ def parse_retry_after(value: str, now: float) -> float | None:
     text = value.strip()
     if not text:
         return None
-    if text.isdigit():
+    if _SECONDS.fullmatch(text):
+        # RFC 9110 says whole seconds; some servers send fractions, which are as clear.
         return float(text)
     try:
         when = parsedate_to_datetime(text)
