@@ -112,6 +112,7 @@ class RecordedRequest:
     headers: dict[str, str]
     body: bytes
     time: float  # time.monotonic() when the request line arrived
+    client_port: int = 0  # equal ports = one kept-alive connection
     sent: int = 0
     ended: float = 0.0  # time.monotonic() when the handler was done with it
     finished: bool = False
@@ -153,6 +154,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers=dict(self.headers.items()),
             body=body,
             time=time.monotonic(),
+            client_port=int(self.client_address[1]),
         )
         site._record(record)
         try:

@@ -283,6 +283,16 @@ def test_trickling_body_is_bounded_by_the_total_deadline(site_server: SiteServer
     assert time.monotonic() - started < 1.5
 
 
+def test_a_read_started_near_the_deadline_does_not_outlast_it(site_server: SiteServer) -> None:
+    # Bytes at 0 s, 1.4 s, 2.8 s: the read started at 1.4 s must give up at the 2 s deadline,
+    # not wait out a full read timeout (which would return at 2.8 s).
+    site_server.route("/sitemap.xml", b"abc", trickle=1.4)
+    client = WebClient(timeout=2.0)
+    started = time.monotonic()
+    assert fetch_error(client.get, site_server.url("/sitemap.xml")).reason == "timeout"
+    assert time.monotonic() - started < 2.5
+
+
 def test_dropped_connection_is_a_connection_error(
     site_server: SiteServer, client: WebClient
 ) -> None:
@@ -326,6 +336,17 @@ def test_a_failed_request_leaves_the_client_usable(
     site_server.route("/ok", "fine")
     assert fetch_error(client.get, site_server.url("/slow"), timeout=0.2).reason == "timeout"
     assert client.get(site_server.url("/ok")).body == b"fine"
+
+
+def test_a_short_timeout_does_not_stick_to_a_reused_connection(
+    site_server: SiteServer, client: WebClient
+) -> None:
+    site_server.route("/fast", "quick")
+    site_server.route("/slow", "late", delay=0.6)
+    assert client.get(site_server.url("/fast"), timeout=0.3).body == b"quick"
+    assert client.get(site_server.url("/slow"), timeout=3.0).body == b"late"
+    first, second = site_server.requests
+    assert first.client_port == second.client_port  # the same pooled connection
 
 
 # --- POST ---------------------------------------------------------------------------------
