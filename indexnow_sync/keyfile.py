@@ -144,7 +144,13 @@ def filter_in_scope(
     kept: list[str] = []
     skipped: list[Skipped] = []
     on_host: dict[str, bool | None] = {}
+    # Nearly every URL starts with "scheme://host/folder/": one C-level startswith decides
+    # it; the rest (other hosts, odd spellings of this one) take the parsed path below.
+    fast = (f"http://{site_host}{folder}", f"https://{site_host}{folder}") if site_key else ()
     for url in dict.fromkeys(urls):
+        if url.startswith(fast):
+            kept.append(url)
+            continue
         prefix = _authority_prefix(url)
         if prefix in on_host:
             verdict = on_host[prefix]

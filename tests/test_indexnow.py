@@ -416,3 +416,28 @@ def test_batches_respect_the_body_size_limit_and_keep_order() -> None:
 def test_batches_refuse_relative_urls() -> None:
     with pytest.raises(UsageError):
         make_batches(["https://example.com/a", "/b"])
+
+
+def test_batches_group_by_host_whatever_the_spelling() -> None:
+    urls = [
+        "https://example.com/a",
+        "http://example.com/b",
+        "https://www.example.com/c",
+        "https://EXAMPLE.com:443/d",
+        "https://example.com",
+        "https://example.com:8443/e",
+        "https://example.com/a",
+    ]
+    assert [(b.host, b.urls) for b in make_batches(urls)] == [
+        (
+            "example.com",
+            (
+                "https://example.com/a",
+                "http://example.com/b",
+                "https://EXAMPLE.com:443/d",
+                "https://example.com",
+            ),
+        ),
+        ("www.example.com", ("https://www.example.com/c",)),
+        ("example.com:8443", ("https://example.com:8443/e",)),
+    ]

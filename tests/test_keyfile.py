@@ -112,9 +112,16 @@ def test_filter_keeps_site_urls_once_and_names_why_others_are_skipped() -> None:
         "https://www.example.com/c",
         "https://example.com:8443/d",
         "/relative",
+        "https://EXAMPLE.com:443/e",  # the same host, spelled differently
+        "https://example.com",
     ]
     kept, skipped = filter_in_scope(urls, "https://example.com", None)
-    assert kept == ["https://example.com/a", "http://example.com/b"]
+    assert kept == [
+        "https://example.com/a",
+        "http://example.com/b",
+        "https://EXAMPLE.com:443/e",
+        "https://example.com",
+    ]
     reasons = {s.url: s.reason for s in skipped}
     assert "www.example.com" in reasons["https://www.example.com/c"]
     assert "example.com:8443" in reasons["https://example.com:8443/d"]
