@@ -133,7 +133,8 @@ class WebClient:
 
     def post_json(self, url: str, body: bytes, *, timeout: float | None = None) -> HttpResponse:
         """POST a JSON body. Redirects are returned as they are, not followed; the response
-        body is read up to 1 MiB (enough for any endpoint's explanation) and cut there."""
+        body is read up to 1 MiB (enough for any endpoint's explanation) and cut there, and a
+        body that fails to decode is cut too: the status is the answer, the body only text."""
         _check_url(url)
         limit = self.timeout if timeout is None else timeout
         start = time.monotonic()
@@ -219,7 +220,13 @@ def _read_body(
     """Read the body under the deadline, decoding Content-Encoding ourselves so that the cap
     applies to decoded bytes and a small compressed bomb is stopped after cap+1 bytes."""
     encoding = response.headers.get("Content-Encoding", "").strip().lower()
-    decoder = _make_decoder(url, encoding)
+    try:
+        decoder = _make_decoder(url, encoding)
+    except FetchError:
+        if not truncate:
+            raise
+        # An endpoint's status is what counts; its body is only shown to the user.
+        decoder = None
     if decoder is None and not truncate:
         declared = response.headers.get("Content-Length", "").strip()
         if declared.isdigit() and int(declared) > cap:
@@ -237,7 +244,12 @@ def _read_body(
         except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as exc:
             raise _transport_error(url, exc, limit) from exc
         room = cap - total + 1  # one byte more than allowed tells "too large" from "exactly cap"
-        piece = data[:room] if decoder is None else decoder.decode(data, room)
+        try:
+            piece = data[:room] if decoder is None else decoder.decode(data, room)
+        except FetchError:
+            if not truncate:
+                raise
+            return b"".join(chunks)
         chunks.append(piece)
         total += len(piece)
         if total > cap:
@@ -246,7 +258,7 @@ def _read_body(
             raise FetchError(url, "too_large", _too_large_message(url, cap))
         if not data:
             break
-    if decoder is not None:
+    if decoder is not None and not truncate:
         decoder.finish()
     return b"".join(chunks)
 

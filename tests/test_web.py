@@ -389,6 +389,14 @@ def test_post_json_cuts_a_huge_answer_but_keeps_the_status(site_server: SiteServ
     assert len(response.body) == 1024 * 1024
 
 
+def test_post_json_keeps_the_status_when_the_answer_body_is_garbled(
+    site_server: SiteServer,
+) -> None:
+    site_server.route("/indexnow", b"not gzip at all", headers={"Content-Encoding": "gzip"})
+    response = WebClient(timeout=5.0).post_json(site_server.url("/indexnow"), b"{}")
+    assert response.status == 200
+
+
 def test_post_json_errors_never_show_the_body(site_server: SiteServer) -> None:
     secret = b'{"key": "s3cr3t-key-value-1234"}'
     site_server.route("/indexnow", drop=True)
