@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -441,3 +444,75 @@ def test_batches_group_by_host_whatever_the_spelling() -> None:
         ("www.example.com", ("https://www.example.com/c",)),
         ("example.com:8443", ("https://example.com:8443/e",)),
     ]
+
+
+# --- the strict endpoint itself refuses what engines refuse ---------------------------------
+
+
+def raw_request(
+    url: str, body: bytes | None = None, content_type: str = "application/json; charset=utf-8"
+) -> tuple[int, str]:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": content_type})
+    try:
+        with opener.open(request, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+@pytest.mark.parametrize(
+    ("change", "content_type", "status", "message"),
+    [
+        ({}, "text/plain", 400, "application/json"),
+        ({}, "application/json", 400, "charset"),
+        ({"key": "not a key!"}, None, 422, "Key must consist of a-Z0-9 or '-'"),
+        ({"urlList": []}, None, 422, "Url list cannot be empty"),
+        ({"urlList": "10001 site URLs"}, None, 422, "No more than 10000 urls allowed"),
+        ({"urlList": ["https://example.org/x"]}, None, 422, "does not belong to host"),
+        ({"urlList": "https://example.org/x"}, None, 400, "urlList"),
+        ({"key": "aaaabbbbccccdddd"}, None, 403, "Key file not found"),
+    ],
+)
+def test_strict_endpoint_refuses_like_the_protocol_documents(
+    site: SiteServer,
+    indexnow_server: IndexNowServer,  # noqa: F811
+    change: dict[str, object],
+    content_type: str | None,
+    status: int,
+    message: str,
+) -> None:
+    host = f"127.0.0.1:{site.port}"
+    payload: dict[str, object] = {"host": host, "key": KEY, "urlList": [site.url("/a")]}
+    payload.update(change)
+    if payload["urlList"] == "10001 site URLs":
+        payload["urlList"] = [site.url(f"/p{i}") for i in range(10_001)]
+    body = json.dumps(payload).encode()
+    args = (content_type,) if content_type else ()
+    answer = raw_request(indexnow_server.endpoint, body, *args)
+    assert answer[0] == status
+    assert message in answer[1]
+    assert indexnow_server.accepted == []
+
+
+def test_strict_endpoint_rejects_malformed_json(
+    indexnow_server: IndexNowServer,  # noqa: F811
+) -> None:
+    assert raw_request(indexnow_server.endpoint, b'{"host": ')[0] == 400
+
+
+def test_strict_endpoint_takes_one_url_by_get(
+    site: SiteServer,
+    indexnow_server: IndexNowServer,  # noqa: F811
+) -> None:
+    query = urllib.parse.urlencode({"url": site.url("/a"), "key": KEY})
+    assert raw_request(f"{indexnow_server.endpoint}?{query}")[0] == 200
+    assert indexnow_server.accepted == [site.url("/a")]
+
+
+def test_strict_endpoint_can_fetch_the_key_file_on_every_request(site: SiteServer) -> None:
+    body = json.dumps({"host": f"127.0.0.1:{site.port}", "key": KEY, "urlList": [site.url("/a")]})
+    with IndexNowServer(cache_key_files=False) as server:
+        for _ in range(3):
+            assert raw_request(server.endpoint, body.encode())[0] == 200
+    assert site.hits(f"/{KEY}.txt") == 3
