@@ -18,7 +18,7 @@ import json
 import random
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -300,7 +300,7 @@ def submit(
     endpoint_url: str,
     key: str,
     key_location: str | None,
-    urls: Sequence[str] | Iterable[str],
+    urls: Iterable[str],
     *,
     policy: RetryPolicy | None = None,
     on_batch_done: Callable[[Batch, RequestRecord], None] | None = None,
