@@ -83,7 +83,7 @@ class FetchError(IndexNowSyncError):
     """An HTTP request failed at the transport level, was too large, or redirected off-host.
 
     ``reason`` is one of: ``timeout``, ``connection``, ``too_large``, ``redirect_off_host``,
-    ``too_many_redirects``, ``bad_url``.
+    ``too_many_redirects``, ``bad_url``, ``bad_encoding``.
     """
 
     kind = "fetch"

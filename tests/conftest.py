@@ -7,12 +7,19 @@ that made it: tests talk only to the real local HTTP servers they start themselv
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+pytest_plugins = ("tests.siteserver",)
+
+# A proxy from the environment must never carry a test's loopback traffic elsewhere.
+for _name in ("NO_PROXY", "no_proxy"):
+    os.environ[_name] = ",".join(filter(None, [os.environ.get(_name, ""), "127.0.0.1,localhost,::1"]))
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

@@ -1,0 +1,186 @@
+"""One validated, frozen :class:`Config` from flags, ``INDEXNOW_*`` environment and a YAML file.
+
+Precedence (SPEC "Config"): command line > environment > config file > defaults. The file is
+``--config FILE``, else ``indexnow.yml`` or ``.indexnow.yml`` in the working folder. Its keys
+mirror the long options; unknown keys and wrong types are errors naming the key and the file;
+relative paths in it are relative to the file's folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+CONFIG_NAMES = ("indexnow.yml", ".indexnow.yml")
+
+
+@dataclass(frozen=True)
+class Config:
+    site: str | None = None
+    build: Path | None = None
+    live: str | None = None
+    baseline: Path | None = None
+    key: str | None = None
+    key_location: str | None = None
+    endpoint: str = "indexnow"
+    include_removed: bool = False
+    dry_run: bool = False
+    max_urls: int = 10_000
+    timeout: float = 20.0
+    max_sitemap_bytes: int = 50 * 1024 * 1024
+    config_file: Path | None = None
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError("expected true or false")
+
+
+def _to_int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError("expected a whole number")
+    if isinstance(value, int):
+        result = value
+    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        result = int(value.strip())
+    else:
+        raise ValueError("expected a whole number")
+    if result < 1:
+        raise ValueError("expected a number of at least 1")
+    return result
+
+
+def _to_float(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError("expected a number of seconds")
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        raise ValueError("expected a number of seconds") from None
+    if not result > 0:
+        raise ValueError("expected a positive number of seconds")
+    return result
+
+
+def _to_str(value: Any) -> str:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    raise ValueError("expected a non-empty string")
+
+
+def _to_path(value: Any) -> Path:
+    return Path(_to_str(value))
+
+
+# option name (as on the command line, without --) -> (Config field, converter, is a path)
+OPTIONS: dict[str, tuple[str, Callable[[Any], Any], bool]] = {
+    "site": ("site", _to_str, False),
+    "build": ("build", _to_path, True),
+    "live": ("live", _to_str, False),
+    "baseline": ("baseline", _to_path, True),
+    "key": ("key", _to_str, False),
+    "key-location": ("key_location", _to_str, False),
+    "endpoint": ("endpoint", _to_str, False),
+    "include-removed": ("include_removed", _to_bool, False),
+    "dry-run": ("dry_run", _to_bool, False),
+    "max-urls": ("max_urls", _to_int, False),
+    "timeout": ("timeout", _to_float, False),
+    "max-sitemap-bytes": ("max_sitemap_bytes", _to_int, False),
+}
+
+
+def env_name(option: str) -> str:
+    return "INDEXNOW_" + option.upper().replace("-", "_")
+
+
+def find_config_file(explicit: Path | None, cwd: Path) -> Path | None:
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"--config {explicit}: no such file")
+        return explicit
+    for name in CONFIG_NAMES:
+        candidate = cwd / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    import yaml  # only when a config file exists: keeps start-up fast
+
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise ConfigError(f"{path}: is not valid YAML{where}; fix the syntax") from exc
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{path}: must be a mapping of option: value (e.g. 'site: https://...')")
+    return loaded
+
+
+def load_config(
+    flags: Mapping[str, Any],
+    environ: Mapping[str, str],
+    cwd: Path,
+    *,
+    config_path: Path | None = None,
+    allowed: set[str] | None = None,
+) -> Config:
+    """Merge the three sources. ``flags`` holds only options given on the command line
+    (option name -> value, already typed by click); ``allowed`` limits the config file keys
+    that make sense for the command (others are still accepted: a config is shared by
+    commands)."""
+    del allowed
+    values: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    file = find_config_file(config_path, cwd)
+    if file is not None:
+        for raw_key, raw_value in read_config_file(file).items():
+            key = str(raw_key).replace("_", "-")
+            if key not in OPTIONS:
+                known = ", ".join(sorted(OPTIONS))
+                raise ConfigError(f"{file}: unknown key '{raw_key}' (known keys: {known})")
+            field, convert, is_path = OPTIONS[key]
+            if raw_value is None:
+                continue
+            try:
+                value = convert(raw_value)
+            except ValueError as exc:
+                raise ConfigError(f"{file}: key '{raw_key}': {exc} (got {raw_value!r})") from None
+            if is_path and not value.is_absolute():
+                value = (file.parent / value).resolve()
+            values[field] = value
+            origin[field] = str(file)
+    for option, (field, convert, _is_path) in OPTIONS.items():
+        name = env_name(option)
+        if name in environ and environ[name].strip() != "":
+            try:
+                values[field] = convert(environ[name])
+            except ValueError as exc:
+                shown = "" if option == "key" else f" (got {environ[name]!r})"
+                raise ConfigError(f"environment {name}: {exc}{shown}") from None
+    for option, value in flags.items():
+        if value is None:
+            continue
+        field, convert, _is_path = OPTIONS[option]
+        try:
+            values[field] = convert(value)
+        except ValueError as exc:
+            raise ConfigError(f"--{option}: {exc}") from None
+    config = Config(config_file=file)
+    known_fields = {f.name for f in fields(Config)}
+    return replace(config, **{k: v for k, v in values.items() if k in known_fields})

@@ -1,0 +1,210 @@
+"""The plan file: the delta captured before a deploy, and the submission's progress after it.
+
+Format (JSON, one object; documented in README "Plan file"):
+``{"format": "indexnow-sync-plan", "version": 1, "created", "tool", "site", "before",
+"after", "added", "changed", "removed", "skipped", "warnings", "accepted"}``;
+``accepted`` lists the URLs an endpoint has accepted so far.
+
+Writes are atomic (temporary file in the same folder, fsync, rename): a crash leaves the old
+plan or the new one, never half of one. Progress during ``submit`` goes first to an
+append-only journal beside the plan (``PLAN.progress``, one JSON line per accepted batch,
+fsynced), so recording a batch costs the batch, not the whole plan; the journal is folded into
+the plan when the run ends, and read back if a run was killed before that.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import PlanFileError
+from .models import Delta, Skipped
+
+FORMAT = "indexnow-sync-plan"
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class Plan:
+    delta: Delta
+    site: str | None
+    before: dict[str, Any]
+    after: dict[str, Any]
+    created: str
+    accepted: frozenset[str] = field(default_factory=frozenset)
+
+    def pending(self, *, include_removed: bool) -> list[str]:
+        """The URLs still to send, in plan order (each once)."""
+        urls = dict.fromkeys(self.delta.to_submit(include_removed=include_removed))
+        return [url for url in urls if url not in self.accepted]
+
+
+def new_plan(delta: Delta, site: str | None, before: dict[str, Any], after: dict[str, Any]) -> Plan:
+    created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return Plan(delta, site, before, after, created)
+
+
+def _journal(path: Path) -> Path:
+    return path.with_name(path.name + ".progress")
+
+
+def atomic_write(path: Path, chunks: Iterable[str]) -> None:
+    """Write text atomically: the file is either the old one or the complete new one."""
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        handle = tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False
+        )
+    except OSError as exc:
+        raise PlanFileError(f"{path}: cannot write here ({exc.strerror})") from exc
+    try:
+        with handle:
+            for chunk in chunks:
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(handle.name)
+        raise PlanFileError(f"{path}: cannot write ({exc.strerror})") from exc
+
+
+def _chunks(plan: Plan) -> Iterable[str]:
+    d = plan.delta
+    dump = json.dumps
+    yield "{\n"
+    yield f'"format": {dump(FORMAT)},\n"version": {VERSION},\n'
+    yield f'"created": {dump(plan.created)},\n"tool": {dump("indexnow-sync " + __version__)},\n'
+    yield f'"site": {dump(plan.site)},\n'
+    yield f'"before": {dump(plan.before)},\n"after": {dump(plan.after)},\n'
+    yield f'"counts": {dump(_counts(plan))},\n'
+    yield f'"added": {dump(d.added, ensure_ascii=False)},\n'
+    yield f'"changed": {dump(d.changed, ensure_ascii=False)},\n'
+    yield f'"removed": {dump(d.removed, ensure_ascii=False)},\n'
+    skipped = [{"url": s.url, "reason": s.reason} for s in d.skipped]
+    yield f'"skipped": {dump(skipped, ensure_ascii=False)},\n'
+    yield f'"warnings": {dump(d.warnings, ensure_ascii=False)},\n'
+    yield f'"accepted": {dump(sorted(plan.accepted), ensure_ascii=False)}\n'
+    yield "}\n"
+
+
+def _counts(plan: Plan) -> dict[str, int]:
+    d = plan.delta
+    return {
+        "added": len(d.added),
+        "changed": len(d.changed),
+        "removed": len(d.removed),
+        "skipped": len(d.skipped),
+        "accepted": len(plan.accepted),
+    }
+
+
+def write_plan(path: Path, plan: Plan) -> None:
+    atomic_write(path, _chunks(plan))
+    with contextlib.suppress(FileNotFoundError):
+        _journal(path).unlink()
+
+
+def read_plan(path: Path) -> Plan:
+    """Read a plan, with the progress of any run that did not get to fold its journal in."""
+    try:
+        raw = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise PlanFileError(f"--plan {path}: no such file; run 'indexnow-sync plan --out {path}' "
+                            "before the deploy") from None
+    except OSError as exc:
+        raise PlanFileError(f"--plan {path}: cannot be read ({exc.strerror})") from exc
+    except ValueError as exc:
+        raise PlanFileError(f"--plan {path}: is not valid JSON ({exc}); re-run 'plan'") from exc
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        raise PlanFileError(f"--plan {path}: is not an indexnow-sync plan file")
+    if raw.get("version") != VERSION:
+        raise PlanFileError(
+            f"--plan {path}: is plan format version {raw.get('version')!r}; this indexnow-sync "
+            f"reads version {VERSION}: re-run 'plan' with the same version as 'submit'"
+        )
+    try:
+        delta = Delta(
+            added=tuple(_strings(raw["added"])),
+            changed=tuple(_strings(raw["changed"])),
+            removed=tuple(_strings(raw["removed"])),
+            skipped=tuple(Skipped(str(s["url"]), str(s["reason"])) for s in raw["skipped"]),
+            warnings=tuple(_strings(raw.get("warnings", []))),
+            before_count=int(raw["before"].get("count", 0)),
+            after_count=int(raw["after"].get("count", 0)),
+        )
+        accepted = set(_strings(raw.get("accepted", [])))
+        site = raw.get("site")
+        if site is not None and not isinstance(site, str):
+            raise TypeError("site")
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise PlanFileError(f"--plan {path}: is missing or has a wrong field ({exc})") from exc
+    accepted.update(_read_journal(path))
+    return Plan(delta, site, dict(raw["before"]), dict(raw["after"]), str(raw.get("created", "")),
+                frozenset(accepted))
+
+
+def _strings(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise TypeError("expected a list of URLs")
+    return value
+
+
+def _read_journal(path: Path) -> list[str]:
+    try:
+        lines = _journal(path).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise PlanFileError(f"{_journal(path)}: cannot be read ({exc.strerror})") from exc
+    urls: list[str] = []
+    for line in lines:
+        try:
+            record = json.loads(line)
+            urls.extend(_strings(record["accepted"]))
+        except (ValueError, KeyError, TypeError):
+            continue  # a line torn by a crash: that batch will be sent again, never lost
+    return urls
+
+
+class ProgressRecorder:
+    """Records accepted batches of a plan durably, batch by batch, in linear time."""
+
+    def __init__(self, path: Path, plan: Plan) -> None:
+        self.path = path
+        self.plan = plan
+        self._accepted: list[str] = []
+        try:
+            self._handle = _journal(path).open("a", encoding="utf-8")
+        except OSError as exc:
+            raise PlanFileError(f"{_journal(path)}: cannot write ({exc.strerror})") from exc
+
+    def record(self, urls: Iterable[str]) -> None:
+        batch = list(urls)
+        self._accepted.extend(batch)
+        self._handle.write(json.dumps({"accepted": batch}, ensure_ascii=False) + "\n")
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+
+    def close(self) -> Plan:
+        """Fold the journal into the plan file (one atomic rewrite) and return the new plan."""
+        self._handle.close()
+        plan = self.plan
+        if self._accepted:
+            plan = Plan(plan.delta, plan.site, plan.before, plan.after, plan.created,
+                        plan.accepted | frozenset(self._accepted))
+            write_plan(self.path, plan)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                if _journal(self.path).stat().st_size == 0:
+                    _journal(self.path).unlink()
+        return plan

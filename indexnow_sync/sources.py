@@ -1,0 +1,371 @@
+"""Where the two sides of the diff come from: the build on disk, a saved baseline, the live site.
+
+Owns discovery (the build folder's file names; robots.txt ``Sitemap:`` lines and the fallback
+names on the live site), walking sitemap indexes (depth, child-count and cycle limits), mapping
+a built index's public child URLs to files under the build folder (never fetched), and the
+rules for a live site that is unhealthy: a 404 means "no baseline", while a 5xx, a timeout, an
+HTML page or a broken child is an error, never an empty site.
+
+Files and children are parsed on a small thread pool (lxml releases the GIL while parsing), in
+bounded windows so a million-URL index never holds more than a few parsed files at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import unquote, urljoin, urlsplit
+
+from .errors import (
+    BuildSitemapError,
+    FetchError,
+    IndexNowSyncError,
+    LiveSitemapError,
+    SitemapParseError,
+)
+from .sitemap import DEFAULT_MAX_BYTES, ParsedSitemap, merge_duplicates, parse_sitemap
+from .urls import same_host
+
+if TYPE_CHECKING:
+    from .web import HttpResponse, WebClient
+
+BUILD_NAMES = ("sitemap-index.xml", "sitemap_index.xml", "sitemap.xml", "sitemap.xml.gz")
+LIVE_NAMES = ("sitemap.xml", "sitemap-index.xml", "sitemap_index.xml")
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds on what one run reads (SPEC "Limits and safety")."""
+
+    max_sitemap_bytes: int = DEFAULT_MAX_BYTES
+    max_depth: int = 3  # an index of indexes of indexes at most
+    max_children: int = 50_000  # per index, the protocol's own limit
+    max_files: int = 2_000  # sitemap files per side
+    workers: int = 2  # parallel parses of files on disk
+    fetch_workers: int = 4  # parallel downloads of live children
+
+
+class Side:
+    """Accumulates one side's findings while its files are read."""
+
+    def __init__(self) -> None:
+        self.sources: list[str] = []
+        self.warnings: list[str] = []
+        self.missing = False
+
+
+def bounded_map(func: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
+    """``map`` on a thread pool, in order, with at most ``2 * workers`` results in flight
+    (a parsed 50,000-URL file is ~10 MB: never parse the whole index ahead of the consumer)."""
+    items = list(items)
+    if workers <= 1 or len(items) <= 1:
+        yield from map(func, items)
+        return
+    window = 2 * workers
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="indexnow-sync") as pool:
+        futures = [pool.submit(func, item) for item in items[:window]]
+        next_item = window
+        while futures:
+            result = futures.pop(0).result()
+            if next_item < len(items):
+                futures.append(pool.submit(func, items[next_item]))
+                next_item += 1
+            yield result
+
+
+def walk(
+    root: ParsedSitemap,
+    load_children: Callable[[list[str], ParsedSitemap], Iterator[ParsedSitemap]],
+    limits: Limits,
+    side: Side,
+) -> Iterator[ParsedSitemap]:
+    """Every urlset under ``root`` (itself if it is one), following nested indexes."""
+    seen: set[str] = {root.source}
+    files = 1
+
+    def visit(doc: ParsedSitemap, depth: int) -> Iterator[ParsedSitemap]:
+        nonlocal files
+        if doc.kind == "urlset":
+            yield doc
+            return
+        if depth >= limits.max_depth:
+            raise SitemapParseError(
+                doc.source,
+                f"nests sitemap indexes deeper than {limits.max_depth} levels; "
+                "flatten the index (or raise max-index-depth)",
+            )
+        if len(doc.entries) > limits.max_children:
+            raise SitemapParseError(
+                doc.source,
+                f"lists {len(doc.entries)} sitemaps, more than the {limits.max_children} an "
+                "index may hold",
+            )
+        children = []
+        for raw in doc.entries:
+            child = raw.decode("utf-8", "replace")
+            if child in seen:
+                side.warnings.append(f"{doc.source}: lists {child} again (a cycle?); read once")
+                continue
+            seen.add(child)
+            children.append(child)
+        files += len(children)
+        if files > limits.max_files:
+            raise SitemapParseError(
+                doc.source, f"leads to more than {limits.max_files} sitemap files; refusing"
+            )
+        for parsed in load_children(children, doc):
+            yield from visit(parsed, depth + 1)
+
+    yield from visit(root, 0)
+
+
+def _note(side: Side, doc: ParsedSitemap) -> ParsedSitemap:
+    side.sources.append(doc.source)
+    side.warnings.extend(doc.warnings)
+    return doc
+
+
+def merge(docs: Iterable[ParsedSitemap]) -> dict[bytes, bytes]:
+    """One loc -> lastmod dict from many urlsets; a loc in several keeps its latest lastmod."""
+    merged: dict[bytes, bytes] = {}
+    for doc in docs:
+        if not merged:
+            merged = doc.entries
+        elif merged.keys().isdisjoint(doc.entries):
+            merged.update(doc.entries)
+        else:
+            locs = [*merged, *doc.entries]
+            lastmods = [*merged.values(), *doc.entries.values()]
+            merged = merge_duplicates(locs, lastmods)
+    return merged
+
+
+# --- the build (and a baseline) on disk ---------------------------------------------------------
+
+
+def find_build_sitemap(path: Path, what: str = "--build") -> Path:
+    """The sitemap file for a --build/--baseline value: the file itself, or the first of
+    BUILD_NAMES inside a folder."""
+    if path.is_file():
+        return path
+    if path.is_dir():
+        for name in BUILD_NAMES:
+            candidate = path / name
+            if candidate.is_file():
+                return candidate
+        raise BuildSitemapError(
+            f"{what} {path}: no sitemap found in this folder (looked for {', '.join(BUILD_NAMES)}); "
+            "build the site first, or pass the sitemap file itself"
+        )
+    raise BuildSitemapError(f"{what} {path}: no such file or folder")
+
+
+def read_file(path: Path, limits: Limits) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > limits.max_sitemap_bytes * 2 and not _looks_gzip(path):
+            raise BuildSitemapError(
+                f"{path}: is larger than {limits.max_sitemap_bytes // (1024 * 1024)} MiB, the "
+                "sitemap protocol's limit per file; split it into a sitemap index"
+            )
+        return path.read_bytes()
+    except OSError as exc:
+        raise BuildSitemapError(f"{path}: cannot be read ({exc.strerror})") from exc
+
+
+def _looks_gzip(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(2) == b"\x1f\x8b"
+
+
+def map_child_to_file(child_url: str, index_file: Path, root: Path) -> Path | None:
+    """The file under ``root`` that a built index's child URL names.
+
+    Tries the URL's path under the build root, then with leading segments dropped (a site
+    served under a base path such as GitHub Pages' /repo/), then relative to the index file
+    (relative child locs, as Hugo writes for languages). Never leaves ``root``.
+    """
+    parts = urlsplit(child_url)
+    if parts.scheme and parts.netloc:
+        path = unquote(parts.path)
+    else:
+        path = unquote(urljoin("/" + index_file.parent.relative_to(root).as_posix() + "/",
+                               child_url.strip()))
+        path = urlsplit(path).path
+    segments = [s for s in PurePosixPath(path).parts if s not in ("/", "", ".")]
+    if ".." in segments or not segments:
+        return None
+    resolved_root = root.resolve()
+    for start in range(len(segments)):
+        candidate = root.joinpath(*segments[start:])
+        if candidate.is_file() and candidate.resolve().is_relative_to(resolved_root):
+            return candidate
+    return None
+
+
+def read_disk_side(path: Path, limits: Limits, side: Side, what: str) -> Iterator[ParsedSitemap]:
+    """Every urlset of a build (or baseline) sitemap on disk, children mapped to files."""
+    sitemap_file = find_build_sitemap(path, what)
+    root_dir = path if path.is_dir() else sitemap_file.parent
+
+    def parse_file(file: Path) -> ParsedSitemap:
+        return parse_sitemap(read_file(file, limits), str(file),
+                             max_bytes=limits.max_sitemap_bytes)
+
+    def load_children(children: list[str], index: ParsedSitemap) -> Iterator[ParsedSitemap]:
+        index_file = Path(index.source)
+        files: list[Path] = []
+        for child in children:
+            file = map_child_to_file(child, index_file, root_dir)
+            if file is None:
+                raise BuildSitemapError(
+                    f"{index.source}: lists {child}, but no such file is under {root_dir} "
+                    f"(looked for {_expected_path(child, root_dir)}); a built index's children "
+                    "must be in the build folder (they are never fetched)"
+                )
+            files.append(file)
+        for doc in bounded_map(parse_file, files, limits.workers):
+            yield _note(side, doc)
+
+    try:
+        root = _note(side, parse_file(sitemap_file))
+        yield from walk(root, load_children, limits, side)
+    except SitemapParseError as exc:
+        raise BuildSitemapError(str(exc)) from exc
+
+
+def _expected_path(child: str, root: Path) -> str:
+    path = urlsplit(child).path.lstrip("/") or child
+    return str(root / path)
+
+
+# --- the live site --------------------------------------------------------------------------------
+
+_SITEMAP_LINE = re.compile(r"^\s*sitemap\s*:\s*(\S+)", re.I | re.M)
+
+
+def robots_sitemaps(robots_txt: str) -> list[str]:
+    """The ``Sitemap:`` URLs of a robots.txt (any case, any group), in order, once each."""
+    return list(dict.fromkeys(_SITEMAP_LINE.findall(robots_txt)))
+
+
+def read_live_side(
+    client: WebClient, site: str, live_url: str | None, limits: Limits, side: Side
+) -> Iterator[ParsedSitemap]:
+    """Every urlset of the live sitemap(s). Sets ``side.missing`` when there is none (404)."""
+    roots = [live_url] if live_url else _discover(client, site, side)
+    found = False
+    for url in roots:
+        response = _fetch(client, url, site, limits)
+        if response.status in (404, 410):
+            side.warnings.append(f"{url} answered {response.status}")
+            continue
+        found = True
+        yield from _live_tree(client, url, response, site, limits, side)
+    if not found:
+        side.missing = True
+        where = live_url or f"{site} (robots.txt and {', '.join(LIVE_NAMES)})"
+        side.warnings.append(
+            f"no live sitemap at {where}: treating this as a first deploy, every URL in the "
+            "build counts as added (still capped by --max-urls)"
+        )
+
+
+def _discover(client: WebClient, site: str, side: Side) -> list[str]:
+    robots_url = f"{site}/robots.txt"
+    response = _fetch(client, robots_url, site, Limits(max_sitemap_bytes=512 * 1024))
+    if response.status >= 500:
+        raise LiveSitemapError(
+            f"{robots_url} answered {response.status}: the site is unhealthy; not reading the "
+            "live sitemap (nothing submitted). Retry when it is up, or pass --baseline"
+        )
+    if response.status == 200 and response.content_type != "text/html":
+        listed = robots_sitemaps(response.body.decode("utf-8", "replace"))
+        on_site = []
+        for url in listed:
+            if same_host(url, site):
+                on_site.append(url)
+            else:
+                side.warnings.append(f"{robots_url} lists {url}, not on {site}: ignored")
+        if on_site:
+            side.sources.append(robots_url)
+            return on_site
+    for name in LIVE_NAMES:
+        url = f"{site}/{name}"
+        response = _fetch(client, url, site, Limits())
+        if response.status not in (404, 410):
+            return [url]
+    return []
+
+
+def _fetch(client: WebClient, url: str, site: str, limits: Limits) -> HttpResponse:
+    try:
+        return client.get(url, same_host_as=site, max_bytes=limits.max_sitemap_bytes)
+    except FetchError as exc:
+        raise LiveSitemapError(
+            f"live sitemap {exc}; nothing was submitted (a run never treats an unreadable "
+            "live site as empty)"
+        ) from exc
+
+
+def _check_live_response(url: str, response: HttpResponse) -> None:
+    if response.status != 200:
+        raise LiveSitemapError(
+            f"live sitemap {url} answered HTTP {response.status}; nothing was submitted. "
+            + ("The site is unhealthy: retry when it is up, or pass --baseline."
+               if response.status >= 500 else "Pass --live with the right URL, or --baseline.")
+        )
+
+
+def _live_tree(
+    client: WebClient, url: str, response: HttpResponse, site: str, limits: Limits, side: Side
+) -> Iterator[ParsedSitemap]:
+    def parse_response(child_url: str, child: HttpResponse) -> ParsedSitemap:
+        _check_live_response(child_url, child)
+        try:
+            return parse_sitemap(child.body, child_url, max_bytes=limits.max_sitemap_bytes)
+        except SitemapParseError as exc:
+            raise LiveSitemapError(f"live sitemap {exc}; nothing was submitted") from exc
+
+    def fetch_and_parse(child_url: str) -> ParsedSitemap:
+        return parse_response(child_url, _fetch(client, child_url, site, limits))
+
+    def load_children(children: list[str], index: ParsedSitemap) -> Iterator[ParsedSitemap]:
+        wanted = []
+        for child in children:
+            absolute = urljoin(index.source, child)
+            if same_host(absolute, site):
+                wanted.append(absolute)
+            else:
+                side.warnings.append(
+                    f"{index.source} lists {child}, not on {site}: skipped (not read)"
+                )
+        for doc in bounded_map(fetch_and_parse, wanted, limits.fetch_workers):
+            yield _note(side, doc)
+
+    root = _note(side, parse_response(url, response))
+    try:
+        yield from walk(root, load_children, limits, side)
+    except SitemapParseError as exc:
+        raise LiveSitemapError(f"live sitemap {exc}; nothing was submitted") from exc
+
+
+__all__ = [
+    "BUILD_NAMES",
+    "IndexNowSyncError",
+    "Limits",
+    "Side",
+    "find_build_sitemap",
+    "map_child_to_file",
+    "merge",
+    "read_disk_side",
+    "read_live_side",
+    "robots_sitemaps",
+]
