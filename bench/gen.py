@@ -33,7 +33,7 @@ SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 IMAGE_NS = "http://www.google.com/schemas/sitemap-image/1.1"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 PER_FILE = 50_000
-GENERATOR_VERSION = 1  # bump when the output changes, so run.py's cache is rebuilt
+GENERATOR_VERSION = 2  # bump when the output changes, so run.py's cache is rebuilt
 
 _WORDS = tuple(
     [
@@ -438,6 +438,7 @@ def _rewrite_same_instant(page: _Page, new: _Page, rng: random.Random) -> None:
     new.offset = _OFFSETS[rng.randrange(len(_OFFSETS))]
     if page.kind == _K_OFFSET and new.kind == _K_OFFSET:
         new.offset = page.offset + 60
+    new.instant = page.instant  # page.instant may have been truncated to midnight above
 
 
 def main(argv: list[str] | None = None) -> int:
