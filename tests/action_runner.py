@@ -229,14 +229,19 @@ class Command:
 
 
 def parse_command(line: str, step: int) -> Command | None:
-    match = re.match(r"^::([A-Za-z-]+)(?: ([^:]*))?::(.*)$", line.rstrip("\r"))
-    if not match:
+    # Like the runner: the header runs to the first "::" after the opening one.
+    line = line.rstrip("\r")
+    end = line.find("::", 2)
+    if not line.startswith("::") or end == -1:
+        return None
+    kind, _, props = line[2:end].partition(" ")
+    if not re.fullmatch(r"[A-Za-z-]+", kind):
         return None
     properties = {}
-    for item in filter(None, (match.group(2) or "").split(",")):
+    for item in filter(None, props.split(",")):
         name, _, value = item.partition("=")
         properties[name.strip()] = _unescape_property(value)
-    return Command(match.group(1), properties, _unescape_data(match.group(3)), step)
+    return Command(kind, properties, _unescape_data(line[end + 2 :]), step)
 
 
 def _read_key_values(path: Path) -> dict[str, str]:
@@ -383,7 +388,12 @@ def run_action(
 
     for index, step in enumerate(runs.get("steps") or []):
         step_id = str(step.get("id") or f"__step_{index}")
-        name = str(step.get("name") or step.get("run") or step.get("uses"))
+        name = str(
+            step.get("name")
+            or step.get("id")
+            or step.get("uses")
+            or "Run " + str(step.get("run", "")).strip().split("\n")[0]
+        )
         status = {
             "success": not failed,
             "failure": failed,
