@@ -72,6 +72,8 @@ def _to_float(value: Any) -> float:
 
 
 def _to_str(value: Any) -> str:
+    if isinstance(value, Path):
+        value = str(value)
     if isinstance(value, str) and value.strip():
         return value.strip()
     raise ValueError("expected a non-empty string")

@@ -1,0 +1,258 @@
+"""The ``indexnow-sync`` command line: parse, build a Config, run, render, exit.
+
+The only module that prints or exits. Every :class:`IndexNowSyncError` becomes one line on
+stderr (and the ``error`` field of ``--json``) and its exit code: 0 success, 1 the run failed,
+2 bad input or usage. Heavy modules (lxml, requests, yaml) are imported inside the commands so
+``indexnow-sync --version`` starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import IndexNowSyncError, SubmissionError, UsageError
+
+EPILOG = "Exit codes: 0 success (also: nothing to submit), 1 the run failed, 2 bad input or usage."
+
+
+def _options(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The shared options, in SPEC order; each also comes from INDEXNOW_* and the config file."""
+    table: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
+        "site": click.option("--site", metavar="URL", help="Public base URL, scheme://host[:port]."),
+        "build": click.option("--build", metavar="PATH", type=click.Path(path_type=Path),
+                              help="Built sitemap file or build output folder."),
+        "live": click.option("--live", metavar="URL",
+                             help="Live sitemap URL (default: robots.txt, then /sitemap.xml ...)."),
+        "baseline": click.option("--baseline", metavar="FILE", type=click.Path(path_type=Path),
+                                 help="Saved sitemap file or folder to diff against instead of live."),
+        "key": click.option("--key", metavar="KEY", help="IndexNow key (or env INDEXNOW_KEY)."),
+        "key-location": click.option("--key-location", metavar="URL",
+                                     help="Key file URL when not {site}/{key}.txt."),
+        "endpoint": click.option("--endpoint", metavar="URL|NAME",
+                                 help="indexnow (default), bing, yandex, naver, seznam, yep, or a URL."),
+        "dry-run": click.option("--dry-run", is_flag=True, default=None,
+                                help="Do everything (key check included) except the POST."),
+        "include-removed": click.option("--include-removed", is_flag=True, default=None,
+                                        help="Also submit removed URLs (engines then see 404/410)."),
+        "max-urls": click.option("--max-urls", type=int, metavar="N",
+                                 help="Refuse to submit more than N URLs (default 10000)."),
+        "timeout": click.option("--timeout", type=float, metavar="SECONDS",
+                                help="Per-request time limit (default 20)."),
+        "max-sitemap-bytes": click.option("--max-sitemap-bytes", type=int, metavar="BYTES",
+                                          help="Largest sitemap read, uncompressed (default 50 MiB)."),
+    }
+    common = [
+        click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout."),
+        click.option("--report", metavar="FILE", type=click.Path(path_type=Path),
+                     help="Also write the JSON report to FILE."),
+        click.option("--config", "config_file", metavar="FILE", type=click.Path(path_type=Path),
+                     help="Config file (default: indexnow.yml or .indexnow.yml here)."),
+    ]
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed([table[name] for name in names] + common):
+            func = option(func)
+        return func
+
+    return decorate
+
+
+def _flags(kwargs: dict[str, Any]) -> dict[str, Any]:
+    from .config import OPTIONS
+
+    return {name: kwargs.get(name.replace("-", "_")) for name in OPTIONS
+            if kwargs.get(name.replace("-", "_")) is not None}
+
+
+def _config(kwargs: dict[str, Any]) -> Any:
+    from .config import load_config
+
+    return load_config(_flags(kwargs), os.environ, Path.cwd(), config_path=kwargs.get("config_file"))
+
+
+def _err(line: str) -> None:
+    click.echo(line, err=True)
+
+
+def _execute(command: str, kwargs: dict[str, Any], run: Callable[[Any], Any]) -> None:
+    """Run a command body and render its outcome or error; always exits."""
+    from . import github
+
+    as_json = bool(kwargs.get("as_json"))
+    outcome = None
+    error: IndexNowSyncError | None = None
+    config = None
+    try:
+        config = _config(kwargs)
+        if config.key and os.environ.get("GITHUB_ACTIONS") == "true":
+            _err(github.mask_command(config.key))
+        outcome = run(config)
+    except IndexNowSyncError as exc:
+        error = exc
+        outcome = getattr(exc, "outcome", None)
+    except KeyboardInterrupt:
+        _err("indexnow-sync: interrupted")
+        sys.exit(130)
+    except Exception as exc:  # a bug: still one line, never a traceback unless asked
+        if os.environ.get("INDEXNOW_SYNC_DEBUG"):
+            raise
+        error = IndexNowSyncError(
+            f"internal error: {type(exc).__name__}: {exc} (please report it; set "
+            "INDEXNOW_SYNC_DEBUG=1 for details)"
+        )
+    from .report import human_lines, to_json
+
+    if error is None and outcome is not None and outcome.result is not None and outcome.result.failed:
+        failing = [r for r in outcome.result.requests if r.outcome not in ("accepted", "pending",
+                                                                            "dry_run")]
+        detail = failing[0].detail if failing else ""
+        error = SubmissionError(
+            f"{len(outcome.result.failed)} URL(s) were not submitted"
+            + (f": {detail}" if detail else "") + "; re-run to send them"
+        )
+    report = to_json(outcome, error, command)
+    if config is not None and config.key:
+        text = json.dumps(report, ensure_ascii=False)
+        if config.key in text:  # defence in depth: the key never leaves in a report
+            report = json.loads(text.replace(config.key, "***"))
+    has_delta = outcome is not None and outcome.delta is not None
+    for line in human_lines(report, has_delta=has_delta):
+        _err(line)
+    if error is not None:
+        _err(f"error: {error.message}")
+    report_path = kwargs.get("report")
+    if report_path is not None:
+        from .plan import atomic_write
+
+        try:
+            atomic_write(Path(report_path), [json.dumps(report, indent=2, ensure_ascii=False), "\n"])
+        except IndexNowSyncError as exc:
+            _err(f"error: --report {exc.message}")
+    if github.in_github_actions(os.environ):
+        try:
+            for line in github.write_github_files(report, os.environ):
+                _err(line)
+        except OSError as exc:
+            _err(f"warning: could not write GitHub Actions outputs: {exc}")
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False))
+    sys.exit(error.exit_code if error is not None else 0)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
+@click.version_option(__version__, "--version", prog_name="indexnow-sync",
+                      message="%(prog)s %(version)s")
+def cli() -> None:
+    """Submit only what a deploy added or changed to IndexNow.
+
+    Reads the built sitemap, diffs it against the live one (or a saved baseline) by <loc> and
+    <lastmod>, checks the hosted key file, and submits the delta.
+    """
+
+
+@cli.command(epilog=EPILOG)
+@_options("site", "build", "live", "baseline", "key", "key-location", "endpoint", "dry-run",
+          "include-removed", "max-urls", "timeout", "max-sitemap-bytes")
+def sync(**kwargs: Any) -> None:
+    """Diff, check the key, and submit the delta in one go."""
+    from .sync import run_sync
+
+    _execute("sync", kwargs, lambda config: run_sync(config, progress=_err))
+
+
+@cli.command(epilog=EPILOG)
+@_options("site", "build", "live", "baseline", "timeout", "max-sitemap-bytes")
+@click.option("--out", required=True, metavar="FILE", type=click.Path(path_type=Path),
+              help="Where to write the plan (JSON).")
+def plan(out: Path, **kwargs: Any) -> None:
+    """Write the delta to a plan file; submit nothing (run before the deploy)."""
+    from .sync import run_plan
+
+    _execute("plan", kwargs, lambda config: run_plan(config, out))
+
+
+@cli.command(epilog=EPILOG)
+@click.argument("urls", nargs=-1, metavar="[URL]...")
+@click.option("--plan", "plan_file", metavar="FILE", type=click.Path(path_type=Path),
+              help="Plan file written by 'plan' (progress is recorded in it).")
+@click.option("--urls-file", metavar="FILE|-", help="File with one URL per line, or - for stdin.")
+@click.option("--state", metavar="FILE", type=click.Path(path_type=Path),
+              help="Remember accepted URLs; skip those accepted < 10 minutes ago.")
+@_options("site", "build", "key", "key-location", "endpoint", "dry-run", "include-removed",
+          "max-urls", "timeout")
+def submit(urls: tuple[str, ...], plan_file: Path | None, urls_file: str | None,
+           state: Path | None, **kwargs: Any) -> None:
+    """Submit a plan (after the deploy), or a list of URLs."""
+    from .sync import run_submit_plan, run_submit_urls
+
+    given = sum(bool(x) for x in (plan_file, urls, urls_file))
+    if given != 1:
+        def refuse(_config: Any) -> Any:
+            raise UsageError("submit needs exactly one of: --plan FILE, URLs, or --urls-file FILE|-")
+
+        _execute("submit", kwargs, refuse)
+    if plan_file is not None:
+        _execute("submit", kwargs, lambda config: run_submit_plan(config, plan_file, _err))
+
+    def from_list(config: Any) -> Any:
+        return run_submit_urls(config, list(urls) or _read_urls(urls_file or "-"), state, _err)
+
+    _execute("submit", kwargs, from_list)
+
+
+def _read_urls(source: str) -> list[str]:
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--urls-file {source}: cannot be read ({exc.strerror})") from exc
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+@cli.command("verify-key", epilog=EPILOG)
+@_options("site", "build", "key", "key-location", "timeout")
+def verify_key(**kwargs: Any) -> None:
+    """Check that the hosted key file holds exactly the key (exit 0 ok, 1 not ok)."""
+    from .sync import run_verify_key
+
+    _execute("verify-key", kwargs, run_verify_key)
+
+
+@cli.command(epilog=EPILOG)
+@click.option("--write", "folder", metavar="DIR", type=click.Path(path_type=Path),
+              help="Also write DIR/KEY.txt containing exactly the key (no newline).")
+def keygen(folder: Path | None) -> None:
+    """Print a new random IndexNow key (32 hex characters)."""
+    from .sync import generate_key, write_key_file
+
+    key = generate_key()
+    if folder is not None:
+        try:
+            path = write_key_file(folder, key)
+        except IndexNowSyncError as exc:
+            _err(f"error: {exc.message}")
+            sys.exit(exc.exit_code)
+        _err(f"wrote {path} ({len(key)} bytes, no newline)")
+    click.echo(key)
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        if "--json" in sys.argv[1:]:
+            click.echo(json.dumps({"version": 1, "error": {"kind": "usage", "message": exc.format_message()}}))
+        exc.show()
+        sys.exit(2)
+    except click.exceptions.Abort:
+        _err("indexnow-sync: aborted")
+        sys.exit(130)

@@ -1,0 +1,113 @@
+"""An :class:`Outcome` (and maybe an error) -> the JSON report and the human summary.
+
+The JSON object is SPEC's "Output" contract: ``site``, ``dry_run``, ``added``, ``changed``,
+``removed``, ``skipped``, ``submitted``, ``failed``, ``key_check``, ``requests``, plus
+``counts``, ``warnings``, ``plan_file``, ``command``, ``version`` and ``error``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import IndexNowSyncError
+from .sync import Outcome
+
+REPORT_VERSION = 1
+
+
+def to_json(outcome: Outcome | None, error: IndexNowSyncError | None, command: str) -> dict[str, Any]:
+    delta = outcome.delta if outcome else None
+    result = outcome.result if outcome else None
+    skipped = [*(delta.skipped if delta else ()), *(outcome.extra_skipped if outcome else ())]
+    submitted = list(result.submitted) if result and not (outcome and outcome.dry_run) else []
+    report: dict[str, Any] = {
+        "version": REPORT_VERSION,
+        "command": command,
+        "site": outcome.site if outcome else None,
+        "dry_run": outcome.dry_run if outcome else False,
+        "added": list(delta.added) if delta else [],
+        "changed": list(delta.changed) if delta else [],
+        "removed": list(delta.removed) if delta else [],
+        "skipped": [{"url": s.url, "reason": s.reason} for s in skipped],
+        "submitted": submitted,
+        "would_submit": list(result.submitted) if result and outcome and outcome.dry_run else [],
+        "failed": list(result.failed) if result else [],
+        "key_check": None,
+        "requests": [
+            {
+                "endpoint": r.endpoint,
+                "host": r.host,
+                "status": r.status,
+                "count": r.count,
+                "attempts": r.attempts,
+                "outcome": r.outcome,
+                "detail": r.detail,
+            }
+            for r in (result.requests if result else ())
+        ],
+        "warnings": list(outcome.warnings) + list(result.warnings if result else ())
+        + list(outcome.notes)
+        if outcome
+        else [],
+        "plan_file": outcome.plan_file if outcome else None,
+        "error": {"kind": error.kind, "message": error.message} if error else None,
+    }
+    if outcome and outcome.key_check:
+        check = outcome.key_check
+        report["key_check"] = {
+            "ok": check.ok,
+            "url": check.url,
+            "problem": check.problem,
+            "fix": check.fix,
+            "local_only": check.local_only,
+        }
+    report["counts"] = {
+        name: len(report[name])
+        for name in ("added", "changed", "removed", "skipped", "submitted", "failed")
+    }
+    return report
+
+
+def human_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:
+    """The stderr summary (the progress lines are printed as they happen, elsewhere)."""
+    counts = report["counts"]
+    lines: list[str] = []
+    command = report["command"]
+    if has_delta and (command in ("plan", "sync") or report.get("plan_file")):
+        lines.append(
+            f"delta: {counts['added']} added, {counts['changed']} changed, "
+            f"{counts['removed']} removed, {counts['skipped']} skipped"
+            + (f" (site {report['site']})" if report.get("site") else "")
+        )
+    for warning in report["warnings"]:
+        lines.append(f"warning: {warning}")
+    if report["dry_run"]:
+        for url in report["would_submit"]:
+            lines.append(f"  would submit {url}")
+        if report["would_submit"]:
+            lines.append(f"dry run: {len(report['would_submit'])} URL(s) would be submitted; "
+                         "nothing was sent")
+    elif command == "plan":
+        for name in ("added", "changed", "removed"):
+            shown = report[name][:20]
+            for url in shown:
+                lines.append(f"  {name:8} {url}")
+            if len(report[name]) > len(shown):
+                lines.append(f"  ... and {len(report[name]) - len(shown)} more {name}")
+    check = report.get("key_check")
+    if check:
+        state = "ok" if check["ok"] else f"FAILED: {check['problem']}"
+        scope = " (built file only)" if check.get("local_only") else ""
+        lines.append(f"key file {check['url']}: {state}{scope}")
+    if command in ("sync", "submit") and not report["dry_run"] and report["error"] is None:
+        if report["submitted"]:
+            lines.append(f"submitted {counts['submitted']} URL(s)")
+        elif not report["failed"]:
+            lines.append("nothing to submit")
+    if report["failed"]:
+        lines.append(f"NOT sent: {counts['failed']} URL(s); re-run to send them")
+        for url in report["failed"][:20]:
+            lines.append(f"  not sent {url}")
+    if report.get("plan_file") and command == "plan":
+        lines.append(f"plan written to {report['plan_file']}")
+    return lines

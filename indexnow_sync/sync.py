@@ -1,0 +1,416 @@
+"""Orchestration: config -> sources -> diff -> key check -> submit -> :class:`Outcome`.
+
+No printing, no exiting: every function returns an Outcome or raises a typed error, and the
+CLI renders both. ``progress`` callbacks let the CLI show per-batch lines as they happen.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .config import Config
+from .errors import (
+    KeyCheckError,
+    PlanFileError,
+    TooManyUrlsError,
+    UsageError,
+)
+from .models import Delta, KeyCheck, RequestRecord, Skipped, SubmitResult
+from .urls import host_key, normalize_site
+
+if TYPE_CHECKING:
+    from .plan import Plan
+    from .web import WebClient
+
+Progress = Callable[[str], None]
+BUILD_GUESSES = (".", "dist", "public", "build", "out", "_site", "site")
+RESUBMIT_PAUSE = 600.0  # seconds: the engines ask not to resubmit a URL sooner
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Everything a command found and did, for the report."""
+
+    command: str
+    site: str | None
+    dry_run: bool
+    delta: Delta | None = None
+    key_check: KeyCheck | None = None
+    result: SubmitResult | None = None
+    warnings: tuple[str, ...] = ()
+    plan_file: str | None = None
+    extra_skipped: tuple[Skipped, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _site(config: Config) -> str | None:
+    if config.site:
+        try:
+            return normalize_site(config.site)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    if config.live:
+        key = host_key(config.live)
+        if key is None:
+            raise UsageError(f"--live must be an absolute http(s) URL (got {config.live!r})")
+        scheme = config.live.split(":", 1)[0].lower()
+        return normalize_site(f"{scheme}://{key[0]}" + (f":{key[1]}" if key[1] else ""))
+    return None
+
+
+def _build_path(config: Config) -> Path:
+    if config.build is not None:
+        return config.build
+    from .sources import BUILD_NAMES
+
+    for guess in BUILD_GUESSES:
+        folder = Path(guess)
+        if any((folder / name).is_file() for name in BUILD_NAMES):
+            return folder
+    raise UsageError(
+        "no --build given and no sitemap found in ., dist, public, build, out, _site or site; "
+        "pass --build PATH (the build output folder or the sitemap file)"
+    )
+
+
+def _client(config: Config) -> WebClient:
+    from .web import WebClient
+
+    return WebClient(timeout=config.timeout, max_bytes=config.max_sitemap_bytes)
+
+
+def compute_delta(config: Config, client: WebClient | None = None) -> tuple[Delta, dict[str, Any], dict[str, Any], str | None]:
+    """The delta for a config: (delta, before info, after info, site)."""
+    from .diff import Differ
+    from .sources import Limits, Side, merge, read_disk_side, read_live_side
+
+    site = _site(config)
+    limits = Limits(max_sitemap_bytes=config.max_sitemap_bytes)
+    build = _build_path(config)
+    before_side = Side()
+    if config.baseline is not None:
+        before_map = merge(read_disk_side(config.baseline, limits, before_side, "--baseline"))
+        before_info: dict[str, Any] = {"kind": "baseline", "path": str(config.baseline)}
+    else:
+        if site is None:
+            raise UsageError(
+                "nothing to compare the build with: pass --site URL (the live site), "
+                "--live URL (the live sitemap) or --baseline FILE (a saved sitemap)"
+            )
+        own = client is None
+        web = client or _client(config)
+        try:
+            before_map = merge(read_live_side(web, site, config.live, limits, before_side))
+        finally:
+            if own:
+                web.close()
+        before_info = {"kind": "live", "url": config.live or site}
+    before_info.update(count=len(before_map), missing=before_side.missing,
+                       sources=before_side.sources)
+    build_side = Side()
+    differ = Differ(before_map)
+    for doc in read_disk_side(build, limits, build_side, "--build"):
+        differ.add(doc.entries)
+    delta = differ.finish(site, before_missing=before_side.missing)
+    if delta.after_count == 0:
+        build_side.warnings.append(
+            f"the build sitemap under {build} lists no URLs at all: is the build complete?"
+        )
+    after_info = {"path": str(build), "count": delta.after_count, "sources": build_side.sources}
+    warnings = (*before_side.warnings, *build_side.warnings, *delta.warnings)
+    return replace(delta, warnings=tuple(dict.fromkeys(warnings))), before_info, after_info, site
+
+
+def run_plan(config: Config, out: Path) -> Outcome:
+    from .plan import new_plan, write_plan
+
+    delta, before, after, site = compute_delta(config)
+    write_plan(out, new_plan(delta, site, before, after))
+    return Outcome("plan", site, False, delta=delta, warnings=delta.warnings, plan_file=str(out))
+
+
+# --- key and submission ----------------------------------------------------------------------------
+
+
+def _key(config: Config) -> str:
+    from .keyfile import validate_key
+
+    if not config.key:
+        raise UsageError(
+            "no IndexNow key: pass --key or set INDEXNOW_KEY (create one with "
+            "'indexnow-sync keygen')"
+        )
+    return validate_key(config.key)
+
+
+def _require_site(site: str | None, what: str) -> str:
+    if site is None:
+        raise UsageError(f"{what} needs --site URL (the public base URL, e.g. https://example.com)")
+    return site
+
+
+def check_key(
+    config: Config, site: str, key: str, client: WebClient, *, build: Path | None
+) -> KeyCheck:
+    """Check the built key file (if the build holds it), then the hosted one. A dry run with
+    --baseline and an unreachable site settles for the local check, and says so."""
+    from .keyfile import check_hosted_key_file, check_local_key_file, key_file_url
+
+    url = key_file_url(site, key, config.key_location)
+    local: KeyCheck | None = None
+    if build is not None:
+        folder = build if build.is_dir() else build.parent
+        from urllib.parse import urlsplit
+
+        relative = urlsplit(url).path.lstrip("/")
+        candidate = folder / relative
+        if relative and candidate.is_file():
+            local = check_local_key_file(candidate, key)
+            if not local.ok:
+                return local
+    hosted = check_hosted_key_file(client, url, key)
+    if (
+        not hosted.ok
+        and local is not None
+        and config.dry_run
+        and config.baseline is not None
+        and hosted.problem is not None
+        and "could not be fetched" in hosted.problem
+    ):
+        return replace(local, local_only=True, problem=None,
+                       fix=f"hosted key file not reachable ({hosted.problem}); checked the built "
+                           "file only")
+    return hosted
+
+
+def _submit(
+    config: Config,
+    site: str,
+    key: str,
+    urls: list[str],
+    client: WebClient,
+    *,
+    on_batch: Callable[[list[str], RequestRecord], None] | None,
+    progress: Progress | None,
+) -> SubmitResult:
+    from .indexnow import resolve_endpoint, submit
+
+    endpoint = resolve_endpoint(config.endpoint)
+
+    def batch_done(batch: Any, record: RequestRecord) -> None:
+        if on_batch is not None and record.outcome in ("accepted", "pending"):
+            on_batch(list(batch.urls), record)
+        if progress is not None:
+            progress(_request_line(record))
+
+    result = submit(client, endpoint, key, config.key_location, urls, dry_run=config.dry_run,
+                    on_batch_done=batch_done)
+    if progress is not None:
+        for record in result.requests:
+            if record.outcome not in ("accepted", "pending"):
+                progress(_request_line(record))
+    return result
+
+
+def _request_line(record: RequestRecord) -> str:
+    status = "-" if record.status is None else str(record.status)
+    line = (f"POST {record.endpoint} host={record.host} urls={record.count} status={status} "
+            f"attempts={record.attempts}: {record.outcome}")
+    return f"{line} ({record.detail})" if record.detail else line
+
+
+def _cap(urls: list[str], config: Config, outcome: Outcome) -> None:
+    if len(urls) > config.max_urls:
+        error = TooManyUrlsError(
+            f"{len(urls)} URLs to submit, more than --max-urls {config.max_urls}; nothing was "
+            "sent. If this is expected (first run, big release), raise --max-urls; if not, "
+            "check the diff with --dry-run (a generator stamping every lastmod?)"
+        )
+        error.outcome = outcome  # type: ignore[attr-defined]
+        raise error
+
+
+def _scope(urls: Iterable[str], site: str, config: Config) -> tuple[list[str], list[Skipped]]:
+    from .keyfile import filter_in_scope
+
+    return filter_in_scope(urls, site, config.key_location)
+
+
+def _gate_key(check: KeyCheck) -> None:
+    if not check.ok:
+        raise KeyCheckError(f"key file {check.url} {check.problem}; fix: {check.fix}")
+
+
+def run_sync(config: Config, progress: Progress | None = None) -> Outcome:
+    key = _key(config)
+    client = _client(config)
+    try:
+        delta, _before, _after, site = compute_delta(config, client)
+        site = _require_site(site, "sync")
+        urls, skipped = _scope(delta.to_submit(include_removed=config.include_removed), site,
+                               config)
+        outcome = Outcome("sync", site, config.dry_run, delta=delta, warnings=delta.warnings,
+                          extra_skipped=tuple(skipped))
+        _cap(urls, config, outcome)
+        if not urls:
+            return outcome
+        check = check_key(config, site, key, client, build=_build_path(config))
+        outcome = replace(outcome, key_check=check)
+        if not check.ok:
+            raise _KeyFailed(outcome, check)
+        result = _submit(config, site, key, urls, client, on_batch=None, progress=progress)
+        return replace(outcome, result=result)
+    finally:
+        client.close()
+
+
+class _KeyFailed(KeyCheckError):
+    """A failed key check that still carries what the run found (for the report)."""
+
+    def __init__(self, outcome: Outcome, check: KeyCheck) -> None:
+        super().__init__(f"key file {check.url} {check.problem}; fix: {check.fix}")
+        self.outcome = outcome
+
+
+def run_submit_plan(config: Config, plan_path: Path, progress: Progress | None = None) -> Outcome:
+    from .plan import ProgressRecorder, read_plan
+
+    key = _key(config)
+    plan: Plan = read_plan(plan_path)
+    site = _site(config) or plan.site
+    site = _require_site(site, "submit --plan (the plan has no site)")
+    pending = plan.pending(include_removed=config.include_removed)
+    urls, skipped = _scope(pending, site, config)
+    already = len(plan.accepted)
+    notes = (f"{already} URL(s) of this plan were already accepted earlier; not sent again",) \
+        if already else ()
+    outcome = Outcome("submit", site, config.dry_run, delta=plan.delta,
+                      warnings=plan.delta.warnings, plan_file=str(plan_path),
+                      extra_skipped=tuple(skipped), notes=notes)
+    _cap(urls, config, outcome)
+    if not urls:
+        return outcome
+    client = _client(config)
+    try:
+        check = check_key(config, site, key, client, build=config.build)
+        outcome = replace(outcome, key_check=check)
+        if not check.ok:
+            raise _KeyFailed(outcome, check)
+        if config.dry_run:
+            result = _submit(config, site, key, urls, client, on_batch=None, progress=progress)
+            return replace(outcome, result=result)
+        recorder = ProgressRecorder(plan_path, plan)
+        try:
+            result = _submit(config, site, key, urls, client,
+                             on_batch=lambda batch, _r: recorder.record(batch), progress=progress)
+        finally:
+            recorder.close()
+        return replace(outcome, result=result)
+    finally:
+        client.close()
+
+
+def run_submit_urls(
+    config: Config, urls: list[str], state: Path | None, progress: Progress | None = None
+) -> Outcome:
+    key = _key(config)
+    site = _site(config) or _infer_site(urls)
+    site = _require_site(site, "submit")
+    recent: dict[str, float] = _read_state(state) if state else {}
+    now = time.time()
+    fresh = [u for u in dict.fromkeys(urls) if now - recent.get(u, 0.0) >= RESUBMIT_PAUSE]
+    notes: tuple[str, ...] = ()
+    if len(fresh) < len(dict.fromkeys(urls)):
+        notes = (f"{len(dict.fromkeys(urls)) - len(fresh)} URL(s) were accepted less than 10 "
+                 f"minutes ago (per {state}); not resubmitted",)
+    scoped, skipped = _scope(fresh, site, config)
+    outcome = Outcome("submit", site, config.dry_run, extra_skipped=tuple(skipped), notes=notes)
+    _cap(scoped, config, outcome)
+    if not scoped:
+        return outcome
+    client = _client(config)
+    try:
+        check = check_key(config, site, key, client, build=config.build)
+        outcome = replace(outcome, key_check=check)
+        if not check.ok:
+            raise _KeyFailed(outcome, check)
+
+        def remember(batch: list[str], _record: RequestRecord) -> None:
+            if state is not None and not config.dry_run:
+                stamp = time.time()
+                recent.update((u, stamp) for u in batch)
+                _write_state(state, recent)
+
+        result = _submit(config, site, key, scoped, client, on_batch=remember, progress=progress)
+        return replace(outcome, result=result)
+    finally:
+        client.close()
+
+
+def _infer_site(urls: list[str]) -> str | None:
+    origins = {(u.split(":", 1)[0].lower(), host_key(u)) for u in urls if host_key(u)}
+    keys = {key for _scheme, key in origins}
+    if len(keys) != 1:
+        return None
+    scheme, key = sorted(origins, key=lambda o: o[0])[-1]
+    assert key is not None
+    return f"{scheme}://{key[0]}" + (f":{key[1]}" if key[1] else "")
+
+
+def _read_state(path: Path) -> dict[str, float]:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise PlanFileError(f"--state {path}: cannot be read as JSON ({exc})") from exc
+    accepted = raw.get("accepted", {}) if isinstance(raw, dict) else {}
+    if not isinstance(accepted, dict):
+        raise PlanFileError(f"--state {path}: 'accepted' must map URL -> time")
+    now = time.time()
+    return {str(u): float(t) for u, t in accepted.items()
+            if isinstance(t, (int, float)) and now - float(t) < RESUBMIT_PAUSE}
+
+
+def _write_state(path: Path, accepted: dict[str, float]) -> None:
+    from .plan import atomic_write
+
+    now = time.time()
+    live = {u: t for u, t in accepted.items() if now - t < RESUBMIT_PAUSE}
+    atomic_write(path, [json.dumps({"version": 1, "accepted": live}, indent=1), "\n"])
+
+
+def run_verify_key(config: Config) -> Outcome:
+    key = _key(config)
+    site = _require_site(_site(config), "verify-key")
+    client = _client(config)
+    try:
+        check = check_key(config, site, key, client, build=config.build)
+    finally:
+        client.close()
+    outcome = Outcome("verify-key", site, False, key_check=check)
+    if not check.ok:
+        raise _KeyFailed(outcome, check)
+    return outcome
+
+
+def generate_key() -> str:
+    import secrets
+
+    return secrets.token_hex(16)
+
+
+def write_key_file(folder: Path, key: str) -> Path:
+    if not folder.is_dir():
+        raise UsageError(f"--write {folder}: no such folder")
+    path = folder / f"{key}.txt"
+    with path.open("wb") as handle:
+        handle.write(key.encode("ascii"))
+    os.chmod(path, 0o644)
+    return path
