@@ -26,35 +26,78 @@ EPILOG = "Exit codes: 0 success (also: nothing to submit), 1 the run failed, 2 b
 def _options(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """The shared options, in SPEC order; each also comes from INDEXNOW_* and the config file."""
     table: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
-        "site": click.option("--site", metavar="URL", help="Public base URL, scheme://host[:port]."),
-        "build": click.option("--build", metavar="PATH", type=click.Path(path_type=Path),
-                              help="Built sitemap file or build output folder."),
-        "live": click.option("--live", metavar="URL",
-                             help="Live sitemap URL (default: robots.txt, then /sitemap.xml ...)."),
-        "baseline": click.option("--baseline", metavar="FILE", type=click.Path(path_type=Path),
-                                 help="Saved sitemap file or folder to diff against instead of live."),
+        "site": click.option(
+            "--site", metavar="URL", help="Public base URL, scheme://host[:port]."
+        ),
+        "build": click.option(
+            "--build",
+            metavar="PATH",
+            type=click.Path(path_type=Path),
+            help="Built sitemap file or build output folder.",
+        ),
+        "live": click.option(
+            "--live",
+            metavar="URL",
+            help="Live sitemap URL (default: robots.txt, then /sitemap.xml ...).",
+        ),
+        "baseline": click.option(
+            "--baseline",
+            metavar="FILE",
+            type=click.Path(path_type=Path),
+            help="Saved sitemap file or folder to diff against instead of live.",
+        ),
         "key": click.option("--key", metavar="KEY", help="IndexNow key (or env INDEXNOW_KEY)."),
-        "key-location": click.option("--key-location", metavar="URL",
-                                     help="Key file URL when not {site}/{key}.txt."),
-        "endpoint": click.option("--endpoint", metavar="URL|NAME",
-                                 help="indexnow (default), bing, yandex, naver, seznam, yep, or a URL."),
-        "dry-run": click.option("--dry-run", is_flag=True, default=None,
-                                help="Do everything (key check included) except the POST."),
-        "include-removed": click.option("--include-removed", is_flag=True, default=None,
-                                        help="Also submit removed URLs (engines then see 404/410)."),
-        "max-urls": click.option("--max-urls", type=int, metavar="N",
-                                 help="Refuse to submit more than N URLs (default 10000)."),
-        "timeout": click.option("--timeout", type=float, metavar="SECONDS",
-                                help="Per-request time limit (default 20)."),
-        "max-sitemap-bytes": click.option("--max-sitemap-bytes", type=int, metavar="BYTES",
-                                          help="Largest sitemap read, uncompressed (default 50 MiB)."),
+        "key-location": click.option(
+            "--key-location", metavar="URL", help="Key file URL when not {site}/{key}.txt."
+        ),
+        "endpoint": click.option(
+            "--endpoint",
+            metavar="URL|NAME",
+            help="indexnow (default), bing, yandex, naver, seznam, yep, or a URL.",
+        ),
+        "dry-run": click.option(
+            "--dry-run",
+            is_flag=True,
+            default=None,
+            help="Do everything (key check included) except the POST.",
+        ),
+        "include-removed": click.option(
+            "--include-removed",
+            is_flag=True,
+            default=None,
+            help="Also submit removed URLs (engines then see 404/410).",
+        ),
+        "max-urls": click.option(
+            "--max-urls",
+            type=int,
+            metavar="N",
+            help="Refuse to submit more than N URLs (default 10000).",
+        ),
+        "timeout": click.option(
+            "--timeout", type=float, metavar="SECONDS", help="Per-request time limit (default 20)."
+        ),
+        "max-sitemap-bytes": click.option(
+            "--max-sitemap-bytes",
+            type=int,
+            metavar="BYTES",
+            help="Largest sitemap read, uncompressed (default 50 MiB).",
+        ),
     }
-    common = [
+    common: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
         click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout."),
-        click.option("--report", metavar="FILE", type=click.Path(path_type=Path),
-                     help="Also write the JSON report to FILE."),
-        click.option("--config", "config_file", metavar="FILE", type=click.Path(path_type=Path),
-                     help="Config file (default: indexnow.yml or .indexnow.yml here)."),
+        click.option(
+            "--report",
+            metavar="FILE",
+            type=click.Path(path_type=Path),
+            help="Also write the JSON report to FILE.",
+        ),
+        click.option(
+            "--config",
+            "config_file",
+            metavar="FILE",
+            type=click.Path(path_type=Path),
+            help="Config file (default: indexnow.yml or .indexnow.yml here).",
+        ),
     ]
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -68,14 +111,19 @@ def _options(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 def _flags(kwargs: dict[str, Any]) -> dict[str, Any]:
     from .config import OPTIONS
 
-    return {name: kwargs.get(name.replace("-", "_")) for name in OPTIONS
-            if kwargs.get(name.replace("-", "_")) is not None}
+    return {
+        name: kwargs.get(name.replace("-", "_"))
+        for name in OPTIONS
+        if kwargs.get(name.replace("-", "_")) is not None
+    }
 
 
 def _config(kwargs: dict[str, Any]) -> Any:
     from .config import load_config
 
-    return load_config(_flags(kwargs), os.environ, Path.cwd(), config_path=kwargs.get("config_file"))
+    return load_config(
+        _flags(kwargs), os.environ, Path.cwd(), config_path=kwargs.get("config_file")
+    )
 
 
 def _err(line: str) -> None:
@@ -110,13 +158,22 @@ def _execute(command: str, kwargs: dict[str, Any], run: Callable[[Any], Any]) ->
         )
     from .report import human_lines, to_json
 
-    if error is None and outcome is not None and outcome.result is not None and outcome.result.failed:
-        failing = [r for r in outcome.result.requests if r.outcome not in ("accepted", "pending",
-                                                                            "dry_run")]
+    if (
+        error is None
+        and outcome is not None
+        and outcome.result is not None
+        and outcome.result.failed
+    ):
+        failing = [
+            r
+            for r in outcome.result.requests
+            if r.outcome not in ("accepted", "pending", "dry_run")
+        ]
         detail = failing[0].detail if failing else ""
         error = SubmissionError(
             f"{len(outcome.result.failed)} URL(s) were not submitted"
-            + (f": {detail}" if detail else "") + "; re-run to send them"
+            + (f": {detail}" if detail else "")
+            + "; re-run to send them"
         )
     report = to_json(outcome, error, command)
     if config is not None and config.key:
@@ -133,7 +190,9 @@ def _execute(command: str, kwargs: dict[str, Any], run: Callable[[Any], Any]) ->
         from .plan import atomic_write
 
         try:
-            atomic_write(Path(report_path), [json.dumps(report, indent=2, ensure_ascii=False), "\n"])
+            atomic_write(
+                Path(report_path), [json.dumps(report, indent=2, ensure_ascii=False), "\n"]
+            )
         except IndexNowSyncError as exc:
             _err(f"error: --report {exc.message}")
     if github.in_github_actions(os.environ):
@@ -148,8 +207,9 @@ def _execute(command: str, kwargs: dict[str, Any], run: Callable[[Any], Any]) ->
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
-@click.version_option(__version__, "--version", prog_name="indexnow-sync",
-                      message="%(prog)s %(version)s")
+@click.version_option(
+    __version__, "--version", prog_name="indexnow-sync", message="%(prog)s %(version)s"
+)
 def cli() -> None:
     """Submit only what a deploy added or changed to IndexNow.
 
@@ -159,8 +219,20 @@ def cli() -> None:
 
 
 @cli.command(epilog=EPILOG)
-@_options("site", "build", "live", "baseline", "key", "key-location", "endpoint", "dry-run",
-          "include-removed", "max-urls", "timeout", "max-sitemap-bytes")
+@_options(
+    "site",
+    "build",
+    "live",
+    "baseline",
+    "key",
+    "key-location",
+    "endpoint",
+    "dry-run",
+    "include-removed",
+    "max-urls",
+    "timeout",
+    "max-sitemap-bytes",
+)
 def sync(**kwargs: Any) -> None:
     """Diff, check the key, and submit the delta in one go."""
     from .sync import run_sync
@@ -170,8 +242,13 @@ def sync(**kwargs: Any) -> None:
 
 @cli.command(epilog=EPILOG)
 @_options("site", "build", "live", "baseline", "timeout", "max-sitemap-bytes")
-@click.option("--out", required=True, metavar="FILE", type=click.Path(path_type=Path),
-              help="Where to write the plan (JSON).")
+@click.option(
+    "--out",
+    required=True,
+    metavar="FILE",
+    type=click.Path(path_type=Path),
+    help="Where to write the plan (JSON).",
+)
 def plan(out: Path, **kwargs: Any) -> None:
     """Write the delta to a plan file; submit nothing (run before the deploy)."""
     from .sync import run_plan
@@ -181,22 +258,48 @@ def plan(out: Path, **kwargs: Any) -> None:
 
 @cli.command(epilog=EPILOG)
 @click.argument("urls", nargs=-1, metavar="[URL]...")
-@click.option("--plan", "plan_file", metavar="FILE", type=click.Path(path_type=Path),
-              help="Plan file written by 'plan' (progress is recorded in it).")
+@click.option(
+    "--plan",
+    "plan_file",
+    metavar="FILE",
+    type=click.Path(path_type=Path),
+    help="Plan file written by 'plan' (progress is recorded in it).",
+)
 @click.option("--urls-file", metavar="FILE|-", help="File with one URL per line, or - for stdin.")
-@click.option("--state", metavar="FILE", type=click.Path(path_type=Path),
-              help="Remember accepted URLs; skip those accepted < 10 minutes ago.")
-@_options("site", "build", "key", "key-location", "endpoint", "dry-run", "include-removed",
-          "max-urls", "timeout")
-def submit(urls: tuple[str, ...], plan_file: Path | None, urls_file: str | None,
-           state: Path | None, **kwargs: Any) -> None:
+@click.option(
+    "--state",
+    metavar="FILE",
+    type=click.Path(path_type=Path),
+    help="Remember accepted URLs; skip those accepted < 10 minutes ago.",
+)
+@_options(
+    "site",
+    "build",
+    "key",
+    "key-location",
+    "endpoint",
+    "dry-run",
+    "include-removed",
+    "max-urls",
+    "timeout",
+)
+def submit(
+    urls: tuple[str, ...],
+    plan_file: Path | None,
+    urls_file: str | None,
+    state: Path | None,
+    **kwargs: Any,
+) -> None:
     """Submit a plan (after the deploy), or a list of URLs."""
     from .sync import run_submit_plan, run_submit_urls
 
     given = sum(bool(x) for x in (plan_file, urls, urls_file))
     if given != 1:
+
         def refuse(_config: Any) -> Any:
-            raise UsageError("submit needs exactly one of: --plan FILE, URLs, or --urls-file FILE|-")
+            raise UsageError(
+                "submit needs exactly one of: --plan FILE, URLs, or --urls-file FILE|-"
+            )
 
         _execute("submit", kwargs, refuse)
     if plan_file is not None:
@@ -226,8 +329,13 @@ def verify_key(**kwargs: Any) -> None:
 
 
 @cli.command(epilog=EPILOG)
-@click.option("--write", "folder", metavar="DIR", type=click.Path(path_type=Path),
-              help="Also write DIR/KEY.txt containing exactly the key (no newline).")
+@click.option(
+    "--write",
+    "folder",
+    metavar="DIR",
+    type=click.Path(path_type=Path),
+    help="Also write DIR/KEY.txt containing exactly the key (no newline).",
+)
 def keygen(folder: Path | None) -> None:
     """Print a new random IndexNow key (32 hex characters)."""
     from .sync import generate_key, write_key_file
@@ -250,7 +358,11 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         if "--json" in sys.argv[1:]:
-            click.echo(json.dumps({"version": 1, "error": {"kind": "usage", "message": exc.format_message()}}))
+            click.echo(
+                json.dumps(
+                    {"version": 1, "error": {"kind": "usage", "message": exc.format_message()}}
+                )
+            )
         exc.show()
         sys.exit(2)
     except click.exceptions.Abort:

@@ -51,7 +51,9 @@ class Differ:
         if matched:
             # C-speed marking of exact matches: before[loc] = NUL + before[loc]
             matched = list(matched)
-            before.update(zip(matched, map(_SEEN.__add__, map(before.__getitem__, matched))))
+            before.update(
+                zip(matched, map(_SEEN.__add__, map(before.__getitem__, matched)), strict=True)
+            )
         for loc, lastmod in differing:
             self._add_differing(loc, lastmod)
 
@@ -136,7 +138,9 @@ def diff(before: dict[bytes, bytes], after: dict[bytes, bytes], site: str | None
 
 
 def _valid(
-    locs: Iterable[bytes], site: str | None, site_key: tuple[str, int | None] | None,
+    locs: Iterable[bytes],
+    site: str | None,
+    site_key: tuple[str, int | None] | None,
     skipped: list[Skipped],
 ) -> list[str]:
     good: list[str] = []
@@ -160,7 +164,7 @@ def url_problem(url: str, site: str | None, site_key: tuple[str, int | None] | N
         parts = urlsplit(url)
     except ValueError:
         return "not a valid URL"
-    if not parts.scheme and url.startswith(("/", ".")) or not parts.scheme and not parts.netloc:
+    if (not parts.scheme and url.startswith(("/", "."))) or (not parts.scheme and not parts.netloc):
         return "relative URL (a sitemap <loc> must be absolute: https://host/path)"
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return "not an http(s) URL"

@@ -25,7 +25,8 @@ class SitemapSet:
 
     ``urls`` maps each ``<loc>`` (trimmed, UTF-8 bytes) to its raw lastmod (UTF-8 bytes,
     ``b""`` if none); a URL listed twice keeps its latest lastmod. Bytes, not str: a million
-    URLs cost 16 bytes less each, and nothing is validated until it is in the delta. ``sources`` lists the files or URLs read,
+    URLs cost 16 bytes less each, and nothing is validated until it is in the delta.
+    ``sources`` lists the files or URLs read,
     in order. ``missing`` is True when there was no before-state at all (live 404, first
     deploy): then everything in the build counts as added.
     """

@@ -58,9 +58,9 @@ def _journal(path: Path) -> Path:
 
 def atomic_write(path: Path, chunks: Iterable[str]) -> None:
     """Write text atomically: the file is either the old one or the complete new one."""
-    folder = path.parent if str(path.parent) else Path(".")
+    folder = path.parent if str(path.parent) else Path()
     try:
-        handle = tempfile.NamedTemporaryFile(
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed
             "w", encoding="utf-8", dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False
         )
     except OSError as exc:
@@ -71,10 +71,10 @@ def atomic_write(path: Path, chunks: Iterable[str]) -> None:
                 handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(handle.name, path)
+        Path(handle.name).replace(path)
     except OSError as exc:
         with contextlib.suppress(OSError):
-            os.unlink(handle.name)
+            Path(handle.name).unlink()
         raise PlanFileError(f"{path}: cannot write ({exc.strerror})") from exc
 
 
@@ -119,8 +119,9 @@ def read_plan(path: Path) -> Plan:
     try:
         raw = json.loads(path.read_bytes())
     except FileNotFoundError:
-        raise PlanFileError(f"--plan {path}: no such file; run 'indexnow-sync plan --out {path}' "
-                            "before the deploy") from None
+        raise PlanFileError(
+            f"--plan {path}: no such file; run 'indexnow-sync plan --out {path}' before the deploy"
+        ) from None
     except OSError as exc:
         raise PlanFileError(f"--plan {path}: cannot be read ({exc.strerror})") from exc
     except ValueError as exc:
@@ -149,8 +150,14 @@ def read_plan(path: Path) -> Plan:
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise PlanFileError(f"--plan {path}: is missing or has a wrong field ({exc})") from exc
     accepted.update(_read_journal(path))
-    return Plan(delta, site, dict(raw["before"]), dict(raw["after"]), str(raw.get("created", "")),
-                frozenset(accepted))
+    return Plan(
+        delta,
+        site,
+        dict(raw["before"]),
+        dict(raw["after"]),
+        str(raw.get("created", "")),
+        frozenset(accepted),
+    )
 
 
 def _strings(value: Any) -> list[str]:
@@ -200,8 +207,14 @@ class ProgressRecorder:
         self._handle.close()
         plan = self.plan
         if self._accepted:
-            plan = Plan(plan.delta, plan.site, plan.before, plan.after, plan.created,
-                        plan.accepted | frozenset(self._accepted))
+            plan = Plan(
+                plan.delta,
+                plan.site,
+                plan.before,
+                plan.after,
+                plan.created,
+                plan.accepted | frozenset(self._accepted),
+            )
             write_plan(self.path, plan)
         else:
             with contextlib.suppress(FileNotFoundError):

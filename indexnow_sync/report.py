@@ -15,7 +15,9 @@ from .sync import Outcome
 REPORT_VERSION = 1
 
 
-def to_json(outcome: Outcome | None, error: IndexNowSyncError | None, command: str) -> dict[str, Any]:
+def to_json(
+    outcome: Outcome | None, error: IndexNowSyncError | None, command: str
+) -> dict[str, Any]:
     delta = outcome.delta if outcome else None
     result = outcome.result if outcome else None
     skipped = [*(delta.skipped if delta else ()), *(outcome.extra_skipped if outcome else ())]
@@ -45,7 +47,8 @@ def to_json(outcome: Outcome | None, error: IndexNowSyncError | None, command: s
             }
             for r in (result.requests if result else ())
         ],
-        "warnings": list(outcome.warnings) + list(result.warnings if result else ())
+        "warnings": list(outcome.warnings)
+        + list(result.warnings if result else ())
         + list(outcome.notes)
         if outcome
         else [],
@@ -85,8 +88,10 @@ def human_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:
         for url in report["would_submit"]:
             lines.append(f"  would submit {url}")
         if report["would_submit"]:
-            lines.append(f"dry run: {len(report['would_submit'])} URL(s) would be submitted; "
-                         "nothing was sent")
+            lines.append(
+                f"dry run: {len(report['would_submit'])} URL(s) would be submitted; "
+                "nothing was sent"
+            )
     elif command == "plan":
         for name in ("added", "changed", "removed"):
             shown = report[name][:20]

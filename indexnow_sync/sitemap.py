@@ -112,7 +112,9 @@ def _not_a_sitemap(source: str, head: bytes) -> SitemapParseError:
             f"is XML with root element <{name}>, not a sitemap "
             "(expected <urlset> or <sitemapindex>)",
         )
-    return SitemapParseError(source, "is not XML and not a sitemap (expected <urlset> or <sitemapindex>)")
+    return SitemapParseError(
+        source, "is not XML and not a sitemap (expected <urlset> or <sitemapindex>)"
+    )
 
 
 # --- decompression ----------------------------------------------------------------------------
@@ -151,13 +153,16 @@ def _chunks(data: bytes, source: str, max_bytes: int) -> Iterator[bytes]:
             if inflater.eof:
                 return
     if not inflater.eof:
-        raise SitemapParseError(source, "is a truncated gzip file (the download or build was cut short)")
+        raise SitemapParseError(
+            source, "is a truncated gzip file (the download or build was cut short)"
+        )
 
 
 def _too_large(max_bytes: int, *, compressed: bool = False) -> str:
     what = "uncompresses to" if compressed else "is"
     return (
-        f"{what} more than {max_bytes // (1024 * 1024)} MiB, the sitemap protocol's limit per file; "
+        f"{what} more than {max_bytes // (1024 * 1024)} MiB, the sitemap protocol's limit "
+        "per file; "
         "split it into a sitemap index (or raise --max-sitemap-bytes)"
     )
 
@@ -172,9 +177,7 @@ def decompress(data: bytes, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> 
 _UNESCAPED_AMP = re.compile(rb"&(?!(?:[A-Za-z_][\w.-]*|#[0-9]+|#x[0-9A-Fa-f]+);)")
 
 
-def parse_sitemap(
-    data: bytes, source: str, *, max_bytes: int = DEFAULT_MAX_BYTES
-) -> ParsedSitemap:
+def parse_sitemap(data: bytes, source: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedSitemap:
     """Read one sitemap document (plain or gzip bytes). Raises :class:`SitemapParseError`
     naming ``source`` for anything that is not a readable sitemap."""
     if not data.strip():
@@ -255,9 +258,10 @@ def _parse(chunks: Iterator[bytes], source: str) -> ParsedSitemap:
         parser.feed(chunk)
         if root is None:
             for _event, element in parser.read_events():
-                if element.getparent() is None:
+                if isinstance(element, etree._Element) and element.getparent() is None:
                     root = element
-                    kind = "urlset" if etree.QName(element).localname == "urlset" else "sitemapindex"
+                    local = etree.QName(element).localname
+                    kind = "urlset" if local == "urlset" else "sitemapindex"
                     break
             if root is None:
                 continue
@@ -296,7 +300,7 @@ def _build(source: str, kind: Kind, text: bytes) -> ParsedSitemap:
     # Whitespace around values is common (pretty-printers, CMS templates): trim it.
     locs = list(map(bytes.strip, locs))
     lastmods = list(map(bytes.strip, lastmods))
-    entries = dict(zip(locs, lastmods))
+    entries = dict(zip(locs, lastmods, strict=True))
     if len(entries) != count:
         entries = merge_duplicates(locs, lastmods)
     if b"" in entries:
@@ -312,11 +316,13 @@ def merge_duplicates(locs: list[bytes], lastmods: list[bytes]) -> dict[bytes, by
     from .lastmod import later
 
     entries: dict[bytes, bytes] = {}
-    for loc, lastmod in zip(locs, lastmods):
+    for loc, lastmod in zip(locs, lastmods, strict=True):
         seen = entries.get(loc)
         entries[loc] = lastmod if seen is None else later(seen, lastmod)
     return entries
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
+    return (
+        f"{n} {word}" if n == 1 else f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
+    )

@@ -161,7 +161,8 @@ def find_build_sitemap(path: Path, what: str = "--build") -> Path:
             if candidate.is_file():
                 return candidate
         raise BuildSitemapError(
-            f"{what} {path}: no sitemap found in this folder (looked for {', '.join(BUILD_NAMES)}); "
+            f"{what} {path}: no sitemap found in this folder "
+            f"(looked for {', '.join(BUILD_NAMES)}); "
             "build the site first, or pass the sitemap file itself"
         )
     raise BuildSitemapError(f"{what} {path}: no such file or folder")
@@ -196,8 +197,9 @@ def map_child_to_file(child_url: str, index_file: Path, root: Path) -> Path | No
     if parts.scheme and parts.netloc:
         path = unquote(parts.path)
     else:
-        path = unquote(urljoin("/" + index_file.parent.relative_to(root).as_posix() + "/",
-                               child_url.strip()))
+        path = unquote(
+            urljoin("/" + index_file.parent.relative_to(root).as_posix() + "/", child_url.strip())
+        )
         path = urlsplit(path).path
     segments = [s for s in PurePosixPath(path).parts if s not in ("/", "", ".")]
     if ".." in segments or not segments:
@@ -216,8 +218,7 @@ def read_disk_side(path: Path, limits: Limits, side: Side, what: str) -> Iterato
     root_dir = path if path.is_dir() else sitemap_file.parent
 
     def parse_file(file: Path) -> ParsedSitemap:
-        return parse_sitemap(read_file(file, limits), str(file),
-                             max_bytes=limits.max_sitemap_bytes)
+        return parse_sitemap(read_file(file, limits), str(file), max_bytes=limits.max_sitemap_bytes)
 
     def load_children(children: list[str], index: ParsedSitemap) -> Iterator[ParsedSitemap]:
         index_file = Path(index.source)
@@ -319,8 +320,11 @@ def _check_live_response(url: str, response: HttpResponse) -> None:
     if response.status != 200:
         raise LiveSitemapError(
             f"live sitemap {url} answered HTTP {response.status}; nothing was submitted. "
-            + ("The site is unhealthy: retry when it is up, or pass --baseline."
-               if response.status >= 500 else "Pass --live with the right URL, or --baseline.")
+            + (
+                "The site is unhealthy: retry when it is up, or pass --baseline."
+                if response.status >= 500
+                else "Pass --live with the right URL, or --baseline."
+            )
         )
 
 

@@ -7,7 +7,6 @@ CLI renders both. ``progress`` callbacks let the CLI show per-batch lines as the
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -85,7 +84,9 @@ def _client(config: Config) -> WebClient:
     return WebClient(timeout=config.timeout, max_bytes=config.max_sitemap_bytes)
 
 
-def compute_delta(config: Config, client: WebClient | None = None) -> tuple[Delta, dict[str, Any], dict[str, Any], str | None]:
+def compute_delta(
+    config: Config, client: WebClient | None = None
+) -> tuple[Delta, dict[str, Any], dict[str, Any], str | None]:
     """The delta for a config: (delta, before info, after info, site)."""
     from .diff import Differ
     from .sources import Limits, Side, merge, read_disk_side, read_live_side
@@ -111,8 +112,9 @@ def compute_delta(config: Config, client: WebClient | None = None) -> tuple[Delt
             if own:
                 web.close()
         before_info = {"kind": "live", "url": config.live or site}
-    before_info.update(count=len(before_map), missing=before_side.missing,
-                       sources=before_side.sources)
+    before_info.update(
+        count=len(before_map), missing=before_side.missing, sources=before_side.sources
+    )
     build_side = Side()
     differ = Differ(before_map)
     for doc in read_disk_side(build, limits, build_side, "--build"):
@@ -135,7 +137,7 @@ def run_plan(config: Config, out: Path) -> Outcome:
     return Outcome("plan", site, False, delta=delta, warnings=delta.warnings, plan_file=str(out))
 
 
-# --- key and submission ----------------------------------------------------------------------------
+# --- key and submission ---
 
 
 def _key(config: Config) -> str:
@@ -183,9 +185,12 @@ def check_key(
         and hosted.problem is not None
         and "could not be fetched" in hosted.problem
     ):
-        return replace(local, local_only=True, problem=None,
-                       fix=f"hosted key file not reachable ({hosted.problem}); checked the built "
-                           "file only")
+        return replace(
+            local,
+            local_only=True,
+            problem=None,
+            fix=f"hosted key file not reachable ({hosted.problem}); checked the built file only",
+        )
     return hosted
 
 
@@ -209,8 +214,15 @@ def _submit(
         if progress is not None:
             progress(_request_line(record))
 
-    result = submit(client, endpoint, key, config.key_location, urls, dry_run=config.dry_run,
-                    on_batch_done=batch_done)
+    result = submit(
+        client,
+        endpoint,
+        key,
+        config.key_location,
+        urls,
+        dry_run=config.dry_run,
+        on_batch_done=batch_done,
+    )
     if progress is not None:
         for record in result.requests:
             if record.outcome not in ("accepted", "pending"):
@@ -220,8 +232,10 @@ def _submit(
 
 def _request_line(record: RequestRecord) -> str:
     status = "-" if record.status is None else str(record.status)
-    line = (f"POST {record.endpoint} host={record.host} urls={record.count} status={status} "
-            f"attempts={record.attempts}: {record.outcome}")
+    line = (
+        f"POST {record.endpoint} host={record.host} urls={record.count} status={status} "
+        f"attempts={record.attempts}: {record.outcome}"
+    )
     return f"{line} ({record.detail})" if record.detail else line
 
 
@@ -253,10 +267,17 @@ def run_sync(config: Config, progress: Progress | None = None) -> Outcome:
     try:
         delta, _before, _after, site = compute_delta(config, client)
         site = _require_site(site, "sync")
-        urls, skipped = _scope(delta.to_submit(include_removed=config.include_removed), site,
-                               config)
-        outcome = Outcome("sync", site, config.dry_run, delta=delta, warnings=delta.warnings,
-                          extra_skipped=tuple(skipped))
+        urls, skipped = _scope(
+            delta.to_submit(include_removed=config.include_removed), site, config
+        )
+        outcome = Outcome(
+            "sync",
+            site,
+            config.dry_run,
+            delta=delta,
+            warnings=delta.warnings,
+            extra_skipped=tuple(skipped),
+        )
         _cap(urls, config, outcome)
         if not urls:
             return outcome
@@ -288,11 +309,21 @@ def run_submit_plan(config: Config, plan_path: Path, progress: Progress | None =
     pending = plan.pending(include_removed=config.include_removed)
     urls, skipped = _scope(pending, site, config)
     already = len(plan.accepted)
-    notes = (f"{already} URL(s) of this plan were already accepted earlier; not sent again",) \
-        if already else ()
-    outcome = Outcome("submit", site, config.dry_run, delta=plan.delta,
-                      warnings=plan.delta.warnings, plan_file=str(plan_path),
-                      extra_skipped=tuple(skipped), notes=notes)
+    notes = (
+        (f"{already} URL(s) of this plan were already accepted earlier; not sent again",)
+        if already
+        else ()
+    )
+    outcome = Outcome(
+        "submit",
+        site,
+        config.dry_run,
+        delta=plan.delta,
+        warnings=plan.delta.warnings,
+        plan_file=str(plan_path),
+        extra_skipped=tuple(skipped),
+        notes=notes,
+    )
     _cap(urls, config, outcome)
     if not urls:
         return outcome
@@ -307,8 +338,15 @@ def run_submit_plan(config: Config, plan_path: Path, progress: Progress | None =
             return replace(outcome, result=result)
         recorder = ProgressRecorder(plan_path, plan)
         try:
-            result = _submit(config, site, key, urls, client,
-                             on_batch=lambda batch, _r: recorder.record(batch), progress=progress)
+            result = _submit(
+                config,
+                site,
+                key,
+                urls,
+                client,
+                on_batch=lambda batch, _r: recorder.record(batch),
+                progress=progress,
+            )
         finally:
             recorder.close()
         return replace(outcome, result=result)
@@ -327,8 +365,10 @@ def run_submit_urls(
     fresh = [u for u in dict.fromkeys(urls) if now - recent.get(u, 0.0) >= RESUBMIT_PAUSE]
     notes: tuple[str, ...] = ()
     if len(fresh) < len(dict.fromkeys(urls)):
-        notes = (f"{len(dict.fromkeys(urls)) - len(fresh)} URL(s) were accepted less than 10 "
-                 f"minutes ago (per {state}); not resubmitted",)
+        notes = (
+            f"{len(dict.fromkeys(urls)) - len(fresh)} URL(s) were accepted less than 10 "
+            f"minutes ago (per {state}); not resubmitted",
+        )
     scoped, skipped = _scope(fresh, site, config)
     outcome = Outcome("submit", site, config.dry_run, extra_skipped=tuple(skipped), notes=notes)
     _cap(scoped, config, outcome)
@@ -374,8 +414,11 @@ def _read_state(path: Path) -> dict[str, float]:
     if not isinstance(accepted, dict):
         raise PlanFileError(f"--state {path}: 'accepted' must map URL -> time")
     now = time.time()
-    return {str(u): float(t) for u, t in accepted.items()
-            if isinstance(t, (int, float)) and now - float(t) < RESUBMIT_PAUSE}
+    return {
+        str(u): float(t)
+        for u, t in accepted.items()
+        if isinstance(t, (int, float)) and now - float(t) < RESUBMIT_PAUSE
+    }
 
 
 def _write_state(path: Path, accepted: dict[str, float]) -> None:
@@ -412,5 +455,5 @@ def write_key_file(folder: Path, key: str) -> Path:
     path = folder / f"{key}.txt"
     with path.open("wb") as handle:
         handle.write(key.encode("ascii"))
-    os.chmod(path, 0o644)
+    path.chmod(0o644)
     return path

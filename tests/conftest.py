@@ -19,7 +19,9 @@ pytest_plugins = ("tests.siteserver",)
 
 # A proxy from the environment must never carry a test's loopback traffic elsewhere.
 for _name in ("NO_PROXY", "no_proxy"):
-    os.environ[_name] = ",".join(filter(None, [os.environ.get(_name, ""), "127.0.0.1,localhost,::1"]))
+    os.environ[_name] = ",".join(
+        filter(None, [os.environ.get(_name, ""), "127.0.0.1,localhost,::1"])
+    )
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -56,8 +58,8 @@ def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
 
 @pytest.fixture(autouse=True, scope="session")
 def loopback_only() -> Iterator[None]:
-    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign,assignment]
     yield
     socket.socket.connect = _real_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
