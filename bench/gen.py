@@ -449,16 +449,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--gzip", action="store_true", help="write children as .xml.gz")
     parser.add_argument("--per-file", type=int, default=PER_FILE)
+    parser.add_argument(
+        "--first-deploy", action="store_true", help="only a build of exactly --urls pages"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    expected = generate(
-        args.out,
-        args.urls,
-        base=f"http://127.0.0.1:{args.port}",
-        seed=args.seed,
-        gz=args.gzip,
-        per_file=args.per_file,
-    )
+    base = f"http://127.0.0.1:{args.port}"
+    if args.first_deploy:
+        expected = generate_first_deploy(
+            args.out, args.urls, base=base, seed=args.seed, gz=args.gzip
+        )
+    else:
+        expected = generate(
+            args.out, args.urls, base=base, seed=args.seed, gz=args.gzip, per_file=args.per_file
+        )
     elapsed = time.perf_counter() - started
     print(json.dumps({"seconds": round(elapsed, 2), **expected}, indent=2), file=sys.stdout)
     return 0

@@ -42,7 +42,6 @@ from pathlib import Path
 from typing import Any
 
 import gen
-from lxml import etree
 
 BENCH = Path(__file__).resolve().parent
 CACHE = BENCH / ".cache"
@@ -69,20 +68,38 @@ class Measurement:
     stderr: str
 
 
+TIME = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
+
+
 def measure(cmd: list[str], *, cwd: Path | None = None) -> Measurement:
-    """Run ``cmd`` and measure it alone: wait4 gives this child's own rusage."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    """Run ``cmd`` and measure that process alone.
+
+    CPU and peak RSS come from GNU ``time`` when installed, else from ``os.wait4`` here.
+    A small launcher matters: Linux carries the parent's peak RSS into a child's
+    ``ru_maxrss`` across fork and exec, so a child of a big process reports at least that.
+    """
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile("r", suffix=".time") as usage_file,
+    ):
+        full = [TIME, "-f", "%U %S %M", "-o", usage_file.name, *cmd] if TIME else cmd
         started = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=cwd, env=_clean_env())
+        proc = subprocess.Popen(full, stdout=out, stderr=err, cwd=cwd, env=_clean_env())
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
+        cpu, rss_kib = usage.ru_utime + usage.ru_stime, float(usage.ru_maxrss)
+        if TIME:
+            # GNU time writes "Command exited with non-zero status N" first on failure
+            fields = usage_file.read().strip().splitlines()[-1].split()
+            cpu, rss_kib = float(fields[0]) + float(fields[1]), float(fields[2])
         out.seek(0)
         err.seek(0)
         return Measurement(
             wall_s=wall,
-            cpu_s=usage.ru_utime + usage.ru_stime,
-            rss_mb=usage.ru_maxrss / 1024,  # KiB on Linux
+            cpu_s=cpu,
+            rss_mb=rss_kib / 1024,
             returncode=proc.returncode,
             stdout=out.read().decode("utf-8", "replace"),
             stderr=err.read().decode("utf-8", "replace"),
@@ -119,6 +136,18 @@ def cli_command() -> list[str]:
     return [sys.executable, "-c", "from indexnow_sync.cli import main; main()"]
 
 
+def _lxml_versions() -> dict[str, str]:
+    # asked of a child: importing lxml here would raise every measured child's RSS floor
+    code = (
+        "import json; from lxml import etree as e; print(json.dumps({"
+        "'lxml': '.'.join(map(str, e.LXML_VERSION)),"
+        "'libxml2': '.'.join(map(str, e.LIBXML_VERSION))}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    versions: dict[str, str] = json.loads(done.stdout)
+    return versions
+
+
 def machine_info() -> dict[str, Any]:
     cpu = platform.processor() or ""
     try:
@@ -144,8 +173,7 @@ def machine_info() -> dict[str, Any]:
         "cores": os.cpu_count(),
         "platform": platform.platform(),
         "python": platform.python_version(),
-        "lxml": ".".join(map(str, etree.LXML_VERSION)),
-        "libxml2": ".".join(map(str, etree.LIBXML_VERSION)),
+        **_lxml_versions(),
         "commit": commit,
     }
 
@@ -165,13 +193,13 @@ def dataset(kind: str, urls: int, *, port: int, seed: int, gz: bool) -> Path:
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
-    base = f"http://127.0.0.1:{port}"
     print(f"generating {name} ...", file=sys.stderr, flush=True)
     started = time.perf_counter()
-    if kind == "site":
-        gen.generate(tmp, urls, base=base, seed=seed, gz=gz)
-    else:
-        gen.generate_first_deploy(tmp, urls, base=base, seed=seed, gz=gz)
+    # in a child: a million pages held here would inflate every later child's peak RSS
+    cmd = [sys.executable, str(BENCH / "gen.py"), str(tmp), "--urls", str(urls)]
+    cmd += ["--port", str(port), "--seed", str(seed)]
+    cmd += ["--gzip"] * gz + ["--first-deploy"] * (kind != "site")
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     (tmp / "live").mkdir(exist_ok=True)
     tmp.rename(folder)
     print(f"  generated in {time.perf_counter() - started:.1f} s", file=sys.stderr)
@@ -311,6 +339,7 @@ def bench_plan(urls: int, args: argparse.Namespace) -> dict[str, Any]:
             "build_urls": expected["build"]["urls"],
             "children": len(files),
             "bytes_on_disk": sum(p.stat().st_size for p in files),
+            "rusage_from": "GNU time" if TIME else "os.wait4",
             "added": expected["added"]["count"],
             "changed": expected["changed"]["count"],
             "removed": expected["removed"]["count"],
