@@ -255,6 +255,7 @@ def _parse(chunks: Iterator[bytes], source: str) -> ParsedSitemap:
             name = _root_name(head)
             if name is not None and name not in ("urlset", "sitemapindex"):
                 raise _not_a_sitemap(source, head)
+            _refuse_entity_declarations(source, head, name)
         parser.feed(chunk)
         if root is None:
             for _event, element in parser.read_events():
@@ -274,6 +275,18 @@ def _parse(chunks: Iterator[bytes], source: str) -> ParsedSitemap:
         raise _not_a_sitemap(source, head)
     _drain(root, kind, texts, final=True)
     return _build(source, kind, b"".join(texts))
+
+
+def _refuse_entity_declarations(source: str, head: bytes, root: str | None) -> None:
+    """No sitemap needs a DTD with entities; they are how billion-laughs and XXE attacks work.
+    lxml never loads external ones, but internal ones would still be expanded in text."""
+    prolog = head.split(b"<urlset", 1)[0].split(b"<sitemapindex", 1)[0]
+    if b"<!ENTITY" in prolog or (b"<!DOCTYPE" in prolog and root is None):
+        raise SitemapParseError(
+            source,
+            "declares XML entities in a DOCTYPE; refusing to read it (entity expansion is an "
+            "attack vector and no sitemap needs it): remove the DOCTYPE",
+        )
 
 
 def _drain(root: etree._Element, kind: Kind, texts: list[bytes], *, final: bool) -> None:
