@@ -1,0 +1,287 @@
+"""The live side of the diff through ``indexnow-sync plan``: discovery, and every way a live
+site can be unhealthy (issue 2: 404, 503, HTML fallback, slow, gzip, redirect off-host, huge
+body). A 404 means "first deploy"; anything transient is an error, never an empty site.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from indexnow_sync.cli import cli
+from tests.siteserver import SiteServer
+
+
+def urlset(entries: dict[str, str | None]) -> str:
+    items = "".join(
+        f"<url><loc>{loc}</loc>" + (f"<lastmod>{lastmod}</lastmod>" if lastmod else "") + "</url>"
+        for loc, lastmod in entries.items()
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{items}</urlset>'
+    )
+
+
+def sitemap_index(children: list[str]) -> str:
+    items = "".join(f"<sitemap><loc>{child}</loc></sitemap>" for child in children)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{items}'
+        "</sitemapindex>"
+    )
+
+
+class Site:
+    """One test's site: the live server and a build folder whose URLs are on the same host."""
+
+    def __init__(self, server: SiteServer, tmp_path: Path) -> None:
+        self.server = server
+        self.base = server.base_url
+        self.build = tmp_path / "build"
+        self.build.mkdir()
+        self.plan = tmp_path / "plan.json"
+
+    def u(self, path: str) -> str:
+        return f"{self.base}/{path.lstrip('/')}"
+
+    def write_build(self, entries: dict[str, str | None]) -> None:
+        (self.build / "sitemap.xml").write_text(urlset(entries), encoding="utf-8")
+
+    def plan_cmd(self, *extra: str) -> tuple[int, dict[str, Any], str]:
+        args = ["plan", "--site", self.base, "--build", str(self.build), "--out", str(self.plan)]
+        result = CliRunner().invoke(cli, [*args, *extra, "--json"], env={"INDEXNOW_KEY": None})
+        lines = [line for line in result.stdout.splitlines() if line.strip()]
+        assert len(lines) == 1, result.stdout + result.stderr
+        return result.exit_code, json.loads(lines[0]), result.stderr
+
+
+@pytest.fixture
+def site(site_server: SiteServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Site:
+    monkeypatch.chdir(tmp_path)  # no indexnow.yml from the repo may leak in
+    return Site(site_server, tmp_path)
+
+
+OLD = {"a": "2024-01-01", "b": "2024-01-01", "gone": "2024-01-01"}
+NEW = {"a": "2024-01-01", "b": "2024-06-01", "new": "2024-06-01"}
+
+
+def live_and_build(site: Site) -> str:
+    """Write the build (NEW) and return the live sitemap (OLD) as XML."""
+    site.write_build({site.u(k): v for k, v in NEW.items()})
+    return urlset({site.u(k): v for k, v in OLD.items()})
+
+
+def assert_expected_delta(site: Site, report: dict[str, Any]) -> None:
+    assert report["added"] == [site.u("new")]
+    assert report["changed"] == [site.u("b")]
+    assert report["removed"] == [site.u("gone")]
+
+
+# --- discovery ----------------------------------------------------------------------------------
+
+
+def test_robots_txt_sitemap_lines_are_read_as_a_union(site: Site) -> None:
+    site.write_build({site.u("a"): None, site.u("b"): None, site.u("c"): None})
+    site.server.route(
+        "/robots.txt",
+        f"User-agent: *\nDisallow:\nSitemap: {site.u('one.xml')}\nsitemap: {site.u('two.xml')}\n",
+    )
+    site.server.route("/one.xml", urlset({site.u("a"): None}))
+    site.server.route("/two.xml", urlset({site.u("b"): None}))
+    code, report, _ = site.plan_cmd()
+    assert code == 0, report
+    assert report["added"] == [site.u("c")]
+    assert report["removed"] == []
+    assert site.server.hits("/sitemap.xml") == 0
+
+
+@pytest.mark.parametrize("name", ["sitemap.xml", "sitemap-index.xml", "sitemap_index.xml"])
+def test_robots_404_falls_back_to_the_usual_names(site: Site, name: str) -> None:
+    site.server.route(f"/{name}", live_and_build(site))
+    code, report, _ = site.plan_cmd()
+    assert code == 0, report
+    assert_expected_delta(site, report)
+    assert site.server.hits("/robots.txt") == 1
+
+
+def test_robots_503_is_an_error(site: Site) -> None:
+    site.server.route("/sitemap.xml", live_and_build(site))
+    site.server.route("/robots.txt", "down", status=503)
+    code, report, _ = site.plan_cmd()
+    assert code == 1
+    assert report["error"]["kind"] == "live_sitemap"
+    assert "503" in report["error"]["message"]
+    assert not site.plan.exists()
+
+
+def test_no_live_sitemap_anywhere_is_a_first_deploy(site: Site) -> None:
+    site.write_build({site.u("a"): None, site.u("b"): "2024-01-01"})
+    code, report, stderr = site.plan_cmd()
+    assert code == 0, report
+    assert sorted(report["added"]) == [site.u("a"), site.u("b")]
+    assert report["changed"] == report["removed"] == []
+    assert any("first deploy" in w for w in report["warnings"])
+    assert "first deploy" in stderr
+
+
+def test_live_503_is_never_everything_added(site: Site) -> None:
+    live_and_build(site)
+    site.server.route("/sitemap.xml", "busy", status=503)
+    code, report, _ = site.plan_cmd()
+    assert code == 1
+    assert report["error"]["kind"] == "live_sitemap"
+    assert report["added"] == []
+    assert not site.plan.exists()
+
+
+def test_html_fallback_page_is_an_error_that_says_html(site: Site) -> None:
+    live_and_build(site)
+    spa = "<!doctype html><html><head><title>App</title></head><body><div id=app></div></html>"
+    site.server.route("/sitemap.xml", spa, content_type="text/html; charset=utf-8")
+    code, report, stderr = site.plan_cmd()
+    assert code == 1
+    assert report["error"]["kind"] == "live_sitemap"
+    assert "html" in report["error"]["message"].lower()
+    assert "html" in stderr.lower()
+
+
+def test_slow_live_sitemap_beyond_timeout_is_an_error(site: Site) -> None:
+    site.server.route("/sitemap.xml", live_and_build(site), delay=2.0)
+    code, report, _ = site.plan_cmd("--timeout", "0.5")
+    assert code == 1
+    assert report["error"]["kind"] == "live_sitemap"
+    assert "time" in report["error"]["message"].lower()
+
+
+def test_gzip_content_encoding_is_decoded(site: Site) -> None:
+    site.server.route("/sitemap.xml", live_and_build(site), gzip_encoding=True)
+    code, report, _ = site.plan_cmd()
+    assert code == 0, report
+    assert_expected_delta(site, report)
+
+
+def test_gzip_body_recognised_by_magic(site: Site) -> None:
+    body = gzip.compress(live_and_build(site).encode())
+    site.server.route("/robots.txt", f"Sitemap: {site.u('sitemap.xml.gz')}\n")
+    site.server.route("/sitemap.xml.gz", body, content_type="application/octet-stream")
+    code, report, _ = site.plan_cmd()
+    assert code == 0, report
+    assert_expected_delta(site, report)
+
+
+def test_redirect_within_host_is_followed(site: Site) -> None:
+    site.server.route("/sitemap.xml", redirect_to=site.u("real/sitemap.xml"), status=301)
+    site.server.route("/real/sitemap.xml", live_and_build(site))
+    code, report, _ = site.plan_cmd()
+    assert code == 0, report
+    assert_expected_delta(site, report)
+
+
+def test_redirect_to_another_host_is_an_error(site: Site) -> None:
+    xml = live_and_build(site)
+    other = site.server.url("elsewhere.xml", host="localhost")
+    site.server.route("/sitemap.xml", redirect_to=other)
+    site.server.route("/elsewhere.xml", xml)
+    code, report, _ = site.plan_cmd()
+    assert code == 1
+    assert report["error"]["kind"] == "live_sitemap"
+    assert site.server.hits("/elsewhere.xml") == 0
+
+
+def test_huge_body_beyond_limit_is_an_error(site: Site) -> None:
+    live_and_build(site)
+    site.server.route_huge("/sitemap.xml", 3_000_000, content_type="application/xml")
+    code, report, _ = site.plan_cmd("--max-sitemap-bytes", "100000")
+    assert code == 1
+    assert report["error"]["kind"] == "live_sitemap"
+    assert report["added"] == []
+
+
+def test_huge_body_without_content_length_is_an_error(site: Site) -> None:
+    live_and_build(site)
+    site.server.route_huge(
+        "/sitemap.xml", 3_000_000, content_type="application/xml", headers={"Content-Length": ""}
+    )
+    code, report, _ = site.plan_cmd("--max-sitemap-bytes", "100000")
+    assert code == 1
+    assert report["error"]["kind"] == "live_sitemap"
+
+
+# --- live sitemap indexes -------------------------------------------------------------------------
+
+
+def test_live_index_children_are_fetched(site: Site) -> None:
+    live_and_build(site)
+    site.server.route("/sitemap.xml", sitemap_index([site.u("s-0.xml"), "/s-1.xml"]))
+    site.server.route("/s-0.xml", urlset({site.u("a"): "2024-01-01", site.u("b"): "2024-01-01"}))
+    site.server.route("/s-1.xml", urlset({site.u("gone"): "2024-01-01"}))
+    code, report, _ = site.plan_cmd()
+    assert code == 0, report
+    assert_expected_delta(site, report)
+    assert site.server.hits("/s-0.xml") == site.server.hits("/s-1.xml") == 1
+
+
+def test_live_index_child_500_is_an_error(site: Site) -> None:
+    live_and_build(site)
+    site.server.route("/sitemap.xml", sitemap_index([site.u("s-0.xml"), site.u("s-1.xml")]))
+    site.server.route("/s-0.xml", urlset({site.u("a"): "2024-01-01"}))
+    site.server.route("/s-1.xml", "oops", status=500)
+    code, report, _ = site.plan_cmd()
+    assert code == 1
+    assert report["error"]["kind"] == "live_sitemap"
+    assert "s-1.xml" in report["error"]["message"]
+    assert not site.plan.exists()
+
+
+def test_live_index_child_404_is_an_error_not_missing_urls(site: Site) -> None:
+    live_and_build(site)
+    site.server.route("/sitemap.xml", sitemap_index([site.u("s-0.xml"), site.u("s-1.xml")]))
+    site.server.route("/s-0.xml", urlset({site.u("a"): "2024-01-01"}))
+    code, report, _ = site.plan_cmd()
+    assert code == 1
+    assert report["error"]["kind"] == "live_sitemap"
+
+
+def test_live_index_child_on_another_host_is_skipped_with_a_warning(site: Site) -> None:
+    live_and_build(site)
+    foreign = site.server.url("foreign.xml", host="localhost")
+    site.server.route("/sitemap.xml", sitemap_index([site.u("s-0.xml"), foreign]))
+    site.server.route("/s-0.xml", urlset({site.u(k): v for k, v in OLD.items()}))
+    site.server.route("/foreign.xml", urlset({site.u("new"): "2024-06-01"}))
+    code, report, _ = site.plan_cmd()
+    assert code == 0, report
+    assert_expected_delta(site, report)
+    assert site.server.hits("/foreign.xml") == 0
+    assert any(foreign in w for w in report["warnings"])
+
+
+def test_explicit_live_url_skips_discovery(site: Site) -> None:
+    site.server.route("/custom/map.xml", live_and_build(site))
+    site.server.route("/robots.txt", "down", status=503)  # would fail discovery
+    code, report, _ = site.plan_cmd("--live", site.u("custom/map.xml"))
+    assert code == 0, report
+    assert_expected_delta(site, report)
+    assert site.server.hits("/robots.txt") == 0
+
+
+def test_explicit_live_url_404_is_a_first_deploy(site: Site) -> None:
+    site.write_build({site.u("a"): None})
+    code, report, _ = site.plan_cmd("--live", site.u("custom/map.xml"))
+    assert code == 0, report
+    assert report["added"] == [site.u("a")]
+
+
+def test_plan_file_records_the_delta(site: Site) -> None:
+    site.server.route("/sitemap.xml", live_and_build(site))
+    code, report, _ = site.plan_cmd()
+    assert code == 0, report
+    text = site.plan.read_text(encoding="utf-8")
+    for url in (site.u("new"), site.u("b"), site.u("gone")):
+        assert url in text
+    assert f'"{site.u("a")}"' not in text  # unchanged pages are not in the plan
