@@ -201,6 +201,7 @@ def _sections(report: Mapping[str, Any]) -> list[tuple[str, str, Sequence[Any]]]
     for name, title in (
         ("failed", "Failed (not submitted)"),
         ("submitted", "Submitted"),
+        ("would_submit", "Would submit (dry run)"),
         ("added", "Added"),
         ("changed", "Changed"),
         ("removed", "Removed"),

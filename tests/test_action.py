@@ -20,6 +20,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.action_runner import ActionError, ActionRun, evaluate, run_action, substitute
 from tests.indexnow_server import IndexNowServer
@@ -328,6 +330,7 @@ def test_real_install_builds_the_action_folder_into_its_own_venv(site: Site) -> 
     installed = subprocess.run(
         [str(venv / "bin" / "python"), "-c", "import indexnow_sync; print(indexnow_sync.__file__)"],
         env={**os.environ, "PYTHONPATH": site_packages},
+        cwd=site.workspace,  # not this checkout, whose package the interpreter would find first
         capture_output=True,
         text=True,
         check=True,
@@ -419,3 +422,59 @@ def test_zizmor_finds_nothing_of_medium_severity_or_worse() -> None:
         text=True,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# --- the README's workflows: valid, audited, and using only real inputs ---------------------
+
+DOCS = ROOT / "docs" / "github-actions.md"
+OUR_ACTION = "OWNER/indexnow-sync"
+
+
+def doc_workflows() -> list[str]:
+    text = DOCS.read_text(encoding="utf-8")
+    return re.findall(r"```yaml\n(.*?)```", text, flags=re.DOTALL)
+
+
+def test_documented_workflows_use_only_real_inputs() -> None:
+    declared = set(yaml.safe_load((ROOT / "action.yml").read_text())["inputs"])
+    table = DOCS.read_text(encoding="utf-8")
+    assert all(f"| `{name}` |" in table for name in declared), "an input is not documented"
+    workflows = doc_workflows()
+    assert len(workflows) == 3
+    used = 0
+    for text in workflows:
+        for job in yaml.safe_load(text)["jobs"].values():
+            for step in job["steps"]:
+                if str(step.get("uses", "")).startswith(OUR_ACTION + "@"):
+                    assert set(step.get("with", {})) <= declared
+                    used += 1
+    assert used >= 4
+
+
+def test_documented_workflows_pass_schema_and_zizmor(tmp_path: Path) -> None:
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    files = []
+    for index, text in enumerate(doc_workflows()):
+        path = folder / f"example-{index}.yml"
+        path.write_text(text, encoding="utf-8")
+        files.append(str(path))
+    schema = subprocess.run(
+        [_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *files],
+        capture_output=True,
+        text=True,
+    )
+    assert schema.returncode == 0, schema.stdout + schema.stderr
+    # The examples name this action by a placeholder ref; everything else must be SHA-pinned.
+    config = tmp_path / "zizmor.yml"
+    config.write_text(
+        "rules:\n  unpinned-uses:\n    config:\n      policies:\n"
+        f'        "{OUR_ACTION.split("/")[0]}/*": ref-pin\n        "*": hash-pin\n'
+    )
+    zizmor = [_tool("zizmor"), "--offline", "--config", str(config), "--min-severity", "medium"]
+    audit = subprocess.run(
+        [*zizmor, str(folder)],
+        capture_output=True,
+        text=True,
+    )
+    assert audit.returncode == 0, audit.stdout + audit.stderr

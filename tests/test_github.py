@@ -191,8 +191,12 @@ def test_summary_of_a_failed_run_says_why() -> None:
     assert "✅ **OK**" not in text
 
 
-def test_summary_marks_a_dry_run() -> None:
-    assert "dry run" in github.render_summary(make_report(dry_run=True))
+def test_summary_marks_a_dry_run_and_lists_what_it_would_send() -> None:
+    text = github.render_summary(
+        make_report(dry_run=True, submitted=[], would_submit=["https://example.com/new"])
+    )
+    assert "dry run" in text
+    assert "<details><summary>Would submit (dry run) (1)</summary>" in text
     assert "dry run" not in github.render_summary(make_report())
 
 
