@@ -34,6 +34,7 @@ class Differ:
         self._before = before
         self._added: dict[bytes, bytes] = {}
         self._changed: dict[bytes, bytes] = {}
+        self._unreadable: dict[bytes, bytes] = {}
         self._after_count = 0
         self._before_count = len(before)
         self._bad_lastmods: list[bytes] = []
@@ -70,18 +71,26 @@ class Differ:
             return
         if prev[:1] == _SEEN:  # listed again in a later build sitemap
             before_lastmod = prev[1:]
-            current = self._changed.get(loc, before_lastmod)
-            newest = later(current, lastmod)
-            if is_changed(before_lastmod, newest):
-                self._changed[loc] = newest
-            else:
-                self._changed.pop(loc, None)
+            current = self._changed.get(loc)
+            if current is None:
+                current = self._unreadable.get(loc, before_lastmod)
+            self._settle(loc, before_lastmod, later(current, lastmod))
             return
         self._before[loc] = _SEEN + prev
         self._note_lastmod(lastmod)
         self._note_lastmod(prev)
-        if is_changed(prev, lastmod):
-            self._changed[loc] = lastmod
+        self._settle(loc, prev, lastmod)
+
+    def _settle(self, loc: bytes, before_lastmod: bytes, build_lastmod: bytes) -> None:
+        if is_changed(before_lastmod, build_lastmod):
+            self._changed[loc] = build_lastmod
+            self._unreadable.pop(loc, None)
+            return
+        self._changed.pop(loc, None)
+        if instant(build_lastmod) is None and build_lastmod != before_lastmod:
+            # Unchanged only because the build's lastmod is absent or unreadable: remember it,
+            # a later listing of the same URL must be compared with it, not with before's.
+            self._unreadable[loc] = build_lastmod
 
     def _note_lastmod(self, raw: bytes) -> None:
         if not is_valid(raw) and len(self._bad_lastmods) < 1000:
