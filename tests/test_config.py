@@ -1,0 +1,222 @@
+"""config.py: flags > environment > config file > defaults; file discovery; errors that name
+the key and the file; paths relative to the config file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexnow_sync.config import Config, load_config
+from indexnow_sync.errors import ConfigError
+
+
+def write_config(folder: Path, text: str, name: str = "indexnow.yml") -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_any_source(tmp_path: Path) -> None:
+    config = load_config({}, {}, tmp_path)
+    assert config == Config()
+    assert config.endpoint == "indexnow"
+    assert config.max_urls == 10_000
+    assert config.include_removed is False
+    assert config.config_file is None
+
+
+def test_precedence_flags_over_env_over_file_over_defaults(tmp_path: Path) -> None:
+    write_config(
+        tmp_path,
+        "site: https://file.example\nendpoint: bing\nmax-urls: 500\nlive: https://file.example/s.xml\n",
+    )
+    env = {"INDEXNOW_SITE": "https://env.example", "INDEXNOW_ENDPOINT": "yandex"}
+    config = load_config({"site": "https://flag.example"}, env, tmp_path)
+    assert config.site == "https://flag.example"  # flag beats env and file
+    assert config.endpoint == "yandex"  # env beats file
+    assert config.max_urls == 500  # file beats default
+    assert config.live == "https://file.example/s.xml"
+    assert config.timeout == Config().timeout  # default
+
+
+def test_a_flag_given_as_none_does_not_override(tmp_path: Path) -> None:
+    config = load_config({"site": None}, {"INDEXNOW_SITE": "https://env.example"}, tmp_path)
+    assert config.site == "https://env.example"
+
+
+def test_empty_env_value_is_ignored(tmp_path: Path) -> None:
+    write_config(tmp_path, "site: https://file.example\n")
+    assert load_config({}, {"INDEXNOW_SITE": ""}, tmp_path).site == "https://file.example"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "field", "expected"),
+    [
+        ("INDEXNOW_KEY", "abcdef0123456789", "key", "abcdef0123456789"),
+        (
+            "INDEXNOW_KEY_LOCATION",
+            "https://s.example/k.txt",
+            "key_location",
+            "https://s.example/k.txt",
+        ),
+        ("INDEXNOW_SITE", "https://s.example", "site", "https://s.example"),
+        ("INDEXNOW_LIVE", "https://s.example/sitemap.xml", "live", "https://s.example/sitemap.xml"),
+        ("INDEXNOW_ENDPOINT", "seznam", "endpoint", "seznam"),
+        ("INDEXNOW_INCLUDE_REMOVED", "true", "include_removed", True),
+        ("INDEXNOW_INCLUDE_REMOVED", "0", "include_removed", False),
+        ("INDEXNOW_DRY_RUN", "yes", "dry_run", True),
+        ("INDEXNOW_MAX_URLS", "25000", "max_urls", 25_000),
+        ("INDEXNOW_BUILD", "dist", "build", Path("dist")),
+    ],
+)
+def test_environment_names(
+    tmp_path: Path, name: str, value: str, field: str, expected: object
+) -> None:
+    config = load_config({}, {name: value}, tmp_path)
+    assert getattr(config, field) == expected
+
+
+def test_bad_env_value_names_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config({}, {"INDEXNOW_MAX_URLS": "lots"}, tmp_path)
+    assert "INDEXNOW_MAX_URLS" in str(caught.value)
+    assert caught.value.exit_code == 2
+
+
+def test_indexnow_yml_is_found_in_the_working_folder(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "site: https://plain.example\n")
+    config = load_config({}, {}, tmp_path)
+    assert config.site == "https://plain.example"
+    assert config.config_file == path
+
+
+def test_dot_indexnow_yml_is_found_too(tmp_path: Path) -> None:
+    write_config(tmp_path, "site: https://dot.example\n", ".indexnow.yml")
+    assert load_config({}, {}, tmp_path).site == "https://dot.example"
+
+
+def test_indexnow_yml_wins_over_the_dotted_name(tmp_path: Path) -> None:
+    write_config(tmp_path, "site: https://plain.example\n")
+    write_config(tmp_path, "site: https://dot.example\n", ".indexnow.yml")
+    assert load_config({}, {}, tmp_path).site == "https://plain.example"
+
+
+def test_explicit_config_replaces_discovery(tmp_path: Path) -> None:
+    write_config(tmp_path, "site: https://plain.example\n")
+    other = tmp_path / "ci"
+    other.mkdir()
+    path = write_config(other, "site: https://ci.example\n", "custom.yaml")
+    config = load_config({}, {}, tmp_path, config_path=path)
+    assert config.site == "https://ci.example"
+    assert config.config_file == path
+
+
+def test_explicit_config_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such file") as caught:
+        load_config({}, {}, tmp_path, config_path=tmp_path / "missing.yml")
+    assert "missing.yml" in str(caught.value)
+
+
+def test_unknown_key_names_the_key_and_the_file(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "site: https://s.example\nmax-url: 5\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config({}, {}, tmp_path)
+    assert "max-url" in str(caught.value)
+    assert str(path) in str(caught.value)
+    assert caught.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("max-urls: many\n", "max-urls"),
+        ("max-urls: 0\n", "max-urls"),
+        ("max-urls: true\n", "max-urls"),
+        ("include-removed: 3\n", "include-removed"),
+        ("site: [https://a.example]\n", "site"),
+        ("timeout: -1\n", "timeout"),
+    ],
+)
+def test_wrong_type_names_the_key_and_the_file(tmp_path: Path, text: str, key: str) -> None:
+    path = write_config(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config({}, {}, tmp_path)
+    assert f"'{key}'" in str(caught.value)
+    assert str(path) in str(caught.value)
+
+
+def test_invalid_yaml_names_the_file_and_line(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "site: https://s.example\nendpoint: [bing\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config({}, {}, tmp_path)
+    assert str(path) in str(caught.value)
+    assert "line" in str(caught.value)
+
+
+def test_a_yaml_list_is_not_a_config(tmp_path: Path) -> None:
+    write_config(tmp_path, "- site\n- build\n")
+    with pytest.raises(ConfigError, match="mapping"):
+        load_config({}, {}, tmp_path)
+
+
+def test_empty_config_file_means_defaults(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "# nothing yet\n")
+    config = load_config({}, {}, tmp_path)
+    assert config == Config(config_file=path)
+
+
+def test_relative_paths_in_the_file_are_relative_to_its_folder(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    path = write_config(project, "build: dist\nbaseline: ../cache/sitemap.xml\n", "cfg.yml")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    config = load_config({}, {}, elsewhere, config_path=path)
+    assert config.build == (project / "dist").resolve()
+    assert config.baseline == (tmp_path / "cache" / "sitemap.xml").resolve()
+
+
+def test_absolute_paths_in_the_file_are_kept(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "public"
+    write_config(tmp_path, f"build: {target}\n")
+    assert load_config({}, {}, tmp_path).build == target
+
+
+def test_flag_paths_are_not_rebased_onto_the_config_folder(tmp_path: Path) -> None:
+    sub = tmp_path / "conf"
+    sub.mkdir()
+    path = write_config(sub, "build: dist\n")
+    config = load_config({"build": "public"}, {}, tmp_path, config_path=path)
+    assert config.build == Path("public")
+
+
+def test_typed_values_from_the_file(tmp_path: Path) -> None:
+    write_config(
+        tmp_path,
+        "include-removed: true\nmax-urls: 20000\ntimeout: 2.5\nkey-location: https://s.example/k/k.txt\n",
+    )
+    config = load_config({}, {}, tmp_path)
+    assert config.include_removed is True
+    assert config.max_urls == 20_000
+    assert config.timeout == 2.5
+    assert config.key_location == "https://s.example/k/k.txt"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: an all-digit key in YAML is an int; the error echoes the key ('got 12345678...')",
+)
+def test_a_key_in_the_config_file_is_never_echoed(tmp_path: Path) -> None:
+    write_config(tmp_path, "key: 1234567890123456\n")
+    try:
+        config = load_config({}, {}, tmp_path)
+    except ConfigError as exc:
+        assert "1234567890123456" not in str(exc)
+    else:
+        assert config.key == "1234567890123456"
+
+
+def test_a_bad_flag_value_names_the_flag(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="--max-urls"):
+        load_config({"max-urls": 0}, {}, tmp_path)
