@@ -1,0 +1,206 @@
+"""plan.py: the plan file round trip, atomic writes, format version, and the progress journal
+that lets a re-run after a crash send only what is left."""
+
+from __future__ import annotations
+
+import errno
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from indexnow_sync.errors import PlanFileError
+from indexnow_sync.models import Delta, Skipped
+from indexnow_sync.plan import (
+    Plan,
+    ProgressRecorder,
+    atomic_write,
+    new_plan,
+    read_plan,
+    write_plan,
+)
+
+S = "https://site.example"
+
+
+def make_plan() -> Plan:
+    delta = Delta(
+        added=(f"{S}/new", f"{S}/блог/"),
+        changed=(f"{S}/edited",),
+        removed=(f"{S}/gone",),
+        skipped=(Skipped("/relative", "relative URL"),),
+        warnings=("1 URL(s) skipped and never sent",),
+        before_count=3,
+        after_count=4,
+    )
+    return new_plan(delta, S, {"source": "live", "count": 3}, {"source": "dist", "count": 4})
+
+
+def test_round_trip_keeps_the_delta(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    plan = make_plan()
+    write_plan(path, plan)
+    back = read_plan(path)
+    assert back.delta == plan.delta
+    assert back.site == S
+    assert back.before == plan.before and back.after == plan.after
+    assert back.created == plan.created
+    assert back.accepted == frozenset()
+    raw = json.loads(path.read_text("utf-8"))
+    assert raw["format"] == "indexnow-sync-plan"
+    assert raw["version"] == 1
+    assert raw["counts"]["added"] == 2
+    assert f"{S}/блог/" in path.read_text("utf-8")  # readable, not \u-escaped
+
+
+def test_pending_lists_the_delta_once_and_removed_only_when_asked(tmp_path: Path) -> None:
+    plan = make_plan()
+    assert plan.pending(include_removed=False) == [f"{S}/new", f"{S}/блог/", f"{S}/edited"]
+    assert plan.pending(include_removed=True)[-1] == f"{S}/gone"
+
+
+def test_a_failing_write_leaves_the_old_plan_intact(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    write_plan(path, make_plan())
+    before = path.read_bytes()
+
+    def disk_full() -> Iterator[str]:
+        yield '{"format": "indexnow-sync-plan",\n'
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(PlanFileError) as caught:
+        atomic_write(path, disk_full())
+    assert str(path) in str(caught.value)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json"]  # no temp file left
+
+
+def test_a_plan_that_cannot_be_written_is_a_plan_file_error(tmp_path: Path) -> None:
+    with pytest.raises(PlanFileError) as caught:
+        write_plan(tmp_path / "no-such-folder" / "plan.json", make_plan())
+    assert "no-such-folder" in str(caught.value)
+    assert caught.value.exit_code == 2
+
+
+def test_missing_plan_says_to_run_plan_first(tmp_path: Path) -> None:
+    with pytest.raises(PlanFileError, match="indexnow-sync plan"):
+        read_plan(tmp_path / "plan.json")
+
+
+def test_other_version_is_refused_with_both_versions_named(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    write_plan(path, make_plan())
+    raw = json.loads(path.read_text("utf-8"))
+    raw["version"] = 2
+    path.write_text(json.dumps(raw), "utf-8")
+    with pytest.raises(PlanFileError) as caught:
+        read_plan(path)
+    assert "version 2" in str(caught.value)
+    assert "version 1" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("{not json", "not valid JSON"),
+        ('{"format": "something-else", "version": 1}', "not an indexnow-sync plan"),
+        ("[1, 2]", "not an indexnow-sync plan"),
+        ('{"format": "indexnow-sync-plan", "version": 1, "added": []}', "missing or has a wrong"),
+    ],
+)
+def test_broken_plan_files_are_plan_file_errors(tmp_path: Path, content: str, says: str) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text(content, "utf-8")
+    with pytest.raises(PlanFileError, match=says):
+        read_plan(path)
+
+
+def test_wrong_field_type_is_a_plan_file_error(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    write_plan(path, make_plan())
+    raw = json.loads(path.read_text("utf-8"))
+    raw["added"] = "https://site.example/new"
+    path.write_text(json.dumps(raw), "utf-8")
+    with pytest.raises(PlanFileError, match="wrong field"):
+        read_plan(path)
+
+
+# --- progress ---------------------------------------------------------------------------------
+
+
+def test_recorded_batches_survive_a_crash_before_close(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    write_plan(path, make_plan())
+    recorder = ProgressRecorder(path, read_plan(path))
+    recorder.record([f"{S}/new"])
+    recorder.record([f"{S}/edited"])
+    # simulated crash: no close(); the next run reads the plan back
+    back = read_plan(path)
+    assert back.accepted == {f"{S}/new", f"{S}/edited"}
+    assert back.pending(include_removed=False) == [f"{S}/блог/"]
+
+
+def test_close_folds_the_journal_into_the_plan(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    write_plan(path, make_plan())
+    recorder = ProgressRecorder(path, read_plan(path))
+    recorder.record([f"{S}/new", f"{S}/блог/"])
+    closed = recorder.close()
+    assert closed.accepted == {f"{S}/new", f"{S}/блог/"}
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]  # journal gone
+    raw = json.loads(path.read_text("utf-8"))
+    assert sorted(raw["accepted"]) == sorted([f"{S}/new", f"{S}/блог/"])
+    assert read_plan(path).pending(include_removed=False) == [f"{S}/edited"]
+
+
+def test_a_finished_plan_has_nothing_pending(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    write_plan(path, make_plan())
+    recorder = ProgressRecorder(path, read_plan(path))
+    recorder.record(read_plan(path).pending(include_removed=True))
+    recorder.close()
+    assert read_plan(path).pending(include_removed=True) == []
+
+
+def test_a_second_run_adds_to_what_the_first_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    write_plan(path, make_plan())
+    first = ProgressRecorder(path, read_plan(path))
+    first.record([f"{S}/new"])
+    first.close()
+    second = ProgressRecorder(path, read_plan(path))
+    second.record([f"{S}/edited"])
+    assert second.close().accepted == {f"{S}/new", f"{S}/edited"}
+    assert read_plan(path).accepted == {f"{S}/new", f"{S}/edited"}
+
+
+def test_a_torn_last_journal_line_is_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    write_plan(path, make_plan())
+    recorder = ProgressRecorder(path, read_plan(path))
+    recorder.record([f"{S}/new"])
+    journal = tmp_path / "plan.json.progress"
+    with journal.open("a", encoding="utf-8") as handle:
+        handle.write('{"accepted": ["https://site.example/edi')  # the crash cut this write
+    back = read_plan(path)
+    assert back.accepted == {f"{S}/new"}
+    assert f"{S}/edited" in back.pending(include_removed=False)
+
+
+def test_closing_without_any_batch_leaves_no_journal(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    write_plan(path, make_plan())
+    written = path.read_bytes()
+    ProgressRecorder(path, read_plan(path)).close()
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
+    assert path.read_bytes() == written
+
+
+def test_rewriting_a_plan_discards_an_old_journal(tmp_path: Path) -> None:
+    # a new 'plan' run must not inherit the progress of the previous plan
+    path = tmp_path / "plan.json"
+    write_plan(path, make_plan())
+    ProgressRecorder(path, read_plan(path)).record([f"{S}/new"])
+    write_plan(path, make_plan())
+    assert read_plan(path).accepted == frozenset()
