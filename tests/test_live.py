@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from indexnow_sync.cli import cli
-from tests.siteserver import SiteServer
+from tests.siteserver import SiteServer, gzip_bomb
 
 
 def urlset(entries: dict[str, str | None]) -> str:
@@ -200,6 +201,7 @@ def test_huge_body_beyond_limit_is_an_error(site: Site) -> None:
     code, report, _ = site.plan_cmd("--max-sitemap-bytes", "100000")
     assert code == 1
     assert report["error"]["kind"] == "live_sitemap"
+    assert "larger than" in report["error"]["message"]
     assert report["added"] == []
 
 
@@ -211,6 +213,7 @@ def test_huge_body_without_content_length_is_an_error(site: Site) -> None:
     code, report, _ = site.plan_cmd("--max-sitemap-bytes", "100000")
     assert code == 1
     assert report["error"]["kind"] == "live_sitemap"
+    assert "larger than" in report["error"]["message"]
 
 
 # --- live sitemap indexes -------------------------------------------------------------------------
@@ -285,3 +288,79 @@ def test_plan_file_records_the_delta(site: Site) -> None:
     for url in (site.u("new"), site.u("b"), site.u("gone")):
         assert url in text
     assert f'"{site.u("a")}"' not in text  # unchanged pages are not in the plan
+
+
+def test_trickled_body_slower_than_timeout_gives_up(site: Site) -> None:
+    # Each chunk arrives well within the timeout, the whole body never does: a per-read
+    # timeout alone would wait ~1,000 s here.
+    xml = live_and_build(site).encode() + b" " * 20_000
+    site.server.route("/sitemap.xml", xml, trickle=0.05, trickle_chunk=20)
+    started = time.monotonic()
+    code, report, _ = site.plan_cmd("--timeout", "0.5")
+    assert time.monotonic() - started < 10
+    assert code == 1
+    assert report["error"]["kind"] == "live_sitemap"
+
+
+def test_live_410_is_a_first_deploy(site: Site) -> None:
+    site.write_build({site.u("a"): None})
+    site.server.route("/sitemap.xml", "gone", status=410)
+    code, report, _ = site.plan_cmd()
+    assert code == 0, report
+    assert report["added"] == [site.u("a")]
+
+
+def test_robots_sitemap_on_another_host_is_ignored(site: Site) -> None:
+    foreign = site.server.url("foreign.xml", host="localhost")
+    site.server.route("/robots.txt", f"Sitemap: {foreign}\n")
+    site.server.route("/foreign.xml", urlset({site.u("zzz"): None}))
+    site.server.route("/sitemap.xml", live_and_build(site))
+    code, report, _ = site.plan_cmd()
+    assert code == 0, report
+    assert_expected_delta(site, report)
+    assert site.server.hits("/foreign.xml") == 0
+    assert any(foreign in w for w in report["warnings"])
+
+
+def test_robots_txt_served_as_html_falls_back(site: Site) -> None:
+    site.server.route("/robots.txt", "<!doctype html><html></html>", content_type="text/html")
+    site.server.route("/sitemap.xml", live_and_build(site))
+    code, report, _ = site.plan_cmd()
+    assert code == 0, report
+    assert_expected_delta(site, report)
+
+
+def test_live_sitemap_dropped_connection_is_an_error(site: Site) -> None:
+    live_and_build(site)
+    site.server.route("/sitemap.xml", drop=True)
+    code, report, _ = site.plan_cmd()
+    assert code == 1
+    assert report["error"]["kind"] == "live_sitemap"
+
+
+def test_live_sitemap_truncated_body_is_an_error(site: Site) -> None:
+    xml = live_and_build(site)
+    site.server.route("/sitemap.xml", xml, cut_after=len(xml) // 2)
+    code, report, _ = site.plan_cmd()
+    assert code == 1
+    assert report["error"]["kind"] == "live_sitemap"
+
+
+def test_gzip_bomb_beyond_limit_is_an_error(site: Site) -> None:
+    live_and_build(site)
+    site.server.route("/robots.txt", f"Sitemap: {site.u('sitemap.xml.gz')}\n")
+    site.server.route("/sitemap.xml.gz", gzip_bomb(5_000_000), content_type="application/gzip")
+    code, report, _ = site.plan_cmd("--max-sitemap-bytes", "100000")
+    assert code == 1
+    assert report["error"]["kind"] == "live_sitemap"
+    assert "larger than" in report["error"]["message"]
+
+
+def test_baseline_skips_the_live_site(site: Site, tmp_path: Path) -> None:
+    old = tmp_path / "old.xml"
+    old.write_text(live_and_build(site), encoding="utf-8")
+    site.server.route("/robots.txt", "down", status=503)
+    code, report, _ = site.plan_cmd("--baseline", str(old))
+    assert code == 0, report
+    assert_expected_delta(site, report)
+    assert site.server.requests == []
