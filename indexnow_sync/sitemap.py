@@ -30,30 +30,56 @@ FEED_CHUNK = 256 * 1024
 
 Kind = Literal["urlset", "sitemapindex"]
 
+# {select}: the root's complete entries; {loc}/{lastmod}: their values. Fields end with DEL
+# (U+007F): legal in XML but never in a real URL, so values keep their own whitespace and no
+# per-value XSLT function is needed (translate() would triple the cost). A document that does
+# contain DEL is extracted with the slower SAFE variant, which turns whitespace into spaces
+# and ends fields with newlines.
 _XSLT_TEMPLATE = """<xsl:stylesheet version="1.0"
-    xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+    xmlns:xsl="http://www.w3.org/1999/XSL/Transform" xmlns:s="{ns}">
   <xsl:output method="text" encoding="UTF-8"/>
   <xsl:param name="all" select="0"/>
   <xsl:template match="/">
-    <xsl:for-each select="/*/*[local-name()='{entry}'][$all = 1 or following-sibling::*]">
-      <xsl:value-of select="translate(*[local-name()='loc'], '&#9;&#10;&#13;', '   ')"/>
-      <xsl:text>&#10;</xsl:text>
-      <xsl:value-of select="translate(*[local-name()='lastmod'], '&#9;&#10;&#13;', '   ')"/>
-      <xsl:text>&#10;</xsl:text>
+    <xsl:for-each select="/*/*[$all = 1 or position() != last()][{select}]">
+      <xsl:value-of select="{loc}"/><xsl:text>{sep}</xsl:text>
+      <xsl:value-of select="{lastmod}"/><xsl:text>{sep}</xsl:text>
     </xsl:for-each>
   </xsl:template>
 </xsl:stylesheet>"""
 
+FAST_SEP = b"\x7f"
+SAFE_SEP = b"\n"
 _ENTRY_OF: dict[Kind, str] = {"urlset": "url", "sitemapindex": "sitemap"}
-_extractors: dict[str, etree.XSLT] = {}
+_extractors: dict[tuple[str, str, bool], etree.XSLT] = {}
 
 
-def _extractor(entry: str) -> etree.XSLT:
-    # Compiled once per process: compiling costs more than extracting a small sitemap.
-    xslt = _extractors.get(entry)
-    if xslt is None:
-        xslt = etree.XSLT(etree.XML(_XSLT_TEMPLATE.replace("{entry}", entry).encode()))
-        _extractors[entry] = xslt
+def _extractor(entry: str, namespace: str, safe: bool) -> etree.XSLT:
+    """The compiled extractor for a root namespace (cached: compiling costs more than
+    extracting a small sitemap). Entries and values are matched by name in the root's
+    namespace or in none (``<url xmlns="">`` resets happen); any namespace at all when the
+    root itself has none."""
+    cache_key = (entry, namespace, safe)
+    xslt = _extractors.get(cache_key)
+    if xslt is not None:
+        return xslt
+    if namespace:
+        select = f"self::s:{entry} or self::{entry}"
+        loc, lastmod = "(s:loc|loc)[1]", "(s:lastmod|lastmod)[1]"
+    else:
+        select = f"local-name()='{entry}'"
+        loc, lastmod = "*[local-name()='loc']", "*[local-name()='lastmod']"
+    if safe:
+        loc = f"translate({loc}, '&#9;&#10;&#13;', '   ')"
+        lastmod = f"translate({lastmod}, '&#9;&#10;&#13;', '   ')"
+    text = (
+        _XSLT_TEMPLATE.replace("{ns}", namespace.replace('"', "&quot;") or "urn:none")
+        .replace("{select}", select)
+        .replace("{loc}", loc)
+        .replace("{lastmod}", lastmod)
+        .replace("{sep}", "&#10;" if safe else "&#127;")
+    )
+    xslt = etree.XSLT(etree.XML(text.encode()))
+    _extractors[cache_key] = xslt
     return xslt
 
 
@@ -242,10 +268,12 @@ def _parse(chunks: Iterator[bytes], source: str) -> ParsedSitemap:
     )
     root: etree._Element | None = None
     kind: Kind | None = None
-    texts: list[bytes] = []
+    texts: list[tuple[bytes, bytes]] = []
     head = b""
     first = True
+    safe = False
     for chunk in chunks:
+        safe = safe or FAST_SEP in chunk
         if first:
             chunk = _strip_leading(chunk)
             head = chunk[:65536]
@@ -267,14 +295,14 @@ def _parse(chunks: Iterator[bytes], source: str) -> ParsedSitemap:
             if root is None:
                 continue
         assert kind is not None
-        _drain(root, kind, texts, final=False)
+        _drain(root, kind, texts, final=False, safe=safe)
     finished = parser.close()
     if root is None or kind is None:
         raise _not_a_sitemap(source, head)
     if finished is not root:  # a sitemap element nested inside something else
         raise _not_a_sitemap(source, head)
-    _drain(root, kind, texts, final=True)
-    return _build(source, kind, b"".join(texts))
+    _drain(root, kind, texts, final=True, safe=safe)
+    return _build(source, kind, texts)
 
 
 def _refuse_entity_declarations(source: str, head: bytes, root: str | None) -> None:
@@ -289,23 +317,31 @@ def _refuse_entity_declarations(source: str, head: bytes, root: str | None) -> N
         )
 
 
-def _drain(root: etree._Element, kind: Kind, texts: list[bytes], *, final: bool) -> None:
+def _drain(
+    root: etree._Element, kind: Kind, texts: list[tuple[bytes, bytes]], *, final: bool, safe: bool
+) -> None:
     """Extract every complete entry under ``root`` and delete it from the tree."""
+    extract = _extractor(_ENTRY_OF[kind], etree.QName(root).namespace or "", safe)
+    sep = SAFE_SEP if safe else FAST_SEP
     if final:
         if len(root):
-            texts.append(bytes(_extractor(_ENTRY_OF[kind])(root.getroottree(), all="1")))
+            texts.append((bytes(extract(root.getroottree(), all="1")), sep))
         return
     # Only the last element child can still be growing; everything before it is complete.
     last = len(root) - 1
     if last < 1:
         return
-    texts.append(bytes(_extractor(_ENTRY_OF[kind])(root.getroottree())))
+    texts.append((bytes(extract(root.getroottree())), sep))
     del root[:last]
 
 
-def _build(source: str, kind: Kind, text: bytes) -> ParsedSitemap:
-    fields = text.split(b"\n")
-    fields.pop()  # the text ends with a newline
+def _build(source: str, kind: Kind, texts: list[tuple[bytes, bytes]]) -> ParsedSitemap:
+    if all(sep == FAST_SEP for _, sep in texts):
+        fields = b"".join(text for text, _ in texts).split(FAST_SEP)
+    else:
+        fields = [field for text, sep in texts for field in text.split(sep)[:-1]]
+        fields.append(b"")
+    fields.pop()  # the text ends with a separator
     locs = fields[0::2]
     lastmods = fields[1::2]
     count = len(locs)

@@ -216,6 +216,7 @@ def read_disk_side(path: Path, limits: Limits, side: Side, what: str) -> Iterato
     """Every urlset of a build (or baseline) sitemap on disk, children mapped to files."""
     sitemap_file = find_build_sitemap(path, what)
     root_dir = path if path.is_dir() else sitemap_file.parent
+    read_files = {sitemap_file.resolve()}
 
     def parse_file(file: Path) -> ParsedSitemap:
         return parse_sitemap(read_file(file, limits), str(file), max_bytes=limits.max_sitemap_bytes)
@@ -231,6 +232,10 @@ def read_disk_side(path: Path, limits: Limits, side: Side, what: str) -> Iterato
                     f"(looked for {_expected_path(child, root_dir)}); a built index's children "
                     "must be in the build folder (they are never fetched)"
                 )
+            if file.resolve() in read_files:
+                side.warnings.append(f"{index.source}: lists {child} again (a cycle?); read once")
+                continue
+            read_files.add(file.resolve())
             files.append(file)
         for doc in bounded_map(parse_file, files, limits.workers):
             yield _note(side, doc)
