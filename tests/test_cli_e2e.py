@@ -459,3 +459,78 @@ def test_real_process_sync_exit_code_and_json(env: Env) -> None:
     assert proc.returncode == 0, proc.stderr
     assert sorted(json.loads(proc.stdout)["submitted"]) == sorted(added + changed)
     assert KEY not in proc.stdout + proc.stderr
+
+
+# --- more of the key rules and the endpoint's answers -----------------------------------------
+
+
+def test_built_key_file_with_newline_is_caught_before_it_ships(env: Env) -> None:
+    standard_delta(env)
+    (env.build / f"{KEY}.txt").write_bytes(KEY.encode() + b"\n")  # hosted one is still fine
+    run = env.sync()
+    assert run.code == 1
+    assert env.posts() == 0
+    assert "newline" in run.report["key_check"]["problem"]
+    assert KEY not in run.stdout + run.stderr
+
+
+def test_invalid_key_flag_is_a_usage_error_without_network(env: Env) -> None:
+    standard_delta(env)
+    run = env.sync("--key", "abc", key=None)
+    assert run.code == 2
+    assert env.site.requests == []
+    assert env.posts() == 0
+
+
+def test_submit_plan_with_broken_key_file_sends_nothing_and_keeps_the_plan(env: Env) -> None:
+    added, changed, _ = standard_delta(env)
+    planned = env.cli(
+        "plan", "--site", env.base, "--build", str(env.build), "--out", str(env.plan), "--json"
+    )
+    assert planned.code == 0, planned.stderr
+    env.site.route(f"/{KEY}.txt", KEY + "\r\n", content_type="text/plain")
+    args = ("submit", "--plan", str(env.plan), "--endpoint", env.endpoint.endpoint, "--json")
+    failed = env.cli(*args)
+    assert failed.code == 1
+    assert env.posts() == 0
+    env.site.route(f"/{KEY}.txt", KEY, content_type="text/plain")  # fixed
+    fixed = env.cli(*args)
+    assert fixed.code == 0, fixed.stderr
+    assert sorted(env.endpoint.accepted) == sorted(added + changed)
+
+
+def test_first_deploy_is_still_capped_by_default(env: Env) -> None:
+    env.build_sitemap(many(env, 10_001))
+    run = env.sync()
+    assert run.code == 1
+    assert run.report["error"]["kind"] == "max_urls"
+    assert env.posts() == 0
+
+
+def test_key_location_in_a_folder_limits_what_is_sent(env: Env) -> None:
+    env.site.route(f"/blog/{KEY}.txt", KEY, content_type="text/plain")
+    env.build_sitemap({env.u("blog/a"): None, env.u("shop/b"): None})
+    run = env.sync("--key-location", env.u(f"blog/{KEY}.txt"))
+    assert run.code == 0, run.stderr
+    assert env.endpoint.accepted == [env.u("blog/a")]
+    assert [s["url"] for s in run.report["skipped"]] == [env.u("shop/b")]
+    assert KEY not in run.stdout + run.stderr
+
+
+def test_endpoint_refusal_is_not_retried(env: Env) -> None:
+    standard_delta(env)
+    env.endpoint.script(Answer(status=422, body="Url does not belong to host"))
+    run = env.sync()
+    assert run.code == 1
+    assert env.posts() == 1
+    assert run.report["requests"][0]["status"] == 422
+    assert run.report["requests"][0]["attempts"] == 1
+    assert len(run.report["failed"]) == 2
+
+
+def test_off_host_build_url_is_skipped_never_sent(env: Env) -> None:
+    env.build_sitemap({env.u("a"): None, "http://localhost:1/x": None})
+    run = env.sync()
+    assert run.code == 0, run.stderr
+    assert env.endpoint.accepted == [env.u("a")]
+    assert "http://localhost:1/x" in [s["url"] for s in run.report["skipped"]]
