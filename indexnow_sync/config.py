@@ -72,8 +72,8 @@ def _to_float(value: Any) -> float:
 
 
 def _to_str(value: Any) -> str:
-    if isinstance(value, Path):
-        value = str(value)
+    if isinstance(value, Path) or (isinstance(value, int) and not isinstance(value, bool)):
+        value = str(value)  # YAML reads an all-digit key as a number
     if isinstance(value, str) and value.strip():
         return value.strip()
     raise ValueError("expected a non-empty string")
@@ -162,7 +162,8 @@ def load_config(
             try:
                 value = convert(raw_value)
             except ValueError as exc:
-                raise ConfigError(f"{file}: key '{raw_key}': {exc} (got {raw_value!r})") from None
+                shown = "" if key == "key" else f" (got {raw_value!r})"
+                raise ConfigError(f"{file}: key '{raw_key}': {exc}{shown}") from None
             if is_path and not value.is_absolute():
                 value = (file.parent / value).resolve()
             values[field] = value

@@ -91,6 +91,8 @@ class Differ:
             # Unchanged only because the build's lastmod is absent or unreadable: remember it,
             # a later listing of the same URL must be compared with it, not with before's.
             self._unreadable[loc] = build_lastmod
+        else:
+            self._unreadable.pop(loc, None)
 
     def _note_lastmod(self, raw: bytes) -> None:
         if not is_valid(raw) and len(self._bad_lastmods) < 1000:

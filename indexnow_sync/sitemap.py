@@ -184,11 +184,17 @@ def _chunks(data: bytes, source: str, max_bytes: int) -> Iterator[bytes]:
         )
 
 
+def _size_text(size: int) -> str:
+    if size >= 1024 * 1024 and size % (1024 * 1024) == 0:
+        return f"{size // (1024 * 1024)} MiB"
+    return f"{size} bytes"
+
+
 def _too_large(max_bytes: int, *, compressed: bool = False) -> str:
     what = "uncompresses to" if compressed else "is"
     return (
-        f"{what} more than {max_bytes // (1024 * 1024)} MiB, the sitemap protocol's limit "
-        "per file; "
+        f"{what} more than {_size_text(max_bytes)}, the limit per sitemap file (the protocol "
+        "allows 50 MiB); "
         "split it into a sitemap index (or raise --max-sitemap-bytes)"
     )
 
@@ -296,6 +302,8 @@ def _parse(chunks: Iterator[bytes], source: str) -> ParsedSitemap:
                 continue
         assert kind is not None
         _drain(root, kind, texts, final=False, safe=safe)
+    if first or not head:
+        raise SitemapParseError(source, "is empty (0 URLs would mean 'nothing exists': refusing)")
     finished = parser.close()
     if root is None or kind is None:
         raise _not_a_sitemap(source, head)

@@ -366,10 +366,6 @@ def test_baseline_skips_the_live_site(site: Site, tmp_path: Path) -> None:
     assert site.server.requests == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: sitemap.py size-limit message rounds a limit below 1 MiB down to '0 MiB'",
-)
 def test_size_limit_message_states_the_real_limit(site: Site) -> None:
     live_and_build(site)
     site.server.route("/robots.txt", f"Sitemap: {site.u('sitemap.xml.gz')}\n")

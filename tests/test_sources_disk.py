@@ -221,10 +221,6 @@ def test_a_cycle_is_read_once_with_a_warning(tmp_path: Path) -> None:
     assert sorted(side.sources) == sorted(set(side.sources))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the root index is keyed by file path, its own public URL by URL: read twice",
-)
 def test_a_self_listing_index_is_read_once(tmp_path: Path) -> None:
     write(
         tmp_path,
