@@ -10,7 +10,10 @@ that did not change is never sent, so it needs no checking.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from itertools import compress
+from operator import eq, not_
 from urllib.parse import urlsplit
 
 from .lastmod import instant, is_changed, is_valid, later
@@ -42,21 +45,20 @@ class Differ:
     def add(self, entries: dict[bytes, bytes]) -> None:
         """One build sitemap's entries (loc -> raw lastmod, duplicates already merged)."""
         before = self._before
-        differing = entries.items() - before.items()
-        if len(differing) == len(entries):
-            matched: Iterable[bytes] = ()
-        elif differing:
-            matched = entries.keys() - {loc for loc, _ in differing}
-        else:
-            matched = entries.keys()
+        locs = list(entries)
+        lastmods = list(entries.values())
+        previous = list(map(before.get, locs))
+        # C-speed passes: which entries equal the before-side exactly, and which do not.
+        equal = list(map(eq, previous, lastmods))
+        matched = list(compress(locs, equal))
         if matched:
-            # C-speed marking of exact matches: before[loc] = NUL + before[loc]
-            matched = list(matched)
-            before.update(
-                zip(matched, map(_SEEN.__add__, map(before.__getitem__, matched)), strict=True)
-            )
-        for loc, lastmod in differing:
-            self._add_differing(loc, lastmod)
+            matched_before: Iterable[bytes] = compress(previous, equal)  # type: ignore[arg-type]
+            marks = map(_SEEN.__add__, matched_before)
+            # mark: before[loc] = NUL + before[loc]
+            before.update(zip(matched, marks, strict=True))
+        if len(matched) != len(locs):
+            for loc in compress(locs, map(not_, equal)):
+                self._add_differing(loc, entries[loc])
 
     def _add_differing(self, loc: bytes, lastmod: bytes) -> None:
         prev = self._before.get(loc)
@@ -155,9 +157,19 @@ def _valid(
     skipped: list[Skipped],
 ) -> list[str]:
     good: list[str] = []
+    verdicts: dict[str, str | None] = {}  # per scheme://authority: nearly all URLs share one
     for raw in locs:
         url = _text(raw)
-        reason = url_problem(url, site, site_key)
+        if _BAD_CHARS.search(url):
+            reason: str | None = "contains whitespace or control characters"
+        elif len(url) > MAX_URL_LENGTH:
+            reason = f"longer than {MAX_URL_LENGTH} characters"
+        else:
+            authority = _authority(url)
+            if authority in verdicts:
+                reason = verdicts[authority]
+            else:
+                reason = verdicts[authority] = url_problem(url, site, site_key)
         if reason is None:
             good.append(url)
         else:
@@ -165,9 +177,21 @@ def _valid(
     return good
 
 
+_BAD_CHARS = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
+def _authority(url: str) -> str:
+    """``scheme://authority/`` of an absolute URL (what decides its host), else the URL."""
+    start = url.find("//")
+    if start < 0 or ":" not in url[:start]:
+        return url
+    end = url.find("/", start + 2)
+    return url if end < 0 else url[: end + 1]
+
+
 def url_problem(url: str, site: str | None, site_key: tuple[str, int | None] | None) -> str | None:
     """Why a delta URL cannot be submitted, or None when it can."""
-    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+    if _BAD_CHARS.search(url):
         return "contains whitespace or control characters"
     if len(url) > MAX_URL_LENGTH:
         return f"longer than {MAX_URL_LENGTH} characters"

@@ -21,7 +21,7 @@ _W3C = re.compile(
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def instant(raw: bytes) -> int | None:
     """Nanoseconds since the epoch (UTC) of a lastmod, or None if absent or unparseable."""
     if not raw:

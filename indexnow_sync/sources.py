@@ -48,8 +48,10 @@ class Limits:
     max_depth: int = 3  # an index of indexes of indexes at most
     max_children: int = 50_000  # per index, the protocol's own limit
     max_files: int = 2_000  # sitemap files per side
-    workers: int = 2  # parallel parses of files on disk
-    fetch_workers: int = 4  # parallel downloads of live children
+    # lxml's feed parser holds the GIL: parsing threads only contend. Downloads overlap
+    # with parsing, though, so live children are fetched by a small pool.
+    workers: int = 1  # parallel parses of files on disk
+    fetch_workers: int = 2  # parallel downloads (and parses) of live children
 
 
 class Side:
@@ -68,7 +70,7 @@ def bounded_map(func: Callable[[T], R], items: Iterable[T], workers: int) -> Ite
     if workers <= 1 or len(items) <= 1:
         yield from map(func, items)
         return
-    window = 2 * workers
+    window = workers + 1  # each result in flight is a parsed file: keep few
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="indexnow-sync") as pool:
         futures = [pool.submit(func, item) for item in items[:window]]
         next_item = window
@@ -133,17 +135,27 @@ def _note(side: Side, doc: ParsedSitemap) -> ParsedSitemap:
 
 
 def merge(docs: Iterable[ParsedSitemap]) -> dict[bytes, bytes]:
-    """One loc -> lastmod dict from many urlsets; a loc in several keeps its latest lastmod."""
+    """One loc -> lastmod dict from many urlsets; a loc in several keeps its latest lastmod.
+
+    Equal lastmod texts share one object (most sites repeat dates): this dict is the one
+    that lives for the whole run, so every byte per URL counts.
+    """
     merged: dict[bytes, bytes] = {}
+    shared: dict[bytes, bytes] | None = {}
     for doc in docs:
+        entries = doc.entries
+        if shared is not None and entries:
+            known = len(shared)
+            lastmods = list(map(shared.setdefault, entries.values(), entries.values()))
+            entries = dict(zip(entries, lastmods, strict=True))
+            if len(shared) - known > len(entries) // 2:
+                shared = None  # mostly unique values: sharing would only cost memory
         if not merged:
-            merged = doc.entries
-        elif merged.keys().isdisjoint(doc.entries):
-            merged.update(doc.entries)
+            merged = entries
+        elif merged.keys().isdisjoint(entries):
+            merged.update(entries)
         else:
-            locs = [*merged, *doc.entries]
-            lastmods = [*merged.values(), *doc.entries.values()]
-            merged = merge_duplicates(locs, lastmods)
+            merged = merge_duplicates([*merged, *entries], [*merged.values(), *entries.values()])
     return merged
 
 
