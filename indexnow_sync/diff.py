@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from .lastmod import instant, is_changed, is_valid, later
 from .models import Delta, Skipped
+from .sitemap import expand_key
 from .urls import host_key
 
 _SEEN = b"\x00"
@@ -33,8 +34,9 @@ class Differ:
     ``before`` is consumed (its values are rewritten in place to mark what the build has).
     """
 
-    def __init__(self, before: dict[bytes, bytes]) -> None:
+    def __init__(self, before: dict[bytes, bytes], key_prefix: bytes = b"") -> None:
         self._before = before
+        self._key_prefix = key_prefix
         self._added: dict[bytes, bytes] = {}
         self._changed: dict[bytes, bytes] = {}
         self._unreadable: dict[bytes, bytes] = {}
@@ -100,6 +102,11 @@ class Differ:
         if not is_valid(raw) and len(self._bad_lastmods) < 1000:
             self._bad_lastmods.append(raw)
 
+    def _expand(self, keys: Iterable[bytes]) -> Iterable[bytes]:
+        if not self._key_prefix:
+            return keys
+        return (expand_key(key, self._key_prefix) for key in keys)
+
     def finish(self, site: str | None = None, *, before_missing: bool = False) -> Delta:
         """The delta. With ``site``, delta URLs not on its host are skipped (never sent);
         relative, non-http(s), over-long or whitespace-containing URLs always are."""
@@ -109,9 +116,9 @@ class Differ:
         after_count = self._after_count + common
         skipped: list[Skipped] = []
         site_key = host_key(site) if site else None
-        added = _valid(self._added, site, site_key, skipped)
-        changed = _valid(self._changed, site, site_key, skipped)
-        removed = _valid(removed_raw, site, site_key, skipped)
+        added = _valid(self._expand(self._added), site, site_key, skipped)
+        changed = _valid(self._expand(self._changed), site, site_key, skipped)
+        removed = _valid(self._expand(removed_raw), site, site_key, skipped)
         warnings: list[str] = []
         if self._bad_lastmods:
             examples = ", ".join(repr(_text(raw)) for raw in dict.fromkeys(self._bad_lastmods))

@@ -209,19 +209,21 @@ def decompress(data: bytes, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> 
 _UNESCAPED_AMP = re.compile(rb"&(?!(?:[A-Za-z_][\w.-]*|#[0-9]+|#x[0-9A-Fa-f]+);)")
 
 
-def parse_sitemap(data: bytes, source: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedSitemap:
+def parse_sitemap(
+    data: bytes, source: str, *, max_bytes: int = DEFAULT_MAX_BYTES, key_prefix: bytes = b""
+) -> ParsedSitemap:
     """Read one sitemap document (plain or gzip bytes). Raises :class:`SitemapParseError`
     naming ``source`` for anything that is not a readable sitemap."""
     if not data.strip():
         raise SitemapParseError(source, "is empty (0 URLs would mean 'nothing exists': refusing)")
     try:
-        return _parse(_chunks(data, source, max_bytes), source)
+        return _parse(_chunks(data, source, max_bytes), source, key_prefix)
     except etree.XMLSyntaxError as first_error:
         document = decompress(data, source, max_bytes)
         repaired, count = _UNESCAPED_AMP.subn(b"&amp;", document)
         if count:
             try:
-                parsed = _parse(iter((repaired,)), source)
+                parsed = _parse(iter((repaired,)), source, key_prefix)
             except etree.XMLSyntaxError:
                 pass
             else:
@@ -261,7 +263,7 @@ def _strip_leading(head: bytes) -> bytes:
     return head.lstrip()
 
 
-def _parse(chunks: Iterator[bytes], source: str) -> ParsedSitemap:
+def _parse(chunks: Iterator[bytes], source: str, key_prefix: bytes) -> ParsedSitemap:
     parser = etree.XMLPullParser(
         events=("start",),
         tag=("{*}urlset", "{*}sitemapindex"),
@@ -310,7 +312,7 @@ def _parse(chunks: Iterator[bytes], source: str) -> ParsedSitemap:
     if finished is not root:  # a sitemap element nested inside something else
         raise _not_a_sitemap(source, head)
     _drain(root, kind, texts, final=True, safe=safe)
-    return _build(source, kind, texts)
+    return _build(source, kind, texts, key_prefix)
 
 
 def _refuse_entity_declarations(source: str, head: bytes, root: str | None) -> None:
@@ -343,7 +345,9 @@ def _drain(
     del root[:last]
 
 
-def _build(source: str, kind: Kind, texts: list[tuple[bytes, bytes]]) -> ParsedSitemap:
+def _build(
+    source: str, kind: Kind, texts: list[tuple[bytes, bytes]], key_prefix: bytes
+) -> ParsedSitemap:
     if all(sep == FAST_SEP for _, sep in texts):
         fields = b"".join(text for text, _ in texts).split(FAST_SEP)
     else:
@@ -356,6 +360,8 @@ def _build(source: str, kind: Kind, texts: list[tuple[bytes, bytes]]) -> ParsedS
     warnings: list[str] = []
     # Whitespace around values is common (pretty-printers, CMS templates): trim it.
     locs = list(map(bytes.strip, locs))
+    if key_prefix and kind == "urlset":
+        locs = compact_keys(locs, key_prefix)
     lastmods = list(map(bytes.strip, lastmods))
     entries = dict(zip(locs, lastmods, strict=True))
     if len(entries) != count:
@@ -366,6 +372,20 @@ def _build(source: str, kind: Kind, texts: list[tuple[bytes, bytes]]) -> ParsedS
     if kind == "sitemapindex" and count and not entries:
         raise SitemapParseError(source, "is a sitemap index whose entries have no <loc>")
     return ParsedSitemap(source, kind, entries, count, tuple(warnings))
+
+
+PREFIX_MARK = b"\x01"  # never in XML text: a key starting with it stands for key_prefix + rest
+
+
+def compact_keys(locs: list[bytes], key_prefix: bytes) -> list[bytes]:
+    """Page URLs with the site's origin replaced by one byte: every stored URL repeats it, and
+    at a million URLs those bytes are tens of megabytes. :func:`expand_key` undoes it."""
+    cut = len(key_prefix)
+    return [PREFIX_MARK + loc[cut:] if loc.startswith(key_prefix) else loc for loc in locs]
+
+
+def expand_key(key: bytes, key_prefix: bytes) -> bytes:
+    return key_prefix + key[1:] if key[:1] == PREFIX_MARK else key
 
 
 def merge_duplicates(locs: list[bytes], lastmods: list[bytes]) -> dict[bytes, bytes]:

@@ -52,6 +52,7 @@ class Limits:
     # with parsing, though, so live children are fetched by a small pool.
     workers: int = 1  # parallel parses of files on disk
     fetch_workers: int = 2  # parallel downloads (and parses) of live children
+    key_prefix: bytes = b""  # the site's origin + "/", stored as one byte in page keys
 
 
 class Side:
@@ -231,7 +232,12 @@ def read_disk_side(path: Path, limits: Limits, side: Side, what: str) -> Iterato
     read_files = {sitemap_file.resolve()}
 
     def parse_file(file: Path) -> ParsedSitemap:
-        return parse_sitemap(read_file(file, limits), str(file), max_bytes=limits.max_sitemap_bytes)
+        return parse_sitemap(
+            read_file(file, limits),
+            str(file),
+            max_bytes=limits.max_sitemap_bytes,
+            key_prefix=limits.key_prefix,
+        )
 
     def load_children(children: list[str], index: ParsedSitemap) -> Iterator[ParsedSitemap]:
         index_file = Path(index.source)
@@ -351,7 +357,12 @@ def _live_tree(
     def parse_response(child_url: str, child: HttpResponse) -> ParsedSitemap:
         _check_live_response(child_url, child)
         try:
-            return parse_sitemap(child.body, child_url, max_bytes=limits.max_sitemap_bytes)
+            return parse_sitemap(
+                child.body,
+                child_url,
+                max_bytes=limits.max_sitemap_bytes,
+                key_prefix=limits.key_prefix,
+            )
         except SitemapParseError as exc:
             raise LiveSitemapError(f"live sitemap {exc}; nothing was submitted") from exc
 

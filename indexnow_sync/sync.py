@@ -92,7 +92,8 @@ def compute_delta(
     from .sources import Limits, Side, merge, read_disk_side, read_live_side
 
     site = _site(config)
-    limits = Limits(max_sitemap_bytes=config.max_sitemap_bytes)
+    prefix = f"{site}/".encode() if site else b""
+    limits = Limits(max_sitemap_bytes=config.max_sitemap_bytes, key_prefix=prefix)
     build = _build_path(config)
     before_side = Side()
     if config.baseline is not None:
@@ -116,7 +117,7 @@ def compute_delta(
         count=len(before_map), missing=before_side.missing, sources=before_side.sources
     )
     build_side = Side()
-    differ = Differ(before_map)
+    differ = Differ(before_map, prefix)
     for doc in read_disk_side(build, limits, build_side, "--build"):
         differ.add(doc.entries)
     delta = differ.finish(site, before_missing=before_side.missing)

@@ -306,3 +306,35 @@ def test_splitting_the_build_into_files_gives_the_same_delta(
     assert sorted(streamed.changed) == sorted(whole.changed)
     assert sorted(streamed.removed) == sorted(whole.removed)
     assert streamed.after_count == whole.after_count
+
+
+def test_compacting_keys_by_site_prefix_changes_nothing_a_user_sees() -> None:
+    # With --site known the engine stores page URLs with the origin as one byte; the delta
+    # (including URLs on other hosts, padded locs and http/https spellings) must not change.
+    from indexnow_sync.sitemap import parse_sitemap
+
+    def doc(*entries: tuple[str, str]) -> bytes:
+        body = "".join(f"<url><loc>{loc}</loc><lastmod>{lm}</lastmod></url>" for loc, lm in entries)
+        return (
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</urlset>'.encode()
+        )
+
+    before = doc(
+        (f"{S}/a", "2024-01-01"), (f"{S}/gone", "2024-01-01"), ("http://www.example.com/h", "2024")
+    )
+    after = doc(
+        (f"  {S}/a  ", "2024-02-01"),
+        (f"{S}/new", "2024-01-01"),
+        ("http://www.example.com/h", "2024"),
+        ("https://other.example/x", "2024"),
+    )
+    prefix = f"{S}/".encode()
+    plain = diff(parse_sitemap(before, "b").entries, parse_sitemap(after, "a").entries, S)
+    differ = Differ(parse_sitemap(before, "b", key_prefix=prefix).entries, prefix)
+    differ.add(parse_sitemap(after, "a", key_prefix=prefix).entries)
+    compact = differ.finish(S)
+    assert compact.added == plain.added == (f"{S}/new",)
+    assert compact.changed == plain.changed == (f"{S}/a",)
+    assert compact.removed == plain.removed == (f"{S}/gone",)
+    assert compact.skipped == plain.skipped
+    assert [s.url for s in compact.skipped] == ["https://other.example/x"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from indexnow_sync.errors import SitemapParseError
-from indexnow_sync.sitemap import decompress, parse_sitemap
+from indexnow_sync.sitemap import DEFAULT_MAX_BYTES, decompress, parse_sitemap
 
 E = "https://www.example.com"
 TWO = {f"{E}/": "2024-05-01", f"{E}/about/": "2024-05-02"}
@@ -19,7 +19,8 @@ TWO = {f"{E}/": "2024-05-01", f"{E}/about/": "2024-05-02"}
 def parse(
     fixtures_dir: Path, name: str, **kwargs: int
 ) -> tuple[str, dict[str, str], tuple[str, ...]]:
-    parsed = parse_sitemap((fixtures_dir / "sitemaps" / name).read_bytes(), name, **kwargs)
+    data = (fixtures_dir / "sitemaps" / name).read_bytes()
+    parsed = parse_sitemap(data, name, max_bytes=kwargs.get("max_bytes", DEFAULT_MAX_BYTES))
     entries = {
         loc.decode("utf-8"): lastmod.decode("utf-8") for loc, lastmod in parsed.entries.items()
     }
