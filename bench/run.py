@@ -531,6 +531,17 @@ def check_targets(results: list[dict[str, Any]]) -> list[str]:
             )
         if r["mode"] == "submit" and r.get("submit"):
             s = r["submit"]
+            smaller = next(
+                (x for x in results if x["mode"] == "submit" and x["urls"] * 10 == r["urls"]),
+                None,
+            )
+            if smaller and smaller.get("submit"):
+                # recording progress in the plan must not make submission quadratic
+                growth = s["wall_s"] / smaller["submit"]["wall_s"]
+                verdicts.append(
+                    f"submit {r['urls']:,} vs {smaller['urls']:,}: wall x{growth:.1f} "
+                    f"(<= {TARGET_GROWTH:.0f}): {'PASS' if growth <= TARGET_GROWTH else 'FAIL'}"
+                )
             ok = s["wall_s"] <= TARGET_SUBMIT_S and s["rss_mb"] <= TARGET_RSS_MB
             verdicts.append(
                 f"submit {r['urls']:,}: {s['wall_s']:.2f} s, {s['rss_mb']:.0f} MB, "
