@@ -214,7 +214,7 @@ def parse_sitemap(
 ) -> ParsedSitemap:
     """Read one sitemap document (plain or gzip bytes). Raises :class:`SitemapParseError`
     naming ``source`` for anything that is not a readable sitemap."""
-    if not data.strip():
+    if not data or data.isspace():  # (not data.strip(): that would copy the whole file)
         raise SitemapParseError(source, "is empty (0 URLs would mean 'nothing exists': refusing)")
     try:
         return _parse(_chunks(data, source, max_bytes), source, key_prefix)
