@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from .lastmod import instant, is_changed, is_valid, later
 from .models import Delta, Skipped
 from .sitemap import expand_key
-from .urls import host_key
+from .urls import authority_prefix, host_key
 
 _SEEN = b"\x00"
 MAX_URL_LENGTH = 2048
@@ -172,7 +172,7 @@ def _valid(
         elif len(url) > MAX_URL_LENGTH:
             reason = f"longer than {MAX_URL_LENGTH} characters"
         else:
-            authority = _authority(url)
+            authority = authority_prefix(url)
             if authority in verdicts:
                 reason = verdicts[authority]
             else:
@@ -185,15 +185,6 @@ def _valid(
 
 
 _BAD_CHARS = re.compile(r"[\s\x00-\x1f\x7f]")
-
-
-def _authority(url: str) -> str:
-    """``scheme://authority/`` of an absolute URL (what decides its host), else the URL."""
-    start = url.find("//")
-    if start < 0 or ":" not in url[:start]:
-        return url
-    end = url.find("/", start + 2)
-    return url if end < 0 else url[: end + 1]
 
 
 def url_problem(url: str, site: str | None, site_key: tuple[str, int | None] | None) -> str | None:

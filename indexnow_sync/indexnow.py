@@ -136,14 +136,6 @@ class Batch:
         return f'{envelope}, "urlList": {url_list}}}'.encode("ascii")
 
 
-def _authority_prefix(url: str) -> str:
-    # Everything up to the first '/' after '//' holds the whole authority, so the host can be
-    # computed once per distinct prefix rather than once per URL.
-    start = url.find("//")
-    end = url.find("/", start + 2) if start >= 0 else -1
-    return url if end < 0 else url[:end]
-
-
 def _split_by_size(host: str, urls: list[str], budget: int) -> list[Batch]:
     encoded = json.dumps(urls)
     if len(encoded) <= budget or len(urls) == 1:
@@ -177,7 +169,7 @@ def make_batches(
         if url.startswith(run_prefix):
             run_group.append(url)
             continue
-        prefix = _authority_prefix(url)
+        prefix = urlrules.authority_prefix(url)
         host = hosts.get(prefix)
         if host is None:
             try:

@@ -116,20 +116,6 @@ def key_scope(key_location: str | None) -> str:
     return "/" if key_location is None else urlrules.folder_of(key_location)
 
 
-def _authority_prefix(url: str) -> str:
-    """``scheme://authority`` plus possibly more: enough to decide the URL's host.
-
-    Cutting at the first '/' after '//' keeps the whole authority (it ends at '/', '?' or '#'
-    and anything after it does not change the parsed host), so the host decision can be cached
-    per prefix instead of parsing every URL.
-    """
-    start = url.find("//")
-    if start < 0:
-        return url
-    end = url.find("/", start + 2)
-    return url if end < 0 else url[:end]
-
-
 def filter_in_scope(
     urls: Iterable[str], site: str, key_location: str | None
 ) -> tuple[list[str], list[Skipped]]:
@@ -151,7 +137,7 @@ def filter_in_scope(
         if url.startswith(fast):
             kept.append(url)
             continue
-        prefix = _authority_prefix(url)
+        prefix = urlrules.authority_prefix(url)
         if prefix in on_host:
             verdict = on_host[prefix]
         else:

@@ -195,6 +195,18 @@ def check_key(
     return hosted
 
 
+def _require_key_file(
+    config: Config, site: str, key: str, client: WebClient, outcome: Outcome, *, build: Path | None
+) -> Outcome:
+    """The outcome with its key check; raises (keeping the outcome) unless the check passed:
+    no submission happens before that, in a dry run too."""
+    check = check_key(config, site, key, client, build=build)
+    outcome = replace(outcome, key_check=check)
+    if not check.ok:
+        raise _KeyFailed(outcome, check)
+    return outcome
+
+
 def _submit(
     config: Config,
     site: str,
@@ -282,10 +294,7 @@ def run_sync(config: Config, progress: Progress | None = None) -> Outcome:
         _cap(urls, config, outcome)
         if not urls:
             return outcome
-        check = check_key(config, site, key, client, build=_build_path(config))
-        outcome = replace(outcome, key_check=check)
-        if not check.ok:
-            raise _KeyFailed(outcome, check)
+        outcome = _require_key_file(config, site, key, client, outcome, build=_build_path(config))
         result = _submit(config, site, key, urls, client, on_batch=None, progress=progress)
         return replace(outcome, result=result)
     finally:
@@ -330,10 +339,7 @@ def run_submit_plan(config: Config, plan_path: Path, progress: Progress | None =
         return outcome
     client = _client(config)
     try:
-        check = check_key(config, site, key, client, build=config.build)
-        outcome = replace(outcome, key_check=check)
-        if not check.ok:
-            raise _KeyFailed(outcome, check)
+        outcome = _require_key_file(config, site, key, client, outcome, build=config.build)
         if config.dry_run:
             result = _submit(config, site, key, urls, client, on_batch=None, progress=progress)
             return replace(outcome, result=result)
@@ -377,10 +383,7 @@ def run_submit_urls(
         return outcome
     client = _client(config)
     try:
-        check = check_key(config, site, key, client, build=config.build)
-        outcome = replace(outcome, key_check=check)
-        if not check.ok:
-            raise _KeyFailed(outcome, check)
+        outcome = _require_key_file(config, site, key, client, outcome, build=config.build)
 
         def remember(batch: list[str], _record: RequestRecord) -> None:
             if state is not None and not config.dry_run:

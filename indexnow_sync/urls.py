@@ -26,6 +26,18 @@ def host_key(url: str) -> tuple[str, int | None] | None:
     return parts.hostname.lower(), port
 
 
+def authority_prefix(url: str) -> str:
+    """``scheme://authority`` plus possibly more: enough to decide the URL's host.
+
+    Cutting at the first '/' after '//' keeps the whole authority (it ends at '/', '?' or '#'
+    and anything after it does not change the parsed host), so a host decision can be cached
+    per prefix instead of parsing every URL.
+    """
+    start = url.find("//")
+    end = url.find("/", start + 2) if start >= 0 else -1
+    return url if end < 0 else url[:end]
+
+
 def same_host(url: str, other: str) -> bool:
     """True when both are absolute http(s) URLs on the same host (scheme may differ)."""
     key = host_key(url)
