@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -177,9 +177,7 @@ def _execute(command: str, kwargs: dict[str, Any], run: Callable[[Any], Any]) ->
         )
     report = to_json(outcome, error, command)
     if config is not None and config.key:
-        text = json.dumps(report, ensure_ascii=False)
-        if config.key in text:  # defence in depth: the key never leaves in a report
-            report = json.loads(text.replace(config.key, "***"))
+        report = _without_key(report, config.key)
     has_delta = outcome is not None and outcome.delta is not None
     for line in human_lines(report, has_delta=has_delta):
         _err(line)
@@ -190,9 +188,7 @@ def _execute(command: str, kwargs: dict[str, Any], run: Callable[[Any], Any]) ->
         from .plan import atomic_write
 
         try:
-            atomic_write(
-                Path(report_path), [json.dumps(report, indent=2, ensure_ascii=False), "\n"]
-            )
+            atomic_write(Path(report_path), _json_chunks(report))
         except IndexNowSyncError as exc:
             _err(f"error: --report {exc.message}")
     if github.in_github_actions(os.environ):
@@ -202,8 +198,38 @@ def _execute(command: str, kwargs: dict[str, Any], run: Callable[[Any], Any]) ->
         except OSError as exc:
             _err(f"warning: could not write GitHub Actions outputs: {exc}")
     if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False))
+        _write_json(report, sys.stdout)
     sys.exit(error.exit_code if error is not None else 0)
+
+
+def _without_key(value: Any, key: str) -> Any:
+    """The report with the key replaced wherever it appears (defence in depth: a sitemap may
+    even list the key file's URL). Walks the values; never serialises a million URLs twice."""
+    if isinstance(value, str):
+        return value.replace(key, "***") if key in value else value
+    if isinstance(value, dict):
+        return {name: _without_key(item, key) for name, item in value.items()}
+    if isinstance(value, list):
+        if all(isinstance(item, str) and key not in item for item in value):
+            return value
+        return [_without_key(item, key) for item in value]
+    return value
+
+
+def _json_chunks(report: dict[str, Any]) -> Iterator[str]:
+    """One JSON object on one line, encoded field by field so a million-URL report is never
+    one giant string in memory."""
+    yield "{"
+    for index, (name, value) in enumerate(report.items()):
+        yield ("," if index else "") + json.dumps(name) + ":"
+        yield json.dumps(value, ensure_ascii=False)
+    yield "}\n"
+
+
+def _write_json(report: dict[str, Any], stream: Any) -> None:
+    for chunk in _json_chunks(report):
+        stream.write(chunk)
+    stream.flush()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)

@@ -137,9 +137,11 @@ class Batch:
 
 
 def _split_by_size(host: str, urls: list[str], budget: int) -> list[Batch]:
-    encoded = json.dumps(urls)
-    if len(encoded) <= budget or len(urls) == 1:
-        return [Batch(host, tuple(urls), encoded)]
+    # The encoded list is only measured here, not kept: a million URLs' bodies held at once
+    # would be ~80 MB; each body is encoded again when its request is sent.
+    size = len(json.dumps(urls))
+    if size <= budget or len(urls) == 1:
+        return [Batch(host, tuple(urls))]
     middle = len(urls) // 2
     return _split_by_size(host, urls[:middle], budget) + _split_by_size(host, urls[middle:], budget)
 

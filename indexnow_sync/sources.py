@@ -366,8 +366,8 @@ def _live_tree(
         except SitemapParseError as exc:
             raise LiveSitemapError(f"live sitemap {exc}; nothing was submitted") from exc
 
-    def fetch_and_parse(child_url: str) -> ParsedSitemap:
-        return parse_response(child_url, _fetch(client, child_url, site, limits))
+    def fetch(child_url: str) -> tuple[str, HttpResponse]:
+        return child_url, _fetch(client, child_url, site, limits)
 
     def load_children(children: list[str], index: ParsedSitemap) -> Iterator[ParsedSitemap]:
         wanted = []
@@ -379,8 +379,10 @@ def _live_tree(
                 side.warnings.append(
                     f"{index.source} lists {child}, not on {site}: skipped (not read)"
                 )
-        for doc in bounded_map(fetch_and_parse, wanted, limits.fetch_workers):
-            yield _note(side, doc)
+        # Downloads overlap; parsing happens here, one file at a time (it holds the GIL
+        # anyway), so only raw bodies are in flight, never several parsed files.
+        for child_url, answer in bounded_map(fetch, wanted, limits.fetch_workers):
+            yield _note(side, parse_response(child_url, answer))
 
     root = _note(side, parse_response(url, response))
     try:
