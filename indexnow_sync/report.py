@@ -85,8 +85,13 @@ def human_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:
     for warning in report["warnings"]:
         lines.append(f"warning: {warning}")
     if report["dry_run"]:
+        reasons = {
+            **dict.fromkeys(report["removed"], "removed"),
+            **dict.fromkeys(report["changed"], "changed"),
+            **dict.fromkeys(report["added"], "added"),
+        }
         for url in report["would_submit"]:
-            lines.append(f"  would submit {url}")
+            lines.append(f"  would submit ({reasons.get(url, 'listed')}) {url}")
         if report["would_submit"]:
             lines.append(
                 f"dry run: {len(report['would_submit'])} URL(s) would be submitted; "
@@ -102,7 +107,7 @@ def human_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:
     check = report.get("key_check")
     if check:
         state = "ok" if check["ok"] else f"FAILED: {check['problem']}"
-        scope = " (built file only)" if check.get("local_only") else ""
+        scope = f" (built file only: {check['fix']})" if check.get("local_only") else ""
         lines.append(f"key file {check['url']}: {state}{scope}")
     if command in ("sync", "submit") and not report["dry_run"] and report["error"] is None:
         if report["submitted"]:

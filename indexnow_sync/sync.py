@@ -190,7 +190,7 @@ def check_key(
             local,
             local_only=True,
             problem=None,
-            fix=f"hosted key file not reachable ({hosted.problem}); checked the built file only",
+            fix=f"the hosted key file {hosted.problem}",
         )
     return hosted
 
@@ -236,6 +236,8 @@ def _submit(
         dry_run=config.dry_run,
         on_batch_done=batch_done,
     )
+    if config.dry_run:  # the report lists what would have gone out
+        result = replace(result, submitted=tuple(urls))
     if progress is not None:
         for record in result.requests:
             if record.outcome not in ("accepted", "pending"):

@@ -257,6 +257,12 @@ def test_dry_run_checks_the_key_and_posts_nothing(env: Env) -> None:
     assert env.site.hits(f"/{KEY}.txt") >= 1
     assert run.report["dry_run"] is True
     assert run.report["key_check"]["ok"] is True
+    # It shows exactly what would go out, and why: the delta's URLs, each with its reason.
+    would = run.report["would_submit"]
+    assert sorted(would) == sorted(run.report["added"] + run.report["changed"])
+    assert run.report["submitted"] == []
+    for url in run.report["added"]:
+        assert f"would submit (added) {url}" in run.stderr
 
 
 def test_dry_run_with_broken_key_file_fails(env: Env) -> None:
