@@ -348,12 +348,13 @@ def _drain(
 def _build(
     source: str, kind: Kind, texts: list[tuple[bytes, bytes]], key_prefix: bytes
 ) -> ParsedSitemap:
-    if all(sep == FAST_SEP for _, sep in texts):
-        fields = b"".join(text for text, _ in texts).split(FAST_SEP)
-    else:
-        fields = [field for text, sep in texts for field in text.split(sep)[:-1]]
-        fields.append(b"")
-    fields.pop()  # the text ends with a separator
+    # Split each piece (each ends with a separator) rather than joining them first: the
+    # join would hold a second copy of every extracted value.
+    fields: list[bytes] = []
+    while texts:
+        text, sep = texts.pop(0)
+        fields.extend(text.split(sep))
+        fields.pop()
     locs = fields[0::2]
     lastmods = fields[1::2]
     count = len(locs)
