@@ -217,12 +217,14 @@ def _without_key(value: Any, key: str) -> Any:
 
 
 def _json_chunks(report: dict[str, Any]) -> Iterator[str]:
+    from .plan import json_pieces
+
     """One JSON object on one line, encoded field by field so a million-URL report is never
     one giant string in memory."""
     yield "{"
     for index, (name, value) in enumerate(report.items()):
         yield ("," if index else "") + json.dumps(name) + ":"
-        yield json.dumps(value, ensure_ascii=False)
+        yield from json_pieces(value)
     yield "}\n"
 
 

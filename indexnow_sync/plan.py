@@ -18,7 +18,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -78,6 +78,22 @@ def atomic_write(path: Path, chunks: Iterable[str]) -> None:
         raise PlanFileError(f"{path}: cannot write ({exc.strerror})") from exc
 
 
+_PIECE = 10_000
+
+
+def json_pieces(value: Any) -> Iterator[str]:
+    """``json.dumps(value)`` in pieces: a long list is encoded 10,000 items at a time, so a
+    million URLs never become one 80 MB string."""
+    if not isinstance(value, (list, tuple)) or len(value) <= _PIECE:
+        yield json.dumps(value, ensure_ascii=False)
+        return
+    yield "["
+    for start in range(0, len(value), _PIECE):
+        piece = json.dumps(list(value[start : start + _PIECE]), ensure_ascii=False)
+        yield (", " if start else "") + piece[1:-1]
+    yield "]"
+
+
 def _chunks(plan: Plan) -> Iterable[str]:
     d = plan.delta
     dump = json.dumps
@@ -87,13 +103,21 @@ def _chunks(plan: Plan) -> Iterable[str]:
     yield f'"site": {dump(plan.site)},\n'
     yield f'"before": {dump(plan.before)},\n"after": {dump(plan.after)},\n'
     yield f'"counts": {dump(_counts(plan))},\n'
-    yield f'"added": {dump(d.added, ensure_ascii=False)},\n'
-    yield f'"changed": {dump(d.changed, ensure_ascii=False)},\n'
-    yield f'"removed": {dump(d.removed, ensure_ascii=False)},\n'
+    yield '"added": '
+    yield from json_pieces(d.added)
+    yield ",\n"
+    yield '"changed": '
+    yield from json_pieces(d.changed)
+    yield ",\n"
+    yield '"removed": '
+    yield from json_pieces(d.removed)
+    yield ",\n"
     skipped = [{"url": s.url, "reason": s.reason} for s in d.skipped]
     yield f'"skipped": {dump(skipped, ensure_ascii=False)},\n'
     yield f'"warnings": {dump(d.warnings, ensure_ascii=False)},\n'
-    yield f'"accepted": {dump(sorted(plan.accepted), ensure_ascii=False)}\n'
+    yield '"accepted": '
+    yield from json_pieces(sorted(plan.accepted))
+    yield "\n"
     yield "}\n"
 
 
@@ -213,7 +237,7 @@ class ProgressRecorder:
                 plan.before,
                 plan.after,
                 plan.created,
-                plan.accepted | frozenset(self._accepted),
+                plan.accepted.union(self._accepted) if plan.accepted else frozenset(self._accepted),
             )
             write_plan(self.path, plan)
         else:

@@ -204,3 +204,17 @@ def test_rewriting_a_plan_discards_an_old_journal(tmp_path: Path) -> None:
     ProgressRecorder(path, read_plan(path)).record([f"{S}/new"])
     write_plan(path, make_plan())
     assert read_plan(path).accepted == frozenset()
+
+
+def test_long_url_lists_are_encoded_in_pieces_that_join_to_the_same_json() -> None:
+    # Plans and reports of a million URLs are written 10,000 URLs at a time; the pieces
+    # must join to exactly what json.dumps would write, including non-ASCII URLs.
+    import json
+
+    from indexnow_sync.plan import json_pieces
+
+    urls = [f'https://example.com/страница-{n}?q="{n}"' for n in range(25_001)]
+    pieces = list(json_pieces(urls))
+    assert len(pieces) > 3
+    assert json.loads("".join(pieces)) == urls
+    assert "".join(pieces) == json.dumps(urls, ensure_ascii=False)
