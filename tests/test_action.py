@@ -426,7 +426,7 @@ def test_zizmor_finds_nothing_of_medium_severity_or_worse() -> None:
 
 # --- the README's workflows: valid, audited, and using only real inputs ---------------------
 
-DOCS = ROOT / "docs" / "github-actions.md"
+DOCS = ROOT / "README.md"
 OUR_ACTION = "OWNER/indexnow-sync"
 
 
