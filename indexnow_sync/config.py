@@ -140,13 +140,10 @@ def load_config(
     cwd: Path,
     *,
     config_path: Path | None = None,
-    allowed: set[str] | None = None,
 ) -> Config:
     """Merge the three sources. ``flags`` holds only options given on the command line
-    (option name -> value, already typed by click); ``allowed`` limits the config file keys
-    that make sense for the command (others are still accepted: a config is shared by
-    commands)."""
-    del allowed
+    (option name -> value, already typed by click). Every known key is accepted from the
+    file, also by commands that do not use it: one config is shared by all commands."""
     values: dict[str, Any] = {}
     origin: dict[str, str] = {}
     file = find_config_file(config_path, cwd)

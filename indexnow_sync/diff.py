@@ -112,19 +112,20 @@ class Differ:
         relative, non-http(s), over-long or whitespace-containing URLs always are."""
         seen = self._before
         removed_raw = [loc for loc, value in seen.items() if value[:1] != _SEEN]
-        common = len(seen) - len(removed_raw) - 0
+        common = len(seen) - len(removed_raw)
         after_count = self._after_count + common
         skipped: list[Skipped] = []
         site_key = host_key(site) if site else None
-        added = _valid(self._expand(self._added), site, site_key, skipped)
-        changed = _valid(self._expand(self._changed), site, site_key, skipped)
-        removed = _valid(self._expand(removed_raw), site, site_key, skipped)
+        added = _valid(self._expand(self._added), site_key, skipped)
+        changed = _valid(self._expand(self._changed), site_key, skipped)
+        removed = _valid(self._expand(removed_raw), site_key, skipped)
         warnings: list[str] = []
         if self._bad_lastmods:
-            examples = ", ".join(repr(_text(raw)) for raw in dict.fromkeys(self._bad_lastmods))
+            distinct = list(dict.fromkeys(self._bad_lastmods))[:_EXAMPLES]
+            examples = ", ".join(repr(_text(raw)) for raw in distinct)
             warnings.append(
                 f"{len(self._bad_lastmods)} <lastmod> value(s) are not W3C datetimes and were "
-                f"treated as absent (e.g. {_first(examples)}); use YYYY-MM-DD or "
+                f"treated as absent (e.g. {examples}); use YYYY-MM-DD or "
                 "YYYY-MM-DDThh:mm:ss+00:00"
             )
         if common >= CHURN_MIN_URLS and len(self._changed) >= CHURN_SHARE * common:
@@ -159,7 +160,6 @@ def diff(before: dict[bytes, bytes], after: dict[bytes, bytes], site: str | None
 
 def _valid(
     locs: Iterable[bytes],
-    site: str | None,
     site_key: tuple[str, int | None] | None,
     skipped: list[Skipped],
 ) -> list[str]:
@@ -167,16 +167,12 @@ def _valid(
     verdicts: dict[str, str | None] = {}  # per scheme://authority: nearly all URLs share one
     for raw in locs:
         url = _text(raw)
-        if _BAD_CHARS.search(url):
-            reason: str | None = "contains whitespace or control characters"
-        elif len(url) > MAX_URL_LENGTH:
-            reason = f"longer than {MAX_URL_LENGTH} characters"
-        else:
+        reason = _text_problem(url)
+        if reason is None:
             authority = authority_prefix(url)
-            if authority in verdicts:
-                reason = verdicts[authority]
-            else:
-                reason = verdicts[authority] = url_problem(url, site, site_key)
+            if authority not in verdicts:
+                verdicts[authority] = _host_problem(url, site_key)
+            reason = verdicts[authority]
         if reason is None:
             good.append(url)
         else:
@@ -187,17 +183,26 @@ def _valid(
 _BAD_CHARS = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
-def url_problem(url: str, site: str | None, site_key: tuple[str, int | None] | None) -> str | None:
-    """Why a delta URL cannot be submitted, or None when it can."""
+def url_problem(url: str, site_key: tuple[str, int | None] | None) -> str | None:
+    """Why a delta URL cannot be submitted (to the site with ``site_key``), or None."""
+    return _text_problem(url) or _host_problem(url, site_key)
+
+
+def _text_problem(url: str) -> str | None:
     if _BAD_CHARS.search(url):
         return "contains whitespace or control characters"
     if len(url) > MAX_URL_LENGTH:
         return f"longer than {MAX_URL_LENGTH} characters"
+    return None
+
+
+def _host_problem(url: str, site_key: tuple[str, int | None] | None) -> str | None:
+    """What is wrong with the URL's scheme and host; depends only on scheme://authority."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return "not a valid URL"
-    if (not parts.scheme and url.startswith(("/", "."))) or (not parts.scheme and not parts.netloc):
+    if not parts.scheme:
         return "relative URL (a sitemap <loc> must be absolute: https://host/path)"
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return "not an http(s) URL"
@@ -206,7 +211,6 @@ def url_problem(url: str, site: str | None, site_key: tuple[str, int | None] | N
         return "not a valid URL"
     if site_key is not None and key != site_key:
         return f"not on the site's host {_host_label(site_key)}"
-    del site
     return None
 
 
@@ -223,9 +227,4 @@ def _printable(url: str) -> str:
     return url if url.isprintable() else url.encode("unicode_escape").decode("ascii")
 
 
-def _first(examples: str) -> str:
-    parts = examples.split(", ")
-    return ", ".join(parts[:_EXAMPLES])
-
-
-__all__ = ["Differ", "diff", "instant", "url_problem"]
+__all__ = ["Differ", "diff", "url_problem"]

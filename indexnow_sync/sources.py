@@ -23,7 +23,6 @@ from urllib.parse import unquote, urljoin, urlsplit
 from .errors import (
     BuildSitemapError,
     FetchError,
-    IndexNowSyncError,
     LiveSitemapError,
     SitemapParseError,
 )
@@ -395,7 +394,6 @@ def _live_tree(
 
 __all__ = [
     "BUILD_NAMES",
-    "IndexNowSyncError",
     "Limits",
     "Side",
     "find_build_sitemap",
