@@ -88,10 +88,11 @@ class FetchError(IndexNowSyncError):
 
     kind = "fetch"
 
-    def __init__(self, url: str, reason: str, message: str) -> None:
+    def __init__(self, url: str, reason: str, message: str, *, target: str = "") -> None:
         super().__init__(message)
         self.url = url
         self.reason = reason
+        self.target = target  # for redirect_off_host: where the redirect pointed
 
 
 class KeyCheckError(IndexNowSyncError):

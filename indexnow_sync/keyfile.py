@@ -408,15 +408,10 @@ def check_hosted_key_file(client: WebClient, url: str, key: str) -> KeyCheck:
     return _check(shown, found[0], found[1], filename, local=False)
 
 
-_REDIRECT_TARGET = re.compile(r"redirects to (\S+?),? ")
-
-
 def _fetch_problem(exc: FetchError, url: str, key: str) -> tuple[str, str]:
     detail = scrub(exc.message, key).removeprefix(display_url(url, key) + ": ")
     if exc.reason == "redirect_off_host":
-        # FetchError names the original URL; the off-host target is only in its message.
-        match = _REDIRECT_TARGET.search(exc.message)
-        target = match.group(1) if match else ""
+        target = exc.target
         host = urlrules.request_host(target) if urlrules.host_key(target) else ""
         if host:
             return "redirect_off_host", f"redirects to another host {host}"

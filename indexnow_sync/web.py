@@ -111,7 +111,9 @@ class WebClient:
                 if response.status_code in _REDIRECT_STATUSES and location:
                     target = urljoin(current, location.strip())
                     if not same_host(target, anchor):
-                        raise FetchError(url, "redirect_off_host", _off_host(url, current, target))
+                        raise FetchError(
+                            url, "redirect_off_host", _off_host(url, current, target), target=target
+                        )
                     current = target
                     continue
                 body = _read_body(response, url, cap, deadline, limit, truncate=False)
