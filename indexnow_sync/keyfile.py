@@ -354,6 +354,7 @@ def _check(shown: str, kind: str, problem: str, filename: str, *, local: bool) -
         problem=problem,
         fix=fix_for(kind, filename),
         local_only=local,
+        kind=kind,
     )
 
 

@@ -68,6 +68,7 @@ class KeyCheck:
     fix: str | None = None
     pending: bool = False
     local_only: bool = False
+    kind: str | None = None  # the problem's kind (keyfile.KINDS), None when ok
 
 
 @dataclass(frozen=True, slots=True)

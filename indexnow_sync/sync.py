@@ -183,8 +183,7 @@ def check_key(
         and local is not None
         and config.dry_run
         and config.baseline is not None
-        and hosted.problem is not None
-        and "could not be fetched" in hosted.problem
+        and hosted.kind in ("unreachable", "timeout")
     ):
         return replace(
             local,
