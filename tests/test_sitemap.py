@@ -318,3 +318,85 @@ def test_declared_non_utf8_encodings_are_decoded_to_utf8() -> None:
         f"<url><loc>{E}/p</loc></url></urlset>"
     ).encode("utf-16")
     assert parse_sitemap(utf16, "s.xml").entries == {f"{E}/p".encode(): b""}
+
+
+# --- character references to the fast path's field separator (issue 9, item 1) ---------------
+
+NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+DEL_REFS = ["&#127;", "&#x7F;", "&#x7f;", "&#0127;", "&#x007F;"]
+
+
+def urlset_bytes(*entries: str) -> bytes:
+    return f'<urlset xmlns="{NS}">{"".join(entries)}</urlset>'.encode()
+
+
+@pytest.mark.parametrize("ref", DEL_REFS)
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_del_character_reference_in_a_loc_stays_inside_that_loc(ref: str, count: int) -> None:
+    # Even counts used to split one loc into two URLs (one never listed); odd ones crashed.
+    data = urlset_bytes(
+        f"<url><loc>{E}/a</loc><lastmod>2024-05-01</lastmod></url>",
+        f"<url><loc>{E}/b{ref * count}{E}/never-listed</loc><lastmod>2024-05-02</lastmod></url>",
+        f"<url><loc>{E}/c</loc></url>",
+    )
+    parsed = parse_sitemap(data, "s.xml")
+    assert parsed.entries == {
+        f"{E}/a".encode(): b"2024-05-01",
+        f"{E}/b{chr(127) * count}{E}/never-listed".encode(): b"2024-05-02",
+        f"{E}/c".encode(): b"",
+    }
+    assert parsed.count == 3
+
+
+@pytest.mark.parametrize("ref", DEL_REFS)
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_del_character_reference_in_a_lastmod_stays_inside_that_lastmod(
+    ref: str, count: int
+) -> None:
+    data = urlset_bytes(
+        f"<url><loc>{E}/a</loc><lastmod>2024-05-01{ref * count}{E}/never-listed</lastmod></url>",
+        f"<url><loc>{E}/b</loc><lastmod>2024-05-02</lastmod></url>",
+    )
+    parsed = parse_sitemap(data, "s.xml")
+    assert parsed.entries == {
+        f"{E}/a".encode(): f"2024-05-01{chr(127) * count}{E}/never-listed".encode(),
+        f"{E}/b".encode(): b"2024-05-02",
+    }
+
+
+def test_raw_del_and_other_control_characters_are_extracted_exactly() -> None:
+    # Tabs, newlines and CRs inside a value are part of it (only the ends are trimmed).
+    data = urlset_bytes(
+        f"<url><loc>{E}/a\x7fb</loc><lastmod> 2024\t05&#13;01 </lastmod></url>",
+        f"<url><loc>\n {E}/c&#10;d&#9;e\n</loc></url>",
+        f"<url><loc>{E}/f\u0085\u009f</loc><lastmod>x\x7f</lastmod></url>",
+    )
+    parsed = parse_sitemap(data, "s.xml")
+    assert parsed.entries == {
+        f"{E}/a\x7fb".encode(): b"2024\t05\r01",
+        f"{E}/c\nd\te".encode(): b"",
+        f"{E}/f\u0085\u009f".encode(): b"x\x7f",
+    }
+
+
+def test_del_reference_in_a_sitemap_index_loc_stays_inside_it() -> None:
+    data = (
+        f'<sitemapindex xmlns="{NS}"><sitemap><loc>{E}/s1.xml&#127;&#127;{E}/s2.xml</loc>'
+        f"</sitemap><sitemap><loc>{E}/s3.xml</loc></sitemap></sitemapindex>"
+    ).encode()
+    parsed = parse_sitemap(data, "index.xml")
+    assert parsed.kind == "sitemapindex"
+    assert set(parsed.entries) == {f"{E}/s1.xml\x7f\x7f{E}/s2.xml".encode(), f"{E}/s3.xml".encode()}
+
+
+def test_del_reference_is_exact_in_every_feed_chunk_and_in_gzip() -> None:
+    # Many chunks, the reference in a middle one: only the entries around it are affected.
+    entries = [f"<url><loc>{E}/p{i}</loc><lastmod>2024-05-01</lastmod></url>" for i in range(3000)]
+    entries[1500] = f"<url><loc>{E}/x&#127;&#127;{E}/fake</loc><lastmod>2024-05-02</lastmod></url>"
+    data = urlset_bytes(*entries)
+    for blob in (data, gzip.compress(data)):
+        parsed = parse_sitemap(blob, "s.xml")
+        assert len(parsed.entries) == 3000
+        assert parsed.entries[f"{E}/x\x7f\x7f{E}/fake".encode()] == b"2024-05-02"
+        assert f"{E}/fake".encode() not in parsed.entries
+        assert parsed.entries[f"{E}/p2999".encode()] == b"2024-05-01"
