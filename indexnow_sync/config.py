@@ -184,3 +184,17 @@ def load_config(
     config = Config(config_file=file)
     known_fields = {f.name for f in fields(Config)}
     return replace(config, **{k: v for k, v in values.items() if k in known_fields})
+
+
+def raw_file_value(option: str, explicit: Path | None, cwd: Path) -> Any:
+    """The config file's raw value for ``option``, or None; never raises. For the CLI to
+    learn the key (a secret to keep out of every message) when loading the config failed."""
+    try:
+        file = find_config_file(explicit, cwd)
+        values = read_config_file(file) if file is not None else {}
+    except Exception:  # any failure means: not known
+        return None
+    for raw_key, value in values.items():
+        if str(raw_key).replace("_", "-") == option:
+            return value
+    return None
