@@ -306,7 +306,9 @@ def sync(**kwargs: Any) -> None:
 
 
 @cli.command(epilog=EPILOG)
-@_options("site", "build", "live", "baseline", "timeout", "max-sitemap-bytes")
+@_options(
+    "site", "build", "live", "baseline", "key", "key-location", "timeout", "max-sitemap-bytes"
+)
 @click.option(
     "--out",
     required=True,

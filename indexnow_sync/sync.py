@@ -131,11 +131,76 @@ def compute_delta(
 
 
 def run_plan(config: Config, out: Path) -> Outcome:
+    """Compute the delta and write the plan. With a key known (flag, environment, config),
+    the build's key file is checked first, so a broken one fails before it ships."""
     from .plan import new_plan, write_plan
 
+    site = _site(config)
+    check, key_warnings = _plan_key_check(config, site)
+    if check is not None and not check.ok:
+        outcome = Outcome("plan", site, False, key_check=check)
+        raise _KeyFailed(outcome, check, note="no plan was written: fix the file and re-run")
     delta, before, after, site = compute_delta(config)
     write_plan(out, new_plan(delta, site, before, after))
-    return Outcome("plan", site, False, delta=delta, warnings=delta.warnings, plan_file=str(out))
+    return Outcome(
+        "plan",
+        site,
+        False,
+        delta=delta,
+        key_check=check,
+        warnings=(*key_warnings, *delta.warnings),
+        plan_file=str(out),
+    )
+
+
+def _plan_key_check(config: Config, site: str | None) -> tuple[KeyCheck | None, tuple[str, ...]]:
+    """The built key file's check at plan time: (check, warnings). No key known: nothing to
+    check. A build folder without the key file: a warning (it may be deployed another way)."""
+    from .keyfile import check_local_key_file, fix_for, scrub
+
+    if not config.key:
+        return None, ()
+    key = _key(config)
+    build = _build_path(config)
+    candidate = built_key_file(config, site, key, build)
+    if candidate is None or not candidate.is_file():
+        if candidate is None or not build.is_dir():
+            return None, ()
+        shown = scrub(str(candidate), key)
+        return None, (
+            f"no key file {shown} in the build folder: engines will not find the key after "
+            f"the deploy unless it is served another way; "
+            f"{fix_for('missing_local', scrub(candidate.name, key))}",
+        )
+    check = check_local_key_file(candidate, key)
+    if check.ok:
+        check = replace(check, fix="the hosted one is checked by 'submit' after the deploy")
+    return check, ()
+
+
+def built_key_file(config: Config, site: str | None, key: str, build: Path) -> Path | None:
+    """Where the build holds the key file engines will fetch: ``{key}.txt`` at its root, or
+    the path of ``--key-location``; None when that is not a path under the build folder."""
+    from urllib.parse import urlsplit
+
+    from .keyfile import key_file_url
+
+    if site is not None:
+        url = key_file_url(site, key, config.key_location)
+    elif config.key_location is not None:
+        if host_key(config.key_location) is None:
+            raise UsageError(
+                "--key-location must be an absolute http(s) URL such as "
+                "https://example.com/indexnow/KEY.txt"
+            )
+        url = config.key_location
+    else:
+        url = f"/{key}.txt"
+    relative = urlsplit(url).path.lstrip("/")
+    if not relative or relative.endswith("/") or ".." in Path(relative).parts:
+        return None
+    folder = build if build.is_dir() else build.parent
+    return folder / relative
 
 
 # --- key and submission ---
@@ -167,16 +232,11 @@ def check_key(
 
     url = key_file_url(site, key, config.key_location)
     local: KeyCheck | None = None
-    if build is not None:
-        folder = build if build.is_dir() else build.parent
-        from urllib.parse import urlsplit
-
-        relative = urlsplit(url).path.lstrip("/")
-        candidate = folder / relative
-        if relative and candidate.is_file():
-            local = check_local_key_file(candidate, key)
-            if not local.ok:
-                return local
+    candidate = built_key_file(config, site, key, build) if build is not None else None
+    if candidate is not None and candidate.is_file():
+        local = check_local_key_file(candidate, key)
+        if not local.ok:
+            return local
     hosted = check_hosted_key_file(client, url, key)
     if (
         not hosted.ok
@@ -195,14 +255,23 @@ def check_key(
 
 
 def _require_key_file(
-    config: Config, site: str, key: str, client: WebClient, outcome: Outcome, *, build: Path | None
+    config: Config,
+    site: str,
+    key: str,
+    client: WebClient,
+    outcome: Outcome,
+    *,
+    build: Path | None,
+    nothing_to_send: bool = False,
 ) -> Outcome:
     """The outcome with its key check; raises (keeping the outcome) unless the check passed:
-    no submission happens before that, in a dry run too."""
+    no submission happens before that, in a dry run too. Runs also when there is nothing to
+    send: a broken key file must not stay hidden until the next delta."""
     check = check_key(config, site, key, client, build=build)
     outcome = replace(outcome, key_check=check)
     if not check.ok:
-        raise _KeyFailed(outcome, check)
+        note = "nothing was to be sent this time, but the next submission would fail"
+        raise _KeyFailed(outcome, check, note=note if nothing_to_send else "")
     return outcome
 
 
@@ -293,9 +362,11 @@ def run_sync(config: Config, progress: Progress | None = None) -> Outcome:
             extra_skipped=tuple(skipped),
         )
         _cap(urls, config, outcome)
+        outcome = _require_key_file(
+            config, site, key, client, outcome, build=_build_path(config), nothing_to_send=not urls
+        )
         if not urls:
             return outcome
-        outcome = _require_key_file(config, site, key, client, outcome, build=_build_path(config))
         result = _submit(config, site, key, urls, client, on_batch=None, progress=progress)
         return replace(outcome, result=result)
     finally:
@@ -305,8 +376,9 @@ def run_sync(config: Config, progress: Progress | None = None) -> Outcome:
 class _KeyFailed(KeyCheckError):
     """A failed key check that still carries what the run found (for the report)."""
 
-    def __init__(self, outcome: Outcome, check: KeyCheck) -> None:
-        super().__init__(f"key file {check.url} {check.problem}; fix: {check.fix}")
+    def __init__(self, outcome: Outcome, check: KeyCheck, *, note: str = "") -> None:
+        message = f"key file {check.url} {check.problem}; fix: {check.fix}"
+        super().__init__(f"{message}; {note}" if note else message)
         self.outcome = outcome
 
 
@@ -336,11 +408,13 @@ def run_submit_plan(config: Config, plan_path: Path, progress: Progress | None =
         notes=notes,
     )
     _cap(urls, config, outcome)
-    if not urls:
-        return outcome
     client = _client(config)
     try:
-        outcome = _require_key_file(config, site, key, client, outcome, build=config.build)
+        outcome = _require_key_file(
+            config, site, key, client, outcome, build=config.build, nothing_to_send=not urls
+        )
+        if not urls:
+            return outcome
         if config.dry_run:
             result = _submit(config, site, key, urls, client, on_batch=None, progress=progress)
             return replace(outcome, result=result)
@@ -380,11 +454,13 @@ def run_submit_urls(
     scoped, skipped = _scope(fresh, site, config)
     outcome = Outcome("submit", site, config.dry_run, extra_skipped=tuple(skipped), notes=notes)
     _cap(scoped, config, outcome)
-    if not scoped:
-        return outcome
     client = _client(config)
     try:
-        outcome = _require_key_file(config, site, key, client, outcome, build=config.build)
+        outcome = _require_key_file(
+            config, site, key, client, outcome, build=config.build, nothing_to_send=not scoped
+        )
+        if not scoped:
+            return outcome
 
         def remember(batch: list[str], _record: RequestRecord) -> None:
             if state is not None and not config.dry_run:

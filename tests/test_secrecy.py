@@ -153,6 +153,11 @@ CASES = [
         (1,),
     ),
     Case(
+        "dry run with nothing in the key folder, key file ends with a newline",
+        lambda w: _sync(w, "--key-location", w.u(f"bad/{KEY}.txt"), "--dry-run"),
+        (1,),
+    ),
+    Case(
         "hosted key file is an HTML page holding the key",
         lambda w: ["verify-key", "--site", w.base, "--key-location", w.u(f"other/{KEY}.txt")],
         (1,),
