@@ -17,15 +17,17 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .errors import PlanFileError
+from .errors import PlanBusyError, PlanFileError
 from .models import Delta, Skipped
 
 FORMAT = "indexnow-sync-plan"
@@ -54,6 +56,93 @@ def new_plan(delta: Delta, site: str | None, before: dict[str, Any], after: dict
 
 def _journal(path: Path) -> Path:
     return path.with_name(path.name + ".progress")
+
+
+# --- one submission per plan at a time ---------------------------------------------------
+
+# How long a second ``submit --plan`` waits for the first before refusing: long enough to
+# ride out a run that is just finishing, short enough not to stall a CI job.
+PLAN_LOCK_WAIT = 5.0
+_LOCK_POLL = 0.1
+
+
+def lock_path(path: Path) -> Path:
+    """The lock file beside the plan (``PLAN.lock``). It stays after the run: removing it
+    would let a waiting run and a new one lock two different files."""
+    return path.with_name(path.name + ".lock")
+
+
+def _try_lock(fd: int) -> bool:
+    """Take the OS lock on ``fd`` without blocking. The OS drops it when the process dies,
+    however it dies (kill -9 included): a stale lock file never blocks a later run."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _unlock(fd: int) -> None:
+    if sys.platform == "win32":
+        import msvcrt
+
+        with contextlib.suppress(OSError):
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def plan_lock(
+    path: Path,
+    *,
+    wait: float = PLAN_LOCK_WAIT,
+    on_wait: Callable[[str], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[None]:
+    """Hold the plan's lock for a submission: two runs of the same plan at once would both
+    send everything. A second run waits up to ``wait`` seconds, then raises
+    :class:`PlanBusyError` (nothing sent; the plan keeps every URL pending)."""
+    lock = lock_path(path)
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise PlanFileError(f"{lock}: cannot create the plan's lock file ({exc.strerror})") from exc
+    try:
+        if not _try_lock(fd):
+            if on_wait is not None:
+                on_wait(
+                    f"waiting up to {wait:g} s: another submission of this plan is running "
+                    f"(lock {lock})"
+                )
+            deadline = clock() + wait
+            while not _try_lock(fd):
+                if clock() >= deadline:
+                    raise PlanBusyError(
+                        f"--plan {path}: another submission of this plan is running (it holds "
+                        f"{lock}); nothing was sent. The plan keeps every URL not yet accepted: "
+                        "re-run 'submit --plan' when the other run has finished"
+                    )
+                sleep(_LOCK_POLL)
+        try:
+            yield
+        finally:
+            _unlock(fd)
+    finally:
+        os.close(fd)
 
 
 def atomic_write(path: Path, chunks: Iterable[str]) -> None:

@@ -383,6 +383,18 @@ class _KeyFailed(KeyCheckError):
 
 
 def run_submit_plan(config: Config, plan_path: Path, progress: Progress | None = None) -> Outcome:
+    """Submit what the plan still has pending. A real run holds the plan's lock throughout,
+    so a concurrent run of the same plan (a re-run CI job) cannot send it a second time."""
+    if config.dry_run:
+        return _submit_plan(config, plan_path, progress)
+    from .plan import plan_lock
+
+    _key(config)  # a bad key is a usage error at once, not after waiting for the lock
+    with plan_lock(plan_path, on_wait=progress):
+        return _submit_plan(config, plan_path, progress)
+
+
+def _submit_plan(config: Config, plan_path: Path, progress: Progress | None) -> Outcome:
     from .plan import ProgressRecorder, read_plan
 
     key = _key(config)
