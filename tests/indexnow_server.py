@@ -96,9 +96,12 @@ def _host_field(scheme: str, netloc: str) -> str | None:
         return None
     if not parts.hostname:
         return None
+    hostname = parts.hostname.lower()
+    if ":" in hostname:  # an IPv6 literal keeps its brackets, as in the URL
+        hostname = f"[{hostname}]"
     if port is None or port == _DEFAULT_PORTS.get(scheme.lower()):
-        return parts.hostname.lower()
-    return f"{parts.hostname.lower()}:{port}"
+        return hostname
+    return f"{hostname}:{port}"
 
 
 def _url_host_and_path(url: str) -> tuple[str | None, str]:
