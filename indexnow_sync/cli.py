@@ -379,11 +379,22 @@ def submit(
 
 
 def _read_urls(source: str) -> list[str]:
+    """One URL per line; blank lines and ``#`` comments skipped. A UTF-8 BOM (Windows
+    editors, PowerShell) is not part of the first URL; CRLF line ends are fine."""
+    name = "standard input" if source == "-" else source
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     except OSError as exc:
-        raise UsageError(f"--urls-file {source}: cannot be read ({exc.strerror})") from exc
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+        raise UsageError(f"--urls-file {name}: cannot be read ({exc.strerror})") from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"--urls-file {name}: is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
+            f"{exc.start}); save it as UTF-8"
+        ) from None
+    lines = (line.strip() for line in text.splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
 
 
 @cli.command("verify-key", epilog=EPILOG)

@@ -239,6 +239,8 @@ def read_plan(path: Path) -> Plan:
         raise PlanFileError(f"--plan {path}: cannot be read ({exc.strerror})") from exc
     except ValueError as exc:
         raise PlanFileError(f"--plan {path}: is not valid JSON ({exc}); re-run 'plan'") from exc
+    except RecursionError:
+        raise PlanFileError(f"--plan {path}: is nested too deeply to be a plan file") from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise PlanFileError(f"--plan {path}: is not an indexnow-sync plan file")
     if raw.get("version") != VERSION:
@@ -260,7 +262,7 @@ def read_plan(path: Path) -> Plan:
         site = raw.get("site")
         if site is not None and not isinstance(site, str):
             raise TypeError("site")
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+    except (KeyError, TypeError, AttributeError, ValueError, OverflowError) as exc:
         raise PlanFileError(f"--plan {path}: is missing or has a wrong field ({exc})") from exc
     accepted.update(_read_journal(path))
     return Plan(
@@ -291,7 +293,7 @@ def _read_journal(path: Path) -> list[str]:
         try:
             record = json.loads(line)
             urls.extend(_strings(record["accepted"]))
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             continue  # a line torn by a crash: that batch will be sent again, never lost
     return urls
 

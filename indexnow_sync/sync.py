@@ -21,7 +21,7 @@ from .errors import (
     UsageError,
 )
 from .models import Delta, KeyCheck, RequestRecord, Skipped, SubmitResult
-from .urls import host_key, normalize_site
+from .urls import authority_prefix, host_key, normalize_site, origin
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -53,13 +53,12 @@ def _site(config: Config) -> str | None:
         try:
             return normalize_site(config.site)
         except ValueError as exc:
-            raise UsageError(str(exc)) from None
+            raise UsageError(f"--site {exc} (got {config.site!r})") from None
     if config.live:
-        key = host_key(config.live)
-        if key is None:
+        site = origin(config.live)
+        if site is None:
             raise UsageError(f"--live must be an absolute http(s) URL (got {config.live!r})")
-        scheme = config.live.split(":", 1)[0].lower()
-        return normalize_site(f"{scheme}://{key[0]}" + (f":{key[1]}" if key[1] else ""))
+        return site
     return None
 
 
@@ -217,6 +216,15 @@ def _key(config: Config) -> str:
     return validate_key(config.key)
 
 
+def _submission_key(config: Config) -> str:
+    """The key of a run that may submit; the endpoint is checked too, before any work."""
+    from .indexnow import resolve_endpoint
+
+    key = _key(config)
+    resolve_endpoint(config.endpoint)
+    return key
+
+
 def _require_site(site: str | None, what: str) -> str:
     if site is None:
         raise UsageError(f"{what} needs --site URL (the public base URL, e.g. https://example.com)")
@@ -345,7 +353,7 @@ def _gate_key(check: KeyCheck) -> None:
 
 
 def run_sync(config: Config, progress: Progress | None = None) -> Outcome:
-    key = _key(config)
+    key = _submission_key(config)
     client = _client(config)
     try:
         delta, _before, _after, site = compute_delta(config, client)
@@ -389,7 +397,7 @@ def run_submit_plan(config: Config, plan_path: Path, progress: Progress | None =
         return _submit_plan(config, plan_path, progress)
     from .plan import plan_lock
 
-    _key(config)  # a bad key is a usage error at once, not after waiting for the lock
+    _submission_key(config)  # a bad key or endpoint: a usage error now, not after waiting
     with plan_lock(plan_path, on_wait=progress):
         return _submit_plan(config, plan_path, progress)
 
@@ -397,9 +405,9 @@ def run_submit_plan(config: Config, plan_path: Path, progress: Progress | None =
 def _submit_plan(config: Config, plan_path: Path, progress: Progress | None) -> Outcome:
     from .plan import ProgressRecorder, read_plan
 
-    key = _key(config)
+    key = _submission_key(config)
     plan: Plan = read_plan(plan_path)
-    site = _site(config) or plan.site
+    site = _site(config) or _plan_site(plan, plan_path)
     site = _require_site(site, "submit --plan (the plan has no site)")
     pending = plan.pending(include_removed=config.include_removed)
     urls, skipped = _scope(pending, site, config)
@@ -448,10 +456,19 @@ def _submit_plan(config: Config, plan_path: Path, progress: Progress | None) -> 
         client.close()
 
 
+def _plan_site(plan: Plan, plan_path: Path) -> str | None:
+    if plan.site is None:
+        return None
+    try:
+        return normalize_site(plan.site)
+    except ValueError as exc:
+        raise PlanFileError(f"--plan {plan_path}: its site {exc} (got {plan.site!r})") from None
+
+
 def run_submit_urls(
     config: Config, urls: list[str], state: Path | None, progress: Progress | None = None
 ) -> Outcome:
-    key = _key(config)
+    key = _submission_key(config)
     site = _site(config) or _infer_site(urls)
     site = _require_site(site, "submit")
     recent: dict[str, float] = _read_state(state) if state else {}
@@ -487,13 +504,11 @@ def run_submit_urls(
 
 
 def _infer_site(urls: list[str]) -> str | None:
-    origins = {(u.split(":", 1)[0].lower(), host_key(u)) for u in urls if host_key(u)}
-    keys = {key for _scheme, key in origins}
-    if len(keys) != 1:
+    """The one host all URLs are on, as a site (https preferred), or None."""
+    origins = {origin(prefix) for prefix in {authority_prefix(u) for u in urls}} - {None}
+    if len({host_key(o) for o in origins if o}) != 1:
         return None
-    scheme, key = sorted(origins, key=lambda o: o[0])[-1]
-    assert key is not None
-    return f"{scheme}://{key[0]}" + (f":{key[1]}" if key[1] else "")
+    return max(o for o in origins if o)
 
 
 def _read_state(path: Path) -> dict[str, float]:
@@ -501,7 +516,7 @@ def _read_state(path: Path) -> dict[str, float]:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise PlanFileError(f"--state {path}: cannot be read as JSON ({exc})") from exc
     accepted = raw.get("accepted", {}) if isinstance(raw, dict) else {}
     if not isinstance(accepted, dict):
@@ -510,7 +525,10 @@ def _read_state(path: Path) -> dict[str, float]:
     return {
         str(u): float(t)
         for u, t in accepted.items()
-        if isinstance(t, (int, float)) and now - float(t) < RESUBMIT_PAUSE
+        if isinstance(t, (int, float))
+        and not isinstance(t, bool)
+        and -1e12 < t < 1e12  # a time stamp; JSON may hold any number
+        and now - float(t) < RESUBMIT_PAUSE
     }
 
 
