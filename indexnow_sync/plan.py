@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import sys
 import tempfile
 import time
@@ -146,7 +147,25 @@ def plan_lock(
 
 
 def atomic_write(path: Path, chunks: Iterable[str]) -> None:
-    """Write text atomically: the file is either the old one or the complete new one."""
+    """Write text atomically: the file is either the old one or the complete new one.
+
+    A symlink is followed (the link stays). A path that is not a regular file (``/dev/stdout``,
+    a named pipe) is written through: renaming over it would replace the device or pipe itself.
+    """
+    try:
+        special = not stat.S_ISREG(path.stat().st_mode)
+    except OSError:  # absent (the usual case) or unreadable: the rename below decides
+        special = False
+    if special:
+        try:
+            with path.open("w", encoding="utf-8") as stream:
+                for chunk in chunks:
+                    stream.write(chunk)
+        except OSError as exc:
+            raise PlanFileError(f"{path}: cannot write ({exc.strerror})") from exc
+        return
+    if path.is_symlink():
+        path = path.resolve()
     folder = path.parent if str(path.parent) else Path()
     try:
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed

@@ -480,7 +480,9 @@ def run_submit_urls(
             f"{len(dict.fromkeys(urls)) - len(fresh)} URL(s) were accepted less than 10 "
             f"minutes ago (per {state}); not resubmitted",
         )
+    fresh, malformed = _well_formed(fresh)
     scoped, skipped = _scope(fresh, site, config)
+    skipped = malformed + skipped
     outcome = Outcome("submit", site, config.dry_run, extra_skipped=tuple(skipped), notes=notes)
     _cap(scoped, config, outcome)
     client = _client(config)
@@ -501,6 +503,23 @@ def run_submit_urls(
         return replace(outcome, result=result)
     finally:
         client.close()
+
+
+def _well_formed(urls: list[str]) -> tuple[list[str], list[Skipped]]:
+    """A given URL list without what no engine takes (whitespace, control characters, over
+    2,048 characters, relative or non-http(s)): the same rules as sitemap URLs."""
+    from .diff import url_problem
+
+    kept: list[str] = []
+    skipped: list[Skipped] = []
+    for url in urls:
+        problem = url_problem(url, None)
+        if problem is None:
+            kept.append(url)
+        else:
+            shown = url if url.isprintable() else url.encode("unicode_escape").decode("ascii")
+            skipped.append(Skipped(shown, problem))
+    return kept, skipped
 
 
 def _infer_site(urls: list[str]) -> str | None:

@@ -8,6 +8,9 @@ with a BOM, and site values no browser would accept.
 from __future__ import annotations
 
 import json
+import os
+import stat
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -370,3 +373,42 @@ def test_other_urls_with_invalid_hosts_are_usage_errors(
     done = run("sync", "--site", "https://ex.com", "--build", "build", option, value)
     assert done.code == 2
     assert option in done.error_line() and repr(value) in done.error_line()
+
+
+def test_malformed_urls_in_a_list_are_skipped_like_sitemap_urls(
+    here: Path, site: SiteServer
+) -> None:
+    good = site.url("ok")
+    bad = [site.url("a b"), site.url("tab\there"), site.url("x" * 2100), "/relative", "mailto:a@b"]
+    (here / "urls.txt").write_text("\n".join([*bad, good]), encoding="utf-8")
+    done = run("submit", "--urls-file", "urls.txt", "--site", site.base_url, "--dry-run", "--json")
+    assert done.code == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["would_submit"] == [good]
+    assert len(report["skipped"]) == len(bad)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_report_to_a_named_pipe_goes_through_it_and_leaves_the_pipe(here: Path) -> None:
+    """``--report /dev/stdout`` and pipes are written through, never renamed over (as root,
+    a rename would have replaced the device node itself)."""
+    pipe = here / "report.pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    done = run(*PLAN, "--report", str(pipe))
+    reader.join(timeout=30)
+    assert done.code == 0, done.stderr
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert json.loads(received[0])["command"] == "plan"
+
+
+def test_a_report_through_a_symlink_keeps_the_link(here: Path) -> None:
+    (here / "reports").mkdir()
+    link = here / "latest.json"
+    link.symlink_to(here / "reports" / "run.json")
+    done = run(*PLAN, "--report", str(link))
+    assert done.code == 0, done.stderr
+    assert link.is_symlink()
+    assert json.loads((here / "reports" / "run.json").read_text())["command"] == "plan"
