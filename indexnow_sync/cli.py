@@ -204,7 +204,9 @@ def _execute(command: str, kwargs: dict[str, Any], run: Callable[[Any], Any]) ->
         sys.exit(130)
     except Exception as exc:  # a bug: still one line, never a traceback unless asked
         if os.environ.get("INDEXNOW_SYNC_DEBUG"):
-            raise
+            import traceback
+
+            _err(traceback.format_exc().rstrip())  # scrubbed like every other line
         error = IndexNowSyncError(
             f"internal error: {type(exc).__name__}: {exc} (please report it; set "
             "INDEXNOW_SYNC_DEBUG=1 for details)"

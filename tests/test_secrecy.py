@@ -293,11 +293,13 @@ def test_an_exception_message_holding_the_key_is_scrubbed(
         raise RuntimeError(f"cannot handle {world.u(KEY)}")
 
     monkeypatch.setattr(sync_module, "compute_delta", broken)
-    env = {"INDEXNOW_KEY": KEY, "GITHUB_ACTIONS": "true"}
-    result = CliRunner().invoke(cli, [*_sync(world, "--json")], env=env)
-    assert result.exit_code == 1
-    assert "internal error" in result.stderr
-    _assert_no_key(_texts(world, result.stdout, result.stderr))
+    for debug in (None, "1"):
+        env = {"INDEXNOW_KEY": KEY, "GITHUB_ACTIONS": "true", "INDEXNOW_SYNC_DEBUG": debug}
+        result = CliRunner().invoke(cli, [*_sync(world, "--json")], env=env)
+        assert result.exit_code == 1
+        assert "internal error" in result.stderr
+        assert ("Traceback" in result.stderr) == bool(debug)
+        _assert_no_key(_texts(world, result.stdout, result.stderr))
 
 
 @pytest.mark.parametrize(
