@@ -86,6 +86,10 @@ class Case:
     config: str | None = None  # indexnow.yml content; {KEY} and {BASE} are filled in
 
 
+def _plan(*extra: str) -> list[str]:
+    return ["plan", "--baseline", "base.xml", "--build", "build", "--out", "p.json", *extra]
+
+
 def _sync(w: World, *extra: str) -> list[str]:
     return ["sync", "--site", w.base, "--build", str(w.build), *extra]
 
@@ -108,17 +112,7 @@ CASES = [
     ),
     Case(
         "plan with locs holding the key",
-        lambda w: [
-            "plan",
-            "--baseline",
-            "base.xml",
-            "--build",
-            "build",
-            "--site",
-            w.base,
-            "--out",
-            f"{KEY}-plan.json",
-        ],
+        lambda w: _plan("--site", w.base, "--out", f"{KEY}-plan.json"),
         (0,),
     ),
     Case(
@@ -221,17 +215,7 @@ CASES = [
     ),
     Case(
         "report file in a folder named after the key that does not exist",
-        lambda w: [
-            "plan",
-            "--baseline",
-            "base.xml",
-            "--build",
-            "build",
-            "--out",
-            "p.json",
-            "--report",
-            f"{KEY}/missing/report.json",
-        ],
+        lambda w: _plan("--report", f"{KEY}/missing/report.json"),
         (0,),
     ),
 ]
