@@ -155,7 +155,7 @@ def run_plan(config: Config, out: Path) -> Outcome:
 def _plan_key_check(config: Config, site: str | None) -> tuple[KeyCheck | None, tuple[str, ...]]:
     """The built key file's check at plan time: (check, warnings). No key known: nothing to
     check. A build folder without the key file: a warning (it may be deployed another way)."""
-    from .keyfile import check_local_key_file, fix_for, scrub
+    from .keyfile import check_local_key_file, scrub, shorten_key
 
     if not config.key:
         return None, ()
@@ -165,11 +165,11 @@ def _plan_key_check(config: Config, site: str | None) -> tuple[KeyCheck | None, 
     if candidate is None or not candidate.is_file():
         if candidate is None or not build.is_dir():
             return None, ()
-        shown = scrub(str(candidate), key)
+        target = scrub(str(candidate), key).replace(shorten_key(key), "$INDEXNOW_KEY")
         return None, (
-            f"no key file {shown} in the build folder: engines will not find the key after "
-            f"the deploy unless it is served another way; "
-            f"{fix_for('missing_local', scrub(candidate.name, key))}",
+            f"no key file {scrub(str(candidate), key)} in the build folder: engines will not "
+            "find the key after the deploy unless it is served another way; create it: "
+            f'printf \'%s\' "$INDEXNOW_KEY" > "{target}"',
         )
     check = check_local_key_file(candidate, key)
     if check.ok:
@@ -186,15 +186,8 @@ def built_key_file(config: Config, site: str | None, key: str, build: Path) -> P
 
     if site is not None:
         url = key_file_url(site, key, config.key_location)
-    elif config.key_location is not None:
-        if host_key(config.key_location) is None:
-            raise UsageError(
-                "--key-location must be an absolute http(s) URL such as "
-                "https://example.com/indexnow/KEY.txt"
-            )
-        url = config.key_location
     else:
-        url = f"/{key}.txt"
+        url = config.key_location or f"/{key}.txt"
     relative = urlsplit(url).path.lstrip("/")
     if not relative or relative.endswith("/") or ".." in Path(relative).parts:
         return None
