@@ -8,6 +8,7 @@ stderr (and the ``error`` field of ``--json``) and its exit code: 0 success, 1 t
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -126,8 +127,55 @@ def _config(kwargs: dict[str, Any]) -> Any:
     )
 
 
+# --- the one place output is scrubbed ---------------------------------------------------------
+#
+# Every line the tool writes (stderr, the --json object, the --report file, the GitHub Actions
+# files and annotations, messages of exceptions that reach the user) goes through _redact, so
+# a key that ended up in a path, a URL, a response body or a config value is never written in
+# full. The only exception is GitHub's ::add-mask:: command, which must carry the key itself.
+
+_secrets: list[str] = []
+
+
+def _learn_keys(*values: object) -> None:
+    """Remember key values seen in this run (flag, environment, config file), even invalid
+    ones: a key that fails validation is still a secret. In GitHub Actions each is
+    ``::add-mask::``-ed at once, so the runner hides it from everything after. Values under 8
+    characters are not keys of any kind, and scrubbing them would mangle ordinary words."""
+    from . import github
+
+    for value in values:
+        if isinstance(value, (int, str)) and not isinstance(value, bool):
+            text = str(value).strip()
+            if len(text) >= 8 and text not in _secrets:
+                _secrets.append(text)
+                if os.environ.get("GITHUB_ACTIONS") == "true":
+                    click.echo(github.mask_command(text), err=True)  # unredacted on purpose
+
+
+def _learn_config_file_key(kwargs: dict[str, Any]) -> None:
+    """The config file's key, when loading the config failed before it was known."""
+    from .config import raw_file_value
+
+    _learn_keys(raw_file_value("key", kwargs.get("config_file"), Path.cwd()))
+
+
+def _redact(text: str) -> str:
+    """``text`` with every known key (also lower- or upper-cased, as a host name would make
+    it) replaced by its shortened form ``3f9a…4c8d``."""
+    if not _secrets:
+        return text
+    from .keyfile import shorten_key
+
+    for secret in _secrets:
+        for form in dict.fromkeys((secret, secret.lower(), secret.upper())):
+            if form in text:
+                text = text.replace(form, shorten_key(secret))
+    return text
+
+
 def _err(line: str) -> None:
-    click.echo(line, err=True)
+    click.echo(_redact(line), err=True)
 
 
 def _execute(command: str, kwargs: dict[str, Any], run: Callable[[Any], Any]) -> None:
@@ -138,10 +186,15 @@ def _execute(command: str, kwargs: dict[str, Any], run: Callable[[Any], Any]) ->
     outcome = None
     error: IndexNowSyncError | None = None
     config = None
+    _secrets.clear()
+    _learn_keys(kwargs.get("key"), os.environ.get("INDEXNOW_KEY"))
     try:
-        config = _config(kwargs)
-        if config.key and os.environ.get("GITHUB_ACTIONS") == "true":
-            _err(github.mask_command(config.key))
+        try:
+            config = _config(kwargs)
+        except Exception:
+            _learn_config_file_key(kwargs)
+            raise
+        _learn_keys(config.key)
         outcome = run(config)
     except IndexNowSyncError as exc:
         error = exc
@@ -151,7 +204,9 @@ def _execute(command: str, kwargs: dict[str, Any], run: Callable[[Any], Any]) ->
         sys.exit(130)
     except Exception as exc:  # a bug: still one line, never a traceback unless asked
         if os.environ.get("INDEXNOW_SYNC_DEBUG"):
-            raise
+            import traceback
+
+            _err(traceback.format_exc().rstrip())  # scrubbed like every other line
         error = IndexNowSyncError(
             f"internal error: {type(exc).__name__}: {exc} (please report it; set "
             "INDEXNOW_SYNC_DEBUG=1 for details)"
@@ -176,8 +231,6 @@ def _execute(command: str, kwargs: dict[str, Any], run: Callable[[Any], Any]) ->
             + "; re-run to send them"
         )
     report = to_json(outcome, error, command)
-    if config is not None and config.key:
-        report = _without_key(report, config.key)
     has_delta = outcome is not None and outcome.delta is not None
     for line in human_lines(report, has_delta=has_delta):
         _err(line)
@@ -188,32 +241,18 @@ def _execute(command: str, kwargs: dict[str, Any], run: Callable[[Any], Any]) ->
         from .plan import atomic_write
 
         try:
-            atomic_write(Path(report_path), _json_chunks(report))
+            atomic_write(Path(report_path), map(_redact, _json_chunks(report)))
         except IndexNowSyncError as exc:
             _err(f"error: --report {exc.message}")
     if github.in_github_actions(os.environ):
         try:
-            for line in github.write_github_files(report, os.environ):
+            for line in github.write_github_files(report, os.environ, redact=_redact):
                 _err(line)
         except OSError as exc:
             _err(f"warning: could not write GitHub Actions outputs: {exc}")
     if as_json:
         _write_json(report, sys.stdout)
     sys.exit(error.exit_code if error is not None else 0)
-
-
-def _without_key(value: Any, key: str) -> Any:
-    """The report with the key replaced wherever it appears (defence in depth: a sitemap may
-    even list the key file's URL). Walks the values; never serialises a million URLs twice."""
-    if isinstance(value, str):
-        return value.replace(key, "***") if key in value else value
-    if isinstance(value, dict):
-        return {name: _without_key(item, key) for name, item in value.items()}
-    if isinstance(value, list):
-        if all(isinstance(item, str) and key not in item for item in value):
-            return value
-        return [_without_key(item, key) for item in value]
-    return value
 
 
 def _json_chunks(report: dict[str, Any]) -> Iterator[str]:
@@ -230,7 +269,7 @@ def _json_chunks(report: dict[str, Any]) -> Iterator[str]:
 
 def _write_json(report: dict[str, Any], stream: Any) -> None:
     for chunk in _json_chunks(report):
-        stream.write(chunk)
+        stream.write(_redact(chunk))
     stream.flush()
 
 
@@ -269,7 +308,9 @@ def sync(**kwargs: Any) -> None:
 
 
 @cli.command(epilog=EPILOG)
-@_options("site", "build", "live", "baseline", "timeout", "max-sitemap-bytes")
+@_options(
+    "site", "build", "live", "baseline", "key", "key-location", "timeout", "max-sitemap-bytes"
+)
 @click.option(
     "--out",
     required=True,
@@ -340,11 +381,22 @@ def submit(
 
 
 def _read_urls(source: str) -> list[str]:
+    """One URL per line; blank lines and ``#`` comments skipped. A UTF-8 BOM (Windows
+    editors, PowerShell) is not part of the first URL; CRLF line ends are fine."""
+    name = "standard input" if source == "-" else source
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     except OSError as exc:
-        raise UsageError(f"--urls-file {source}: cannot be read ({exc.strerror})") from exc
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+        raise UsageError(f"--urls-file {name}: cannot be read ({exc.strerror})") from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"--urls-file {name}: is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
+            f"{exc.start}); save it as UTF-8"
+        ) from None
+    lines = (line.strip() for line in text.splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
 
 
 @cli.command("verify-key", epilog=EPILOG)
@@ -375,7 +427,9 @@ def keygen(folder: Path | None) -> None:
         except IndexNowSyncError as exc:
             _err(f"error: {exc.message}")
             sys.exit(exc.exit_code)
-        _err(f"wrote {path} ({len(key)} bytes, no newline)")
+        from .keyfile import scrub
+
+        _err(f"wrote {scrub(str(path), key)} ({len(key)} bytes, no newline)")
     click.echo(key)
 
 
@@ -385,14 +439,32 @@ def main() -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
+        # Click's own messages may quote a value, the key included: learn it from the
+        # arguments and the environment, and scrub them like everything else.
+        _secrets.clear()
+        _learn_keys(_key_argument(sys.argv[1:]), os.environ.get("INDEXNOW_KEY"))
         if "--json" in sys.argv[1:]:
             click.echo(
-                json.dumps(
-                    {"version": 1, "error": {"kind": "usage", "message": exc.format_message()}}
+                _redact(
+                    json.dumps(
+                        {"version": 1, "error": {"kind": "usage", "message": exc.format_message()}}
+                    )
                 )
             )
-        exc.show()
+        shown = io.StringIO()
+        exc.show(file=shown)
+        click.echo(_redact(shown.getvalue()), err=True, nl=False)
         sys.exit(2)
     except click.exceptions.Abort:
         _err("indexnow-sync: aborted")
         sys.exit(130)
+
+
+def _key_argument(argv: list[str]) -> str | None:
+    """The value of ``--key`` in raw arguments (for scrubbing click's own error messages)."""
+    for index, arg in enumerate(argv):
+        if arg == "--key" and index + 1 < len(argv):
+            return argv[index + 1]
+        if arg.startswith("--key="):
+            return arg.removeprefix("--key=")
+    return None

@@ -45,17 +45,25 @@ def _to_bool(value: Any) -> bool:
     raise ValueError("expected true or false")
 
 
+# Larger limits than these mean "no limit", and beyond them the C layers overflow.
+_MAX_WHOLE_NUMBER = 10**18
+_MAX_SECONDS = 3600.0
+
+
 def _to_int(value: Any) -> int:
     if isinstance(value, bool):
         raise ValueError("expected a whole number")
     if isinstance(value, int):
         result = value
     elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        result = int(value.strip())
+        digits = value.strip().lstrip("-").lstrip("0")
+        result = int(value.strip()) if len(digits) <= 19 else _MAX_WHOLE_NUMBER + 1
     else:
         raise ValueError("expected a whole number")
     if result < 1:
         raise ValueError("expected a number of at least 1")
+    if result > _MAX_WHOLE_NUMBER:
+        raise ValueError(f"expected a number of at most {_MAX_WHOLE_NUMBER}")
     return result
 
 
@@ -64,10 +72,10 @@ def _to_float(value: Any) -> float:
         raise ValueError("expected a number of seconds")
     try:
         result = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError("expected a number of seconds") from None
-    if not result > 0:
-        raise ValueError("expected a positive number of seconds")
+    if not 0 < result <= _MAX_SECONDS:  # also refuses nan and inf
+        raise ValueError(f"expected a number of seconds above 0 and at most {_MAX_SECONDS:g}")
     return result
 
 
@@ -80,24 +88,62 @@ def _to_str(value: Any) -> str:
 
 
 def _to_path(value: Any) -> Path:
-    return Path(_to_str(value))
+    text = _to_str(value)
+    if "\0" in text:
+        raise ValueError("a path cannot contain a NUL character")
+    return Path(text)
+
+
+def _to_site(value: Any) -> str:
+    from .urls import normalize_site
+
+    return normalize_site(_to_str(value))
+
+
+def _to_url(value: Any) -> str:
+    from .urls import http_url_problem
+
+    url = _to_str(value)
+    problem = http_url_problem(url)
+    if problem is not None:
+        raise ValueError(f"{problem}; give a full URL such as https://example.com/path")
+    return url
+
+
+def _to_endpoint(value: Any) -> str:
+    """A name (checked when it is used) or a URL (checked here)."""
+    text = _to_str(value)
+    return _to_url(text) if "/" in text or ":" in text else text
 
 
 # option name (as on the command line, without --) -> (Config field, converter, is a path)
 OPTIONS: dict[str, tuple[str, Callable[[Any], Any], bool]] = {
-    "site": ("site", _to_str, False),
+    "site": ("site", _to_site, False),
     "build": ("build", _to_path, True),
-    "live": ("live", _to_str, False),
+    "live": ("live", _to_url, False),
     "baseline": ("baseline", _to_path, True),
     "key": ("key", _to_str, False),
-    "key-location": ("key_location", _to_str, False),
-    "endpoint": ("endpoint", _to_str, False),
+    "key-location": ("key_location", _to_url, False),
+    "endpoint": ("endpoint", _to_endpoint, False),
     "include-removed": ("include_removed", _to_bool, False),
     "dry-run": ("dry_run", _to_bool, False),
     "max-urls": ("max_urls", _to_int, False),
     "timeout": ("timeout", _to_float, False),
     "max-sitemap-bytes": ("max_sitemap_bytes", _to_int, False),
 }
+
+
+def _got(value: Any) -> str:
+    """`` (got VALUE)`` for an error message: scalars shown (cut at 200 characters), other
+    YAML values only named, since a YAML alias bomb expands without bound when printed."""
+    if isinstance(value, Path):
+        value = str(value)
+    if not isinstance(value, (str, int, float, bool)):
+        return f" (got a {type(value).__name__})"
+    text = (
+        repr(value) if not isinstance(value, int) or value.bit_length() < 600 else "a huge number"
+    )
+    return f" (got {text[:200]}{'…' if len(text) > 200 else ''})"
 
 
 def env_name(option: str) -> str:
@@ -116,17 +162,37 @@ def find_config_file(explicit: Path | None, cwd: Path) -> Path | None:
     return None
 
 
+# A config file is a few lines; anything this big is the wrong file.
+_MAX_CONFIG_BYTES = 1 << 20
+
+
 def read_config_file(path: Path) -> dict[str, Any]:
     import yaml  # only when a config file exists: keeps start-up fast
 
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        with path.open("rb") as handle:
+            data = handle.read(_MAX_CONFIG_BYTES + 1)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from exc
+    if len(data) > _MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: is larger than 1 MiB; is it really the config file?")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "save it as UTF-8"
+        ) from None
+    try:
+        loaded = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         raise ConfigError(f"{path}: is not valid YAML{where}; fix the syntax") from exc
+    except RecursionError:
+        raise ConfigError(f"{path}: is nested too deeply to be a config file") from None
+    except ValueError as exc:  # a value YAML cannot build, e.g. an int of 5,000 digits
+        raise ConfigError(f"{path}: holds a value that cannot be read ({exc})") from None
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
@@ -159,7 +225,7 @@ def load_config(
             try:
                 value = convert(raw_value)
             except ValueError as exc:
-                shown = "" if key == "key" else f" (got {raw_value!r})"
+                shown = "" if key == "key" else _got(raw_value)
                 raise ConfigError(f"{file}: key '{raw_key}': {exc}{shown}") from None
             if is_path and not value.is_absolute():
                 value = (file.parent / value).resolve()
@@ -171,7 +237,7 @@ def load_config(
             try:
                 values[field] = convert(environ[name])
             except ValueError as exc:
-                shown = "" if option == "key" else f" (got {environ[name]!r})"
+                shown = "" if option == "key" else _got(environ[name])
                 raise ConfigError(f"environment {name}: {exc}{shown}") from None
     for option, value in flags.items():
         if value is None:
@@ -180,7 +246,22 @@ def load_config(
         try:
             values[field] = convert(value)
         except ValueError as exc:
-            raise ConfigError(f"--{option}: {exc}") from None
+            shown = "" if option == "key" else _got(value)
+            raise ConfigError(f"--{option}: {exc}{shown}") from None
     config = Config(config_file=file)
     known_fields = {f.name for f in fields(Config)}
     return replace(config, **{k: v for k, v in values.items() if k in known_fields})
+
+
+def raw_file_value(option: str, explicit: Path | None, cwd: Path) -> Any:
+    """The config file's raw value for ``option``, or None; never raises. For the CLI to
+    learn the key (a secret to keep out of every message) when loading the config failed."""
+    try:
+        file = find_config_file(explicit, cwd)
+        values = read_config_file(file) if file is not None else {}
+    except Exception:  # any failure means: not known
+        return None
+    for raw_key, value in values.items():
+        if str(raw_key).replace("_", "-") == option:
+            return value
+    return None

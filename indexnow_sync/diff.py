@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from .lastmod import instant, is_changed, is_valid, later
 from .models import Delta, Skipped
 from .sitemap import expand_key
-from .urls import authority_prefix, host_key
+from .urls import authority_prefix, host_key, host_label
 
 _SEEN = b"\x00"
 MAX_URL_LENGTH = 2048
@@ -210,12 +210,8 @@ def _host_problem(url: str, site_key: tuple[str, int | None] | None) -> str | No
     if key is None:
         return "not a valid URL"
     if site_key is not None and key != site_key:
-        return f"not on the site's host {_host_label(site_key)}"
+        return f"not on the site's host {host_label(site_key)}"
     return None
-
-
-def _host_label(key: tuple[str, int | None]) -> str:
-    return key[0] if key[1] is None else f"{key[0]}:{key[1]}"
 
 
 def _text(raw: bytes) -> str:

@@ -111,3 +111,9 @@ class TooManyUrlsError(IndexNowSyncError):
     """The delta is larger than ``--max-urls``; nothing was sent."""
 
     kind = "max_urls"
+
+
+class PlanBusyError(IndexNowSyncError):
+    """Another ``submit --plan`` holds the plan's lock; nothing was sent."""
+
+    kind = "plan_busy"

@@ -11,7 +11,7 @@ prints; the CLI decides where the returned workflow commands go.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -347,14 +347,20 @@ def _append(path: str, text: str) -> None:
         ) from exc
 
 
-def write_github_files(report: Mapping[str, Any], environ: Mapping[str, str]) -> list[str]:
+def write_github_files(
+    report: Mapping[str, Any],
+    environ: Mapping[str, str],
+    *,
+    redact: Callable[[str], str] = str,
+) -> list[str]:
     """Append the step outputs to ``$GITHUB_OUTPUT`` and the summary to
     ``$GITHUB_STEP_SUMMARY`` (each only when set); return the annotation commands for the
-    caller to print (on stderr when ``--json`` owns stdout)."""
+    caller to print (on stderr when ``--json`` owns stdout). ``redact`` filters every text
+    written (the CLI's key scrubber)."""
     output_path = environ.get("GITHUB_OUTPUT")
     if output_path:
-        _append(output_path, _output_lines(outputs(report)))
+        _append(output_path, redact(_output_lines(outputs(report))))
     summary_path = environ.get("GITHUB_STEP_SUMMARY")
     if summary_path:
-        _append(summary_path, render_summary(report))
+        _append(summary_path, redact(render_summary(report)))
     return annotation_commands(report)

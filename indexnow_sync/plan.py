@@ -17,15 +17,18 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
+import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .errors import PlanFileError
+from .errors import PlanBusyError, PlanFileError
 from .models import Delta, Skipped
 
 FORMAT = "indexnow-sync-plan"
@@ -56,8 +59,113 @@ def _journal(path: Path) -> Path:
     return path.with_name(path.name + ".progress")
 
 
+# --- one submission per plan at a time ---------------------------------------------------
+
+# How long a second ``submit --plan`` waits for the first before refusing: long enough to
+# ride out a run that is just finishing, short enough not to stall a CI job.
+PLAN_LOCK_WAIT = 5.0
+_LOCK_POLL = 0.1
+
+
+def lock_path(path: Path) -> Path:
+    """The lock file beside the plan (``PLAN.lock``). It stays after the run: removing it
+    would let a waiting run and a new one lock two different files."""
+    return path.with_name(path.name + ".lock")
+
+
+def _try_lock(fd: int) -> bool:
+    """Take the OS lock on ``fd`` without blocking. The OS drops it when the process dies,
+    however it dies (kill -9 included): a stale lock file never blocks a later run."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _unlock(fd: int) -> None:
+    if sys.platform == "win32":
+        import msvcrt
+
+        with contextlib.suppress(OSError):
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def plan_lock(
+    path: Path,
+    *,
+    wait: float = PLAN_LOCK_WAIT,
+    on_wait: Callable[[str], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[None]:
+    """Hold the plan's lock for a submission: two runs of the same plan at once would both
+    send everything. A second run waits up to ``wait`` seconds, then raises
+    :class:`PlanBusyError` (nothing sent; the plan keeps every URL pending)."""
+    lock = lock_path(path)
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise PlanFileError(f"{lock}: cannot create the plan's lock file ({exc.strerror})") from exc
+    try:
+        if not _try_lock(fd):
+            if on_wait is not None:
+                on_wait(
+                    f"waiting up to {wait:g} s: another submission of this plan is running "
+                    f"(lock {lock})"
+                )
+            deadline = clock() + wait
+            while not _try_lock(fd):
+                if clock() >= deadline:
+                    raise PlanBusyError(
+                        f"--plan {path}: another submission of this plan is running (it holds "
+                        f"{lock}); nothing was sent. The plan keeps every URL not yet accepted: "
+                        "re-run 'submit --plan' when the other run has finished"
+                    )
+                sleep(_LOCK_POLL)
+        try:
+            yield
+        finally:
+            _unlock(fd)
+    finally:
+        os.close(fd)
+
+
 def atomic_write(path: Path, chunks: Iterable[str]) -> None:
-    """Write text atomically: the file is either the old one or the complete new one."""
+    """Write text atomically: the file is either the old one or the complete new one.
+
+    A symlink is followed (the link stays). A path that is not a regular file (``/dev/stdout``,
+    a named pipe) is written through: renaming over it would replace the device or pipe itself.
+    """
+    try:
+        special = not stat.S_ISREG(path.stat().st_mode)
+    except OSError:  # absent (the usual case) or unreadable: the rename below decides
+        special = False
+    if special:
+        try:
+            with path.open("w", encoding="utf-8") as stream:
+                for chunk in chunks:
+                    stream.write(chunk)
+        except OSError as exc:
+            raise PlanFileError(f"{path}: cannot write ({exc.strerror})") from exc
+        return
+    if path.is_symlink():
+        path = path.resolve()
     folder = path.parent if str(path.parent) else Path()
     try:
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed
@@ -150,6 +258,8 @@ def read_plan(path: Path) -> Plan:
         raise PlanFileError(f"--plan {path}: cannot be read ({exc.strerror})") from exc
     except ValueError as exc:
         raise PlanFileError(f"--plan {path}: is not valid JSON ({exc}); re-run 'plan'") from exc
+    except RecursionError:
+        raise PlanFileError(f"--plan {path}: is nested too deeply to be a plan file") from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise PlanFileError(f"--plan {path}: is not an indexnow-sync plan file")
     if raw.get("version") != VERSION:
@@ -171,7 +281,7 @@ def read_plan(path: Path) -> Plan:
         site = raw.get("site")
         if site is not None and not isinstance(site, str):
             raise TypeError("site")
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+    except (KeyError, TypeError, AttributeError, ValueError, OverflowError) as exc:
         raise PlanFileError(f"--plan {path}: is missing or has a wrong field ({exc})") from exc
     accepted.update(_read_journal(path))
     return Plan(
@@ -202,7 +312,7 @@ def _read_journal(path: Path) -> list[str]:
         try:
             record = json.loads(line)
             urls.extend(_strings(record["accepted"]))
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             continue  # a line torn by a crash: that batch will be sent again, never lost
     return urls
 

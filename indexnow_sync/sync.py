@@ -21,7 +21,7 @@ from .errors import (
     UsageError,
 )
 from .models import Delta, KeyCheck, RequestRecord, Skipped, SubmitResult
-from .urls import host_key, normalize_site
+from .urls import authority_prefix, host_key, normalize_site, origin
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -53,13 +53,12 @@ def _site(config: Config) -> str | None:
         try:
             return normalize_site(config.site)
         except ValueError as exc:
-            raise UsageError(str(exc)) from None
+            raise UsageError(f"--site {exc} (got {config.site!r})") from None
     if config.live:
-        key = host_key(config.live)
-        if key is None:
+        site = origin(config.live)
+        if site is None:
             raise UsageError(f"--live must be an absolute http(s) URL (got {config.live!r})")
-        scheme = config.live.split(":", 1)[0].lower()
-        return normalize_site(f"{scheme}://{key[0]}" + (f":{key[1]}" if key[1] else ""))
+        return site
     return None
 
 
@@ -131,11 +130,69 @@ def compute_delta(
 
 
 def run_plan(config: Config, out: Path) -> Outcome:
+    """Compute the delta and write the plan. With a key known (flag, environment, config),
+    the build's key file is checked first, so a broken one fails before it ships."""
     from .plan import new_plan, write_plan
 
+    site = _site(config)
+    check, key_warnings = _plan_key_check(config, site)
+    if check is not None and not check.ok:
+        outcome = Outcome("plan", site, False, key_check=check)
+        raise _KeyFailed(outcome, check, note="no plan was written: fix the file and re-run")
     delta, before, after, site = compute_delta(config)
     write_plan(out, new_plan(delta, site, before, after))
-    return Outcome("plan", site, False, delta=delta, warnings=delta.warnings, plan_file=str(out))
+    return Outcome(
+        "plan",
+        site,
+        False,
+        delta=delta,
+        key_check=check,
+        warnings=(*key_warnings, *delta.warnings),
+        plan_file=str(out),
+    )
+
+
+def _plan_key_check(config: Config, site: str | None) -> tuple[KeyCheck | None, tuple[str, ...]]:
+    """The built key file's check at plan time: (check, warnings). No key known: nothing to
+    check. A build folder without the key file: a warning (it may be deployed another way)."""
+    from .keyfile import check_local_key_file, scrub, shorten_key
+
+    if not config.key:
+        return None, ()
+    key = _key(config)
+    build = _build_path(config)
+    candidate = built_key_file(config, site, key, build)
+    if candidate is None or not candidate.is_file():
+        if candidate is None or not build.is_dir():
+            return None, ()
+        target = scrub(str(candidate), key).replace(shorten_key(key), "$INDEXNOW_KEY")
+        return None, (
+            f"no key file {scrub(str(candidate), key)} in the build folder: engines will not "
+            "find the key after the deploy unless it is served another way; create it: "
+            f'printf \'%s\' "$INDEXNOW_KEY" > "{target}"',
+        )
+    check = check_local_key_file(candidate, key)
+    if check.ok:
+        check = replace(check, fix="the hosted one is checked by 'submit' after the deploy")
+    return check, ()
+
+
+def built_key_file(config: Config, site: str | None, key: str, build: Path) -> Path | None:
+    """Where the build holds the key file engines will fetch: ``{key}.txt`` at its root, or
+    the path of ``--key-location``; None when that is not a path under the build folder."""
+    from urllib.parse import urlsplit
+
+    from .keyfile import key_file_url
+
+    if site is not None:
+        url = key_file_url(site, key, config.key_location)
+    else:
+        url = config.key_location or f"/{key}.txt"
+    relative = urlsplit(url).path.lstrip("/")
+    if not relative or relative.endswith("/") or ".." in Path(relative).parts:
+        return None
+    folder = build if build.is_dir() else build.parent
+    return folder / relative
 
 
 # --- key and submission ---
@@ -150,6 +207,15 @@ def _key(config: Config) -> str:
             "'indexnow-sync keygen')"
         )
     return validate_key(config.key)
+
+
+def _submission_key(config: Config) -> str:
+    """The key of a run that may submit; the endpoint is checked too, before any work."""
+    from .indexnow import resolve_endpoint
+
+    key = _key(config)
+    resolve_endpoint(config.endpoint)
+    return key
 
 
 def _require_site(site: str | None, what: str) -> str:
@@ -167,16 +233,11 @@ def check_key(
 
     url = key_file_url(site, key, config.key_location)
     local: KeyCheck | None = None
-    if build is not None:
-        folder = build if build.is_dir() else build.parent
-        from urllib.parse import urlsplit
-
-        relative = urlsplit(url).path.lstrip("/")
-        candidate = folder / relative
-        if relative and candidate.is_file():
-            local = check_local_key_file(candidate, key)
-            if not local.ok:
-                return local
+    candidate = built_key_file(config, site, key, build) if build is not None else None
+    if candidate is not None and candidate.is_file():
+        local = check_local_key_file(candidate, key)
+        if not local.ok:
+            return local
     hosted = check_hosted_key_file(client, url, key)
     if (
         not hosted.ok
@@ -195,14 +256,23 @@ def check_key(
 
 
 def _require_key_file(
-    config: Config, site: str, key: str, client: WebClient, outcome: Outcome, *, build: Path | None
+    config: Config,
+    site: str,
+    key: str,
+    client: WebClient,
+    outcome: Outcome,
+    *,
+    build: Path | None,
+    nothing_to_send: bool = False,
 ) -> Outcome:
     """The outcome with its key check; raises (keeping the outcome) unless the check passed:
-    no submission happens before that, in a dry run too."""
+    no submission happens before that, in a dry run too. Runs also when there is nothing to
+    send: a broken key file must not stay hidden until the next delta."""
     check = check_key(config, site, key, client, build=build)
     outcome = replace(outcome, key_check=check)
     if not check.ok:
-        raise _KeyFailed(outcome, check)
+        note = "nothing was to be sent this time, but the next submission would fail"
+        raise _KeyFailed(outcome, check, note=note if nothing_to_send else "")
     return outcome
 
 
@@ -276,7 +346,7 @@ def _gate_key(check: KeyCheck) -> None:
 
 
 def run_sync(config: Config, progress: Progress | None = None) -> Outcome:
-    key = _key(config)
+    key = _submission_key(config)
     client = _client(config)
     try:
         delta, _before, _after, site = compute_delta(config, client)
@@ -293,9 +363,11 @@ def run_sync(config: Config, progress: Progress | None = None) -> Outcome:
             extra_skipped=tuple(skipped),
         )
         _cap(urls, config, outcome)
+        outcome = _require_key_file(
+            config, site, key, client, outcome, build=_build_path(config), nothing_to_send=not urls
+        )
         if not urls:
             return outcome
-        outcome = _require_key_file(config, site, key, client, outcome, build=_build_path(config))
         result = _submit(config, site, key, urls, client, on_batch=None, progress=progress)
         return replace(outcome, result=result)
     finally:
@@ -305,17 +377,30 @@ def run_sync(config: Config, progress: Progress | None = None) -> Outcome:
 class _KeyFailed(KeyCheckError):
     """A failed key check that still carries what the run found (for the report)."""
 
-    def __init__(self, outcome: Outcome, check: KeyCheck) -> None:
-        super().__init__(f"key file {check.url} {check.problem}; fix: {check.fix}")
+    def __init__(self, outcome: Outcome, check: KeyCheck, *, note: str = "") -> None:
+        message = f"key file {check.url} {check.problem}; fix: {check.fix}"
+        super().__init__(f"{message}; {note}" if note else message)
         self.outcome = outcome
 
 
 def run_submit_plan(config: Config, plan_path: Path, progress: Progress | None = None) -> Outcome:
+    """Submit what the plan still has pending. A real run holds the plan's lock throughout,
+    so a concurrent run of the same plan (a re-run CI job) cannot send it a second time."""
+    if config.dry_run:
+        return _submit_plan(config, plan_path, progress)
+    from .plan import plan_lock
+
+    _submission_key(config)  # a bad key or endpoint: a usage error now, not after waiting
+    with plan_lock(plan_path, on_wait=progress):
+        return _submit_plan(config, plan_path, progress)
+
+
+def _submit_plan(config: Config, plan_path: Path, progress: Progress | None) -> Outcome:
     from .plan import ProgressRecorder, read_plan
 
-    key = _key(config)
+    key = _submission_key(config)
     plan: Plan = read_plan(plan_path)
-    site = _site(config) or plan.site
+    site = _site(config) or _plan_site(plan, plan_path)
     site = _require_site(site, "submit --plan (the plan has no site)")
     pending = plan.pending(include_removed=config.include_removed)
     urls, skipped = _scope(pending, site, config)
@@ -336,11 +421,13 @@ def run_submit_plan(config: Config, plan_path: Path, progress: Progress | None =
         notes=notes,
     )
     _cap(urls, config, outcome)
-    if not urls:
-        return outcome
     client = _client(config)
     try:
-        outcome = _require_key_file(config, site, key, client, outcome, build=config.build)
+        outcome = _require_key_file(
+            config, site, key, client, outcome, build=config.build, nothing_to_send=not urls
+        )
+        if not urls:
+            return outcome
         if config.dry_run:
             result = _submit(config, site, key, urls, client, on_batch=None, progress=progress)
             return replace(outcome, result=result)
@@ -362,10 +449,19 @@ def run_submit_plan(config: Config, plan_path: Path, progress: Progress | None =
         client.close()
 
 
+def _plan_site(plan: Plan, plan_path: Path) -> str | None:
+    if plan.site is None:
+        return None
+    try:
+        return normalize_site(plan.site)
+    except ValueError as exc:
+        raise PlanFileError(f"--plan {plan_path}: its site {exc} (got {plan.site!r})") from None
+
+
 def run_submit_urls(
     config: Config, urls: list[str], state: Path | None, progress: Progress | None = None
 ) -> Outcome:
-    key = _key(config)
+    key = _submission_key(config)
     site = _site(config) or _infer_site(urls)
     site = _require_site(site, "submit")
     recent: dict[str, float] = _read_state(state) if state else {}
@@ -377,14 +473,18 @@ def run_submit_urls(
             f"{len(dict.fromkeys(urls)) - len(fresh)} URL(s) were accepted less than 10 "
             f"minutes ago (per {state}); not resubmitted",
         )
+    fresh, malformed = _well_formed(fresh)
     scoped, skipped = _scope(fresh, site, config)
+    skipped = malformed + skipped
     outcome = Outcome("submit", site, config.dry_run, extra_skipped=tuple(skipped), notes=notes)
     _cap(scoped, config, outcome)
-    if not scoped:
-        return outcome
     client = _client(config)
     try:
-        outcome = _require_key_file(config, site, key, client, outcome, build=config.build)
+        outcome = _require_key_file(
+            config, site, key, client, outcome, build=config.build, nothing_to_send=not scoped
+        )
+        if not scoped:
+            return outcome
 
         def remember(batch: list[str], _record: RequestRecord) -> None:
             if state is not None and not config.dry_run:
@@ -398,14 +498,29 @@ def run_submit_urls(
         client.close()
 
 
+def _well_formed(urls: list[str]) -> tuple[list[str], list[Skipped]]:
+    """A given URL list without what no engine takes (whitespace, control characters, over
+    2,048 characters, relative or non-http(s)): the same rules as sitemap URLs."""
+    from .diff import url_problem
+
+    kept: list[str] = []
+    skipped: list[Skipped] = []
+    for url in urls:
+        problem = url_problem(url, None)
+        if problem is None:
+            kept.append(url)
+        else:
+            shown = url if url.isprintable() else url.encode("unicode_escape").decode("ascii")
+            skipped.append(Skipped(shown, problem))
+    return kept, skipped
+
+
 def _infer_site(urls: list[str]) -> str | None:
-    origins = {(u.split(":", 1)[0].lower(), host_key(u)) for u in urls if host_key(u)}
-    keys = {key for _scheme, key in origins}
-    if len(keys) != 1:
+    """The one host all URLs are on, as a site (https preferred), or None."""
+    origins = {origin(prefix) for prefix in {authority_prefix(u) for u in urls}} - {None}
+    if len({host_key(o) for o in origins if o}) != 1:
         return None
-    scheme, key = sorted(origins, key=lambda o: o[0])[-1]
-    assert key is not None
-    return f"{scheme}://{key[0]}" + (f":{key[1]}" if key[1] else "")
+    return max(o for o in origins if o)
 
 
 def _read_state(path: Path) -> dict[str, float]:
@@ -413,7 +528,7 @@ def _read_state(path: Path) -> dict[str, float]:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise PlanFileError(f"--state {path}: cannot be read as JSON ({exc})") from exc
     accepted = raw.get("accepted", {}) if isinstance(raw, dict) else {}
     if not isinstance(accepted, dict):
@@ -422,7 +537,10 @@ def _read_state(path: Path) -> dict[str, float]:
     return {
         str(u): float(t)
         for u, t in accepted.items()
-        if isinstance(t, (int, float)) and now - float(t) < RESUBMIT_PAUSE
+        if isinstance(t, (int, float))
+        and not isinstance(t, bool)
+        and -1e12 < t < 1e12  # a time stamp; JSON may hold any number
+        and now - float(t) < RESUBMIT_PAUSE
     }
 
 

@@ -1,15 +1,23 @@
-"""Pure URL rules shared by every layer: what "the site's host" means (SPEC: --site).
+"""Pure URL rules shared by every layer: what "the site's host" means (SPEC: --site), and
+which URLs given as options are usable at all.
 
 "On the site's host" = same hostname and port; http and https count as the same host, each
 with its own default port. The IndexNow ``host`` field is the hostname, plus ``:port`` only
-for a non-default port.
+for a non-default port; an IPv6 literal keeps its brackets there (``[::1]:8766``), as in a URL.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from urllib.parse import urlsplit
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# What browsers refuse in a host (the WHATWG URL standard's forbidden host code points, C0
+# controls, space, DEL), plus '%': a percent-escaped host name is legal there but no site
+# uses one, and it would be a different string from the host engines compare with.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_FORBIDDEN_IN_HOST = re.compile(r"[\x00-\x20\x7f#%/:<>?@\[\\\]^|]")
 
 
 def host_key(url: str) -> tuple[str, int | None] | None:
@@ -44,33 +52,94 @@ def same_host(url: str, other: str) -> bool:
     return key is not None and key == host_key(other)
 
 
+def host_label(key: tuple[str, int | None]) -> str:
+    """``host[:port]`` of a :func:`host_key`, an IPv6 literal in brackets as in a URL."""
+    hostname, port = key
+    if ":" in hostname:
+        hostname = f"[{hostname}]"
+    return hostname if port is None else f"{hostname}:{port}"
+
+
 def request_host(url: str) -> str:
     """The IndexNow ``host`` field for a URL: hostname, with ``:port`` only when non-default."""
     key = host_key(url)
     if key is None:
         raise ValueError(f"not an absolute http(s) URL: {url!r}")
-    hostname, port = key
-    return hostname if port is None else f"{hostname}:{port}"
+    return host_label(key)
+
+
+def origin(url: str) -> str | None:
+    """``scheme://host[:port]`` of an absolute http(s) URL (default port dropped), or None."""
+    key = host_key(url)
+    if key is None:
+        return None
+    return f"{urlsplit(url).scheme.lower()}://{host_label(key)}"
+
+
+def host_problem(hostname: str) -> str | None:
+    """Why a URL's host (as ``urlsplit`` gives it: lower case, no brackets) is not one a
+    browser or an engine would accept, or None. Underscores are allowed, as browsers do."""
+    if not hostname:
+        return "has no host name"
+    if ":" in hostname:
+        try:
+            ipaddress.IPv6Address(hostname)
+        except ValueError:
+            return f"has an invalid IPv6 address [{hostname}]"
+        return None
+    if _FORBIDDEN_IN_HOST.search(hostname):
+        return "has a space or another character that is not allowed in a host name"
+    name = hostname.removesuffix(".")  # "example.com." is the same host, fully qualified
+    labels = name.split(".")
+    if not all(labels):
+        return "has an empty label in its host name (a leading dot or two dots in a row)"
+    if len(name) > 253 or any(len(label) > 63 for label in labels):
+        return "has a host name that is too long (at most 253 characters, 63 per label)"
+    for label in labels:
+        if not label.isascii():
+            try:
+                label.encode("idna")
+            except UnicodeError:
+                return f"has an invalid international host name label {label!r}"
+    return None
+
+
+def http_url_problem(url: str) -> str | None:
+    """Why ``url`` is not a usable absolute http(s) URL (bad scheme, port or host), or None."""
+    if _CONTROL.search(url):  # urlsplit would silently drop tabs and newlines
+        return "contains a tab, newline or another control character"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        return f"is not a valid URL ({exc})"
+    if parts.scheme.lower() not in _DEFAULT_PORTS:
+        return "is not an absolute http(s) URL"
+    if port == 0:
+        return "has an invalid port 0"
+    return host_problem(parts.hostname or "")
 
 
 def normalize_site(site: str) -> str:
     """``scheme://host[:port]`` of a --site value, without path or trailing slash.
 
-    Raises ValueError with a message a user can act on.
+    Raises ValueError with a message a user can act on (the caller names the value).
     """
     value = site.strip()
+    shape = "the site's base URL, scheme://host[:port], such as https://example.com"
+    problem = http_url_problem(value)
+    if problem is None:
+        parts = urlsplit(value)
+        if "@" in parts.netloc:
+            problem = "has a user name or password: give only scheme://host[:port]"
+        elif parts.path not in ("", "/") or "?" in value or "#" in value:
+            problem = "has a path, query or fragment"
+    if problem is not None:
+        raise ValueError(f"{problem}; it must be {shape}")
     parts = urlsplit(value)
-    if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
-        raise ValueError(f"--site must look like https://example.com (got {site!r})")
-    try:
-        parts.port  # noqa: B018 - validates the port
-    except ValueError as exc:
-        raise ValueError(f"--site has an invalid port: {site!r}") from exc
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError(
-            f"--site is the site's base URL, scheme://host[:port], without a path (got {site!r})"
-        )
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+    host = host_label((parts.hostname or "", None))
+    port = "" if parts.port is None else f":{parts.port}"
+    return f"{parts.scheme.lower()}://{host}{port}"
 
 
 def folder_of(url: str) -> str:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import sys
 import threading
 import time
 import urllib.error
@@ -51,7 +52,9 @@ class Answer:
     ``status=None`` means "answer normally" (useful with ``delay``). A forced 2xx still
     validates the request and records its URLs as accepted (an engine that answers 202 or 203
     has received them); any other forced status is returned without looking at the request.
-    ``drop=True`` closes the connection without answering.
+    ``drop=True`` closes the connection without answering. ``hold`` keeps the request
+    waiting until the test sets the event (at most 60 s): a client stays mid-request for as
+    long as a test needs, without a timed guess; ``arrived`` is set when the request comes in.
     """
 
     status: int | None = None
@@ -59,6 +62,8 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     drop: bool = False
+    hold: threading.Event | None = None
+    arrived: threading.Event | None = None
 
 
 @dataclass(frozen=True)
@@ -91,9 +96,12 @@ def _host_field(scheme: str, netloc: str) -> str | None:
         return None
     if not parts.hostname:
         return None
+    hostname = parts.hostname.lower()
+    if ":" in hostname:  # an IPv6 literal keeps its brackets, as in the URL
+        hostname = f"[{hostname}]"
     if port is None or port == _DEFAULT_PORTS.get(scheme.lower()):
-        return parts.hostname.lower()
-    return f"{parts.hostname.lower()}:{port}"
+        return hostname
+    return f"{hostname}:{port}"
 
 
 def _url_host_and_path(url: str) -> tuple[str | None, str]:
@@ -101,6 +109,16 @@ def _url_host_and_path(url: str) -> tuple[str | None, str]:
     if parts.scheme.lower() not in _DEFAULT_PORTS:
         return None, ""
     return _host_field(parts.scheme.lower(), parts.netloc), parts.path or "/"
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hung up (killed mid-request, timed out) is routine here.
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class IndexNowServer:
@@ -122,7 +140,7 @@ class IndexNowServer:
         self._script: list[Answer] = []
         self._verified: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -281,8 +299,12 @@ class IndexNowServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 forced = server._next_answer()
+                if forced is not None and forced.arrived is not None:
+                    forced.arrived.set()
                 if forced is not None and forced.delay:
                     time.sleep(forced.delay)
+                if forced is not None and forced.hold is not None:
+                    forced.hold.wait(timeout=60)
                 if forced is not None and forced.drop:
                     server._record(
                         RecordedRequest(method, parts.path, None, 0, None, content_type, "", 0),

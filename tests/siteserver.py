@@ -10,6 +10,7 @@ Every request is recorded. Use it as a context manager or through the ``site_ser
 from __future__ import annotations
 
 import gzip
+import socket
 import sys
 import threading
 import time
@@ -241,19 +242,25 @@ class _Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
-class SiteServer:
-    """A real HTTP server on 127.0.0.1 with scripted routes and a record of every request."""
+class _Server6(_Server):
+    address_family = socket.AF_INET6
 
-    def __init__(self) -> None:
+
+class SiteServer:
+    """A real HTTP server on 127.0.0.1 (or ``bind="::1"``, IPv6 loopback) with scripted
+    routes and a record of every request."""
+
+    def __init__(self, bind: str = "127.0.0.1") -> None:
         self._lock = threading.Lock()
         self._routes: dict[str, list[Answer]] = {}
         self._served: dict[str, int] = {}
         self._requests: list[RecordedRequest] = []
         self._folder: Path | None = None
-        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server = (_Server6 if ":" in bind else _Server)((bind, 0), _Handler)
         self._server.site = self
         self.port: int = self._server.server_address[1]
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.host = f"[{bind}]" if ":" in bind else bind
+        self.base_url = f"http://{self.host}:{self.port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -261,10 +268,10 @@ class SiteServer:
 
     # --- scripting ---
 
-    def url(self, path: str, *, host: str = "127.0.0.1") -> str:
+    def url(self, path: str, *, host: str | None = None) -> str:
         """Absolute URL of ``path``; ``host="localhost"`` gives the same server under another
         host name (for off-host redirect tests)."""
-        return f"http://{host}:{self.port}/{path.lstrip('/')}"
+        return f"http://{host or self.host}:{self.port}/{path.lstrip('/')}"
 
     def route(
         self,

@@ -1,0 +1,206 @@
+"""Issue 9 item 9: the key file is checked wherever README and SPEC promise it.
+
+A dry run (and a real ``sync``) checks the built and the hosted key file also when there is
+nothing to send; ``plan`` checks the built key file whenever a key is known and warns when the
+build folder holds none.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.test_cli_e2e import KEY, Env, env, standard_delta
+
+__all__ = ["env"]  # the fixture, shared with the end-to-end tests
+
+
+def same_sitemap(env: Env) -> None:
+    env.live_sitemap({env.u("a"): "2024-01-01"})
+    env.build_sitemap({env.u("a"): "2024-01-01"})
+
+
+def test_dry_run_with_an_empty_delta_still_fails_on_a_broken_hosted_key_file(env: Env) -> None:
+    same_sitemap(env)
+    env.site.route(f"/{KEY}.txt", KEY + "\n", content_type="text/plain")
+    run = env.sync("--dry-run")
+    assert run.code == 1, run.stderr
+    assert run.report["key_check"]["ok"] is False
+    assert "newline" in run.report["key_check"]["problem"]
+    assert "nothing was to be sent" in run.report["error"]["message"]
+    assert "nothing was to be sent" in run.stderr
+
+
+def test_real_sync_with_an_empty_delta_checks_the_key_file_too(env: Env) -> None:
+    same_sitemap(env)
+    env.site.route(f"/{KEY}.txt", "gone", status=404)
+    run = env.sync()
+    assert run.code == 1, run.stderr
+    assert run.report["error"]["kind"] == "key_check"
+    assert "nothing was to be sent" in run.stderr
+    assert env.posts() == 0
+
+
+def test_an_empty_delta_with_a_good_key_file_reports_the_check(env: Env) -> None:
+    same_sitemap(env)
+    run = env.sync("--dry-run")
+    assert run.code == 0, run.stderr
+    assert run.report["key_check"]["ok"] is True
+    assert "key file" in run.stderr and ": ok" in run.stderr
+
+
+def test_dry_run_with_an_empty_delta_checks_the_built_key_file(env: Env) -> None:
+    same_sitemap(env)
+    (env.build / f"{KEY}.txt").write_text(KEY + "\r\n", encoding="ascii")
+    run = env.sync("--dry-run")
+    assert run.code == 1
+    assert run.report["key_check"]["local_only"] is True
+    assert "line ending" in run.report["key_check"]["problem"]
+
+
+def test_dry_run_against_a_baseline_with_no_reachable_site_checks_the_local_file_only(
+    env: Env,
+) -> None:
+    """SPEC: with --baseline and no reachable site, a dry run checks the local file only and
+    says so; also with an empty delta."""
+    env.build_sitemap({"http://127.0.0.1:9/a": "2024-01-01"})
+    baseline = env.tmp / "baseline.xml"
+    baseline.write_text((env.build / "sitemap.xml").read_text(), encoding="utf-8")
+    (env.build / f"{KEY}.txt").write_text(KEY, encoding="ascii")
+    run = env.cli(
+        "sync",
+        "--site",
+        "http://127.0.0.1:9",
+        "--build",
+        str(env.build),
+        "--baseline",
+        str(baseline),
+        "--dry-run",
+        "--json",
+        "--timeout",
+        "2",
+    )
+    assert run.code == 0, run.stderr
+    assert run.report["key_check"]["ok"] is True
+    assert run.report["key_check"]["local_only"] is True
+    assert "built file only" in run.stderr
+
+
+def test_submit_plan_dry_run_of_a_finished_plan_still_checks_the_key_file(env: Env) -> None:
+    standard_delta(env)
+    assert (
+        env.cli("plan", "--site", env.base, "--build", str(env.build), "--out", str(env.plan)).code
+        == 0
+    )
+    submitted = env.cli(
+        "submit", "--plan", str(env.plan), "--endpoint", env.endpoint.endpoint, "--json"
+    )
+    assert submitted.code == 0, submitted.stderr
+    env.site.route(f"/{KEY}.txt", "<html>moved</html>", content_type="text/html")
+    again = env.cli("submit", "--plan", str(env.plan), "--dry-run", "--json")
+    assert again.code == 1
+    assert "HTML" in again.report["key_check"]["problem"]
+
+
+# --- plan -------------------------------------------------------------------------------------
+
+
+def plan(env: Env, *extra: str, key: str | None = KEY) -> tuple[int, str, dict[str, object]]:
+    run = env.cli(
+        "plan",
+        "--site",
+        env.base,
+        "--build",
+        str(env.build),
+        "--out",
+        str(env.plan),
+        "--json",
+        *extra,
+        key=key,
+    )
+    return run.code, run.stderr, run.report
+
+
+def test_plan_fails_on_a_built_key_file_with_a_trailing_newline(env: Env) -> None:
+    standard_delta(env)
+    (env.build / f"{KEY}.txt").write_text(KEY + "\n", encoding="ascii")
+    code, stderr, report = plan(env)
+    assert code == 1
+    assert report["error"]["kind"] == "key_check"  # type: ignore[index]
+    assert "newline" in stderr and "printf" in stderr
+    assert "no plan was written" in stderr
+    assert not env.plan.exists()
+    assert KEY not in stderr
+
+
+def test_plan_checks_the_built_key_file_and_says_so(env: Env) -> None:
+    standard_delta(env)
+    (env.build / f"{KEY}.txt").write_text(KEY, encoding="ascii")
+    code, stderr, report = plan(env)
+    assert code == 0, stderr
+    check = report["key_check"]
+    assert isinstance(check, dict)
+    assert check["ok"] is True and check["local_only"] is True
+    assert f"key file {env.build}/{KEY[:4]}" in stderr and ": ok" in stderr
+    assert env.plan.exists()
+
+
+def test_plan_takes_the_key_from_the_flag_and_from_the_config_file(env: Env) -> None:
+    standard_delta(env)
+    (env.build / f"{KEY}.txt").write_text(" " + KEY, encoding="ascii")
+    code, stderr, _ = plan(env, "--key", KEY, key=None)
+    assert code == 1 and "whitespace" in stderr
+    (env.tmp / "indexnow.yml").write_text(f"key: {KEY}\n", encoding="utf-8")
+    code, stderr, _ = plan(env, key=None)
+    assert code == 1 and "whitespace" in stderr
+
+
+def test_plan_checks_the_file_key_location_names(env: Env) -> None:
+    standard_delta(env)
+    (env.build / "keys").mkdir()
+    (env.build / "keys" / "k.txt").write_text(KEY + "\n", encoding="ascii")
+    code, stderr, _ = plan(env, "--key-location", env.u("keys/k.txt"))
+    assert code == 1
+    assert "keys/k.txt" in stderr and "newline" in stderr
+
+
+def test_plan_warns_when_a_key_is_known_but_the_build_has_no_key_file(env: Env) -> None:
+    standard_delta(env)
+    code, stderr, report = plan(env)
+    assert code == 0, stderr
+    assert report["key_check"] is None
+    warnings = report["warnings"]
+    assert isinstance(warnings, list)
+    assert any("no key file" in w and "build folder" in w for w in warnings), warnings
+    assert "warning: no key file" in stderr
+
+
+def test_plan_without_a_key_checks_nothing_and_stays_quiet(env: Env) -> None:
+    standard_delta(env)
+    (env.build / f"{KEY}.txt").write_text(KEY + "\n", encoding="ascii")
+    code, stderr, report = plan(env, key=None)
+    assert code == 0, stderr
+    assert report["key_check"] is None
+    assert "key file" not in stderr
+
+
+def test_plan_with_an_invalid_key_is_a_usage_error(env: Env) -> None:
+    standard_delta(env)
+    code, _stderr, report = plan(env, key="short")
+    assert code == 2
+    assert report["error"]["kind"] == "key_format"  # type: ignore[index]
+
+
+def test_plan_from_a_sitemap_file_checks_its_folder(env: Env, tmp_path: Path) -> None:
+    standard_delta(env)
+    (env.build / f"{KEY}.txt").write_text(KEY + "\n", encoding="ascii")
+    run = env.cli(
+        "plan",
+        "--site",
+        env.base,
+        "--build",
+        str(env.build / "sitemap.xml"),
+        "--out",
+        str(env.plan),
+    )
+    assert run.code == 1
+    assert "newline" in run.stderr
