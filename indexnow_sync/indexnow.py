@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -94,6 +95,55 @@ class RetryPolicy:
         """Seconds to wait after the ``attempt``-th failed attempt (1-based), no Retry-After."""
         ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
         return max(0.0, self.jitter(0.0, ceiling))
+
+
+class WaitBudget:
+    """The run's waiting time between retries, shared by every request that retries (robots.txt,
+    page checks, submitting; from several threads at once): SPEC's "2 minutes of waiting per
+    run" is one budget, not one per stage. Concurrent waits are each counted in full, so the
+    total can only overstate the time spent."""
+
+    def __init__(self, total: float) -> None:
+        self.total = total
+        self._waited = 0.0
+        self._lock = threading.Lock()
+
+    def left(self) -> float:
+        with self._lock:
+            return self.total - self._waited
+
+    def wait(self, delay: float, policy: RetryPolicy, *, strict: bool) -> bool:
+        """Sleep ``delay`` seconds (under ``policy``'s clock) and return True, or return False
+        when no time is left. ``strict`` (a ``Retry-After``): a delay beyond what is left is
+        refused rather than shortened, since the server asked for that much."""
+        with self._lock:
+            left = self.total - self._waited
+            if left <= 0 or (strict and delay > left):
+                return False
+            delay = delay if strict else min(delay, left)
+            self._waited += delay
+        before = policy.clock()
+        policy.sleep(delay)
+        overrun = policy.clock() - before - delay
+        if overrun > 0:
+            with self._lock:
+                self._waited += overrun
+        return True
+
+    def before_retry(self, policy: RetryPolicy, attempts: int, retry_after: float | None) -> bool:
+        """After ``attempts`` failed attempts at one request: wait as ``policy`` says (a
+        ``Retry-After`` as given, else backoff) and return True, or return False when the
+        request has no attempts or the run no waiting time left."""
+        if attempts >= policy.max_attempts:
+            return False
+        if retry_after is not None:
+            return self.wait(retry_after, policy, strict=True)
+        return self.wait(policy.backoff(attempts), policy, strict=False)
+
+
+def retryable_status(status: int) -> bool:
+    """A status worth another attempt: 408, 425, 429 and every 5xx."""
+    return status in _RETRY_STATUSES or status >= 500
 
 
 def parse_retry_after(value: str, now: float) -> float | None:
@@ -255,7 +305,7 @@ def _classify(response: HttpResponse, key: str, key_file: str, now: float) -> _A
             f"HTTP 403: {body}; the engine has not verified the key yet (a new key): the URLs "
             "are received, verification is pending",
         )
-    if status in _RETRY_STATUSES or status >= 500:
+    if retryable_status(status):
         retry_after = response.header("Retry-After")
         return _Attempt(
             "retry",
@@ -301,6 +351,7 @@ def submit(
     dry_run: bool = False,
     max_per_request: int = MAX_URLS_PER_REQUEST,
     max_body_bytes: int = MAX_BODY_BYTES,
+    budget: WaitBudget | None = None,
 ) -> SubmitResult:
     """Submit ``urls`` (already filtered to the key's scope) to ``endpoint_url``.
 
@@ -310,11 +361,13 @@ def submit(
     ``policy``. When a batch is refused or exhausts its retries, it and every later batch are
     ``failed`` (later ones recorded as ``not_sent``). ``on_batch_done`` runs right after each
     accepted batch. ``dry_run`` sends nothing: records have outcome ``dry_run``, nothing is
-    submitted or failed.
+    submitted or failed. ``budget`` is the run's waiting budget when earlier stages (the
+    checks) already drew on it; by default a fresh one of ``policy.max_wait_total``.
     """
     validate_key(key)
     endpoint = resolve_endpoint(endpoint_url)
     policy = policy or RetryPolicy()
+    budget = budget or WaitBudget(policy.max_wait_total)
     batches = make_batches(urls, max_per_request=max_per_request, max_body_bytes=max_body_bytes)
     shown_endpoint = scrub(endpoint, key)
     if dry_run:
@@ -328,7 +381,6 @@ def submit(
     failed: list[str] = []
     records: list[RequestRecord] = []
     warnings: list[str] = []
-    waited = 0.0
     stopped = False
     for batch in batches:
         if stopped:
@@ -388,7 +440,7 @@ def submit(
                 failed.extend(batch.urls)
                 stopped = True
                 break
-            left = policy.max_wait_total - waited
+            left = budget.left()
             if attempts >= policy.max_attempts:
                 why: str | None = f"{attempts} attempts made"
             elif attempt.retry_after is not None and attempt.retry_after > left:
@@ -397,7 +449,7 @@ def submit(
                     f"{max(left, 0.0):g} s of waiting left"
                 )
             elif left <= 0:
-                why = f"no waiting time left ({policy.max_wait_total:g} s per run)"
+                why = f"no waiting time left ({budget.total:g} s per run)"
             else:
                 why = None
             if why is not None:
@@ -417,12 +469,9 @@ def submit(
                 break
             # Backoff shrinks to the budget left; a Retry-After is honoured as given.
             if attempt.retry_after is not None:
-                delay = attempt.retry_after
+                budget.wait(attempt.retry_after, policy, strict=True)
             else:
-                delay = min(policy.backoff(attempts), left)
-            before = policy.clock()
-            policy.sleep(delay)
-            waited += max(delay, policy.clock() - before)
+                budget.wait(policy.backoff(attempts), policy, strict=False)
     return SubmitResult(
         submitted=tuple(submitted),
         failed=tuple(failed),
