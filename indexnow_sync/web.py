@@ -73,6 +73,7 @@ class WebClient:
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_redirects: int = 5,
         user_agent: str = USER_AGENT,
+        pool_maxsize: int = _POOL_MAXSIZE,
     ) -> None:
         self.timeout = timeout
         self.max_bytes = max_bytes
@@ -83,7 +84,10 @@ class WebClient:
             {"User-Agent": user_agent, "Accept": "*/*", "Accept-Encoding": _ACCEPT_ENCODING}
         )
         # max_retries=0: retrying is a decision of the caller (indexnow.py has its own policy).
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=_POOL_MAXSIZE, max_retries=0)
+        # pool_maxsize: page checks run up to --check-concurrency requests at once.
+        adapter = HTTPAdapter(
+            pool_connections=4, pool_maxsize=max(pool_maxsize, _POOL_MAXSIZE), max_retries=0
+        )
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
 
@@ -479,3 +483,88 @@ def _transport_error(url: str, exc: BaseException, limit: float) -> FetchError:
     else:
         problem = f"the request failed ({type(exc).__name__}); check that the site is reachable"
     return FetchError(url, "connection", f"{url}: {problem}")
+
+
+# --- a prefix of an answer, for robots.txt and page checks ----------------------------------
+
+PAGE_MAX_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class PrefixResponse:
+    """An answer read up to a size limit, keeping every header line (``X-Robots-Tag`` and
+    ``Link`` may come several times, and their order and separation matter)."""
+
+    url: str
+    final_url: str
+    status: int
+    header_items: tuple[tuple[str, str], ...]
+    body: bytes  # at most the limit asked for
+    truncated: bool  # the answer was longer: reading stopped there (not an error)
+    redirects: int = 0  # same-host redirects followed
+
+    def header(self, name: str) -> str:
+        """The first value of the header (case-insensitive name), "" when absent."""
+        values = self.header_values(name)
+        return values[0] if values else ""
+
+    def header_values(self, name: str) -> tuple[str, ...]:
+        """Every value of the header, one per header line, in order."""
+        wanted = name.lower()
+        return tuple(value for key, value in self.header_items if key.lower() == wanted)
+
+    @property
+    def content_type(self) -> str:
+        """Lower-case media type without parameters (``text/html``), "" if none."""
+        return self.header("Content-Type").split(";", 1)[0].strip().lower()
+
+
+def get_prefix(
+    client: WebClient,
+    url: str,
+    *,
+    max_bytes: int = PAGE_MAX_BYTES,
+    redirects: int = 0,
+    timeout: float | None = None,
+) -> PrefixResponse:
+    """GET ``url`` and read at most ``max_bytes`` of its (decoded) body, then stop reading.
+
+    Follows at most ``redirects`` redirects, only within the URL's host; a redirect beyond
+    that (or to another host) is returned as the answer, for the caller to judge: a page check
+    passes ``redirects=0`` and sees every 3xx. Transport failures raise :class:`FetchError`."""
+    _check_url(url)
+    limit = client.timeout if timeout is None else timeout
+    start = time.monotonic()
+    deadline = start + limit
+    current = url
+    followed = 0
+    while True:
+        response = client._send("GET", current, url, deadline, limit)
+        try:
+            location = (response.headers.get("Location") or "").strip()
+            if (
+                response.status_code in _REDIRECT_STATUSES
+                and location
+                and followed < redirects
+                and same_host(urljoin(current, location), url)
+            ):
+                current = urljoin(current, location)
+                followed += 1
+                continue
+            # One byte more than allowed tells "cut" from "exactly the limit".
+            body = _read_body(response, url, max_bytes + 1, deadline, limit, truncate=True)
+            raw_headers = response.raw.headers
+            items = tuple(
+                (name, value) for name in raw_headers for value in raw_headers.getlist(name)
+            )
+            return PrefixResponse(
+                url=url,
+                final_url=current,
+                status=response.status_code,
+                header_items=items,
+                body=body[:max_bytes],
+                truncated=len(body) > max_bytes,
+                redirects=followed,
+            )
+        finally:
+            response.close()
