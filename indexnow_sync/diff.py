@@ -164,19 +164,20 @@ def _valid(
     skipped: list[Skipped],
 ) -> list[str]:
     good: list[str] = []
-    verdicts: dict[str, str | None] = {}  # per scheme://authority: nearly all URLs share one
+    # per scheme://authority: nearly all URLs share one
+    verdicts: dict[str, tuple[str, str] | None] = {}
     for raw in locs:
         url = _text(raw)
-        reason = _text_problem(url)
-        if reason is None:
+        problem = _text_problem(url)
+        if problem is None:
             authority = authority_prefix(url)
             if authority not in verdicts:
                 verdicts[authority] = _host_problem(url, site_key)
-            reason = verdicts[authority]
-        if reason is None:
+            problem = verdicts[authority]
+        if problem is None:
             good.append(url)
         else:
-            skipped.append(Skipped(_printable(url), reason))
+            skipped.append(Skipped(_printable(url), problem[1], problem[0]))
     return good
 
 
@@ -185,32 +186,34 @@ _BAD_CHARS = re.compile(r"[\s\x00-\x1f\x7f]")
 
 def url_problem(url: str, site_key: tuple[str, int | None] | None) -> str | None:
     """Why a delta URL cannot be submitted (to the site with ``site_key``), or None."""
-    return _text_problem(url) or _host_problem(url, site_key)
+    problem = _text_problem(url) or _host_problem(url, site_key)
+    return None if problem is None else problem[1]
 
 
-def _text_problem(url: str) -> str | None:
+def _text_problem(url: str) -> tuple[str, str] | None:
+    """(skip code, reason) when the URL's text cannot be a URL to submit."""
     if _BAD_CHARS.search(url):
-        return "contains whitespace or control characters"
+        return "invalid", "contains whitespace or control characters"
     if len(url) > MAX_URL_LENGTH:
-        return f"longer than {MAX_URL_LENGTH} characters"
+        return "invalid", f"longer than {MAX_URL_LENGTH} characters"
     return None
 
 
-def _host_problem(url: str, site_key: tuple[str, int | None] | None) -> str | None:
-    """What is wrong with the URL's scheme and host; depends only on scheme://authority."""
+def _host_problem(url: str, site_key: tuple[str, int | None] | None) -> tuple[str, str] | None:
+    """(skip code, reason) for the URL's scheme and host; depends only on scheme://authority."""
     try:
         parts = urlsplit(url)
     except ValueError:
-        return "not a valid URL"
+        return "invalid", "not a valid URL"
     if not parts.scheme:
-        return "relative URL (a sitemap <loc> must be absolute: https://host/path)"
+        return "relative", "relative URL (a sitemap <loc> must be absolute: https://host/path)"
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return "not an http(s) URL"
+        return "invalid", "not an http(s) URL"
     key = host_key(url)
     if key is None:
-        return "not a valid URL"
+        return "invalid", "not a valid URL"
     if site_key is not None and key != site_key:
-        return f"not on the site's host {host_label(site_key)}"
+        return "off_host", f"not on the site's host {host_label(site_key)}"
     return None
 
 

@@ -145,20 +145,31 @@ def filter_in_scope(
             verdict = None if key is None else key == site_key
             on_host[prefix] = verdict
         if verdict is None:
-            skipped.append(Skipped(url, "not an absolute http(s) URL"))
+            skipped.append(Skipped(url, "not an absolute http(s) URL", _unusable_code(url)))
         elif not verdict:
             host = urlrules.request_host(url)
-            skipped.append(Skipped(url, f"on host {host}, not on the site's host {site_host}"))
+            skipped.append(
+                Skipped(url, f"on host {host}, not on the site's host {site_host}", "off_host")
+            )
         elif folder != "/" and not urlrules.in_folder(url, folder):
             skipped.append(
                 Skipped(
                     url,
                     f"outside {folder}: a key file in that folder only authorises URLs under it",
+                    "out_of_scope",
                 )
             )
         else:
             kept.append(url)
     return kept, skipped
+
+
+def _unusable_code(url: str) -> str:
+    """``relative`` for a URL without a scheme (``/page``), else ``invalid``."""
+    try:
+        return "invalid" if urlsplit(url).scheme else "relative"
+    except ValueError:
+        return "invalid"
 
 
 # --- diagnosis -------------------------------------------------------------------------------

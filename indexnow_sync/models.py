@@ -10,13 +10,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# Why a URL is not sent, as a stable code (README "What gets checked before submitting"):
+# from the delta and the key's scope, then from the checks before submitting.
+SKIP_CODES = (
+    "invalid",  # whitespace or control characters, too long, not http(s), unparseable
+    "relative",  # a relative <loc>
+    "off_host",  # not on the site's host
+    "out_of_scope",  # outside the key file's folder
+    "robots",  # robots.txt disallows it for every agent checked
+    "noindex",  # noindex for every engine checked
+    "canonical",  # its canonical is another URL
+    "redirect",  # added or changed, but it redirects
+    "not_found",  # added or changed, but 404/410
+    "status",  # any other status (401/403, a bot challenge, 5xx after retries...)
+    "still_live",  # removed from the sitemap, but still answers 2xx
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Skipped:
-    """A URL that will not be sent, and why (off-host, relative, outside the key folder...)."""
+    """A URL that will not be sent: a ``code`` (one of :data:`SKIP_CODES`) and a human
+    ``reason`` naming what was found."""
 
     url: str
     reason: str
+    code: str = "invalid"
 
 
 @dataclass(frozen=True, slots=True)

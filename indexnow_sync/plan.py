@@ -2,8 +2,10 @@
 
 Format (JSON, one object; documented in README "Plan file"):
 ``{"format": "indexnow-sync-plan", "version": 1, "created", "tool", "site", "before",
-"after", "added", "changed", "removed", "skipped", "warnings", "accepted"}``;
-``accepted`` lists the URLs an endpoint has accepted so far.
+"after", "added", "changed", "removed", "skipped", "build_checks", "warnings", "accepted"}``;
+``skipped`` and ``build_checks`` entries are ``{url, code, reason}``; ``accepted`` lists the
+URLs an endpoint has accepted so far. Plans written before codes existed (no ``code``, no
+``build_checks``) are still read.
 
 Writes are atomic (temporary file in the same folder, fsync, rename): a crash leaves the old
 plan or the new one, never half of one. Progress during ``submit`` goes first to an
@@ -43,6 +45,7 @@ class Plan:
     after: dict[str, Any]
     created: str
     accepted: frozenset[str] = field(default_factory=frozenset)
+    build_checks: tuple[Skipped, ...] = ()  # problems the build check found (warnings)
 
     def pending(self, *, include_removed: bool) -> list[str]:
         """The URLs still to send, in plan order (each once)."""
@@ -220,8 +223,8 @@ def _chunks(plan: Plan) -> Iterable[str]:
     yield '"removed": '
     yield from json_pieces(d.removed)
     yield ",\n"
-    skipped = [{"url": s.url, "reason": s.reason} for s in d.skipped]
-    yield f'"skipped": {dump(skipped, ensure_ascii=False)},\n'
+    yield f'"skipped": {dump(skipped_entries(d.skipped), ensure_ascii=False)},\n'
+    yield f'"build_checks": {dump(skipped_entries(plan.build_checks), ensure_ascii=False)},\n'
     yield f'"warnings": {dump(d.warnings, ensure_ascii=False)},\n'
     yield '"accepted": '
     yield from json_pieces(sorted(plan.accepted))
@@ -272,12 +275,13 @@ def read_plan(path: Path) -> Plan:
             added=tuple(_strings(raw["added"])),
             changed=tuple(_strings(raw["changed"])),
             removed=tuple(_strings(raw["removed"])),
-            skipped=tuple(Skipped(str(s["url"]), str(s["reason"])) for s in raw["skipped"]),
+            skipped=_skipped(raw["skipped"]),
             warnings=tuple(_strings(raw.get("warnings", []))),
             before_count=int(raw["before"].get("count", 0)),
             after_count=int(raw["after"].get("count", 0)),
         )
         accepted = set(_strings(raw.get("accepted", [])))
+        build_checks = _skipped(raw.get("build_checks", []))
         site = raw.get("site")
         if site is not None and not isinstance(site, str):
             raise TypeError("site")
@@ -291,7 +295,35 @@ def read_plan(path: Path) -> Plan:
         dict(raw["after"]),
         str(raw.get("created", "")),
         frozenset(accepted),
+        build_checks,
     )
+
+
+def skipped_entries(skipped: Iterable[Skipped]) -> list[dict[str, str]]:
+    """Skipped URLs as the plan and the report write them."""
+    return [{"url": s.url, "code": s.code, "reason": s.reason} for s in skipped]
+
+
+def _skipped(value: Any) -> tuple[Skipped, ...]:
+    if not isinstance(value, list):
+        raise TypeError("skipped: expected a list")
+    entries = []
+    for entry in value:
+        reason = str(entry["reason"])
+        code = entry.get("code") or legacy_code(reason)
+        entries.append(Skipped(str(entry["url"]), reason, str(code)))
+    return tuple(entries)
+
+
+def legacy_code(reason: str) -> str:
+    """The code of a skipped entry from a plan written before codes existed."""
+    if reason.startswith("relative"):
+        return "relative"
+    if "not on the site's host" in reason:
+        return "off_host"
+    if reason.startswith("outside "):
+        return "out_of_scope"
+    return "invalid"
 
 
 def _strings(value: Any) -> list[str]:
@@ -348,6 +380,7 @@ class ProgressRecorder:
                 plan.after,
                 plan.created,
                 plan.accepted.union(self._accepted) if plan.accepted else frozenset(self._accepted),
+                plan.build_checks,
             )
             write_plan(self.path, plan)
         else:
