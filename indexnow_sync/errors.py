@@ -117,3 +117,17 @@ class PlanBusyError(IndexNowSyncError):
     """Another ``submit --plan`` holds the plan's lock; nothing was sent."""
 
     kind = "plan_busy"
+
+
+class RobotsError(IndexNowSyncError):
+    """robots.txt answered 5xx/429 or could not be reached: engines then assume the whole
+    site is disallowed (RFC 9309), so nothing is submitted."""
+
+    kind = "robots"
+
+
+class CheckGuardError(IndexNowSyncError):
+    """The page checks found the whole site unsubmittable: every page noindex (a preview or
+    staging deploy), or every page refused to the checker (bot protection)."""
+
+    kind = "checks"

@@ -1,0 +1,385 @@
+"""robots.txt as the engines read it: RFC 9309 status rules around one fetch per origin, the
+rules evaluated by Protego, per engine agent (SPEC "Checking before submitting").
+
+Protego parses and matches (longest match wins, Allow wins a tie, ``*`` and ``$``); it does not
+fetch, so the status rules are ours (RFC 9309 section 2.3.1):
+
+- 2xx: the rules apply. An HTML page served as robots.txt (an SPA fallback) holds no rules:
+  everything is allowed, with a warning. A UTF-8 BOM is dropped; CR, LF and CRLF all end lines.
+  Only the first 500 KiB are read (the RFC's minimum, and what Google reads); a longer file is
+  cut at its last complete line, with a warning.
+- 3xx: same-host redirects are followed (at most 5); a longer chain, or one that leaves the
+  host, counts as "unavailable" (RFC 9309 allows that reading): everything allowed, with a
+  warning naming the target.
+- 4xx (except 429): unavailable, everything allowed.
+- 5xx, 429, a timeout or no connection: engines assume the whole site is disallowed, so the run
+  stops (:class:`~indexnow_sync.errors.RobotsError`, exit 1, nothing sent). They are retried
+  first, within the run's retry budget. Google treats 429 like a 5xx, and so do we.
+
+Agents. Protego picks the group whose product token is the longest found in the name asked
+for, else ``*``. That is right for most crawlers; two engines add rules of their own:
+
+- Bing (``bingbot``): a ``bingbot`` group replaces ``*``; without one, bingbot still obeys a
+  ``msnbot`` group (its predecessor's token, which Bing kept honouring), then ``*``.
+- Yandex (``YandexBot``): "any group whose User-agent contains Yandex" (case-insensitive), the
+  most specific first: a group naming ``YandexBot`` (also spelt ``Yandex Bot``), else the
+  groups naming ``Yandex`` generically, else ``*``. Groups naming another Yandex robot
+  (``YandexImages``, ``YandexMobileBot``...) are for that robot, as Yandex's own example shows.
+  Tokens are compared with case, spaces and punctuation ignored, and a ``/version`` dropped.
+
+When several groups are equally specific (rare: ``Yandex`` and ``yandex/1.0``), a URL is
+disallowed for the agent if any of them disallows it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from protego import Protego
+
+from .errors import RobotsError
+
+if TYPE_CHECKING:
+    from .indexnow import RetryPolicy, WaitBudget
+    from .web import PrefixResponse, WebClient
+
+ROBOTS_MAX_BYTES = 500 * 1024
+ROBOTS_MAX_REDIRECTS = 5
+DEFAULT_AGENTS = ("bingbot", "YandexBot")
+
+_BOM = "\ufeff"
+_UA_LINE = re.compile(r"^(?:user-agent|useragent|user agent)\s*(?::\s*|\s+)(.*)$", re.IGNORECASE)
+_RULE_LINE = re.compile(r"^(allow|disallow)\s*:\s*(.*)$", re.IGNORECASE)
+_TOKEN = re.compile(r"[a-z0-9_-]*")
+
+
+# --- agents ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Agent:
+    """A crawler whose view we check: its robots.txt name and the names that address it in
+    ``X-Robots-Tag`` prefixes and ``<meta name>`` (all lower case)."""
+
+    name: str  # as given, e.g. "bingbot"; shown in messages
+    engine: str  # "Bing", "Yandex", or the name for an agent we know nothing special about
+    noindex_names: frozenset[str] = field(default_factory=frozenset)
+    fallback_tokens: tuple[str, ...] = ()  # groups obeyed before "*" when the agent has none
+    yandex_rules: bool = False
+
+
+def make_agents(names: Iterable[str]) -> tuple[Agent, ...]:
+    """The agents for ``--robots-agent`` names (each once, case-insensitively)."""
+    agents: dict[str, Agent] = {}
+    for raw in names:
+        name = raw.strip()
+        if not name:
+            continue
+        lowered = name.lower()
+        if lowered in ("bingbot", "msnbot"):
+            agent = Agent(name, "Bing", frozenset({"bingbot", "msnbot"}), ("msnbot",))
+        elif "yandex" in lowered:
+            agent = Agent(name, "Yandex", frozenset({"yandex", "yandexbot"}), yandex_rules=True)
+        else:
+            agent = Agent(name, name, frozenset({lowered}))
+        agents.setdefault(lowered, agent)
+    return tuple(agents.values())
+
+
+# --- parsing --------------------------------------------------------------------------------
+
+
+def _strip_comment(line: str) -> str:
+    cut = line.find("#")
+    return (line if cut < 0 else line[:cut]).strip()
+
+
+def _groups(text: str) -> dict[str, list[tuple[str, str]]]:
+    """User-agent value (lower case) -> its allow/disallow lines, grouped as Protego groups
+    them. Used to find which groups exist and to name the rule that decided, never to decide."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    current: list[str] = []
+    previous_was_agent = False
+    for raw in text.splitlines():
+        line = _strip_comment(raw)
+        if not line:
+            continue
+        agent = _UA_LINE.match(line)
+        if agent:
+            if not previous_was_agent:
+                current = []
+            value = agent.group(1).strip().lower()
+            if value:
+                current.append(value)
+                groups.setdefault(value, [])
+            previous_was_agent = True
+            continue
+        rule = _RULE_LINE.match(line)
+        if rule is None:
+            if not re.match(r"^(sitemap|host)\s*:", line, re.IGNORECASE):
+                previous_was_agent = False
+            continue
+        previous_was_agent = False
+        if rule.group(2).strip():
+            for value in current:
+                groups[value].append((rule.group(1).capitalize(), rule.group(2).strip()))
+    return groups
+
+
+def _product_token(value: str) -> str:
+    """RFC 9309 product token of a User-agent value: its leading run of ``a-z0-9_-``."""
+    match = _TOKEN.match(value.lower())
+    return match.group(0) if match else ""
+
+
+def _named_token(value: str) -> str:
+    """The token a User-agent value names when it is one token, maybe with a ``/version``
+    (``bingbot``, ``bingbot/2.0``); "" for anything else (``*``, ``MSNBot Media``,
+    ``Bing Bot``: a different robot, or a typo no crawler matches)."""
+    name = value.split("/", 1)[0].strip()
+    return name if name and _product_token(name) == name else ""
+
+
+def _compact(value: str) -> str:
+    """A value with case, spaces and punctuation ignored and any ``/version`` dropped."""
+    return re.sub(r"[^a-z0-9]", "", value.lower().split("/", 1)[0])
+
+
+@dataclass(frozen=True)
+class RobotsDecision:
+    """One URL for one agent: allowed or not, and the group and rule that decided."""
+
+    allowed: bool
+    group: str  # the User-agent value of the group applied, "" when none applies
+    rule: str  # e.g. "Disallow: /private/", "" when no rule matched
+
+
+class RobotsRules:
+    """The parsed rules of one robots.txt (possibly none: allow everything)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._parser = Protego.parse(text)
+        self._groups = _groups(text)
+        self._chosen: dict[Agent, tuple[str, ...]] = {}
+
+    @classmethod
+    def allow_all(cls) -> RobotsRules:
+        return cls("")
+
+    def groups_for(self, agent: Agent) -> tuple[str, ...]:
+        """The User-agent values of the groups ``agent`` obeys; ``("*",)`` or ``()``."""
+        if agent not in self._chosen:
+            self._chosen[agent] = self._choose(agent)
+        return self._chosen[agent]
+
+    def _choose(self, agent: Agent) -> tuple[str, ...]:
+        values = list(self._groups)
+        if agent.yandex_rules:
+            specific = [v for v in values if "yandex" in v and _compact(v) == "yandexbot"]
+            # "Yandex", or Yandex named inside a longer value; not another Yandex robot.
+            generic = [
+                v
+                for v in values
+                if "yandex" in v
+                and (_compact(v) == "yandex" or not _compact(v).startswith("yandex"))
+            ]
+            chosen = specific or generic
+        else:
+            wanted = [_product_token(agent.name), *agent.fallback_tokens]
+            chosen = []
+            for token in wanted:
+                chosen = [v for v in values if _named_token(v) == token]
+                if chosen:
+                    break
+            if not chosen:
+                # Protego's own reading for names we know nothing special about: the groups
+                # whose token is found in the name, the longest.
+                asked = agent.name.lower()
+                found = [v for v in values if _named_token(v) and _named_token(v) in asked]
+                longest = max((len(_named_token(v)) for v in found), default=0)
+                chosen = [v for v in found if len(_named_token(v)) == longest]
+        if chosen:
+            return tuple(chosen)
+        return ("*",) if "*" in self._groups else ()
+
+    def decide(self, url: str, agent: Agent) -> RobotsDecision:
+        groups = self.groups_for(agent)
+        for group in groups:
+            # Asking Protego with the group's own value selects exactly that group: it is the
+            # longest value found in itself.
+            if not self._parser.can_fetch(url, group):
+                return RobotsDecision(False, group, self._deciding_rule(url, group))
+        return RobotsDecision(True, groups[0] if groups else "", "")
+
+    def _deciding_rule(self, url: str, group: str) -> str:
+        """The longest Disallow of ``group`` that matches ``url`` (for the message only)."""
+        best = ""
+        for kind, pattern in self._groups.get(group, []):
+            if kind != "Disallow":
+                continue
+            single = Protego.parse(f"User-agent: *\nDisallow: {pattern}\n")
+            if not single.can_fetch(url, "x") and len(pattern) > len(best):
+                best = pattern
+        return f"Disallow: {best}" if best else ""
+
+
+def parse_robots(body: bytes, content_type: str = "") -> tuple[RobotsRules, list[str]]:
+    """Rules from a robots.txt body (already cut to the size limit) and what was odd about it.
+
+    The warnings do not name the file; the caller prefixes its URL or path."""
+    notes: list[str] = []
+    text = body.decode("utf-8", "replace")
+    if text.startswith(_BOM):
+        text = text[1:]
+    head = text.lstrip()[:512].lower()
+    if content_type == "text/html" or head.startswith(("<!doctype html", "<html", "<head")):
+        notes.append(
+            "is an HTML page, not a robots.txt (an SPA fallback?): engines find no rules in it, "
+            "so everything is allowed; serve a real robots.txt, or none (404)"
+        )
+        return RobotsRules.allow_all(), notes
+    return RobotsRules(text), notes
+
+
+def cut_to_limit(body: bytes, limit: int = ROBOTS_MAX_BYTES) -> bytes:
+    """The first ``limit`` bytes, ending at the last complete line (a rule cut in half is
+    worse than none)."""
+    if len(body) <= limit:
+        return body
+    head = body[:limit]
+    end = max(head.rfind(b"\n"), head.rfind(b"\r"))
+    return head[: end + 1] if end >= 0 else b""
+
+
+# --- per URL --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RobotsVerdict:
+    """One URL against every agent: blocked for all (skip), for some (warn), or none."""
+
+    url: str
+    blocked: tuple[tuple[Agent, RobotsDecision], ...]
+    agents: int
+
+    @property
+    def blocked_for_all(self) -> bool:
+        return self.agents > 0 and len(self.blocked) == self.agents
+
+    def describe(self) -> str:
+        parts = []
+        for agent, decision in self.blocked:
+            where = f"group 'User-agent: {decision.group}'"
+            rule = f", {decision.rule}" if decision.rule else ""
+            parts.append(f"{agent.name} ({where}{rule})")
+        return "robots.txt disallows it for " + ", ".join(parts)
+
+
+def judge(url: str, rules: RobotsRules, agents: Sequence[Agent]) -> RobotsVerdict:
+    """The verdict for one URL under one robots.txt."""
+    blocked = []
+    for agent in agents:
+        decision = rules.decide(url, agent)
+        if not decision.allowed:
+            blocked.append((agent, decision))
+    return RobotsVerdict(url, tuple(blocked), len(agents))
+
+
+# --- fetching -------------------------------------------------------------------------------
+
+
+def robots_url(url: str) -> str:
+    """The robots.txt that governs ``url``: per scheme, host and port (RFC 9309)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}/robots.txt"
+
+
+@dataclass(frozen=True)
+class FetchedRobots:
+    """A robots.txt as fetched: the rules in force and what to tell the user."""
+
+    url: str
+    status: int | None
+    rules: RobotsRules
+    warnings: tuple[str, ...] = ()
+
+
+def interpret(url: str, response: PrefixResponse) -> FetchedRobots:
+    """RFC 9309 status rules for an answer (redirects already followed where allowed).
+
+    Raises :class:`RobotsError` for a 5xx or 429 (the caller retries those first)."""
+    status = response.status
+    if 200 <= status < 300:
+        body = cut_to_limit(response.body) if response.truncated else response.body
+        rules, notes = parse_robots(body, response.content_type)
+        warnings = [f"{url} {note}" for note in notes]
+        if response.truncated:
+            warnings.append(
+                f"{url} is larger than {ROBOTS_MAX_BYTES // 1024} KiB: only its first "
+                f"{ROBOTS_MAX_BYTES // 1024} KiB are read, as engines do; keep it smaller"
+            )
+        return FetchedRobots(url, status, rules, tuple(warnings))
+    if 300 <= status < 400:
+        target = response.header("Location").strip() or "(no Location)"
+        return FetchedRobots(
+            url,
+            status,
+            RobotsRules.allow_all(),
+            (
+                f"{url} redirects ({status}) to {target} after {response.redirects} redirect(s): "
+                "only up to 5 redirects on the same host are followed, so it counts as "
+                "unavailable and everything is allowed; serve robots.txt on the site's own host",
+            ),
+        )
+    if status == 429 or status >= 500:
+        raise RobotsError(_unhealthy(url, f"answered {status}"))
+    return FetchedRobots(url, status, RobotsRules.allow_all())
+
+
+def _unhealthy(url: str, what: str) -> str:
+    return (
+        f"{url} {what}: engines treat an unreachable robots.txt as 'disallow everything' "
+        "(RFC 9309), so nothing was submitted; retry when the site is healthy, or use "
+        "--check off to submit without checking"
+    )
+
+
+def fetch_robots(
+    client: WebClient,
+    url: str,
+    *,
+    policy: RetryPolicy,
+    budget: WaitBudget,
+) -> FetchedRobots:
+    """GET one robots.txt with RFC 9309 semantics, retrying 429/5xx/transport failures under
+    ``policy`` and the run's shared ``budget``. Raises :class:`RobotsError` when it stays
+    unreachable."""
+    from .errors import FetchError
+    from .indexnow import parse_retry_after
+    from .web import get_prefix
+
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            response = get_prefix(
+                client, url, max_bytes=ROBOTS_MAX_BYTES, redirects=ROBOTS_MAX_REDIRECTS
+            )
+        except FetchError as exc:
+            if exc.reason not in ("timeout", "connection") or not budget.before_retry(
+                policy, attempts, None
+            ):
+                detail = exc.message.removeprefix(f"{url}: ")
+                raise RobotsError(_unhealthy(url, f"could not be read: {detail}")) from exc
+            continue
+        if response.status == 429 or response.status >= 500:
+            value = response.header("Retry-After")
+            retry_after = parse_retry_after(value, policy.wall_clock()) if value else None
+            if budget.before_retry(policy, attempts, retry_after):
+                continue
+        return interpret(url, response)

@@ -1,0 +1,272 @@
+"""robots.txt: the rules per engine agent (pure, tables of cases over fixtures/robots), and the
+RFC 9309 status rules around one fetch (a real site server on 127.0.0.1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexnow_sync.errors import RobotsError
+from indexnow_sync.indexnow import RetryPolicy, WaitBudget
+from indexnow_sync.robots import (
+    DEFAULT_AGENTS,
+    FetchedRobots,
+    RobotsRules,
+    cut_to_limit,
+    fetch_robots,
+    judge,
+    make_agents,
+    parse_robots,
+    robots_url,
+)
+from indexnow_sync.web import WebClient
+from tests.siteserver import SiteServer, answer
+
+BING, YANDEX = make_agents(DEFAULT_AGENTS)
+SITE = "https://site.example"
+
+
+def rules_of(fixtures_dir: Path, name: str) -> RobotsRules:
+    rules, _notes = parse_robots((fixtures_dir / "robots" / name).read_bytes())
+    return rules
+
+
+# (file, path, allowed for bingbot, allowed for YandexBot)
+CASES = [
+    # a bingbot group replaces * for Bing (also spelt "Bingbot")
+    ("bingbot-overrides-star.txt", "/", False, True),
+    ("bingbot-overrides-star.txt", "/typo3/x", False, False),
+    # no bingbot group: the legacy msnbot group applies to Bing
+    ("msnbot-legacy.txt", "/", False, True),
+    ("msnbot-legacy.txt", "/images/a.png", False, False),
+    ("msnbot-legacy.txt", "/images/public/a.png", False, True),
+    # "Yandex " with a trailing space is the Yandex group
+    ("yandex-trailing-space.txt", "/", True, False),
+    ("yandex-trailing-space.txt", "/admin/", False, False),
+    # YandexBot's own group wins over "Yandex" and *; YandexImages is another robot
+    ("yandex-specific-and-generic.txt", "/page?id=1", True, False),
+    ("yandex-specific-and-generic.txt", "/private/x", True, True),
+    ("yandex-specific-and-generic.txt", "/cgi-bin/x", False, True),
+    # "Yandex bot" contains Yandex (Yandex's own rule); "Bing Bot" is no token bingbot obeys
+    ("yandex-bot-with-space.txt", "/", True, False),
+    # a whitelist: * is kept out, bingbot is listed in a shared group
+    ("whitelist-shared-group.txt", "/", True, False),
+    ("whitelist-shared-group.txt", "/search?q=x", False, False),
+    # "bingbot/2.0" names bingbot; "MSNBot Media" names another robot
+    ("bingbot-version-token.txt", "/", True, False),
+    ("bingbot-version-token.txt", "/private/x", False, False),
+    # BOM and CRLF: the first group still counts
+    ("bom-crlf.txt", "/drafts/a", False, False),
+    ("bom-crlf.txt", "/", True, False),
+    # bare CR line endings
+    ("bare-cr.txt", "/old/x", False, False),
+    ("bare-cr.txt", "/old/keep", True, True),
+    # $ anchors, * wildcards, longest match, Allow wins a tie
+    ("wildcards-and-ties.txt", "/doc.pdf", False, False),
+    ("wildcards-and-ties.txt", "/doc.pdf?x=1", True, True),
+    ("wildcards-and-ties.txt", "/search", False, False),
+    ("wildcards-and-ties.txt", "/search/help", True, True),
+    ("wildcards-and-ties.txt", "/shop/a/b/cart", False, False),
+    ("wildcards-and-ties.txt", "/tie", True, True),
+    ("wildcards-and-ties.txt", "/fish/salmon", True, True),
+    ("wildcards-and-ties.txt", "/fish/salmon/x", False, False),
+    # comments after directives
+    ("inline-comments.txt", "/tmp/a", False, False),
+    ("inline-comments.txt", "/cgi-bin/a", False, False),
+    ("inline-comments.txt", "/a", True, True),
+    # "User Agent: *" (a space, no hyphen) is read, as Google and Protego read it
+    ("user-agent-typo.txt", "/Account-Show", False, False),
+    # no group for these engines and no *: allowed
+    ("no-star-group.txt", "/", True, True),
+    ("empty.txt", "/", True, True),
+    # several * groups merge
+    ("star-groups-merged.txt", "/users", False, False),
+    ("star-groups-merged.txt", "/users/sign_in", True, True),
+    ("star-groups-merged.txt", "/api/v1", False, False),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "bing", "yandex"), CASES)
+def test_rules_per_engine(
+    fixtures_dir: Path, name: str, path: str, bing: bool, yandex: bool
+) -> None:
+    rules = rules_of(fixtures_dir, name)
+    assert rules.decide(SITE + path, BING).allowed is bing
+    assert rules.decide(SITE + path, YANDEX).allowed is yandex
+
+
+def test_an_html_page_served_as_robots_txt_allows_everything_with_a_warning(
+    fixtures_dir: Path,
+) -> None:
+    rules, notes = parse_robots((fixtures_dir / "robots" / "html-page.txt").read_bytes())
+    assert rules.decide(SITE + "/", BING).allowed
+    assert rules.decide(SITE + "/", YANDEX).allowed
+    assert notes and "HTML page" in notes[0]
+    # By its media type too, whatever the body looks like.
+    _rules, typed = parse_robots(b"User-agent: *\nDisallow: /\n", "text/html")
+    assert typed and "HTML" in typed[0]
+
+
+def test_the_verdict_names_the_agents_groups_and_rules(fixtures_dir: Path) -> None:
+    rules = rules_of(fixtures_dir, "bingbot-overrides-star.txt")
+    both = judge(SITE + "/typo3/x", rules, (BING, YANDEX))
+    assert both.blocked_for_all
+    text = both.describe()
+    assert "bingbot (group 'User-agent: bingbot', Disallow: /)" in text
+    assert "YandexBot (group 'User-agent: *', Disallow: /typo3/)" in text
+    some = judge(SITE + "/", rules, (BING, YANDEX))
+    assert not some.blocked_for_all
+    assert [agent.name for agent, _ in some.blocked] == ["bingbot"]
+
+
+def test_robots_agent_names_replace_the_defaults(fixtures_dir: Path) -> None:
+    rules = rules_of(fixtures_dir, "whitelist-shared-group.txt")
+    (duck,) = make_agents(["DuckDuckBot"])
+    (other,) = make_agents(["SomeBot"])
+    assert rules.decide(SITE + "/", duck).allowed
+    assert not rules.decide(SITE + "/", other).allowed
+    assert [a.name for a in make_agents(["bingbot", "BINGBOT", " ", "YandexBot"])] == [
+        "bingbot",
+        "YandexBot",
+    ]
+
+
+def test_cut_to_limit_keeps_whole_lines() -> None:
+    body = b"User-agent: *\nDisallow: /a\nDisallow: /bbbbbbbb\n"
+    assert cut_to_limit(body, 1000) == body
+    assert cut_to_limit(body, 30) == b"User-agent: *\nDisallow: /a\n"
+    assert cut_to_limit(b"x" * 50, 10) == b""
+
+
+def test_robots_url_is_per_scheme_host_and_port() -> None:
+    assert robots_url("https://Site.Example/a/b?c") == "https://site.example/robots.txt"
+    assert robots_url("http://site.example:8080/x") == "http://site.example:8080/robots.txt"
+
+
+# --- fetching with RFC 9309 status rules ----------------------------------------------------
+
+
+def no_sleep_policy(sleeps: list[float]) -> RetryPolicy:
+    return RetryPolicy(sleep=sleeps.append, jitter=lambda _a, b: b)
+
+
+def fetch(
+    server: SiteServer, *, budget: float = 120.0, sleeps: list[float] | None = None
+) -> FetchedRobots:
+    waits: list[float] = [] if sleeps is None else sleeps
+    policy = no_sleep_policy(waits)
+    with WebClient(timeout=5) as client:
+        return fetch_robots(
+            client, server.url("/robots.txt"), policy=policy, budget=WaitBudget(budget)
+        )
+
+
+def test_2xx_rules_apply(site_server: SiteServer) -> None:
+    site_server.route("/robots.txt", "User-agent: *\nDisallow: /x\n")
+    fetched = fetch(site_server)
+    assert fetched.status == 200
+    assert not fetched.rules.decide(site_server.url("/x"), BING).allowed
+
+
+@pytest.mark.parametrize("status", [401, 403, 404, 410])
+def test_4xx_allows_everything(site_server: SiteServer, status: int) -> None:
+    site_server.route("/robots.txt", "User-agent: *\nDisallow: /\n", status=status)
+    fetched = fetch(site_server)
+    assert fetched.rules.decide(site_server.url("/x"), BING).allowed
+
+
+@pytest.mark.parametrize("status", [500, 503, 429])
+def test_5xx_and_429_are_an_error_after_retries(site_server: SiteServer, status: int) -> None:
+    site_server.route("/robots.txt", "down", status=status)
+    sleeps: list[float] = []
+    with pytest.raises(RobotsError) as caught:
+        fetch(site_server, sleeps=sleeps)
+    assert f"answered {status}" in caught.value.message
+    assert "disallow everything" in caught.value.message
+    assert site_server.hits("/robots.txt") == 5
+    assert len(sleeps) == 4
+
+
+def test_a_5xx_that_recovers_is_retried(site_server: SiteServer) -> None:
+    site_server.route(
+        "/robots.txt",
+        responses=[
+            answer("busy", status=503, headers={"Retry-After": "2"}),
+            answer("User-agent: *\nDisallow: /x\n"),
+        ],
+    )
+    sleeps: list[float] = []
+    fetched = fetch(site_server, sleeps=sleeps)
+    assert sleeps == [2.0]
+    assert not fetched.rules.decide(site_server.url("/x"), BING).allowed
+
+
+def test_a_retry_after_beyond_the_budget_gives_up(site_server: SiteServer) -> None:
+    site_server.route("/robots.txt", "busy", status=503, headers={"Retry-After": "60"})
+    with pytest.raises(RobotsError):
+        fetch(site_server, budget=10)
+    assert site_server.hits("/robots.txt") == 1
+
+
+def test_no_connection_is_an_error() -> None:
+    with SiteServer() as server:
+        url = server.url("/robots.txt")
+    with WebClient(timeout=2) as client, pytest.raises(RobotsError) as caught:
+        fetch_robots(client, url, policy=no_sleep_policy([]), budget=WaitBudget(0))
+    assert "refused" in caught.value.message
+
+
+def test_a_timeout_is_an_error(site_server: SiteServer) -> None:
+    site_server.route("/robots.txt", "User-agent: *\n", delay=1.0)
+    with WebClient(timeout=0.3) as client, pytest.raises(RobotsError) as caught:
+        fetch_robots(
+            client, site_server.url("/robots.txt"), policy=no_sleep_policy([]), budget=WaitBudget(0)
+        )
+    assert "0.3 s" in caught.value.message
+
+
+def test_same_host_redirects_are_followed_up_to_five(site_server: SiteServer) -> None:
+    for hop in range(5):
+        site_server.route(f"/r{hop}", redirect_to=f"/r{hop + 1}")
+    site_server.route("/robots.txt", redirect_to="/r0")
+    site_server.route("/r5", "User-agent: *\nDisallow: /x\n")
+    # robots.txt -> r0 -> ... -> r5 is six redirects: one too many, so unavailable.
+    fetched = fetch(site_server)
+    assert fetched.rules.decide(site_server.url("/x"), BING).allowed
+    assert "counts as unavailable" in fetched.warnings[0]
+    site_server.route("/robots.txt", redirect_to="/r1")  # five redirects: followed
+    fetched = fetch(site_server)
+    assert not fetched.rules.decide(site_server.url("/x"), BING).allowed
+
+
+def test_a_redirect_to_another_host_is_unavailable(site_server: SiteServer) -> None:
+    site_server.route("/robots.txt", redirect_to=site_server.url("/other", host="localhost"))
+    site_server.route("/other", "User-agent: *\nDisallow: /\n")
+    fetched = fetch(site_server)
+    assert fetched.rules.decide(site_server.url("/x"), BING).allowed
+    assert "localhost" in fetched.warnings[0]
+    assert site_server.hits("/other") == 0
+
+
+def test_only_500_kib_are_read(site_server: SiteServer) -> None:
+    # A rule beyond 500 KiB is never seen, as with engines; the file is not refused.
+    filler = b"# " + b"x" * 1000 + b"\n"
+    body = b"User-agent: *\nDisallow: /early\n" + filler * 600 + b"Disallow: /late\n"
+    site_server.route("/robots.txt", body)
+    fetched = fetch(site_server)
+    rules = fetched.rules
+    assert not rules.decide(site_server.url("/early"), BING).allowed
+    assert rules.decide(site_server.url("/late"), BING).allowed
+    assert "500 KiB" in fetched.warnings[0]
+
+
+def test_an_html_page_at_robots_txt_allows_everything(site_server: SiteServer) -> None:
+    site_server.route(
+        "/robots.txt",
+        "<!doctype html><html><body>Disallow: /</body></html>",
+        content_type="text/html",
+    )
+    fetched = fetch(site_server)
+    assert fetched.rules.decide(site_server.url("/x"), YANDEX).allowed
+    assert "HTML page" in fetched.warnings[0]
