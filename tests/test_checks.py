@@ -1,0 +1,644 @@
+"""One URL's verdict from one answer (pure, tables of cases), the HTML head as engines read it
+(fixtures/pages), the runner against a real site server, the guards, and the build check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexnow_sync.checks import (
+    Candidate,
+    CheckResult,
+    PageVerdict,
+    check_build,
+    check_pages,
+    comparable,
+    detect_challenge,
+    guard_problem,
+    page_verdict,
+    read_head,
+    run_checks,
+)
+from indexnow_sync.errors import RobotsError
+from indexnow_sync.indexnow import RetryPolicy, WaitBudget
+from indexnow_sync.robots import DEFAULT_AGENTS, make_agents
+from indexnow_sync.web import WebClient
+from tests.siteserver import SiteServer, answer
+
+AGENTS = make_agents(DEFAULT_AGENTS)
+URL = "https://site.example/blog/post/"
+HTML = [("Content-Type", "text/html; charset=utf-8")]
+
+
+def page(head: str = "", body: str = "<p>text</p>") -> bytes:
+    text = f"<!doctype html><html><head><title>t</title>{head}</head><body>{body}</body></html>"
+    return text.encode()
+
+
+def verdict(
+    status: int = 200,
+    headers: list[tuple[str, str]] | None = None,
+    body: bytes = b"",
+    direction: str = "added",
+    url: str = URL,
+) -> tuple[bool, str | None]:
+    found = page_verdict(url, direction, status, HTML if headers is None else headers, body, AGENTS)
+    return found.send, found.code
+
+
+# --- status by direction --------------------------------------------------------------------
+
+STATUS_CASES = [
+    # (status, headers, direction, send, code)
+    (200, HTML, "added", True, None),
+    (203, HTML, "changed", True, None),
+    (301, [("Location", "/new/")], "added", False, "redirect"),
+    (308, [("Location", "https://site.example/x")], "changed", False, "redirect"),
+    (302, [], "added", False, "redirect"),
+    (404, HTML, "added", False, "not_found"),
+    (410, HTML, "changed", False, "not_found"),
+    (500, HTML, "added", False, "status"),
+    (429, HTML, "added", False, "status"),
+    (401, HTML, "added", False, "status"),
+    (403, HTML, "changed", False, "status"),
+    (204, [], "added", True, None),
+    # removed: gone or moved is what engines should hear about
+    (404, HTML, "removed", True, None),
+    (410, HTML, "removed", True, None),
+    (301, [("Location", "/new/")], "removed", True, None),
+    (200, HTML, "removed", False, "still_live"),
+    (500, HTML, "removed", False, "status"),
+    (403, HTML, "removed", False, "status"),
+    (302, [], "removed", False, "status"),
+    # a URL list ("listed") is checked like an added page
+    (404, HTML, "listed", False, "not_found"),
+]
+
+
+@pytest.mark.parametrize(("status", "headers", "direction", "send", "code"), STATUS_CASES)
+def test_status_by_direction(
+    status: int, headers: list[tuple[str, str]], direction: str, send: bool, code: str | None
+) -> None:
+    assert verdict(status, headers, page(), direction) == (send, code)
+
+
+def test_a_redirect_names_its_target() -> None:
+    found = page_verdict(URL, "added", 301, [("Location", "../other/")], b"", AGENTS)
+    assert "https://site.example/blog/other/" in found.reason
+    moved = page_verdict(URL, "removed", 301, [("Location", "../other/")], b"", AGENTS)
+    assert moved.send and "https://site.example/blog/other/" in moved.reason
+
+
+# --- noindex --------------------------------------------------------------------------------
+
+NOINDEX_CASES = [
+    # (X-Robots-Tag header lines, head, skipped as noindex, noindex for some only)
+    (["noindex"], "", True, False),
+    (["NoIndex, nofollow"], "", True, False),
+    (["none"], "", True, False),
+    (["nofollow"], "", False, False),
+    (["googlebot: noindex"], "", False, False),
+    (["bingbot: noindex"], "", False, True),
+    (["msnbot: noindex"], "", False, True),
+    (["yandex: noindex"], "", False, True),
+    (["bingbot: noindex", "yandexbot: none"], "", True, False),
+    # a prefix applies to the rest of its header line only; the next line is unscoped
+    (["googlebot: nofollow", "noindex"], "", True, False),
+    (["googlebot: noindex, nofollow", "max-snippet: 20"], "", False, False),
+    (["unavailable_after: 25 Jun 2010 15:00:00 PST"], "", False, False),
+    ([], '<meta name="robots" content="noindex">', True, False),
+    ([], '<meta name="ROBOTS" content="NONE">', True, False),
+    ([], '<meta name="robots" content="index, follow">', False, False),
+    ([], '<meta name="googlebot" content="noindex">', False, False),
+    ([], '<meta name="bingbot" content="noindex">', False, True),
+    ([], '<meta name="msnbot" content="noindex">', False, True),
+    ([], '<meta name="yandex" content="noindex">', False, True),
+    ([], '<meta name="bingbot" content="noindex"><meta name="yandex" content="none">', True, False),
+    # the most restrictive wins: a header noindex beats a meta index
+    (["noindex, follow"], '<meta name="robots" content="index">', True, False),
+    # several metas combine
+    (
+        [],
+        '<meta name="robots" content="max-image-preview:large">'
+        '<meta name="robots" content="noindex">',
+        True,
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(("tags", "head", "skipped", "partial"), NOINDEX_CASES)
+def test_noindex_is_scoped_per_engine(
+    tags: list[str], head: str, skipped: bool, partial: bool
+) -> None:
+    headers = [*HTML, *(("X-Robots-Tag", tag) for tag in tags)]
+    found = page_verdict(URL, "added", 200, headers, page(head), AGENTS)
+    assert (found.code == "noindex") is skipped
+    assert found.send is not skipped
+    assert found.noindex_all is skipped
+    assert any("noindex for" in w for w in found.warnings) is partial
+
+
+def test_noindex_for_some_names_them_and_the_evidence() -> None:
+    headers = [*HTML, ("X-Robots-Tag", "yandex: noindex")]
+    found = page_verdict(URL, "added", 200, headers, page(), AGENTS)
+    assert found.send
+    assert found.warnings == (
+        f"{URL} is noindex for YandexBot only (X-Robots-Tag: yandex: noindex); sent for the others",
+    )
+
+
+def test_noindex_names_what_was_found() -> None:
+    found = page_verdict(
+        URL, "added", 200, HTML, page('<meta name="robots" content="none">'), AGENTS
+    )
+    assert found.reason == 'noindex (<meta name="robots" content="none">)'
+
+
+def test_a_non_html_answer_passes_on_its_headers_alone() -> None:
+    pdf = [("Content-Type", "application/pdf")]
+    body = b'%PDF-1.7 <meta name="robots" content="noindex">'
+    assert verdict(200, pdf, body) == (True, None)
+    assert verdict(200, [*pdf, ("X-Robots-Tag", "noindex")], body) == (False, "noindex")
+    link = ("Link", '<https://site.example/doc.pdf>; rel="canonical"')
+    assert verdict(200, [*pdf, link], body) == (False, "canonical")
+
+
+def test_an_html_answer_without_a_content_type_is_read_as_html() -> None:
+    assert verdict(200, [], page('<meta name="robots" content="noindex">')) == (False, "noindex")
+
+
+# --- canonical ------------------------------------------------------------------------------
+
+CANONICAL_CASES = [
+    # (Link header lines, head, send, code, warning words)
+    ([], f'<link rel="canonical" href="{URL}">', True, None, None),
+    ([], '<link rel="canonical" href="/blog/post/">', True, None, None),
+    ([], '<link rel="canonical" href="HTTPS://SITE.EXAMPLE:443/blog/post/#top">', True, None, None),
+    ([], '<link rel="canonical" href="/blog/post">', False, "canonical", None),
+    ([], '<link rel="canonical" href="https://other.example/x">', False, "canonical", None),
+    ([], '<link rel="canonical" href="../">', False, "canonical", None),
+    ([], '<link rel="canonical" href="">', True, None, None),
+    ([], '<link rel="Canonical Alternate" href="/x/">', False, "canonical", None),
+    ([], '<link rel="alternate" href="/x/">', True, None, None),
+    (['<https://site.example/x/>; rel="canonical"'], "", False, "canonical", None),
+    (["<https://site.example/blog/post/>; rel=canonical"], "", True, None, None),
+    (
+        [
+            '<https://site.example/a.pdf>; rel="alternate", '
+            '<https://site.example/x/>; rel="canonical"'
+        ],
+        "",
+        False,
+        "canonical",
+        None,
+    ),
+    # the same canonical twice is one canonical
+    (["</x/>; rel=canonical"], '<link rel="canonical" href="/x/">', False, "canonical", None),
+    # several that disagree: a warning, treated as none
+    (["</x/>; rel=canonical"], '<link rel="canonical" href="/y/">', True, None, "disagree"),
+    (
+        [],
+        '<link rel="canonical" href="/x/"><link rel="canonical" href="/y/">',
+        True,
+        None,
+        "disagree",
+    ),
+    # only the scheme differs: sent, with a warning
+    ([], '<link rel="canonical" href="http://site.example/blog/post/">', True, None, "scheme"),
+]
+
+
+@pytest.mark.parametrize(("links", "head", "send", "code", "words"), CANONICAL_CASES)
+def test_canonical(
+    links: list[str], head: str, send: bool, code: str | None, words: str | None
+) -> None:
+    headers = [*HTML, *(("Link", link) for link in links)]
+    found = page_verdict(URL, "added", 200, headers, page(head), AGENTS)
+    assert (found.send, found.code) == (send, code)
+    if words is None:
+        assert found.warnings == ()
+    else:
+        assert words in found.warnings[0]
+
+
+def test_a_canonical_elsewhere_is_named() -> None:
+    found = page_verdict(
+        URL, "changed", 200, HTML, page('<link rel="canonical" href="../">'), AGENTS
+    )
+    assert found.reason == "its canonical is https://site.example/blog/: submit that URL instead"
+
+
+def test_comparable_urls() -> None:
+    assert comparable("HTTPS://Site.Example:443/a?b=1#f") == "https://site.example/a?b=1"
+    assert comparable("https://site.example") == "https://site.example/"
+    assert comparable("https://site.example/%c3%a9") == comparable("https://site.example/é")
+    assert comparable("https://site.example/a") != comparable("https://site.example/a/")
+    assert comparable("http://[::1]:8080/x") == "http://[::1]:8080/x"
+
+
+# --- real-world heads (fixtures/pages) ------------------------------------------------------
+
+PAGE_CASES = [
+    # (file, url, send, code, reason words)
+    ("late-noindex.html", "https://site.example/author/", False, "noindex", "noindex, nofollow"),
+    ("content-before-name.html", URL, False, "noindex", "noindex"),
+    ("unknown-directives.html", URL, True, None, ""),
+    ("mixed-case-noindex.html", URL, False, "noindex", "NOINDEX"),
+    # "<!--noindex-->" is Yandex's content-exclusion comment, not a page noindex
+    ("yandex-noindex-comment.html", "http://blog.example/2018/05/13/hello-world/", True, None, ""),
+    # the body's canonical and noindex do not count
+    (
+        "body-canonical.html",
+        "https://site.example/seo/page.html",
+        False,
+        "canonical",
+        "https://site.example/seo/",
+    ),
+    ("body-canonical.html", "https://site.example/seo/", True, None, ""),
+    ("no-head-element.html", URL, True, None, ""),
+    (
+        "meta-refresh.html",
+        "https://site.example/author/bardai/",
+        False,
+        "redirect",
+        "https://site.example/author/bardai/user/bardai/",
+    ),
+    ("delayed-refresh.html", URL, True, None, ""),
+    ("empty-canonical.html", URL, True, None, ""),
+    # noscript content is text with scripting on; a bingbot meta is Bing's only
+    ("noscript-in-head.html", URL, True, None, ""),
+    # text in the head ends it: the noindex after it is in the body
+    ("text-ends-head.html", URL, True, None, ""),
+    ("minified-export.html", "https://site.example/articles", True, None, ""),
+    ("googlebot-only-noindex.html", URL, True, None, ""),
+    ("yandex-meta-noindex.html", URL, True, None, ""),
+    ("base-href-canonical.html", "https://site.example/docs/guide/", True, None, ""),
+    (
+        "base-href-canonical.html",
+        "https://site.example/guide/",
+        False,
+        "canonical",
+        "https://site.example/docs/guide/",
+    ),
+    ("windows-1251.html", "https://site.example/главная/", True, None, ""),
+]
+
+
+@pytest.mark.parametrize(("name", "url", "send", "code", "words"), PAGE_CASES)
+def test_real_world_heads(
+    fixtures_dir: Path, name: str, url: str, send: bool, code: str | None, words: str
+) -> None:
+    body = (fixtures_dir / "pages" / name).read_bytes()
+    headers = [("Content-Type", "text/html")]
+    found = page_verdict(url, "added", 200, headers, body, AGENTS)
+    assert (found.send, found.code) == (send, code), found.reason
+    assert words in found.reason
+
+
+def test_noscript_and_engine_metas_warn(fixtures_dir: Path) -> None:
+    body = (fixtures_dir / "pages" / "noscript-in-head.html").read_bytes()
+    found = page_verdict(URL, "added", 200, HTML, body, AGENTS)
+    assert "noindex for bingbot only" in found.warnings[0]
+
+
+def test_read_head_stops_at_the_body() -> None:
+    head = read_head('<html><head><meta name="a"></head><body><meta name="b"></body>')
+    assert [m["name"] for m in head.metas] == ["a"]
+    # A meta after </head> but before <body> still belongs to the head (HTML5 "after head").
+    head = read_head('<html><head></head><meta name="a"><body><meta name="b">')
+    assert [m["name"] for m in head.metas] == ["a"]
+    head = read_head('<meta name="a"><div>x</div><meta name="b">')
+    assert [m["name"] for m in head.metas] == ["a"]
+    head = read_head('\ufeff<!DOCTYPE html><meta name="a"><template><meta name="t"></template>')
+    assert [m["name"] for m in head.metas] == ["a"]
+
+
+# --- bot challenges -------------------------------------------------------------------------
+
+CHALLENGE_CASES = [
+    (403, [("cf-mitigated", "challenge")], b"", "Cloudflare"),
+    (200, [("cf-mitigated", "challenge")], b"", "Cloudflare"),
+    (403, [], b"<html><head><title>Just a moment...</title></head>", "Cloudflare"),
+    (503, [], b'<script src="/cdn-cgi/challenge-platform/h/b/orchestrate/jsch/v1">', "Cloudflare"),
+    (403, [], b"Request unsuccessful. Incapsula incident ID: 123", "Imperva Incapsula"),
+    (403, [], b"<p>Reference #18.abcd</p><p>https://errors.edgesuite.net/18.abcd</p>", "Akamai"),
+    (405, [("x-amzn-waf-action", "captcha")], b"", "AWS WAF"),
+    (429, [("x-vercel-mitigated", "challenge")], b"", "Vercel"),
+    (403, [("X-DataDome", "protected")], b"", "DataDome"),
+    (403, [], b"Access denied", None),
+    (200, [], b"<title>Just a moment...</title> a blog post about waiting", None),
+    (200, [("cf-mitigated", "none")], b"", None),
+]
+
+
+@pytest.mark.parametrize(("status", "headers", "body", "service"), CHALLENGE_CASES)
+def test_bot_challenges_are_recognised(
+    status: int, headers: list[tuple[str, str]], body: bytes, service: str | None
+) -> None:
+    assert detect_challenge(status, headers, body) == service
+
+
+def test_a_challenge_is_code_status_and_refused() -> None:
+    found = page_verdict(URL, "added", 403, [("cf-mitigated", "challenge")], b"", AGENTS)
+    assert (found.send, found.code, found.refused) == (False, "status", True)
+    assert "Cloudflare" in found.reason and "says nothing" in found.reason
+
+
+# --- guards ---------------------------------------------------------------------------------
+
+
+def verdicts_of(*specs: tuple[int, list[tuple[str, str]]]) -> list[PageVerdict]:
+    return [
+        page_verdict(f"{URL}{i}", "added", status, headers, page(), AGENTS)
+        for i, (status, headers) in enumerate(specs)
+    ]
+
+
+def test_guards() -> None:
+    noindex = (200, [*HTML, ("X-Robots-Tag", "noindex")])
+    refused = (403, HTML)
+    ok = (200, HTML)
+    assert guard_problem(verdicts_of(noindex, noindex)) is None  # fewer than 3
+    assert "preview or staging" in (guard_problem(verdicts_of(noindex, noindex, noindex)) or "")
+    assert guard_problem(verdicts_of(noindex, noindex, ok)) is None
+    problem = guard_problem(verdicts_of(refused, refused, (403, [("cf-mitigated", "challenge")])))
+    assert problem is not None
+    assert "indexnow-sync/" in problem and "--check robots" in problem
+    assert "says nothing" in problem
+    assert guard_problem(verdicts_of(refused, refused, ok)) is None
+
+
+# --- the runner against a real site ---------------------------------------------------------
+
+
+def fast_policy(sleeps: list[float] | None = None) -> RetryPolicy:
+    return RetryPolicy(sleep=(sleeps if sleeps is not None else []).append, jitter=lambda a, b: b)
+
+
+def run(
+    server: SiteServer, items: list[tuple[str, str]], *, mode: str = "pages", **extra: object
+) -> CheckResult:
+    with WebClient(timeout=5) as client:
+        return run_checks(
+            client,
+            [Candidate(server.url(path), direction) for path, direction in items],
+            AGENTS,
+            mode=mode,
+            policy=fast_policy(),
+            **extra,  # type: ignore[arg-type]
+        )
+
+
+def test_one_get_per_url_no_redirect_followed(site_server: SiteServer) -> None:
+    site_server.route("/a", page(), content_type="text/html")
+    site_server.route("/moved", redirect_to="/a", status=301)
+    result = run(site_server, [("/a", "added"), ("/moved", "added")])
+    assert result.send == [site_server.url("/a")]
+    assert [(s.code, s.url) for s in result.skipped] == [("redirect", site_server.url("/moved"))]
+    gets = [r for r in site_server.requests if r.path != "/robots.txt"]
+    assert sorted((r.method, r.path) for r in gets) == [("GET", "/a"), ("GET", "/moved")]
+    assert site_server.hits("/robots.txt") == 1
+
+
+def test_429_then_200_is_retried(site_server: SiteServer) -> None:
+    site_server.route(
+        "/busy",
+        responses=[answer("slow down", status=429, headers={"Retry-After": "1"}), answer(page())],
+        content_type="text/html",
+    )
+    sleeps: list[float] = []
+    with WebClient(timeout=5) as client:
+        verdicts = check_pages(
+            client,
+            [Candidate(site_server.url("/busy"), "added")],
+            AGENTS,
+            policy=fast_policy(sleeps),
+        )
+    assert verdicts[0].send
+    assert sleeps == [1.0]
+    assert site_server.hits("/busy") == 2
+
+
+def test_persistent_503_is_code_status_after_the_attempts(site_server: SiteServer) -> None:
+    site_server.route("/down", "down", status=503)
+    with WebClient(timeout=5) as client:
+        (found,) = check_pages(
+            client, [Candidate(site_server.url("/down"), "added")], AGENTS, policy=fast_policy()
+        )
+    assert (found.send, found.code) == (False, "status")
+    assert "HTTP 503" in found.reason and "5 attempts" in found.reason
+    assert site_server.hits("/down") == 5
+
+
+def test_the_budget_is_shared_across_urls(site_server: SiteServer) -> None:
+    for name in ("a", "b", "c"):
+        site_server.route(f"/{name}", "busy", status=503, headers={"Retry-After": "10"})
+    sleeps: list[float] = []
+    with WebClient(timeout=5) as client:
+        verdicts = check_pages(
+            client,
+            [Candidate(site_server.url(f"/{n}"), "added") for n in "abc"],
+            AGENTS,
+            concurrency=1,
+            policy=fast_policy(sleeps),
+            budget=WaitBudget(25),
+        )
+    assert sleeps == [10.0, 10.0]  # 25 s for the whole run, not per URL
+    assert all(v.code == "status" for v in verdicts)
+
+
+def test_a_challenge_is_not_retried(site_server: SiteServer) -> None:
+    site_server.route("/x", "challenge", status=503, headers={"cf-mitigated": "challenge"})
+    with WebClient(timeout=5) as client:
+        (found,) = check_pages(
+            client, [Candidate(site_server.url("/x"), "added")], AGENTS, policy=fast_policy()
+        )
+    assert found.refused and site_server.hits("/x") == 1
+
+
+def test_only_256_kib_are_read(site_server: SiteServer) -> None:
+    head = b'<html><head><meta name="robots" content="noindex">'
+    site_server.route_huge(
+        "/big", 5 * 1024 * 1024, head + b"<!-- padding -->", content_type="text/html"
+    )
+    # A noindex beyond the first 256 KiB of the head is not seen (engines stop early too).
+    padding = b"<script>" + b"x" * (300 * 1024) + b"</script>"
+    late = b"<html><head>" + padding + b'<meta name="robots" content="noindex"></head></html>'
+    site_server.route("/late", late, content_type="text/html")
+    with WebClient(timeout=5) as client:
+        big, after = check_pages(
+            client,
+            [
+                Candidate(site_server.url("/big"), "added"),
+                Candidate(site_server.url("/late"), "added"),
+            ],
+            AGENTS,
+            policy=fast_policy(),
+        )
+    assert big.code == "noindex"
+    assert after.send
+    site_server.wait_idle()
+    (request,) = [r for r in site_server.requests if r.path == "/big"]
+    assert request.sent < 5 * 1024 * 1024
+
+
+def test_pages_are_checked_concurrently_within_the_limit(site_server: SiteServer) -> None:
+    for i in range(8):
+        site_server.route(f"/slow{i}", page(), content_type="text/html", delay=0.3)
+    with WebClient(timeout=5) as client:
+        verdicts = check_pages(
+            client,
+            [Candidate(site_server.url(f"/slow{i}"), "added") for i in range(8)],
+            AGENTS,
+            concurrency=4,
+            policy=fast_policy(),
+        )
+    assert all(v.send for v in verdicts)
+    requests = [r for r in site_server.requests if r.path.startswith("/slow")]
+    # How many were being answered when each one arrived (itself included): never above 4.
+    most = max(sum(1 for o in requests if o.time <= r.time < o.ended) for r in requests)
+    assert 2 <= most <= 4
+
+
+def test_a_slow_page_times_out_as_code_status(site_server: SiteServer) -> None:
+    site_server.route("/slow", page(), content_type="text/html", delay=1.0)
+    with WebClient(timeout=0.3) as client:
+        (found,) = check_pages(
+            client,
+            [Candidate(site_server.url("/slow"), "added")],
+            AGENTS,
+            policy=fast_policy(),
+            budget=WaitBudget(0),
+        )
+    assert (found.send, found.code) == (False, "status")
+    assert "0.3 s" in found.reason
+
+
+def test_robots_blocked_for_all_is_skipped_and_never_fetched(site_server: SiteServer) -> None:
+    site_server.route(
+        "/robots.txt",
+        "User-agent: *\nDisallow: /private/\n\n"
+        "User-agent: bingbot\nDisallow: /private/\nDisallow: /nobing/\n",
+    )
+    for path in ("/private/a", "/nobing/b", "/ok"):
+        site_server.route(path, page(), content_type="text/html")
+    result = run(site_server, [("/private/a", "added"), ("/nobing/b", "added"), ("/ok", "added")])
+    assert result.send == [site_server.url("/nobing/b"), site_server.url("/ok")]
+    (skipped,) = result.skipped
+    assert skipped.code == "robots" and "Disallow: /private/" in skipped.reason
+    assert site_server.hits("/private/a") == 0
+    assert any("disallows it for bingbot" in w for w in result.warnings)
+
+
+def test_mode_robots_fetches_no_page(site_server: SiteServer) -> None:
+    site_server.route("/robots.txt", "User-agent: *\nDisallow: /private/\n")
+    result = run(site_server, [("/private/a", "added"), ("/missing", "added")], mode="robots")
+    assert result.send == [site_server.url("/missing")]
+    assert [r.path for r in site_server.requests] == ["/robots.txt"]
+
+
+def test_robots_5xx_stops_the_checks(site_server: SiteServer) -> None:
+    site_server.route("/robots.txt", "down", status=500)
+    with pytest.raises(RobotsError):
+        run(site_server, [("/a", "added")], budget=WaitBudget(0))
+    assert site_server.hits("/a") == 0
+
+
+def test_the_key_is_never_requested(site_server: SiteServer) -> None:
+    key = "0123456789abcdef0123456789abcdef"
+    site_server.route("/a", page(), content_type="text/html")
+    result = run(site_server, [("/a", "added"), (f"/{key}.txt", "added")], secret=key)
+    assert result.send == [site_server.url("/a")]
+    assert [s.code for s in result.skipped] == ["invalid"]
+    for request in site_server.requests:
+        assert key not in request.path + request.query + str(request.headers)
+
+
+def test_check_pages_can_be_called_again_for_what_was_not_live(site_server: SiteServer) -> None:
+    site_server.route("/new", "no", status=404)
+    candidates = [Candidate(site_server.url("/new"), "added")]
+    with WebClient(timeout=5) as client:
+        first = check_pages(client, candidates, AGENTS, policy=fast_policy())
+        site_server.route("/new", page(), content_type="text/html")
+        again = check_pages(
+            client,
+            [c for c, v in zip(candidates, first, strict=True) if v.code == "not_found"],
+            AGENTS,
+        )
+    assert first[0].code == "not_found" and again[0].send
+
+
+def test_threads_share_one_client_safely(site_server: SiteServer) -> None:
+    for i in range(40):
+        site_server.route(f"/p{i}", page(), content_type="text/html")
+    with WebClient(timeout=5, pool_maxsize=16) as client:
+        verdicts = check_pages(
+            client,
+            [Candidate(site_server.url(f"/p{i}"), "added") for i in range(40)],
+            AGENTS,
+            concurrency=16,
+        )
+    assert [v.url for v in verdicts] == [site_server.url(f"/p{i}") for i in range(40)]
+    assert all(v.send for v in verdicts)
+
+
+# --- the build, offline ---------------------------------------------------------------------
+
+
+def write(root: Path, path: str, text: str) -> None:
+    file = root / path
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(text, encoding="utf-8")
+
+
+def test_build_check_maps_urls_to_files(tmp_path: Path) -> None:
+    noindex = page('<meta name="robots" content="noindex">').decode()
+    write(tmp_path, "a/index.html", noindex)  # /a/
+    write(tmp_path, "b.html", noindex)  # /b
+    write(tmp_path, "c", noindex)  # /c (a file without suffix, sniffed as HTML)
+    write(tmp_path, "d/index.html", noindex)  # /d
+    write(tmp_path, "index.html", noindex)  # /
+    write(tmp_path, "ok/index.html", page().decode())
+    urls = [f"https://site.example{p}" for p in ("/a/", "/b", "/c", "/d", "/", "/ok/", "/none/")]
+    result = check_build(tmp_path, urls, AGENTS, mode="pages")
+    assert [(f.url, f.code) for f in result.findings] == [(u, "noindex") for u in urls[:5]]
+    assert str(tmp_path / "a" / "index.html") in result.findings[0].reason
+    assert result.pages_read == 6
+    assert all(w.startswith("build check: ") for w in result.warnings)
+
+
+def test_build_check_under_a_base_path(tmp_path: Path) -> None:
+    # A GitHub Pages project site: the build's a/index.html is served at /repo/a/.
+    write(tmp_path, "a/index.html", page('<meta name="robots" content="noindex">').decode())
+    write(tmp_path, "robots.txt", "User-agent: *\nDisallow: /\n")
+    urls = ["https://me.github.io/repo/a/", "https://me.github.io/repo/b/"]
+    result = check_build(tmp_path, urls, AGENTS, mode="pages")
+    assert [(f.url, f.code) for f in result.findings] == [(urls[0], "noindex")]
+    assert any("where engines do not look" in w for w in result.warnings)
+
+
+def test_build_robots_txt_is_checked(tmp_path: Path) -> None:
+    write(tmp_path, "robots.txt", "User-agent: *\nDisallow: /drafts/\n")
+    urls = ["https://site.example/drafts/x/", "https://site.example/post/"]
+    result = check_build(tmp_path, urls, AGENTS, mode="robots")
+    assert [(f.url, f.code) for f in result.findings] == [(urls[0], "robots")]
+    assert result.pages_read == 0
+
+
+def test_build_check_never_leaves_the_build_folder(tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    write(tmp_path, "secret.html", page('<meta name="robots" content="noindex">').decode())
+    build.mkdir()
+    urls = ["https://site.example/../secret.html", "https://site.example/%2e%2e/secret"]
+    assert check_build(build, urls, AGENTS, mode="pages").findings == ()
+
+
+def test_build_check_reads_at_most_the_limit(tmp_path: Path) -> None:
+    for i in range(5):
+        write(tmp_path, f"p{i}/index.html", page('<meta name="robots" content="noindex">').decode())
+    urls = [f"https://site.example/p{i}/" for i in range(5)]
+    result = check_build(tmp_path, urls, AGENTS, mode="pages", limit=2)
+    assert result.pages_read == 2
+    assert any("only the first 2" in w for w in result.warnings)
