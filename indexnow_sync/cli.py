@@ -63,10 +63,11 @@ def _options(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
             help="Do everything (key check included) except the POST.",
         ),
         "include-removed": click.option(
-            "--include-removed",
-            is_flag=True,
+            "--include-removed/--no-include-removed",
             default=None,
-            help="Also submit removed URLs (engines then see 404/410).",
+            help="Removed URLs: default sent when checked gone or moved (--check pages); "
+            "--no-include-removed sends none; --include-removed also sends them unchecked "
+            "with --check robots|off.",
         ),
         "max-urls": click.option(
             "--max-urls",
@@ -82,6 +83,24 @@ def _options(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
             type=int,
             metavar="BYTES",
             help="Largest sitemap read, uncompressed (default 50 MiB).",
+        ),
+        "check": click.option(
+            "--check",
+            metavar="pages|robots|off",
+            help="Before submitting: robots.txt and one GET per URL (pages, default), "
+            "robots.txt only (robots), or nothing (off).",
+        ),
+        "check-concurrency": click.option(
+            "--check-concurrency",
+            type=int,
+            metavar="N",
+            help="Page checks at once (default 8).",
+        ),
+        "robots-agent": click.option(
+            "--robots-agent",
+            multiple=True,
+            metavar="NAME",
+            help="robots.txt agent to check for, repeatable (default: bingbot, YandexBot).",
         ),
     }
     common: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
@@ -115,7 +134,8 @@ def _flags(kwargs: dict[str, Any]) -> dict[str, Any]:
     return {
         name: kwargs.get(name.replace("-", "_"))
         for name in OPTIONS
-        if kwargs.get(name.replace("-", "_")) is not None
+        # A repeatable option given no times is () from click: not given.
+        if kwargs.get(name.replace("-", "_")) not in (None, ())
     }
 
 
@@ -299,6 +319,9 @@ def cli() -> None:
     "max-urls",
     "timeout",
     "max-sitemap-bytes",
+    "check",
+    "check-concurrency",
+    "robots-agent",
 )
 def sync(**kwargs: Any) -> None:
     """Diff, check the key, and submit the delta in one go."""
@@ -309,7 +332,16 @@ def sync(**kwargs: Any) -> None:
 
 @cli.command(epilog=EPILOG)
 @_options(
-    "site", "build", "live", "baseline", "key", "key-location", "timeout", "max-sitemap-bytes"
+    "site",
+    "build",
+    "live",
+    "baseline",
+    "key",
+    "key-location",
+    "timeout",
+    "max-sitemap-bytes",
+    "check",
+    "robots-agent",
 )
 @click.option(
     "--out",
@@ -351,6 +383,9 @@ def plan(out: Path, **kwargs: Any) -> None:
     "include-removed",
     "max-urls",
     "timeout",
+    "check",
+    "check-concurrency",
+    "robots-agent",
 )
 def submit(
     urls: tuple[str, ...],

@@ -27,12 +27,25 @@ class Config:
     key: str | None = None
     key_location: str | None = None
     endpoint: str = "indexnow"
-    include_removed: bool = False
+    # None: not said. Removed URLs are then sent when the page check shows them gone or moved
+    # (--check pages), and not at all with --check robots|off; False: never; True: always.
+    include_removed: bool | None = None
     dry_run: bool = False
     max_urls: int = 10_000
     timeout: float = 20.0
     max_sitemap_bytes: int = 50 * 1024 * 1024
+    check: str = "pages"
+    check_concurrency: int = 8
+    robots_agent: tuple[str, ...] = ("bingbot", "YandexBot")
     config_file: Path | None = None
+
+    @property
+    def sends_removed(self) -> bool:
+        """Whether removed URLs are candidates at all (SPEC: removed URLs are submitted only
+        when they are really gone): by default only when the page check can verify it."""
+        if self.include_removed is None:
+            return self.check == "pages"
+        return self.include_removed
 
 
 def _to_bool(value: Any) -> bool:
@@ -116,6 +129,38 @@ def _to_endpoint(value: Any) -> str:
     return _to_url(text) if "/" in text or ":" in text else text
 
 
+CHECK_MODES = ("pages", "robots", "off")
+MAX_CHECK_CONCURRENCY = 64
+
+
+def _to_check(value: Any) -> str:
+    text = _to_str(value).lower() if not isinstance(value, bool) else ("pages" if value else "off")
+    if text not in CHECK_MODES:
+        raise ValueError(f"expected one of {', '.join(CHECK_MODES)}")
+    return text
+
+
+def _to_concurrency(value: Any) -> int:
+    number = _to_int(value)
+    if number > MAX_CHECK_CONCURRENCY:
+        raise ValueError(f"expected a number from 1 to {MAX_CHECK_CONCURRENCY}")
+    return number
+
+
+def _to_agents(value: Any) -> tuple[str, ...]:
+    """A list of robots.txt agent names, or one string of comma-separated names."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)):
+        raise ValueError("expected a list of user-agent names, e.g. [bingbot, YandexBot]")
+    names = tuple(dict.fromkeys(_to_str(item) for item in items if str(item).strip()))
+    if not names:
+        raise ValueError("expected at least one user-agent name, e.g. bingbot")
+    for name in names:
+        if any(char in name for char in "\r\n#:"):
+            raise ValueError(f"{name!r} is not a user-agent name")
+    return names
+
+
 # option name (as on the command line, without --) -> (Config field, converter, is a path)
 OPTIONS: dict[str, tuple[str, Callable[[Any], Any], bool]] = {
     "site": ("site", _to_site, False),
@@ -130,6 +175,9 @@ OPTIONS: dict[str, tuple[str, Callable[[Any], Any], bool]] = {
     "max-urls": ("max_urls", _to_int, False),
     "timeout": ("timeout", _to_float, False),
     "max-sitemap-bytes": ("max_sitemap_bytes", _to_int, False),
+    "check": ("check", _to_check, False),
+    "check-concurrency": ("check_concurrency", _to_concurrency, False),
+    "robots-agent": ("robots_agent", _to_agents, False),
 }
 
 

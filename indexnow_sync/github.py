@@ -179,9 +179,10 @@ def _section_lines(name: str, values: Iterable[Any]) -> Iterator[str]:
     for value in values:
         if name == "warnings":
             yield f"- {_md_text(_clip(str(value)))}\n"
-        elif isinstance(value, Mapping):  # a skipped entry
+        elif isinstance(value, Mapping):  # a skipped entry: a row of the table by code
+            code = _md_text(value.get("code", ""))
             url = _md_code(value.get("url", ""))
-            yield f"- {url}: {_md_text(_clip(str(value.get('reason', '')), 300))}\n"
+            yield f"| {code} | {url} | {_md_text(_clip(str(value.get('reason', '')), 300))} |\n"
         else:
             yield f"- {_md_code(value)}\n"
 
@@ -206,16 +207,30 @@ def _sections(report: Mapping[str, Any]) -> list[tuple[str, str, Sequence[Any]]]
         ("changed", "Changed"),
         ("removed", "Removed"),
         ("skipped", "Skipped"),
+        ("build_checks", "Build check: problems in the build (not skipped)"),
         ("warnings", "Warnings"),
     ):
         values = report.get(name)
         if isinstance(values, Sequence) and not isinstance(values, str) and values:
+            if name in _TABLES:  # grouped by code, the order within a code kept
+                values = sorted(values, key=_code_of)
             sections.append((name, title, values))
     return sections
 
 
+def _code_of(value: Any) -> str:
+    return str(value.get("code", "")) if isinstance(value, Mapping) else ""
+
+
+# Sections of {url, code, reason} entries, shown as a table grouped by code.
+_TABLES = ("skipped", "build_checks")
+_TABLE_HEAD = "| Code | URL | Reason |\n|---|---|---|\n"
+
+
 def _render_section(name: str, title: str, values: Sequence[Any], allowance: int) -> str:
     opening = f"<details><summary>{title} ({len(values)})</summary>\n\n"
+    if name in _TABLES:
+        opening += _TABLE_HEAD
     closing = "\n</details>\n\n"
     lines = _section_lines(name, values)
     more_room = 80  # for the "… and N more" line

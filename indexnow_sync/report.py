@@ -2,7 +2,9 @@
 
 The JSON object is SPEC's "Output" contract: ``site``, ``dry_run``, ``added``, ``changed``,
 ``removed``, ``skipped``, ``submitted``, ``failed``, ``key_check``, ``requests``, plus
-``counts``, ``warnings``, ``plan_file``, ``command``, ``version`` and ``error``.
+``counts``, ``warnings``, ``plan_file``, ``command``, ``version``, ``error``, ``checks`` (what
+the checks before submitting did) and ``build_checks``. ``skipped`` and ``build_checks``
+entries are ``{url, code, reason}``; ``counts.skipped_by_code`` counts every code.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import IndexNowSyncError
+from .models import SKIP_CODES
+from .plan import skipped_entries
 from .sync import Outcome
 
 REPORT_VERSION = 1
@@ -30,7 +34,7 @@ def to_json(
         "added": list(delta.added) if delta else [],
         "changed": list(delta.changed) if delta else [],
         "removed": list(delta.removed) if delta else [],
-        "skipped": [{"url": s.url, "reason": s.reason} for s in skipped],
+        "skipped": skipped_entries(skipped),
         "submitted": submitted,
         "would_submit": list(result.submitted) if result and outcome and outcome.dry_run else [],
         "failed": list(result.failed) if result else [],
@@ -54,6 +58,8 @@ def to_json(
         else [],
         "plan_file": outcome.plan_file if outcome else None,
         "error": {"kind": error.kind, "message": error.message} if error else None,
+        "checks": outcome.checks if outcome else None,
+        "build_checks": skipped_entries(outcome.build_checks if outcome else ()),
     }
     if outcome and outcome.key_check:
         check = outcome.key_check
@@ -68,7 +74,29 @@ def to_json(
         name: len(report[name])
         for name in ("added", "changed", "removed", "skipped", "submitted", "failed")
     }
+    by_code = dict.fromkeys(SKIP_CODES, 0)
+    for entry in skipped:
+        by_code[entry.code] = by_code.get(entry.code, 0) + 1
+    report["counts"]["skipped_by_code"] = by_code
     return report
+
+
+SKIPPED_SHOWN = 10
+
+
+def skipped_lines(skipped: list[dict[str, str]]) -> list[str]:
+    """The skipped URLs, named: the first 10, then how many more (SPEC: the human output always
+    names skipped URLs)."""
+    if not skipped:
+        return []
+    lines = [f"skipped {len(skipped)} URL(s), never sent:"]
+    for entry in skipped[:SKIPPED_SHOWN]:
+        lines.append(f"  skipped ({entry['code']}) {entry['url']}: {entry['reason']}")
+    if len(skipped) > SKIPPED_SHOWN:
+        lines.append(
+            f"  ... and {len(skipped) - SKIPPED_SHOWN} more skipped (all of them are in --json)"
+        )
+    return lines
 
 
 def human_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:
@@ -84,6 +112,7 @@ def human_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:
         )
     for warning in report["warnings"]:
         lines.append(f"warning: {warning}")
+    lines.extend(skipped_lines(report["skipped"]))
     if report["dry_run"]:
         reasons = {
             **dict.fromkeys(report["removed"], "removed"),

@@ -1,4 +1,9 @@
-"""Orchestration: config -> sources -> diff -> key check -> submit -> :class:`Outcome`.
+"""Orchestration: config -> sources -> diff -> cap -> key check -> checks -> submit ->
+:class:`Outcome`.
+
+The order is the contract's: the ``--max-urls`` cap and the key check come before any page
+GET (a run that will be refused never spends 10,000 requests), then robots.txt, then the pages,
+then the POST; a dry run does all of it except the POST.
 
 No printing, no exiting: every function returns an Outcome or raises a typed error, and the
 CLI renders both. ``progress`` callbacks let the CLI show per-batch lines as they happen.
@@ -15,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .errors import (
+    CheckGuardError,
+    IndexNowSyncError,
     KeyCheckError,
     PlanFileError,
     TooManyUrlsError,
@@ -24,6 +31,7 @@ from .models import Delta, KeyCheck, RequestRecord, Skipped, SubmitResult
 from .urls import authority_prefix, host_key, normalize_site, origin
 
 if TYPE_CHECKING:
+    from .indexnow import WaitBudget
     from .plan import Plan
     from .web import WebClient
 
@@ -46,6 +54,8 @@ class Outcome:
     plan_file: str | None = None
     extra_skipped: tuple[Skipped, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    checks: dict[str, Any] | None = None  # what the checks before submitting did
+    build_checks: tuple[Skipped, ...] = ()  # problems found in the build (warnings only)
 
 
 def _site(config: Config) -> str | None:
@@ -80,7 +90,18 @@ def _build_path(config: Config) -> Path:
 def _client(config: Config) -> WebClient:
     from .web import WebClient
 
-    return WebClient(timeout=config.timeout, max_bytes=config.max_sitemap_bytes)
+    return WebClient(
+        timeout=config.timeout,
+        max_bytes=config.max_sitemap_bytes,
+        pool_maxsize=config.check_concurrency,
+    )
+
+
+def _budget() -> WaitBudget:
+    """The run's one waiting budget for retries: robots.txt, page checks and POSTs share it."""
+    from .indexnow import RetryPolicy, WaitBudget
+
+    return WaitBudget(RetryPolicy().max_wait_total)
 
 
 def compute_delta(
@@ -140,7 +161,9 @@ def run_plan(config: Config, out: Path) -> Outcome:
         outcome = Outcome("plan", site, False, key_check=check)
         raise _KeyFailed(outcome, check, note="no plan was written: fix the file and re-run")
     delta, before, after, site = compute_delta(config)
-    write_plan(out, new_plan(delta, site, before, after))
+    findings, warnings = _check_build(config, _build_path(config), [*delta.added, *delta.changed])
+    delta = replace(delta, warnings=(*delta.warnings, *warnings))
+    write_plan(out, replace(new_plan(delta, site, before, after), build_checks=findings))
     return Outcome(
         "plan",
         site,
@@ -149,6 +172,7 @@ def run_plan(config: Config, out: Path) -> Outcome:
         key_check=check,
         warnings=(*key_warnings, *delta.warnings),
         plan_file=str(out),
+        build_checks=findings,
     )
 
 
@@ -193,6 +217,87 @@ def built_key_file(config: Config, site: str | None, key: str, build: Path) -> P
         return None
     folder = build if build.is_dir() else build.parent
     return folder / relative
+
+
+# --- checks before submitting ---
+
+
+def _check_build(
+    config: Config, build: Path | None, urls: list[str]
+) -> tuple[tuple[Skipped, ...], tuple[str, ...]]:
+    """The build's own robots.txt and pages, checked offline (SPEC "Before the deploy"):
+    findings and the warnings that report them. Nothing is skipped for them."""
+    if build is None or config.check == "off" or not urls:
+        return (), ()
+    from .checks import check_build
+    from .robots import make_agents
+
+    root = build if build.is_dir() else build.parent
+    result = check_build(
+        root, urls, make_agents(config.robots_agent), mode=config.check, limit=config.max_urls
+    )
+    return result.findings, result.warnings
+
+
+def _directions(delta: Delta | None) -> dict[str, str]:
+    if delta is None:
+        return {}
+    directions = dict.fromkeys(delta.removed, "removed")
+    directions.update(dict.fromkeys(delta.changed, "changed"))
+    directions.update(dict.fromkeys(delta.added, "added"))
+    return directions
+
+
+def _check_before_submit(
+    config: Config,
+    client: WebClient,
+    key: str,
+    urls: list[str],
+    outcome: Outcome,
+    budget: WaitBudget,
+    progress: Progress | None,
+) -> tuple[list[str], Outcome]:
+    """robots.txt, then the pages (per ``--check``): the URLs still to send, and the outcome
+    with what was skipped and why. Stops the run (keeping the outcome for the report) when
+    robots.txt is unreachable or a guard fires."""
+    from .checks import Candidate, run_checks
+    from .robots import make_agents
+
+    agents = make_agents(config.robots_agent)
+    directions = _directions(outcome.delta)
+    candidates = [Candidate(url, directions.get(url, "listed")) for url in urls]
+    try:
+        result = run_checks(
+            client,
+            candidates,
+            agents,
+            mode=config.check,
+            concurrency=config.check_concurrency,
+            budget=budget,
+            secret=key,
+            progress=progress,
+        )
+    except IndexNowSyncError as exc:
+        exc.outcome = outcome  # type: ignore[attr-defined]
+        raise
+    outcome = replace(
+        outcome,
+        extra_skipped=(*outcome.extra_skipped, *result.skipped),
+        warnings=tuple(dict.fromkeys((*outcome.warnings, *result.warnings))),
+        checks={
+            "mode": config.check,
+            "agents": [agent.name for agent in agents],
+            "robots_txt": result.robots_files,
+            "checked": len(candidates),
+            "pages_fetched": len(result.verdicts),
+            "passed": len(result.send),
+        },
+    )
+    if result.guard is not None:
+        error = CheckGuardError(result.guard)
+        error.outcome = outcome  # type: ignore[attr-defined]
+        raise error
+    return result.send, outcome
 
 
 # --- key and submission ---
@@ -285,6 +390,7 @@ def _submit(
     *,
     on_batch: Callable[[list[str], RequestRecord], None] | None,
     progress: Progress | None,
+    budget: WaitBudget | None = None,
 ) -> SubmitResult:
     from .indexnow import resolve_endpoint, submit
 
@@ -304,6 +410,7 @@ def _submit(
         urls,
         dry_run=config.dry_run,
         on_batch_done=batch_done,
+        budget=budget,
     )
     if config.dry_run:  # the report lists what would have gone out
         result = replace(result, submitted=tuple(urls))
@@ -351,24 +458,29 @@ def run_sync(config: Config, progress: Progress | None = None) -> Outcome:
     try:
         delta, _before, _after, site = compute_delta(config, client)
         site = _require_site(site, "sync")
-        urls, skipped = _scope(
-            delta.to_submit(include_removed=config.include_removed), site, config
-        )
+        urls, skipped = _scope(delta.to_submit(include_removed=config.sends_removed), site, config)
+        build = _build_path(config)
+        findings, build_warnings = _check_build(config, build, [*delta.added, *delta.changed])
         outcome = Outcome(
             "sync",
             site,
             config.dry_run,
             delta=delta,
-            warnings=delta.warnings,
+            warnings=(*delta.warnings, *build_warnings),
             extra_skipped=tuple(skipped),
+            build_checks=findings,
         )
         _cap(urls, config, outcome)
         outcome = _require_key_file(
-            config, site, key, client, outcome, build=_build_path(config), nothing_to_send=not urls
+            config, site, key, client, outcome, build=build, nothing_to_send=not urls
         )
         if not urls:
             return outcome
-        result = _submit(config, site, key, urls, client, on_batch=None, progress=progress)
+        budget = _budget()
+        urls, outcome = _check_before_submit(config, client, key, urls, outcome, budget, progress)
+        result = _submit(
+            config, site, key, urls, client, on_batch=None, progress=progress, budget=budget
+        )
         return replace(outcome, result=result)
     finally:
         client.close()
@@ -402,8 +514,12 @@ def _submit_plan(config: Config, plan_path: Path, progress: Progress | None) -> 
     plan: Plan = read_plan(plan_path)
     site = _site(config) or _plan_site(plan, plan_path)
     site = _require_site(site, "submit --plan (the plan has no site)")
-    pending = plan.pending(include_removed=config.include_removed)
+    pending = plan.pending(include_removed=config.sends_removed)
     urls, skipped = _scope(pending, site, config)
+    removed = set(plan.delta.removed)
+    findings, build_warnings = _check_build(
+        config, config.build, [url for url in urls if url not in removed]
+    )
     already = len(plan.accepted)
     notes = (
         (f"{already} URL(s) of this plan were already accepted earlier; not sent again",)
@@ -415,10 +531,11 @@ def _submit_plan(config: Config, plan_path: Path, progress: Progress | None) -> 
         site,
         config.dry_run,
         delta=plan.delta,
-        warnings=plan.delta.warnings,
+        warnings=(*plan.delta.warnings, *build_warnings),
         plan_file=str(plan_path),
         extra_skipped=tuple(skipped),
         notes=notes,
+        build_checks=findings,
     )
     _cap(urls, config, outcome)
     client = _client(config)
@@ -428,8 +545,12 @@ def _submit_plan(config: Config, plan_path: Path, progress: Progress | None) -> 
         )
         if not urls:
             return outcome
+        budget = _budget()
+        urls, outcome = _check_before_submit(config, client, key, urls, outcome, budget, progress)
         if config.dry_run:
-            result = _submit(config, site, key, urls, client, on_batch=None, progress=progress)
+            result = _submit(
+                config, site, key, urls, client, on_batch=None, progress=progress, budget=budget
+            )
             return replace(outcome, result=result)
         recorder = ProgressRecorder(plan_path, plan)
         try:
@@ -441,6 +562,7 @@ def _submit_plan(config: Config, plan_path: Path, progress: Progress | None) -> 
                 client,
                 on_batch=lambda batch, _r: recorder.record(batch),
                 progress=progress,
+                budget=budget,
             )
         finally:
             recorder.close()
@@ -476,7 +598,16 @@ def run_submit_urls(
     fresh, malformed = _well_formed(fresh)
     scoped, skipped = _scope(fresh, site, config)
     skipped = malformed + skipped
-    outcome = Outcome("submit", site, config.dry_run, extra_skipped=tuple(skipped), notes=notes)
+    findings, build_warnings = _check_build(config, config.build, scoped)
+    outcome = Outcome(
+        "submit",
+        site,
+        config.dry_run,
+        warnings=build_warnings,
+        extra_skipped=tuple(skipped),
+        notes=notes,
+        build_checks=findings,
+    )
     _cap(scoped, config, outcome)
     client = _client(config)
     try:
@@ -485,6 +616,10 @@ def run_submit_urls(
         )
         if not scoped:
             return outcome
+        budget = _budget()
+        scoped, outcome = _check_before_submit(
+            config, client, key, scoped, outcome, budget, progress
+        )
 
         def remember(batch: list[str], _record: RequestRecord) -> None:
             if state is not None and not config.dry_run:
@@ -492,7 +627,9 @@ def run_submit_urls(
                 recent.update((u, stamp) for u in batch)
                 _write_state(state, recent)
 
-        result = _submit(config, site, key, scoped, client, on_batch=remember, progress=progress)
+        result = _submit(
+            config, site, key, scoped, client, on_batch=remember, progress=progress, budget=budget
+        )
         return replace(outcome, result=result)
     finally:
         client.close()

@@ -86,6 +86,12 @@ def site(tmp_path: Path) -> Iterator[Site]:
         (live / f"{KEY}.txt").write_text(KEY)
         (build / "sitemap.xml").write_text(sitemap(server.base_url, NEW))
         (build / f"{KEY}.txt").write_text(KEY)
+        # The new pages are live already (only the sitemap is old); /gone/ answers 404.
+        for folder in (live, build):
+            for path in NEW:
+                page = folder / path.strip("/") / "index.html"
+                page.parent.mkdir(parents=True, exist_ok=True)
+                page.write_text(f"<!doctype html><title>{path}</title><p>{path}</p>")
         server.serve_dir(live)
         yield Site(server, indexnow, live, build, tmp_path / "workspace", tmp_path / "temp")
 
@@ -161,18 +167,23 @@ def test_sync_submits_the_delta_and_reports_it(site: Site) -> None:
         "added-count": "1",
         "changed-count": "1",
         "removed-count": "1",
-        "submitted-count": "2",
+        "submitted-count": "3",
         "failed-count": "0",
         "plan-file": "",
         "report": result.outputs["report"],
         "exit-code": "0",
     }
-    assert sorted(site.indexnow.accepted) == [site.url("/"), site.url("/blog/new/")]
+    # The removed /gone/ answers 404: engines learn it is gone.
+    assert sorted(site.indexnow.accepted) == [
+        site.url("/"),
+        site.url("/blog/new/"),
+        site.url("/gone/"),
+    ]
     report = report_of(result)
     assert report["added"] == [site.url("/blog/new/")]
     assert report["removed"] == [site.url("/gone/")]
     # The job summary: the counts table, the endpoint's answer, the lists.
-    assert "| 1 | 1 | 1 | 0 | 2 | 0 |" in result.summary
+    assert "| 1 | 1 | 1 | 0 | 3 | 0 |" in result.summary
     assert f"| {site.indexnow.endpoint} |" in result.summary
     assert f"- `{site.url('/blog/new/')}`" in result.summary
     assert result.annotations("error") == []
@@ -228,13 +239,17 @@ def test_plan_before_deploy_then_submit_after(site: Site) -> None:
     site.deploy()  # now a live-vs-build diff would find nothing: the plan remembers
     submit = run(site, sync_inputs(site, command="submit"))
     assert submit.success, submit.log
-    assert submit.outputs["submitted-count"] == "2"
-    assert sorted(site.indexnow.accepted) == [site.url("/"), site.url("/blog/new/")]
+    assert submit.outputs["submitted-count"] == "3"
+    assert sorted(site.indexnow.accepted) == [
+        site.url("/"),
+        site.url("/blog/new/"),
+        site.url("/gone/"),
+    ]
 
     again = run(site, sync_inputs(site, command="submit"))
     assert again.success, again.log
     assert again.outputs["submitted-count"] == "0"
-    assert len(site.indexnow.accepted) == 2  # a finished plan sends nothing
+    assert len(site.indexnow.accepted) == 3  # a finished plan sends nothing
 
 
 def test_dry_run_checks_the_key_and_sends_nothing(site: Site) -> None:

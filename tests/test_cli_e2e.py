@@ -36,6 +36,9 @@ def urlset(entries: dict[str, str | None]) -> str:
     )
 
 
+PAGE = "<!doctype html><html><head><title>A page</title></head><body>Hello</body></html>"
+
+
 class Run:
     def __init__(self, code: int, stdout: str, stderr: str) -> None:
         self.code = code
@@ -66,8 +69,14 @@ class Env:
     def u(self, path: str) -> str:
         return f"{self.base}/{path.lstrip('/')}"
 
-    def build_sitemap(self, entries: dict[str, str | None]) -> None:
+    def build_sitemap(self, entries: dict[str, str | None], *, deployed: bool = True) -> None:
+        """Write the build's sitemap; ``deployed``: the site serves its pages already (a
+        plain HTML page each, which passes the checks before submitting)."""
         (self.build / "sitemap.xml").write_text(urlset(entries), encoding="utf-8")
+        if deployed:
+            for url in entries:
+                if url.startswith(self.base):
+                    self.site.route(url[len(self.base) :], PAGE, content_type="text/html")
 
     def live_sitemap(self, entries: dict[str, str | None]) -> None:
         self.site.route("/sitemap.xml", urlset(entries))
@@ -123,14 +132,22 @@ def many(env: Env, n: int) -> dict[str, str | None]:
 # --- sync sends exactly the delta -----------------------------------------------------------------
 
 
-def test_sync_sends_only_added_and_changed(env: Env) -> None:
-    added, changed, _removed = standard_delta(env)
+def test_sync_sends_the_delta_and_removed_urls_that_are_gone(env: Env) -> None:
+    added, changed, removed = standard_delta(env)  # "gone" answers 404
     run = env.sync()
     assert run.code == 0, run.stderr
-    assert sorted(env.endpoint.accepted) == sorted(added + changed)
-    assert sorted(run.report["submitted"]) == sorted(added + changed)
+    assert sorted(env.endpoint.accepted) == sorted(added + changed + removed)
+    assert sorted(run.report["submitted"]) == sorted(added + changed + removed)
     assert run.report["failed"] == []
     assert run.report["key_check"]["ok"] is True
+
+
+def test_sync_with_no_include_removed_sends_only_added_and_changed(env: Env) -> None:
+    added, changed, _removed = standard_delta(env)
+    run = env.sync("--no-include-removed")
+    assert run.code == 0, run.stderr
+    assert sorted(env.endpoint.accepted) == sorted(added + changed)
+    assert env.site.hits("/gone") == 0  # not even checked
 
 
 def test_sync_with_include_removed_also_sends_removed(env: Env) -> None:
@@ -193,19 +210,19 @@ def test_key_never_printed_on_success(env: Env) -> None:
 
 
 def test_429_with_retry_after_then_success(env: Env) -> None:
-    added, changed, _ = standard_delta(env)
+    added, changed, removed = standard_delta(env)
     env.endpoint.script(Answer(status=429, body="slow down", headers={"Retry-After": "1"}))
     started = time.monotonic()
     run = env.sync()
     elapsed = time.monotonic() - started
     assert run.code == 0, run.stderr
     assert elapsed >= 1.0
-    assert sorted(env.endpoint.accepted) == sorted(added + changed)
+    assert sorted(env.endpoint.accepted) == sorted(added + changed + removed)
     assert run.report["requests"][0]["attempts"] == 2
 
 
 def test_persistent_503_fails_with_every_url_listed(env: Env) -> None:
-    added, changed, _ = standard_delta(env)
+    added, changed, removed = standard_delta(env)
     # Retry-After: 0 keeps the default policy (5 attempts) fast.
     env.endpoint.script(
         *[Answer(status=503, body="down", headers={"Retry-After": "0"}) for _ in range(10)]
@@ -217,7 +234,7 @@ def test_persistent_503_fails_with_every_url_listed(env: Env) -> None:
     assert env.endpoint.accepted == []
     assert env.posts() == 5
     report = run.report
-    assert sorted(report["failed"]) == sorted(added + changed)
+    assert sorted(report["failed"]) == sorted(added + changed + removed)
     assert report["submitted"] == []
     assert report["error"] is not None
 
@@ -227,8 +244,8 @@ def test_persistent_503_fails_with_every_url_listed(env: Env) -> None:
 
 def test_first_deploy_25k_urls_go_out_as_three_requests(env: Env) -> None:
     urls = many(env, 25_000)
-    env.build_sitemap(urls)  # live: 404 everywhere
-    run = env.sync("--max-urls", "30000")
+    env.build_sitemap(urls, deployed=False)  # live: 404 everywhere
+    run = env.sync("--max-urls", "30000", "--check", "off")
     assert run.code == 0, run.stderr
     assert [r.count for r in env.endpoint.requests if r.method == "POST"] == [
         10_000,
@@ -259,7 +276,8 @@ def test_dry_run_checks_the_key_and_posts_nothing(env: Env) -> None:
     assert run.report["key_check"]["ok"] is True
     # It shows exactly what would go out, and why: the delta's URLs, each with its reason.
     would = run.report["would_submit"]
-    assert sorted(would) == sorted(run.report["added"] + run.report["changed"])
+    delta = run.report["added"] + run.report["changed"] + run.report["removed"]
+    assert sorted(would) == sorted(delta)
     assert run.report["submitted"] == []
     for url in run.report["added"]:
         assert f"would submit (added) {url}" in run.stderr
@@ -278,7 +296,7 @@ def test_dry_run_with_broken_key_file_fails(env: Env) -> None:
 
 
 def test_plan_before_deploy_then_submit_sends_exactly_the_delta(env: Env) -> None:
-    added, changed, _ = standard_delta(env)
+    added, changed, removed = standard_delta(env)
     planned = env.cli(
         "plan", "--site", env.base, "--build", str(env.build), "--out", str(env.plan), "--json"
     )
@@ -288,22 +306,24 @@ def test_plan_before_deploy_then_submit_sends_exactly_the_delta(env: Env) -> Non
     env.site.route("/sitemap.xml", (env.build / "sitemap.xml").read_text(encoding="utf-8"))
     run = env.cli("submit", "--plan", str(env.plan), "--endpoint", env.endpoint.endpoint, "--json")
     assert run.code == 0, run.stderr
-    assert sorted(env.endpoint.accepted) == sorted(added + changed)
+    assert sorted(env.endpoint.accepted) == sorted(added + changed + removed)
     again = env.cli(
         "submit", "--plan", str(env.plan), "--endpoint", env.endpoint.endpoint, "--json"
     )
     assert again.code == 0, again.stderr
-    assert sorted(env.endpoint.accepted) == sorted(added + changed)  # nothing more
+    assert sorted(env.endpoint.accepted) == sorted(added + changed + removed)  # nothing more
 
 
 def test_submit_plan_resumes_after_a_mid_way_failure(env: Env) -> None:
     urls = many(env, 25_000)
-    env.build_sitemap(urls)
+    env.build_sitemap(urls, deployed=False)
     planned = env.cli(
         "plan", "--site", env.base, "--build", str(env.build), "--out", str(env.plan), "--json"
     )
     assert planned.code == 0, planned.stderr
-    args = ("submit", "--plan", str(env.plan), "--endpoint", env.endpoint.endpoint)
+    # --check robots: robots.txt answers 404, everything allowed; no 25,000 page GETs.
+    plan, endpoint = str(env.plan), env.endpoint.endpoint
+    args = ("submit", "--plan", plan, "--endpoint", endpoint, "--check", "robots")
     env.endpoint.script(Answer(), Answer(status=400, body="Bad request"))
     first = env.cli(*args, "--max-urls", "30000", "--json")
     assert first.code == 1
@@ -326,6 +346,8 @@ def test_submit_plan_resumes_after_a_mid_way_failure(env: Env) -> None:
 def test_submit_urls_with_state_does_not_resubmit_within_10_minutes(env: Env) -> None:
     state = env.tmp / "state.json"
     urls = [env.u("x"), env.u("y")]
+    for url in urls:
+        env.site.route(url[len(env.base) :], PAGE, content_type="text/html")
     args = ("submit", *urls, "--site", env.base, "--endpoint", env.endpoint.endpoint)
     first = env.cli(*args, "--state", str(state), "--json")
     assert first.code == 0, first.stderr
@@ -441,7 +463,7 @@ def test_bad_flag_exits_2_as_a_real_process(env: Env) -> None:
 
 
 def test_real_process_sync_exit_code_and_json(env: Env) -> None:
-    added, changed, _ = standard_delta(env)
+    added, changed, removed = standard_delta(env)
     proc = subprocess.run(
         [
             sys.executable,
@@ -463,7 +485,7 @@ def test_real_process_sync_exit_code_and_json(env: Env) -> None:
         env={"INDEXNOW_KEY": KEY, "PATH": "/usr/bin:/bin", "NO_PROXY": "127.0.0.1,localhost"},
     )
     assert proc.returncode == 0, proc.stderr
-    assert sorted(json.loads(proc.stdout)["submitted"]) == sorted(added + changed)
+    assert sorted(json.loads(proc.stdout)["submitted"]) == sorted(added + changed + removed)
     assert KEY not in proc.stdout + proc.stderr
 
 
@@ -489,7 +511,7 @@ def test_invalid_key_flag_is_a_usage_error_without_network(env: Env) -> None:
 
 
 def test_submit_plan_with_broken_key_file_sends_nothing_and_keeps_the_plan(env: Env) -> None:
-    added, changed, _ = standard_delta(env)
+    added, changed, removed = standard_delta(env)
     planned = env.cli(
         "plan", "--site", env.base, "--build", str(env.build), "--out", str(env.plan), "--json"
     )
@@ -502,7 +524,7 @@ def test_submit_plan_with_broken_key_file_sends_nothing_and_keeps_the_plan(env: 
     env.site.route(f"/{KEY}.txt", KEY, content_type="text/plain")  # fixed
     fixed = env.cli(*args)
     assert fixed.code == 0, fixed.stderr
-    assert sorted(env.endpoint.accepted) == sorted(added + changed)
+    assert sorted(env.endpoint.accepted) == sorted(added + changed + removed)
 
 
 def test_first_deploy_is_still_capped_by_default(env: Env) -> None:
@@ -531,7 +553,7 @@ def test_endpoint_refusal_is_not_retried(env: Env) -> None:
     assert env.posts() == 1
     assert run.report["requests"][0]["status"] == 422
     assert run.report["requests"][0]["attempts"] == 1
-    assert len(run.report["failed"]) == 2
+    assert len(run.report["failed"]) == 3
 
 
 def test_off_host_build_url_is_skipped_never_sent(env: Env) -> None:

@@ -22,7 +22,10 @@ def test_defaults_without_any_source(tmp_path: Path) -> None:
     assert config == Config()
     assert config.endpoint == "indexnow"
     assert config.max_urls == 10_000
-    assert config.include_removed is False
+    assert config.include_removed is None  # not said: removed URLs sent when checked gone
+    assert config.sends_removed is True
+    assert (config.check, config.check_concurrency) == ("pages", 8)
+    assert config.robots_agent == ("bingbot", "YandexBot")
     assert config.config_file is None
 
 
@@ -216,3 +219,79 @@ def test_a_key_in_the_config_file_is_never_echoed(tmp_path: Path) -> None:
 def test_a_bad_flag_value_names_the_flag(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="--max-urls"):
         load_config({"max-urls": 0}, {}, tmp_path)
+
+
+# --- the checks before submitting (issue 13) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "check", "agents", "concurrency"),
+    [
+        ("check: robots\n", "robots", ("bingbot", "YandexBot"), 8),
+        ("check: off\n", "off", ("bingbot", "YandexBot"), 8),  # YAML reads off as false
+        ("check: Pages\ncheck-concurrency: 16\n", "pages", ("bingbot", "YandexBot"), 16),
+        ("robots-agent: [bingbot]\n", "pages", ("bingbot",), 8),
+        ("robots-agent: 'bingbot, SeznamBot'\n", "pages", ("bingbot", "SeznamBot"), 8),
+        ("robots_agent:\n  - YandexBot\n  - YandexBot\n", "pages", ("YandexBot",), 8),
+    ],
+)
+def test_check_keys_from_the_file(
+    tmp_path: Path, text: str, check: str, agents: tuple[str, ...], concurrency: int
+) -> None:
+    write_config(tmp_path, text)
+    config = load_config({}, {}, tmp_path)
+    assert (config.check, config.robots_agent, config.check_concurrency) == (
+        check,
+        agents,
+        concurrency,
+    )
+
+
+def test_check_keys_from_the_environment_and_flags(tmp_path: Path) -> None:
+    env = {
+        "INDEXNOW_CHECK": "robots",
+        "INDEXNOW_CHECK_CONCURRENCY": "3",
+        "INDEXNOW_ROBOTS_AGENT": "bingbot,YandexBot, SeznamBot",
+    }
+    config = load_config({}, env, tmp_path)
+    assert config.check == "robots" and config.check_concurrency == 3
+    assert config.robots_agent == ("bingbot", "YandexBot", "SeznamBot")
+    flags = {"check": "off", "robots-agent": ("Naver",)}
+    config = load_config(flags, env, tmp_path)
+    assert config.check == "off" and config.robots_agent == ("Naver",)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("check: everything\n", "check"),
+        ("check-concurrency: 0\n", "check-concurrency"),
+        ("check-concurrency: 1000\n", "check-concurrency"),
+        ("robots-agent: []\n", "robots-agent"),
+        ("robots-agent: {a: 1}\n", "robots-agent"),
+        ("robots-agent: ['bad: name']\n", "robots-agent"),
+    ],
+)
+def test_bad_check_values_name_the_key(tmp_path: Path, text: str, key: str) -> None:
+    write_config(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config({}, {}, tmp_path)
+    assert key in caught.value.message and "indexnow.yml" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "check", "sends"),
+    [
+        ("", {}, "pages", True),  # not said: sent when the page check shows them gone
+        ("", {}, "robots", False),  # cannot be verified: only when asked for
+        ("", {}, "off", False),
+        ("include-removed: true\n", {}, "off", True),
+        ("include-removed: false\n", {}, "pages", False),
+        ("include-removed: true\n", {"INDEXNOW_INCLUDE_REMOVED": "false"}, "pages", False),
+    ],
+)
+def test_include_removed_is_three_valued(
+    tmp_path: Path, text: str, env: dict[str, str], check: str, sends: bool
+) -> None:
+    write_config(tmp_path, text + f"check: {check}\n")
+    assert load_config({}, env, tmp_path).sends_removed is sends

@@ -22,7 +22,13 @@ def make_report(**changes: Any) -> dict[str, Any]:
         "added": ["https://example.com/new"],
         "changed": ["https://example.com/old"],
         "removed": [],
-        "skipped": [{"url": "https://other.example/x", "reason": "not on the site's host"}],
+        "skipped": [
+            {
+                "url": "https://other.example/x",
+                "code": "off_host",
+                "reason": "not on the site's host",
+            }
+        ],
         "submitted": ["https://example.com/new", "https://example.com/old"],
         "failed": [],
         "key_check": {"ok": True, "url": KEY_URL, "problem": None, "fix": None},
@@ -225,7 +231,7 @@ def test_summary_of_a_million_urls_stays_under_one_mib() -> None:
     assert text.count("more (all of them are in the JSON report)") == 3
     assert text.count("</details>") == text.count("<details>") == 5
     # Small lists are shown whole even when large ones crowd the summary.
-    assert "- `https://other.example/x`: not on the site's host" in text
+    assert "| off\\_host | `https://other.example/x` | not on the site's host |" in text
     assert text.split("<summary>Warnings (10)</summary>")[1].count("- w\n") == 10
 
 
