@@ -30,7 +30,7 @@ from .sitemap import DEFAULT_MAX_BYTES, ParsedSitemap, merge_duplicates, parse_s
 from .urls import same_host
 
 if TYPE_CHECKING:
-    from .web import HttpResponse, WebClient
+    from .web import HttpResponse, PrefixResponse, WebClient
 
 BUILD_NAMES = ("sitemap-index.xml", "sitemap_index.xml", "sitemap.xml", "sitemap.xml.gz")
 LIVE_NAMES = ("sitemap.xml", "sitemap-index.xml", "sitemap_index.xml")
@@ -305,14 +305,17 @@ def read_live_side(
 
 def _discover(client: WebClient, site: str, side: Side) -> list[str]:
     robots_url = f"{site}/robots.txt"
-    response = _fetch(client, robots_url, site, Limits(max_sitemap_bytes=512 * 1024))
+    response = _fetch_robots_txt(client, robots_url)
     if response.status >= 500:
         raise LiveSitemapError(
             f"{robots_url} answered {response.status}: the site is unhealthy; not reading the "
             "live sitemap (nothing submitted). Retry when it is up, or pass --baseline"
         )
     if response.status == 200 and response.content_type != "text/html":
-        listed = robots_sitemaps(response.body.decode("utf-8", "replace"))
+        from .robots import cut_to_limit
+
+        body = cut_to_limit(response.body) if response.truncated else response.body
+        listed = robots_sitemaps(body.decode("utf-8", "replace"))
         on_site = []
         for url in listed:
             if same_host(url, site):
@@ -324,10 +327,23 @@ def _discover(client: WebClient, site: str, side: Side) -> list[str]:
             return on_site
     for name in LIVE_NAMES:
         url = f"{site}/{name}"
-        response = _fetch(client, url, site, Limits())
-        if response.status not in (404, 410):
+        if _fetch(client, url, site, Limits()).status not in (404, 410):
             return [url]
     return []
+
+
+def _fetch_robots_txt(client: WebClient, url: str) -> PrefixResponse:
+    """robots.txt as engines read it: its first 500 KiB (RFC 9309), never refused for size."""
+    from .robots import ROBOTS_MAX_BYTES, ROBOTS_MAX_REDIRECTS
+    from .web import get_prefix
+
+    try:
+        return get_prefix(client, url, max_bytes=ROBOTS_MAX_BYTES, redirects=ROBOTS_MAX_REDIRECTS)
+    except FetchError as exc:
+        raise LiveSitemapError(
+            f"live sitemap {exc}; nothing was submitted (a run never treats an unreadable "
+            "live site as empty)"
+        ) from exc
 
 
 def _fetch(client: WebClient, url: str, site: str, limits: Limits) -> HttpResponse:
