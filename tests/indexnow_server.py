@@ -78,6 +78,7 @@ class RecordedRequest:
     content_type: str
     body: str  # the answer's body
     accepted: int  # URLs recorded as accepted from this request
+    user_agent: str = ""  # the request's User-Agent header
 
 
 class _Rejected(Exception):
@@ -296,6 +297,7 @@ class IndexNowServer:
             def _handle(self, method: str) -> None:
                 parts = urllib.parse.urlsplit(self.path)
                 content_type = self.headers.get("Content-Type", "")
+                agent = self.headers.get("User-Agent", "")
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 forced = server._next_answer()
@@ -307,7 +309,9 @@ class IndexNowServer:
                     forced.hold.wait(timeout=60)
                 if forced is not None and forced.drop:
                     server._record(
-                        RecordedRequest(method, parts.path, None, 0, None, content_type, "", 0),
+                        RecordedRequest(
+                            method, parts.path, None, 0, None, content_type, "", 0, agent
+                        ),
                         [],
                     )
                     self.close_connection = True
@@ -318,7 +322,15 @@ class IndexNowServer:
                 )
                 server._record(
                     RecordedRequest(
-                        method, parts.path, status, count, host, content_type, body, len(urls)
+                        method,
+                        parts.path,
+                        status,
+                        count,
+                        host,
+                        content_type,
+                        body,
+                        len(urls),
+                        agent,
                     ),
                     urls,
                 )
