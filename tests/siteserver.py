@@ -56,6 +56,7 @@ class Answer:
     cut_after: int | None = None  # announce the full length, send this many bytes, hang up
     huge_size: int | None = None
     huge_chunk: bytes = b"<!-- x -->"
+    header_lines: tuple[tuple[str, str], ...] = ()  # sent as they are, repeats kept
 
 
 def answer(
@@ -71,6 +72,7 @@ def answer(
     trickle: float = 0.0,
     trickle_chunk: int = 1,
     cut_after: int | None = None,
+    header_lines: list[tuple[str, str]] | None = None,
 ) -> Answer:
     """An :class:`Answer` with the same arguments as :meth:`SiteServer.route`."""
     return Answer(
@@ -85,6 +87,7 @@ def answer(
         trickle=trickle,
         trickle_chunk=trickle_chunk,
         cut_after=cut_after,
+        header_lines=tuple(header_lines or ()),
     )
 
 
@@ -199,6 +202,8 @@ class _Handler(BaseHTTPRequestHandler):
         for key, value in headers.items():
             if value != "":
                 self.send_header(key, value)
+        for key, value in scripted.header_lines:
+            self.send_header(key, value)
         self.end_headers()
         if not send_body:
             return
@@ -289,10 +294,12 @@ class SiteServer:
         trickle_chunk: int = 1,
         cut_after: int | None = None,
         responses: list[Answer] | None = None,
+        header_lines: list[tuple[str, str]] | None = None,
     ) -> None:
         """Script ``path`` (matched without the query string, unless a route with the exact
         ``path?query`` exists). ``responses`` answers one request each, the last repeats;
-        otherwise the other arguments describe the one answer."""
+        otherwise the other arguments describe the one answer. ``header_lines`` are sent after
+        ``headers``, one line each (a header that comes several times)."""
         if responses is not None:
             if not responses:
                 raise ValueError("responses must hold at least one Answer")
@@ -311,6 +318,7 @@ class SiteServer:
                     trickle=trickle,
                     trickle_chunk=trickle_chunk,
                     cut_after=cut_after,
+                    header_lines=header_lines,
                 )
             ]
         with self._lock:

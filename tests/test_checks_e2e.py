@@ -207,6 +207,11 @@ PAGE_VARIANTS: list[tuple[str, dict[str, Any], str]] = [
     ("xrt", {"headers": {"X-Robots-Tag": "noindex"}}, "noindex"),
     ("xrt-none", {"headers": {"X-Robots-Tag": "NONE"}}, "noindex"),
     ("xrt-google", {"headers": {"X-Robots-Tag": "googlebot: noindex"}}, "sent"),
+    (
+        "xrt-two-lines",  # two header lines: the second is for every engine
+        {"header_lines": [("X-Robots-Tag", "googlebot: nofollow"), ("X-Robots-Tag", "noindex")]},
+        "noindex",
+    ),
     ("xrt-bing", {"headers": {"X-Robots-Tag": "bingbot: noindex"}}, "sent"),
     ("meta", {"head": '<meta name="robots" content="noindex,follow">'}, "noindex"),
     ("meta-yandex", {"head": '<meta name="yandex" content="noindex">'}, "sent"),
@@ -257,7 +262,7 @@ def test_page_variants(world: World) -> None:
     assert "X-Robots-Tag: noindex" in reasons[world.u("/xrt")]
     assert world.u("/ok") in reasons[world.u("/canon-link")]
     counts = result.report["counts"]["skipped_by_code"]
-    assert counts["noindex"] == 5 and counts["redirect"] == 2 and counts["robots"] == 0
+    assert counts["noindex"] == 6 and counts["redirect"] == 2 and counts["robots"] == 0
     # one GET per URL, none followed
     assert sorted(world.page_gets()).count("/moved") == 1
     assert "/error" in world.page_gets()
