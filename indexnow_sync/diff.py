@@ -184,10 +184,10 @@ def _valid(
 _BAD_CHARS = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
-def url_problem(url: str, site_key: tuple[str, int | None] | None) -> str | None:
-    """Why a delta URL cannot be submitted (to the site with ``site_key``), or None."""
-    problem = _text_problem(url) or _host_problem(url, site_key)
-    return None if problem is None else problem[1]
+def url_problem(url: str, site_key: tuple[str, int | None] | None) -> tuple[str, str] | None:
+    """Why a URL cannot be submitted (to the site with ``site_key``), as (skip code, reason),
+    or None."""
+    return _text_problem(url) or _host_problem(url, site_key)
 
 
 def _text_problem(url: str) -> tuple[str, str] | None:

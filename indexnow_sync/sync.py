@@ -648,7 +648,7 @@ def _well_formed(urls: list[str]) -> tuple[list[str], list[Skipped]]:
             kept.append(url)
         else:
             shown = url if url.isprintable() else url.encode("unicode_escape").decode("ascii")
-            skipped.append(Skipped(shown, problem))
+            skipped.append(Skipped(shown, problem[1], problem[0]))
     return kept, skipped
 
 

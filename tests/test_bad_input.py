@@ -22,6 +22,7 @@ from indexnow_sync.cli import cli
 from tests.siteserver import SiteServer
 
 KEY = "7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a"
+PAGE = "<!doctype html><html><head><title>p</title></head><body>p</body></html>"
 URLSET = "<urlset><url><loc>https://ex.com/a</loc></url></urlset>"
 PLAN_HEAD = '{"format": "indexnow-sync-plan", "version": 1'
 
@@ -233,6 +234,7 @@ def test_a_deeply_nested_journal_line_is_ignored(here: Path, site_server: SiteSe
 def test_odd_state_files(here: Path, site_server: SiteServer, text: str, code: int) -> None:
     url = site_server.url("page")
     site_server.route(f"/{KEY}.txt", KEY, content_type="text/plain")
+    site_server.route("/page", PAGE, content_type="text/html")  # live: passes the checks
     (here / "state.json").write_text(text.replace("URL", url), encoding="utf-8")
     done = run("submit", url, "--state", "state.json", "--dry-run", "--json")
     assert done.code == code, done.stderr
@@ -248,6 +250,8 @@ def test_odd_state_files(here: Path, site_server: SiteServer, text: str, code: i
 @pytest.fixture
 def site(site_server: SiteServer) -> SiteServer:
     site_server.route(f"/{KEY}.txt", KEY, content_type="text/plain")
+    for name in ("first", "second", "third", "ok"):  # live pages: they pass the checks
+        site_server.route(f"/{name}", PAGE, content_type="text/html")
     return site_server
 
 

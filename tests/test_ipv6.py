@@ -58,6 +58,8 @@ def v6_site() -> Iterator[SiteServer]:
         pytest.skip(f"no IPv6 loopback on this machine ({exc})")
     with server:
         server.route(f"/{KEY}.txt", KEY, content_type="text/plain")
+        for name in ("old", "new", "a", "b", "c"):  # live pages: the checks pass them
+            server.route(f"/{name}", "<!doctype html><title>p</title>", content_type="text/html")
         yield server
 
 
