@@ -579,10 +579,13 @@ def run_checks(
     budget: WaitBudget | None = None,
     secret: str | None = None,
     progress: Callable[[str], None] | None = None,
+    settle: Callable[[Sequence[Candidate], list[PageVerdict]], list[PageVerdict]] | None = None,
 ) -> CheckResult:
     """robots.txt (``mode`` ``robots`` or ``pages``), then one GET per remaining URL
     (``pages``). Raises :class:`RobotsError` when a robots.txt is unreachable. A URL that
-    contains ``secret`` (the key: a sitemap listing the key file) is never requested."""
+    contains ``secret`` (the key: a sitemap listing the key file) is never requested.
+    ``settle`` (waiting for the deploy) gets the pages' first verdicts and returns the final
+    ones, after checking again those that were not live yet."""
     from .indexnow import RetryPolicy, WaitBudget
     from .robots import fetch_robots, judge, robots_url
 
@@ -635,6 +638,8 @@ def run_checks(
         verdicts = check_pages(
             client, allowed, agents, concurrency=concurrency, policy=policy, budget=budget
         )
+        if settle is not None:
+            verdicts = settle(allowed, verdicts)
         result.verdicts = verdicts
         result.guard = guard_problem(verdicts)
         for verdict in verdicts:

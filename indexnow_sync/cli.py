@@ -102,6 +102,13 @@ def _options(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
             metavar="NAME",
             help="robots.txt agent to check for, repeatable (default: bingbot, YandexBot).",
         ),
+        "wait": click.option(
+            "--wait",
+            type=float,
+            metavar="SECONDS",
+            help="Wait up to SECONDS for the deploy to be live (live sitemap, then pages); "
+            "defer what is not live by then. Default 0: look once.",
+        ),
     }
     common: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
         click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout."),
@@ -322,6 +329,7 @@ def cli() -> None:
     "check",
     "check-concurrency",
     "robots-agent",
+    "wait",
 )
 def sync(**kwargs: Any) -> None:
     """Diff, check the key, and submit the delta in one go."""
@@ -386,6 +394,7 @@ def plan(out: Path, **kwargs: Any) -> None:
     "check",
     "check-concurrency",
     "robots-agent",
+    "wait",
 )
 def submit(
     urls: tuple[str, ...],

@@ -37,6 +37,7 @@ class Config:
     check: str = "pages"
     check_concurrency: int = 8
     robots_agent: tuple[str, ...] = ("bingbot", "YandexBot")
+    wait: float = 0.0  # seconds to wait for the deploy to be live (0: look once)
     config_file: Path | None = None
 
     @property
@@ -89,6 +90,22 @@ def _to_float(value: Any) -> float:
         raise ValueError("expected a number of seconds") from None
     if not 0 < result <= _MAX_SECONDS:  # also refuses nan and inf
         raise ValueError(f"expected a number of seconds above 0 and at most {_MAX_SECONDS:g}")
+    return result
+
+
+MAX_WAIT = 6 * 3600.0  # a GitHub Actions job's own limit: waiting longer is a mistake
+
+
+def _to_wait(value: Any) -> float:
+    """Seconds to wait for the deploy: 0 (look once) up to 6 hours."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number of seconds")
+    try:
+        result = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError("expected a number of seconds") from None
+    if not 0 <= result <= MAX_WAIT:  # also refuses nan and inf
+        raise ValueError(f"expected a number of seconds from 0 to {MAX_WAIT:g} (6 hours)")
     return result
 
 
@@ -178,6 +195,7 @@ OPTIONS: dict[str, tuple[str, Callable[[Any], Any], bool]] = {
     "check": ("check", _to_check, False),
     "check-concurrency": ("check_concurrency", _to_concurrency, False),
     "robots-agent": ("robots_agent", _to_agents, False),
+    "wait": ("wait", _to_wait, False),
 }
 
 

@@ -148,7 +148,23 @@ class Differ:
             warnings=tuple(warnings),
             before_count=0 if before_missing else self._before_count,
             after_count=after_count,
+            lastmods=self._build_lastmods(),
         )
+
+    def _build_lastmods(self) -> dict[str, str]:
+        """URL -> the build's raw lastmod, for added and changed URLs that have one (what the
+        live sitemap must show once the build is live). Equal texts share one object."""
+        prefix = self._key_prefix
+        shared: dict[bytes, str] = {}
+        lastmods: dict[str, str] = {}
+        for entries in (self._added, self._changed):
+            for loc, lastmod in entries.items():
+                if lastmod:
+                    text = shared.get(lastmod)
+                    if text is None:
+                        text = shared[lastmod] = _text(lastmod).strip()
+                    lastmods[_text(expand_key(loc, prefix) if prefix else loc)] = text
+        return lastmods
 
 
 def diff(before: dict[bytes, bytes], after: dict[bytes, bytes], site: str | None = None) -> Delta:

@@ -131,3 +131,17 @@ class CheckGuardError(IndexNowSyncError):
     staging deploy), or every page refused to the checker (bot protection)."""
 
     kind = "checks"
+
+
+class DeferredError(IndexNowSyncError):
+    """Some URLs were not live by the end of ``--wait``: they were deferred (not sent, kept
+    pending in a plan); the rest was sent. A re-run sends the deferred ones."""
+
+    kind = "deferred"
+
+
+class NotDeployedError(DeferredError):
+    """Every added URL answered 404/410: the deploy has not happened (or not propagated) yet,
+    so nothing was sent and every checked URL was deferred."""
+
+    kind = "not_deployed"

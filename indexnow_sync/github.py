@@ -27,7 +27,7 @@ MAX_ANNOTATIONS = 10
 _MAX_REQUEST_ROWS = 50
 _MAX_MESSAGE_CHARS = 2_000
 
-_COUNT_FIELDS = ("added", "changed", "removed", "submitted", "failed")
+_COUNT_FIELDS = ("added", "changed", "removed", "submitted", "failed", "deferred")
 _SUMMARY_COLUMNS = ("added", "changed", "removed", "skipped", "submitted", "failed")
 
 
@@ -60,7 +60,8 @@ def _count(report: Mapping[str, Any], name: str) -> int:
 
 
 def outputs(report: Mapping[str, Any]) -> dict[str, str]:
-    """Step outputs for a report: ``added-count`` ... ``failed-count``, and ``plan-file``."""
+    """Step outputs for a report: ``added-count`` ... ``failed-count``, ``deferred-count``,
+    and ``plan-file``."""
     result = {f"{name}-count": str(_count(report, name)) for name in _COUNT_FIELDS}
     plan_file = report.get("plan_file")
     if plan_file:
@@ -134,6 +135,17 @@ def _header(report: Mapping[str, Any]) -> list[str]:
     lines.append("|" + "---:|" * len(_SUMMARY_COLUMNS))
     lines.append("| " + " | ".join(str(_count(report, n)) for n in _SUMMARY_COLUMNS) + " |")
     lines.append("")
+    deferred = _count(report, "deferred")
+    if deferred:
+        waited = report.get("wait")
+        how = ""
+        if isinstance(waited, Mapping) and isinstance(waited.get("seconds"), (int, float)):
+            how = f" after waiting up to {waited['seconds']:g} s"
+        lines += [
+            f"⏳ **{deferred} URL(s) deferred**: not live yet{how}; not sent, "
+            "listed below with what was seen.",
+            "",
+        ]
 
     key_check = report.get("key_check")
     if isinstance(key_check, Mapping):
@@ -179,6 +191,9 @@ def _section_lines(name: str, values: Iterable[Any]) -> Iterator[str]:
     for value in values:
         if name == "warnings":
             yield f"- {_md_text(_clip(str(value)))}\n"
+        elif name == "deferred" and isinstance(value, Mapping):
+            url = _md_code(value.get("url", ""))
+            yield f"| {url} | {_md_text(_clip(str(value.get('reason', '')), 300))} |\n"
         elif isinstance(value, Mapping):  # a skipped entry: a row of the table by code
             code = _md_text(value.get("code", ""))
             url = _md_code(value.get("url", ""))
@@ -207,6 +222,7 @@ def _sections(report: Mapping[str, Any]) -> list[tuple[str, str, Sequence[Any]]]
         ("changed", "Changed"),
         ("removed", "Removed"),
         ("skipped", "Skipped"),
+        ("deferred", "Deferred (not live yet, not sent)"),
         ("build_checks", "Build check: problems in the build (not skipped)"),
         ("warnings", "Warnings"),
     ):
@@ -231,6 +247,8 @@ def _render_section(name: str, title: str, values: Sequence[Any], allowance: int
     opening = f"<details><summary>{title} ({len(values)})</summary>\n\n"
     if name in _TABLES:
         opening += _TABLE_HEAD
+    elif name == "deferred":
+        opening += "| URL | What was seen |\n|---|---|\n"
     closing = "\n</details>\n\n"
     lines = _section_lines(name, values)
     more_room = 80  # for the "… and N more" line

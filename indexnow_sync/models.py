@@ -8,6 +8,7 @@ compared at C speed; instants are parsed only where two raw texts differ.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 # Why a URL is not sent, as a stable code (README "What gets checked before submitting"):
@@ -35,6 +36,15 @@ class Skipped:
     url: str
     reason: str
     code: str = "invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """A URL not live yet when the run stopped waiting: not sent, kept for a later run.
+    ``reason`` says what was seen (not in the live sitemap, its lastmod there, the status)."""
+
+    url: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +77,9 @@ class Delta:
     warnings: tuple[str, ...] = ()
     before_count: int = 0
     after_count: int = 0
+    # The build's raw <lastmod> of each added and changed URL that has one: what the live
+    # sitemap must show before the deploy counts as live (``--wait``).
+    lastmods: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     def to_submit(self, *, include_removed: bool) -> list[str]:
         """The URLs a submission sends, in a stable order: added, changed, then removed."""

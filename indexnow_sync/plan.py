@@ -1,11 +1,15 @@
 """The plan file: the delta captured before a deploy, and the submission's progress after it.
 
 Format (JSON, one object; documented in README "Plan file"):
-``{"format": "indexnow-sync-plan", "version": 1, "created", "tool", "site", "before",
-"after", "added", "changed", "removed", "skipped", "build_checks", "warnings", "accepted"}``;
-``skipped`` and ``build_checks`` entries are ``{url, code, reason}``; ``accepted`` lists the
-URLs an endpoint has accepted so far. Plans written before codes existed (no ``code``, no
-``build_checks``) are still read.
+``{"format": "indexnow-sync-plan", "version": 2, "created", "tool", "site", "before",
+"after", "added", "changed", "removed", "lastmods", "skipped", "build_checks", "warnings",
+"deferred", "accepted"}``; ``lastmods`` maps each added and changed URL to the build's
+``<lastmod>`` (what the live sitemap must show before ``submit --wait`` counts it live);
+``skipped`` and ``build_checks`` entries are ``{url, code, reason}``; ``deferred`` entries
+``{url, reason}`` say what the last run saw of the URLs it deferred (for information: they
+are pending like every URL not in ``accepted``, the URLs an endpoint has accepted so far).
+Version 1 plans (no ``lastmods``) are still read, and so are plans written before codes
+existed (no ``code``, no ``build_checks``).
 
 Writes are atomic (temporary file in the same folder, fsync, rename): a crash leaves the old
 plan or the new one, never half of one. Progress during ``submit`` goes first to an
@@ -23,18 +27,19 @@ import stat
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .errors import PlanBusyError, PlanFileError
-from .models import Delta, Skipped
+from .models import Deferred, Delta, Skipped
 
 FORMAT = "indexnow-sync-plan"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)  # version 1: no build lastmods (waiting checks listing alone)
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,10 @@ class Plan:
     created: str
     accepted: frozenset[str] = field(default_factory=frozenset)
     build_checks: tuple[Skipped, ...] = ()  # problems the build check found (warnings)
+    # False for a version 1 plan: it has no build lastmods, so waiting for the deploy can
+    # only check that added and changed URLs are listed.
+    lastmods_known: bool = True
+    deferred: tuple[Deferred, ...] = ()  # what the last run deferred, and why (information)
 
     def pending(self, *, include_removed: bool) -> list[str]:
         """The URLs still to send, in plan order (each once)."""
@@ -223,13 +232,29 @@ def _chunks(plan: Plan) -> Iterable[str]:
     yield '"removed": '
     yield from json_pieces(d.removed)
     yield ",\n"
+    yield '"lastmods": '
+    yield from _mapping_pieces(d.lastmods)
+    yield ",\n"
     yield f'"skipped": {dump(skipped_entries(d.skipped), ensure_ascii=False)},\n'
     yield f'"build_checks": {dump(skipped_entries(plan.build_checks), ensure_ascii=False)},\n'
     yield f'"warnings": {dump(d.warnings, ensure_ascii=False)},\n'
+    yield f'"deferred": {dump(deferred_entries(plan.deferred), ensure_ascii=False)},\n'
     yield '"accepted": '
     yield from json_pieces(sorted(plan.accepted))
     yield "\n"
     yield "}\n"
+
+
+def _mapping_pieces(mapping: Mapping[str, str]) -> Iterator[str]:
+    """A str -> str mapping as a JSON object, one entry per line, never one giant string."""
+    if not mapping:
+        yield "{}"
+        return
+    dump = json.dumps
+    yield "{"
+    for index, (name, value) in enumerate(mapping.items()):
+        yield ("," if index else "") + f"\n{dump(name, ensure_ascii=False)}: {dump(value)}"
+    yield "\n}"
 
 
 def _counts(plan: Plan) -> dict[str, int]:
@@ -239,6 +264,7 @@ def _counts(plan: Plan) -> dict[str, int]:
         "changed": len(d.changed),
         "removed": len(d.removed),
         "skipped": len(d.skipped),
+        "deferred": len(plan.deferred),
         "accepted": len(plan.accepted),
     }
 
@@ -265,10 +291,12 @@ def read_plan(path: Path) -> Plan:
         raise PlanFileError(f"--plan {path}: is nested too deeply to be a plan file") from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise PlanFileError(f"--plan {path}: is not an indexnow-sync plan file")
-    if raw.get("version") != VERSION:
+    version = raw.get("version")
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
         raise PlanFileError(
-            f"--plan {path}: is plan format version {raw.get('version')!r}; this indexnow-sync "
-            f"reads version {VERSION}: re-run 'plan' with the same version as 'submit'"
+            f"--plan {path}: is plan format version {version!r}; this indexnow-sync reads "
+            f"versions {READABLE_VERSIONS[0]} to {VERSION}: re-run 'plan' with the same "
+            "version as 'submit'"
         )
     try:
         delta = Delta(
@@ -279,7 +307,9 @@ def read_plan(path: Path) -> Plan:
             warnings=tuple(_strings(raw.get("warnings", []))),
             before_count=int(raw["before"].get("count", 0)),
             after_count=int(raw["after"].get("count", 0)),
+            lastmods=_lastmods(raw["lastmods"]) if version >= 2 else {},
         )
+        deferred = _deferred(raw.get("deferred", []))
         accepted = set(_strings(raw.get("accepted", [])))
         build_checks = _skipped(raw.get("build_checks", []))
         site = raw.get("site")
@@ -296,12 +326,33 @@ def read_plan(path: Path) -> Plan:
         str(raw.get("created", "")),
         frozenset(accepted),
         build_checks,
+        lastmods_known=version >= 2,
+        deferred=deferred,
     )
 
 
 def skipped_entries(skipped: Iterable[Skipped]) -> list[dict[str, str]]:
     """Skipped URLs as the plan and the report write them."""
     return [{"url": s.url, "code": s.code, "reason": s.reason} for s in skipped]
+
+
+def deferred_entries(deferred: Iterable[Deferred]) -> list[dict[str, str]]:
+    """Deferred URLs as the plan and the report write them."""
+    return [{"url": d.url, "reason": d.reason} for d in deferred]
+
+
+def _deferred(value: Any) -> tuple[Deferred, ...]:
+    if not isinstance(value, list):
+        raise TypeError("deferred: expected a list")
+    return tuple(Deferred(str(entry["url"]), str(entry["reason"])) for entry in value)
+
+
+def _lastmods(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise TypeError("lastmods: expected an object of URL -> lastmod")
+    return value
 
 
 def _skipped(value: Any) -> tuple[Skipped, ...]:
@@ -368,19 +419,21 @@ class ProgressRecorder:
         self._handle.flush()
         os.fsync(self._handle.fileno())
 
-    def close(self) -> Plan:
-        """Fold the journal into the plan file (one atomic rewrite) and return the new plan."""
+    def close(self, deferred: tuple[Deferred, ...] | None = None) -> Plan:
+        """Fold the journal into the plan file (one atomic rewrite) and return the new plan.
+        ``deferred``: what this run deferred (recorded for information; None: not known)."""
         self._handle.close()
         plan = self.plan
-        if self._accepted:
-            plan = Plan(
-                plan.delta,
-                plan.site,
-                plan.before,
-                plan.after,
-                plan.created,
-                plan.accepted.union(self._accepted) if plan.accepted else frozenset(self._accepted),
-                plan.build_checks,
+        noted = deferred is not None and deferred != plan.deferred
+        if self._accepted or noted:
+            plan = replace(
+                plan,
+                accepted=(
+                    plan.accepted.union(self._accepted)
+                    if plan.accepted
+                    else frozenset(self._accepted)
+                ),
+                deferred=plan.deferred if deferred is None else deferred,
             )
             write_plan(self.path, plan)
         else:

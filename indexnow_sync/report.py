@@ -3,8 +3,10 @@
 The JSON object is SPEC's "Output" contract: ``site``, ``dry_run``, ``added``, ``changed``,
 ``removed``, ``skipped``, ``submitted``, ``failed``, ``key_check``, ``requests``, plus
 ``counts``, ``warnings``, ``plan_file``, ``command``, ``version``, ``error``, ``checks`` (what
-the checks before submitting did) and ``build_checks``. ``skipped`` and ``build_checks``
-entries are ``{url, code, reason}``; ``counts.skipped_by_code`` counts every code.
+the checks before submitting did), ``build_checks``, ``deferred`` (URLs not live yet when the
+run stopped waiting: ``{url, reason}``) and ``wait`` (what waiting for the deploy did).
+``skipped`` and ``build_checks`` entries are ``{url, code, reason}``;
+``counts.skipped_by_code`` counts every code.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from .errors import IndexNowSyncError
 from .models import SKIP_CODES
-from .plan import skipped_entries
+from .plan import deferred_entries, skipped_entries
 from .sync import Outcome
 
 REPORT_VERSION = 1
@@ -60,6 +62,8 @@ def to_json(
         "error": {"kind": error.kind, "message": error.message} if error else None,
         "checks": outcome.checks if outcome else None,
         "build_checks": skipped_entries(outcome.build_checks if outcome else ()),
+        "deferred": deferred_entries(outcome.deferred if outcome else ()),
+        "wait": outcome.waiting if outcome else None,
     }
     if outcome and outcome.key_check:
         check = outcome.key_check
@@ -72,7 +76,7 @@ def to_json(
         }
     report["counts"] = {
         name: len(report[name])
-        for name in ("added", "changed", "removed", "skipped", "submitted", "failed")
+        for name in ("added", "changed", "removed", "skipped", "submitted", "failed", "deferred")
     }
     by_code = dict.fromkeys(SKIP_CODES, 0)
     for entry in skipped:
@@ -99,6 +103,21 @@ def skipped_lines(skipped: list[dict[str, str]]) -> list[str]:
     return lines
 
 
+def deferred_lines(deferred: list[dict[str, str]], *, dry_run: bool = False) -> list[str]:
+    """The deferred URLs, named like skipped ones: the first 10, then how many more."""
+    if not deferred:
+        return []
+    verb = "would defer" if dry_run else "deferred"
+    lines = [f"{verb} {len(deferred)} URL(s), not live yet (not sent):"]
+    for entry in deferred[:SKIPPED_SHOWN]:
+        lines.append(f"  deferred {entry['url']}: {entry['reason']}")
+    if len(deferred) > SKIPPED_SHOWN:
+        lines.append(
+            f"  ... and {len(deferred) - SKIPPED_SHOWN} more deferred (all of them are in --json)"
+        )
+    return lines
+
+
 def human_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:
     """The stderr summary (the progress lines are printed as they happen, elsewhere)."""
     counts = report["counts"]
@@ -113,6 +132,7 @@ def human_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:
     for warning in report["warnings"]:
         lines.append(f"warning: {warning}")
     lines.extend(skipped_lines(report["skipped"]))
+    lines.extend(deferred_lines(report.get("deferred") or [], dry_run=report["dry_run"]))
     if report["dry_run"]:
         reasons = {
             **dict.fromkeys(report["removed"], "removed"),
@@ -138,7 +158,8 @@ def human_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:
         state = "ok" if check["ok"] else f"FAILED: {check['problem']}"
         scope = f" (built file only: {check['fix']})" if check.get("local_only") else ""
         lines.append(f"key file {check['url']}: {state}{scope}")
-    if command in ("sync", "submit") and not report["dry_run"] and report["error"] is None:
+    error_kind = report["error"]["kind"] if report["error"] else None
+    if command in ("sync", "submit") and not report["dry_run"] and error_kind in (None, "deferred"):
         if report["submitted"]:
             lines.append(f"submitted {counts['submitted']} URL(s)")
         elif not report["failed"]:

@@ -1,9 +1,11 @@
-"""Orchestration: config -> sources -> diff -> cap -> key check -> checks -> submit ->
-:class:`Outcome`.
+"""Orchestration: config -> sources -> diff -> cap -> key check -> (wait) -> checks -> submit
+-> :class:`Outcome`.
 
 The order is the contract's: the ``--max-urls`` cap and the key check come before any page
 GET (a run that will be refused never spends 10,000 requests), then robots.txt, then the pages,
-then the POST; a dry run does all of it except the POST.
+then the POST; a dry run does all of it except the POST. With ``--wait`` the key check, the
+live sitemap and the pages are looked at until the deploy is live or the deadline has passed
+(:mod:`wait`); what is not live by then is deferred, never lost.
 
 No printing, no exiting: every function returns an Outcome or raises a typed error, and the
 CLI renders both. ``progress`` callbacks let the CLI show per-batch lines as they happen.
@@ -21,18 +23,22 @@ from typing import TYPE_CHECKING, Any
 from .config import Config
 from .errors import (
     CheckGuardError,
+    DeferredError,
     IndexNowSyncError,
     KeyCheckError,
+    NotDeployedError,
     PlanFileError,
     TooManyUrlsError,
     UsageError,
 )
-from .models import Delta, KeyCheck, RequestRecord, Skipped, SubmitResult
+from .models import Deferred, Delta, KeyCheck, RequestRecord, Skipped, SubmitResult
 from .urls import authority_prefix, host_key, normalize_site, origin
 
 if TYPE_CHECKING:
+    from .checks import PageVerdict
     from .indexnow import WaitBudget
     from .plan import Plan
+    from .wait import Deadline, PollPolicy
     from .web import WebClient
 
 Progress = Callable[[str], None]
@@ -56,6 +62,8 @@ class Outcome:
     notes: tuple[str, ...] = field(default_factory=tuple)
     checks: dict[str, Any] | None = None  # what the checks before submitting did
     build_checks: tuple[Skipped, ...] = ()  # problems found in the build (warnings only)
+    deferred: tuple[Deferred, ...] = ()  # not live yet: not sent, kept for a later run
+    waiting: dict[str, Any] | None = None  # what waiting for the deploy did (--wait)
 
 
 def _site(config: Config) -> str | None:
@@ -256,10 +264,12 @@ def _check_before_submit(
     outcome: Outcome,
     budget: WaitBudget,
     progress: Progress | None,
-) -> tuple[list[str], Outcome]:
-    """robots.txt, then the pages (per ``--check``): the URLs still to send, and the outcome
-    with what was skipped and why. Stops the run (keeping the outcome for the report) when
-    robots.txt is unreachable or a guard fires."""
+    *,
+    settle: Callable[[Any, list[PageVerdict]], list[PageVerdict]] | None = None,
+) -> tuple[list[str], Outcome, list[PageVerdict]]:
+    """robots.txt, then the pages (per ``--check``): the URLs still to send, the outcome
+    with what was skipped and why, and the pages' verdicts. Stops the run (keeping the outcome
+    for the report) when robots.txt is unreachable or a guard fires."""
     from .checks import Candidate, run_checks
     from .robots import make_agents
 
@@ -276,6 +286,7 @@ def _check_before_submit(
             budget=budget,
             secret=key,
             progress=progress,
+            settle=settle,
         )
     except IndexNowSyncError as exc:
         exc.outcome = outcome  # type: ignore[attr-defined]
@@ -297,7 +308,260 @@ def _check_before_submit(
         error = CheckGuardError(result.guard)
         error.outcome = outcome  # type: ignore[attr-defined]
         raise error
-    return result.send, outcome
+    return result.send, outcome, result.verdicts
+
+
+# --- waiting for the deploy ---
+
+# Hosted key-file problems that a deploy fixes: the file not there yet, the site's HTML page
+# in its place (an SPA fallback), or the previous key's file.
+KEY_PROBLEMS_A_DEPLOY_FIXES = frozenset({"not_found", "html", "wrong_key"})
+
+
+def _deadline(config: Config, pacing: PollPolicy | None) -> Deadline | None:
+    """The run's waiting deadline: None with ``--wait 0`` (look once). A dry run never waits:
+    its deadline is now, so every gate looks once and reports what a real run would wait for.
+    Checked before any network request."""
+    if config.wait <= 0:
+        return None
+    if config.check != "pages":
+        raise UsageError(
+            f"--wait needs --check pages (got --check {config.check}): waiting for the deploy "
+            "means checking that each page is live, which only the page checks see; drop "
+            "--wait, or use --check pages"
+        )
+    from .wait import Deadline
+
+    return Deadline(0.0 if config.dry_run else config.wait, pacing)
+
+
+def _live_sitemap_gate(
+    config: Config,
+    client: WebClient,
+    site: str,
+    expected: dict[str, str | None],
+    deadline: Deadline,
+    progress: Progress | None,
+    *,
+    delta_reading: bool,
+) -> tuple[dict[str, str], int]:
+    """Gate 1: read the live sitemap until it lists every URL of ``expected`` (with the
+    build's lastmod where one is given) or the deadline has passed: (URL -> what the live
+    sitemap showed, for those it does not show live; how many times it was read).
+    ``delta_reading``: the delta itself came from the live sitemap (``sync`` without
+    ``--baseline``), which by construction shows none of it, so the first new reading comes
+    after the first pause."""
+    from .wait import (
+        NOT_LISTED,
+        SitemapLook,
+        describe_sitemap,
+        poll,
+        read_live_listing,
+        sitemap_gaps,
+    )
+
+    if not expected:
+        return {}, 0
+    wanted = {url.encode("utf-8") for url in expected}
+    reads = 0
+
+    def look() -> SitemapLook:
+        nonlocal reads
+        reads += 1
+        found, problem = read_live_listing(
+            client, site, config.live, wanted, config.max_sitemap_bytes
+        )
+        return SitemapLook(sitemap_gaps(expected, found), problem)
+
+    first = None
+    if delta_reading:
+        first = SitemapLook(
+            {
+                url: NOT_LISTED
+                if built is None
+                else f"live sitemap shows the previous lastmod, the build {built}"
+                for url, built in expected.items()
+            }
+        )
+    final = poll(
+        deadline,
+        look,
+        lambda current: not current.gaps,
+        lambda current: describe_sitemap(current, len(expected)),
+        progress,
+        first=first,
+    )
+    return final.gaps, reads
+
+
+def _expected_listing(
+    delta: Delta, urls: list[str], *, lastmods_known: bool = True
+) -> dict[str, str | None]:
+    """What gate 1 waits for among ``urls``: each added URL listed (None), each changed URL
+    listed with the build's lastmod (None when the plan does not know it: listing alone)."""
+    added = set(delta.added)
+    changed = set(delta.changed)
+    expected: dict[str, str | None] = {}
+    for url in urls:
+        if url in added:
+            expected[url] = None
+        elif url in changed:
+            expected[url] = delta.lastmods.get(url) if lastmods_known else None
+    return expected
+
+
+def _check_and_wait(
+    config: Config,
+    client: WebClient,
+    key: str,
+    site: str,
+    urls: list[str],
+    outcome: Outcome,
+    budget: WaitBudget,
+    progress: Progress | None,
+    *,
+    deadline: Deadline | None,
+    expected: dict[str, str | None] | None,
+    delta_reading: bool = False,
+) -> tuple[list[str], Outcome, bool]:
+    """Gate 1 (the live sitemap, when ``expected`` is given), then the checks before
+    submitting with gate 2 (pages not live yet are checked again until the deadline): the
+    URLs to send, the outcome with what is deferred, and whether the deploy has not happened
+    at all (with ``--wait 0``: every added URL answered 404/410, so nothing is sent)."""
+    from .checks import check_pages
+    from .robots import make_agents
+    from .wait import PageSettler, not_live, not_live_reason
+
+    deferred: list[Deferred] = []
+    reads = 0
+    if deadline is not None and expected:
+        gaps, reads = _live_sitemap_gate(
+            config, client, site, expected, deadline, progress, delta_reading=delta_reading
+        )
+        deferred = [Deferred(url, gaps[url]) for url in urls if url in gaps]
+        urls = [url for url in urls if url not in gaps]
+    settler = None
+    if deadline is not None:
+        agents = make_agents(config.robots_agent)
+
+        def recheck(candidates: Any) -> list[PageVerdict]:
+            return check_pages(
+                client, candidates, agents, concurrency=config.check_concurrency, budget=budget
+            )
+
+        settler = PageSettler(recheck, deadline, progress)
+    send, outcome, verdicts = _check_before_submit(
+        config, client, key, urls, outcome, budget, progress, settle=settler
+    )
+    if deadline is not None:
+        deferred.extend(Deferred(v.url, not_live_reason(v)) for v in verdicts if not_live(v))
+    not_deployed = deadline is None and _nothing_deployed(verdicts)
+    if not_deployed:
+        deferred = [Deferred(v.url, _held_back_reason(v)) for v in verdicts]
+        send = []
+    if deferred:
+        held = {d.url for d in deferred}
+        outcome = replace(
+            outcome,
+            extra_skipped=tuple(
+                s for s in outcome.extra_skipped if not (s.url in held and _page_skip(s.code))
+            ),
+        )
+    waiting = None
+    if deadline is not None:
+        waiting = {
+            "seconds": config.wait,
+            "waited": round(deadline.elapsed(), 3),
+            "sitemap_reads": reads,
+            "page_rounds": settler.rounds if settler is not None else 0,
+        }
+    return send, replace(outcome, deferred=tuple(deferred), waiting=waiting), not_deployed
+
+
+def _page_skip(code: str) -> bool:
+    from .checks import CODES
+
+    return code in CODES and code != "robots"
+
+
+def _nothing_deployed(verdicts: list[PageVerdict]) -> bool:
+    """Every added URL (at least one; every URL of a URL list) answered 404/410."""
+    added = [v for v in verdicts if v.direction in ("added", "listed")]
+    return bool(added) and all(v.code == "not_found" for v in added)
+
+
+def _held_back_reason(verdict: PageVerdict) -> str:
+    from .wait import not_live_reason
+
+    if verdict.code == "not_found" and verdict.direction != "removed":
+        return not_live_reason(verdict)
+    seen = "no answer" if verdict.status is None else f"answered {verdict.status}"
+    return f"{seen}; held back: no added page is live yet"
+
+
+def _deferred_error(
+    config: Config, outcome: Outcome, *, not_deployed: bool, mode: str, plan: Path | None = None
+) -> DeferredError | None:
+    """The error that ends a run with deferred URLs (exit 1), its message saying what to do
+    in this ``mode`` (``live`` or ``baseline`` sync, ``plan``, ``urls``); None without any."""
+    count = len(outcome.deferred)
+    if not count:
+        return None
+    sent = len(outcome.result.submitted) if outcome.result is not None else 0
+    if not_deployed:
+        message = (
+            f"every added URL answered 404 or 410: the deploy has not happened (or not "
+            f"propagated) yet; nothing was sent, and the {count} checked URL(s) are deferred. "
+        )
+        if mode == "live":
+            message += (
+                "This 'sync' took its delta from the live site, so it must run before the new "
+                "build is live, and a re-run after the deploy finds nothing to send: run "
+                "'indexnow-sync plan --out PLAN' before the deploy and 'indexnow-sync submit "
+                "--plan PLAN' after it, or diff against the previous build with --baseline; or, "
+                "when the platform deploys beside this job, add --wait SECONDS (e.g. --wait "
+                "900) to submit once the build is live"
+            )
+        elif mode == "plan":
+            message += (
+                f"The plan keeps them pending: re-run 'indexnow-sync submit --plan {plan}' "
+                "after the deploy, or add --wait SECONDS to wait for it"
+            )
+        else:
+            message += "Re-run after the deploy, or add --wait SECONDS to wait for it"
+        error: DeferredError = NotDeployedError(message)
+    else:
+        if config.dry_run:
+            message = (
+                f"dry run: {count} URL(s) are not live yet; a real run would wait up to "
+                f"--wait {config.wait:g} s for them and defer (not send) those still not live"
+            )
+        else:
+            message = (
+                f"{count} URL(s) were not live after waiting up to {config.wait:g} s and were "
+                f"deferred (not sent; {sent} URL(s) were sent). "
+            )
+            if mode == "plan":
+                message += (
+                    f"The plan keeps them pending: re-run 'indexnow-sync submit --plan {plan}' "
+                    "to check and send them"
+                )
+            elif mode == "urls":
+                message += "Re-run the same 'submit' once they are live to send them"
+            else:
+                message += (
+                    "They are listed under 'deferred' in the JSON report (--report FILE); send "
+                    "them once they are live with 'indexnow-sync submit --urls-file FILE' "
+                    "(e.g. jq -r '.deferred[].url' report.json): a re-run of 'sync' "
+                    + (
+                        "against the live site will not find them again"
+                        if mode == "live"
+                        else "would send the whole delta again"
+                    )
+                )
+        error = DeferredError(message)
+    error.outcome = outcome  # type: ignore[attr-defined]
+    return error
 
 
 # --- key and submission ---
@@ -369,16 +633,37 @@ def _require_key_file(
     *,
     build: Path | None,
     nothing_to_send: bool = False,
+    deadline: Deadline | None = None,
+    progress: Progress | None = None,
 ) -> Outcome:
     """The outcome with its key check; raises (keeping the outcome) unless the check passed:
     no submission happens before that, in a dry run too. Runs also when there is nothing to
-    send: a broken key file must not stay hidden until the next delta."""
+    send: a broken key file must not stay hidden until the next delta. With a ``deadline``
+    (``--wait``), a hosted key file that a deploy would fix is checked again until then."""
     check = check_key(config, site, key, client, build=build)
+    if deadline is not None and not nothing_to_send and _deploy_fixes(check):
+        from .wait import poll
+
+        check = poll(
+            deadline,
+            lambda: check_key(config, site, key, client, build=build),
+            lambda current: not _deploy_fixes(current),
+            lambda current: (
+                f"key file {current.url}: "
+                + ("ok" if current.ok else f"{current.problem} (not deployed yet?)")
+            ),
+            progress,
+            first=check,
+        )
     outcome = replace(outcome, key_check=check)
     if not check.ok:
         note = "nothing was to be sent this time, but the next submission would fail"
         raise _KeyFailed(outcome, check, note=note if nothing_to_send else "")
     return outcome
+
+
+def _deploy_fixes(check: KeyCheck) -> bool:
+    return not check.ok and not check.local_only and check.kind in KEY_PROBLEMS_A_DEPLOY_FIXES
 
 
 def _submit(
@@ -452,8 +737,13 @@ def _gate_key(check: KeyCheck) -> None:
         raise KeyCheckError(f"key file {check.url} {check.problem}; fix: {check.fix}")
 
 
-def run_sync(config: Config, progress: Progress | None = None) -> Outcome:
+def run_sync(
+    config: Config, progress: Progress | None = None, *, pacing: PollPolicy | None = None
+) -> Outcome:
+    """Diff, check the key, wait for the deploy (``--wait``), check and submit the delta.
+    Raises :class:`DeferredError` (keeping the outcome) when URLs were deferred."""
     key = _submission_key(config)
+    deadline = _deadline(config, pacing)
     client = _client(config)
     try:
         delta, _before, _after, site = compute_delta(config, client)
@@ -472,18 +762,44 @@ def run_sync(config: Config, progress: Progress | None = None) -> Outcome:
         )
         _cap(urls, config, outcome)
         outcome = _require_key_file(
-            config, site, key, client, outcome, build=build, nothing_to_send=not urls
+            config,
+            site,
+            key,
+            client,
+            outcome,
+            build=build,
+            nothing_to_send=not urls,
+            deadline=deadline,
+            progress=progress,
         )
         if not urls:
             return outcome
         budget = _budget()
-        urls, outcome = _check_before_submit(config, client, key, urls, outcome, budget, progress)
+        from_live = config.baseline is None
+        urls, outcome, not_deployed = _check_and_wait(
+            config,
+            client,
+            key,
+            site,
+            urls,
+            outcome,
+            budget,
+            progress,
+            deadline=deadline,
+            expected=_expected_listing(delta, urls),
+            delta_reading=from_live,
+        )
         result = _submit(
             config, site, key, urls, client, on_batch=None, progress=progress, budget=budget
         )
-        return replace(outcome, result=result)
+        outcome = replace(outcome, result=result)
     finally:
         client.close()
+    mode = "live" if from_live else "baseline"
+    error = _deferred_error(config, outcome, not_deployed=not_deployed, mode=mode)
+    if error is not None:
+        raise error
+    return outcome
 
 
 class _KeyFailed(KeyCheckError):
@@ -495,19 +811,30 @@ class _KeyFailed(KeyCheckError):
         self.outcome = outcome
 
 
-def run_submit_plan(config: Config, plan_path: Path, progress: Progress | None = None) -> Outcome:
-    """Submit what the plan still has pending. A real run holds the plan's lock throughout,
-    so a concurrent run of the same plan (a re-run CI job) cannot send it a second time."""
+def run_submit_plan(
+    config: Config,
+    plan_path: Path,
+    progress: Progress | None = None,
+    *,
+    pacing: PollPolicy | None = None,
+) -> Outcome:
+    """Submit what the plan still has pending. A real run holds the plan's lock throughout
+    (waiting for the deploy included), so a concurrent run of the same plan (a re-run CI job)
+    cannot send it a second time. Raises :class:`DeferredError` (keeping the outcome) when
+    URLs were deferred: they stay pending in the plan."""
+    deadline = _deadline(config, pacing)
     if config.dry_run:
-        return _submit_plan(config, plan_path, progress)
+        return _submit_plan(config, plan_path, progress, deadline)
     from .plan import plan_lock
 
     _submission_key(config)  # a bad key or endpoint: a usage error now, not after waiting
     with plan_lock(plan_path, on_wait=progress):
-        return _submit_plan(config, plan_path, progress)
+        return _submit_plan(config, plan_path, progress, deadline)
 
 
-def _submit_plan(config: Config, plan_path: Path, progress: Progress | None) -> Outcome:
+def _submit_plan(
+    config: Config, plan_path: Path, progress: Progress | None, deadline: Deadline | None
+) -> Outcome:
     from .plan import ProgressRecorder, read_plan
 
     key = _submission_key(config)
@@ -521,11 +848,19 @@ def _submit_plan(config: Config, plan_path: Path, progress: Progress | None) -> 
         config, config.build, [url for url in urls if url not in removed]
     )
     already = len(plan.accepted)
-    notes = (
+    notes: tuple[str, ...] = (
         (f"{already} URL(s) of this plan were already accepted earlier; not sent again",)
         if already
         else ()
     )
+    if deadline is not None and not plan.lastmods_known and plan.delta.changed:
+        notes = (
+            *notes,
+            f"{plan_path} is a plan of format version 1, without the build's lastmods: "
+            "waiting for the deploy checks that its changed URLs are listed in the live "
+            "sitemap, not that they show the new lastmod (plans written by this version "
+            "record them)",
+        )
     outcome = Outcome(
         "submit",
         site,
@@ -541,34 +876,57 @@ def _submit_plan(config: Config, plan_path: Path, progress: Progress | None) -> 
     client = _client(config)
     try:
         outcome = _require_key_file(
-            config, site, key, client, outcome, build=config.build, nothing_to_send=not urls
+            config,
+            site,
+            key,
+            client,
+            outcome,
+            build=config.build,
+            nothing_to_send=not urls,
+            deadline=deadline,
+            progress=progress,
         )
         if not urls:
             return outcome
         budget = _budget()
-        urls, outcome = _check_before_submit(config, client, key, urls, outcome, budget, progress)
+        urls, outcome, not_deployed = _check_and_wait(
+            config,
+            client,
+            key,
+            site,
+            urls,
+            outcome,
+            budget,
+            progress,
+            deadline=deadline,
+            expected=_expected_listing(plan.delta, urls, lastmods_known=plan.lastmods_known),
+        )
         if config.dry_run:
             result = _submit(
                 config, site, key, urls, client, on_batch=None, progress=progress, budget=budget
             )
-            return replace(outcome, result=result)
-        recorder = ProgressRecorder(plan_path, plan)
-        try:
-            result = _submit(
-                config,
-                site,
-                key,
-                urls,
-                client,
-                on_batch=lambda batch, _r: recorder.record(batch),
-                progress=progress,
-                budget=budget,
-            )
-        finally:
-            recorder.close()
-        return replace(outcome, result=result)
+        else:
+            recorder = ProgressRecorder(plan_path, plan)
+            try:
+                result = _submit(
+                    config,
+                    site,
+                    key,
+                    urls,
+                    client,
+                    on_batch=lambda batch, _r: recorder.record(batch),
+                    progress=progress,
+                    budget=budget,
+                )
+            finally:
+                recorder.close(deferred=outcome.deferred)
+        outcome = replace(outcome, result=result)
     finally:
         client.close()
+    error = _deferred_error(config, outcome, not_deployed=not_deployed, mode="plan", plan=plan_path)
+    if error is not None:
+        raise error
+    return outcome
 
 
 def _plan_site(plan: Plan, plan_path: Path) -> str | None:
@@ -581,9 +939,18 @@ def _plan_site(plan: Plan, plan_path: Path) -> str | None:
 
 
 def run_submit_urls(
-    config: Config, urls: list[str], state: Path | None, progress: Progress | None = None
+    config: Config,
+    urls: list[str],
+    state: Path | None,
+    progress: Progress | None = None,
+    *,
+    pacing: PollPolicy | None = None,
 ) -> Outcome:
+    """Check and submit a list of URLs (all treated as added). With ``--wait``, pages not
+    live yet are checked again until the deadline (no live-sitemap gate: a list has no
+    sitemap); deferred ones are not recorded in ``state``."""
     key = _submission_key(config)
+    deadline = _deadline(config, pacing)
     site = _site(config) or _infer_site(urls)
     site = _require_site(site, "submit")
     recent: dict[str, float] = _read_state(state) if state else {}
@@ -612,13 +979,30 @@ def run_submit_urls(
     client = _client(config)
     try:
         outcome = _require_key_file(
-            config, site, key, client, outcome, build=config.build, nothing_to_send=not scoped
+            config,
+            site,
+            key,
+            client,
+            outcome,
+            build=config.build,
+            nothing_to_send=not scoped,
+            deadline=deadline,
+            progress=progress,
         )
         if not scoped:
             return outcome
         budget = _budget()
-        scoped, outcome = _check_before_submit(
-            config, client, key, scoped, outcome, budget, progress
+        scoped, outcome, not_deployed = _check_and_wait(
+            config,
+            client,
+            key,
+            site,
+            scoped,
+            outcome,
+            budget,
+            progress,
+            deadline=deadline,
+            expected=None,
         )
 
         def remember(batch: list[str], _record: RequestRecord) -> None:
@@ -630,9 +1014,13 @@ def run_submit_urls(
         result = _submit(
             config, site, key, scoped, client, on_batch=remember, progress=progress, budget=budget
         )
-        return replace(outcome, result=result)
+        outcome = replace(outcome, result=result)
     finally:
         client.close()
+    error = _deferred_error(config, outcome, not_deployed=not_deployed, mode="urls")
+    if error is not None:
+        raise error
+    return outcome
 
 
 def _well_formed(urls: list[str]) -> tuple[list[str], list[Skipped]]:

@@ -49,7 +49,7 @@ def test_round_trip_keeps_the_delta(tmp_path: Path) -> None:
     assert back.accepted == frozenset()
     raw = json.loads(path.read_text("utf-8"))
     assert raw["format"] == "indexnow-sync-plan"
-    assert raw["version"] == 1
+    assert raw["version"] == 2
     assert raw["counts"]["added"] == 2
     assert f"{S}/блог/" in path.read_text("utf-8")  # readable, not \u-escaped
 
@@ -92,12 +92,12 @@ def test_other_version_is_refused_with_both_versions_named(tmp_path: Path) -> No
     path = tmp_path / "plan.json"
     write_plan(path, make_plan())
     raw = json.loads(path.read_text("utf-8"))
-    raw["version"] = 2
+    raw["version"] = 3
     path.write_text(json.dumps(raw), "utf-8")
     with pytest.raises(PlanFileError) as caught:
         read_plan(path)
-    assert "version 2" in str(caught.value)
-    assert "version 1" in str(caught.value)
+    assert "version 3" in str(caught.value)
+    assert "versions 1 to 2" in str(caught.value)
 
 
 @pytest.mark.parametrize(

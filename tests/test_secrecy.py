@@ -68,6 +68,9 @@ def world(
         site = w.site
         site.route("/sitemap.xml", urlset(w.u("a"), w.u(f"{KEY}/old")))
         site.route(f"/{KEY}.txt", KEY, content_type="text/plain")
+        # The build's page is deployed (a run whose added pages all answer 404 stops: the
+        # deploy has not happened).
+        site.route("/a", "<!doctype html><title>a</title><p>a</p>", content_type="text/html")
         site.route(f"/{KEY}/live.xml", "boom", status=500)
         site.route(f"/{KEY}/html.xml", "<!doctype html><html><body>hi</body></html>")
         site.route(f"/bad/{KEY}.txt", KEY + "\n", content_type="text/plain")
