@@ -233,7 +233,7 @@ def _chunks(plan: Plan) -> Iterable[str]:
     yield from json_pieces(d.removed)
     yield ",\n"
     yield '"lastmods": '
-    yield from _mapping_pieces(d.lastmods)
+    yield from json_object_pieces(d.lastmods)
     yield ",\n"
     yield f'"skipped": {dump(skipped_entries(d.skipped), ensure_ascii=False)},\n'
     yield f'"build_checks": {dump(skipped_entries(plan.build_checks), ensure_ascii=False)},\n'
@@ -245,7 +245,7 @@ def _chunks(plan: Plan) -> Iterable[str]:
     yield "}\n"
 
 
-def _mapping_pieces(mapping: Mapping[str, str]) -> Iterator[str]:
+def json_object_pieces(mapping: Mapping[str, str]) -> Iterator[str]:
     """A str -> str mapping as a JSON object, one entry per line, never one giant string."""
     if not mapping:
         yield "{}"

@@ -473,7 +473,7 @@ def _check_and_wait(
             "seconds": config.wait,
             "waited": round(deadline.elapsed(), 3),
             "sitemap_reads": reads,
-            "page_rounds": settler.rounds if settler is not None else 0,
+            "page_rechecks": settler.rechecks if settler is not None else 0,
         }
     return send, replace(outcome, deferred=tuple(deferred), waiting=waiting), not_deployed
 

@@ -4,7 +4,8 @@ the build, how long to keep looking, and what to say about the URLs that are not
 Two gates, one deadline:
 
 - Gate 1, the live sitemap: every added URL listed, every changed URL listed with the build's
-  ``<lastmod>`` (as an instant; a later one counts too: a newer deploy is live already).
+  ``<lastmod>`` (the same instant: an older one is the previous build, a newer one another
+  build, and a rollback to older content must not pass before it is deployed).
   :func:`sitemap_gaps` decides it from values; :func:`read_live_listing` reads the live sitemap
   through :mod:`sources` (the same discovery and limits as the diff).
 - Gate 2, the pages: an added or changed URL answering 404/410, or a removed URL still answering
@@ -166,7 +167,7 @@ def sitemap_gaps(expected: Mapping[str, str | None], live: Mapping[bytes, bytes]
             continue
         wanted = instant(built.encode("utf-8"))
         seen = instant(shown)
-        if wanted is None or (seen is not None and seen >= wanted):
+        if wanted is None or seen == wanted:
             continue
         text = shown.decode("utf-8", "replace").strip()
         gaps[url] = (
@@ -246,7 +247,7 @@ class PageSettler:
         self.recheck = recheck
         self.deadline = deadline
         self.progress = progress
-        self.rounds = 0
+        self.rechecks = 0
 
     def __call__(
         self, candidates: Sequence[Candidate], verdicts: list[PageVerdict]
@@ -257,7 +258,7 @@ class PageSettler:
         total = len(final)
 
         def look() -> list[PageVerdict]:
-            self.rounds += 1
+            self.rechecks += 1
             waiting = [i for i, v in enumerate(final) if not_live(v)]
             for index, verdict in zip(
                 waiting, self.recheck([candidates[i] for i in waiting]), strict=True

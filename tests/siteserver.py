@@ -3,8 +3,10 @@
 ``SiteServer`` is a threaded ``http.server`` on a free loopback port. Each path answers as
 scripted with :meth:`SiteServer.route` (status, headers, gzip, redirects, delays, a trickled
 body, a dropped connection, a sequence of answers), :meth:`SiteServer.route_huge` (a body
-streamed without holding it), or from a folder of files (:meth:`SiteServer.serve_dir`).
-Every request is recorded. Use it as a context manager or through the ``site_server`` fixture.
+streamed without holding it), or from a folder of files (:meth:`SiteServer.serve_dir`), which
+:meth:`SiteServer.deploy` switches to another folder (the new build) per path, after a delay on
+the server's clock (injectable) or after a number of requests. Every request is recorded. Use
+it as a context manager or through the ``site_server`` fixture.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -128,6 +130,20 @@ class RecordedRequest:
             if key.lower() == wanted:
                 return value
         return ""
+
+
+@dataclass(frozen=True)
+class _Deploy:
+    """A switch to ``folder`` for ``paths`` (None: every path), from the time ``at`` on the
+    server's clock, or once a path has been requested ``after_requests`` times."""
+
+    folder: Path
+    paths: frozenset[str] | None
+    at: float | None
+    after_requests: int | None
+
+    def covers(self, path: str) -> bool:
+        return self.paths is None or path in self.paths
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -255,12 +271,17 @@ class SiteServer:
     """A real HTTP server on 127.0.0.1 (or ``bind="::1"``, IPv6 loopback) with scripted
     routes and a record of every request."""
 
-    def __init__(self, bind: str = "127.0.0.1") -> None:
+    def __init__(
+        self, bind: str = "127.0.0.1", *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.clock = clock  # what deploy(after_seconds=...) is measured on
         self._lock = threading.Lock()
         self._routes: dict[str, list[Answer]] = {}
         self._served: dict[str, int] = {}
         self._requests: list[RecordedRequest] = []
         self._folder: Path | None = None
+        self._deploys: list[_Deploy] = []
+        self._path_hits: dict[str, int] = {}
         self._server = (_Server6 if ":" in bind else _Server)((bind, 0), _Handler)
         self._server.site = self
         self.port: int = self._server.server_address[1]
@@ -353,6 +374,25 @@ class SiteServer:
         """Answer paths without a route from the files under ``folder`` (404 if absent)."""
         self._folder = folder.resolve()
 
+    def deploy(
+        self,
+        folder: Path,
+        *,
+        paths: Iterable[str] | None = None,
+        after_seconds: float | None = None,
+        after_requests: int | None = None,
+    ) -> None:
+        """Switch paths without a route (only ``paths``, when given) from the folder served so
+        far to ``folder``, the way a deploy replaces the old build with the new one: a path
+        that only the old build has answers 404 after the switch. The switch happens
+        ``after_seconds`` from now on the server's ``clock``, or once the path has been
+        requested ``after_requests`` times (per path: the next request gets the new build),
+        or at once when neither is given. A later deploy of the same path wins once due."""
+        at = None if after_seconds is None else self.clock() + after_seconds
+        shown = None if paths is None else frozenset(_route_key(p) for p in paths)
+        with self._lock:
+            self._deploys.append(_Deploy(folder.resolve(), shown, at, after_requests))
+
     # --- inspection ---
 
     @property
@@ -400,6 +440,21 @@ class SiteServer:
         with self._lock:
             self._requests.append(request)
 
+    def _folder_for(self, path: str) -> Path | None:
+        """The folder that answers ``path`` now (call with the lock held): the latest deploy
+        covering it that is due, else the folder served from the start."""
+        earlier = self._path_hits.get(path, 0)
+        self._path_hits[path] = earlier + 1
+        now = self.clock()
+        for deploy in reversed(self._deploys):
+            if not deploy.covers(path):
+                continue
+            due_by_time = deploy.at is not None and now >= deploy.at
+            due_by_count = deploy.after_requests is not None and earlier >= deploy.after_requests
+            if due_by_time or due_by_count or (deploy.at is None and deploy.after_requests is None):
+                return deploy.folder
+        return self._folder
+
     def _next_answer(self, target: str) -> Answer:
         parts = urlsplit(target)
         with self._lock:
@@ -409,7 +464,7 @@ class SiteServer:
                 index = min(self._served[key], len(script) - 1)
                 self._served[key] += 1
                 return script[index]
-            folder = self._folder
+            folder = self._folder_for(parts.path)
         if folder is not None:
             found = _file_under(folder, parts.path)
             if found is not None:

@@ -169,6 +169,7 @@ def test_sync_submits_the_delta_and_reports_it(site: Site) -> None:
         "removed-count": "1",
         "submitted-count": "3",
         "failed-count": "0",
+        "deferred-count": "0",
         "plan-file": "",
         "report": result.outputs["report"],
         "exit-code": "0",

@@ -338,3 +338,28 @@ def test_compacting_keys_by_site_prefix_changes_nothing_a_user_sees() -> None:
     assert compact.removed == plain.removed == (f"{S}/gone",)
     assert compact.skipped == plain.skipped
     assert [s.url for s in compact.skipped] == ["https://other.example/x"]
+
+
+def test_the_delta_keeps_the_builds_lastmod_of_added_and_changed_urls() -> None:
+    # What the live sitemap must show once the build is live (--wait): the build's own text,
+    # the latest of a URL listed twice; none for removed or unchanged URLs, or without one.
+    differ = Differ(side(same="2024-05-01", edited="2024-05-01", gone="2024-05-01"))
+    differ.add(side(same="2024-05-01", edited="2024-06-01", new="2024-06-01T10:00:00+02:00"))
+    differ.add(side(edited="2024-07-01", bare=""))
+    delta = differ.finish(S)
+    assert dict(delta.lastmods) == {
+        url("edited"): "2024-07-01",
+        url("new"): "2024-06-01T10:00:00+02:00",
+    }
+
+
+def test_the_builds_lastmods_are_keyed_by_full_url_when_keys_are_compacted() -> None:
+    from indexnow_sync.sitemap import compact_keys
+
+    prefix = f"{S}/".encode()
+    before = side(a="2024-05-01")
+    build = side(a="2024-06-01", b="2024-06-02")
+    compacted = dict(zip(compact_keys(list(before), prefix), before.values(), strict=True))
+    differ = Differ(compacted, prefix)
+    differ.add(dict(zip(compact_keys(list(build), prefix), build.values(), strict=True)))
+    assert dict(differ.finish(S).lastmods) == {url("a"): "2024-06-01", url("b"): "2024-06-02"}

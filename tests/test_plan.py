@@ -218,3 +218,91 @@ def test_long_url_lists_are_encoded_in_pieces_that_join_to_the_same_json() -> No
     assert len(pieces) > 3
     assert json.loads("".join(pieces)) == urls
     assert "".join(pieces) == json.dumps(urls, ensure_ascii=False)
+
+
+# --- format version 2: the build's lastmods, the last run's deferred URLs --------------------
+
+
+def test_version_2_round_trip_keeps_the_builds_lastmods_and_the_deferred_urls(
+    tmp_path: Path,
+) -> None:
+    from dataclasses import replace
+
+    from indexnow_sync.models import Deferred
+
+    path = tmp_path / "plan.json"
+    plan = make_plan()
+    lastmods = {f"{S}/new": "2024-06-01", f"{S}/блог/": "2024-06-02T10:00:00+02:00"}
+    plan = replace(plan, delta=replace(plan.delta, lastmods=lastmods))
+    write_plan(path, plan)
+    raw = json.loads(path.read_text("utf-8"))
+    assert raw["version"] == 2
+    assert raw["lastmods"] == lastmods
+    assert raw["deferred"] == [] and raw["counts"]["deferred"] == 0
+    back = read_plan(path)
+    assert back.delta == plan.delta and dict(back.delta.lastmods) == lastmods
+    assert back.lastmods_known
+
+    recorder = ProgressRecorder(path, back)
+    recorder.record([f"{S}/new"])
+    seen = (Deferred(f"{S}/edited", "answered 404"),)
+    closed = recorder.close(deferred=seen)
+    assert closed.deferred == seen
+    again = read_plan(path)
+    assert again.deferred == seen and dict(again.delta.lastmods) == lastmods
+    assert f"{S}/edited" in again.pending(include_removed=False)  # deferred stays pending
+    assert json.loads(path.read_text("utf-8"))["deferred"] == [
+        {"url": f"{S}/edited", "reason": "answered 404"}
+    ]
+
+
+def test_deferred_urls_are_recorded_also_when_nothing_was_accepted(tmp_path: Path) -> None:
+    from indexnow_sync.models import Deferred
+
+    path = tmp_path / "plan.json"
+    write_plan(path, make_plan())
+    seen = (Deferred(f"{S}/new", "not in the live sitemap"),)
+    ProgressRecorder(path, read_plan(path)).close(deferred=seen)
+    assert read_plan(path).deferred == seen
+    ProgressRecorder(path, read_plan(path)).close(deferred=())  # a later run deferred nothing
+    assert read_plan(path).deferred == ()
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
+
+
+def test_a_version_1_plan_is_still_read_without_lastmods(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    write_plan(path, make_plan())
+    raw = json.loads(path.read_text("utf-8"))
+    raw["version"] = 1
+    del raw["lastmods"], raw["deferred"]
+    path.write_text(json.dumps(raw), "utf-8")
+    back = read_plan(path)
+    assert not back.lastmods_known
+    assert dict(back.delta.lastmods) == {}
+    assert back.delta.added == make_plan().delta.added
+    assert back.pending(include_removed=True) == make_plan().pending(include_removed=True)
+
+
+def test_a_version_2_plan_without_lastmods_is_a_plan_file_error(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    write_plan(path, make_plan())
+    raw = json.loads(path.read_text("utf-8"))
+    raw["lastmods"] = ["not", "a", "mapping"]
+    path.write_text(json.dumps(raw), "utf-8")
+    with pytest.raises(PlanFileError, match="lastmods"):
+        read_plan(path)
+    del raw["lastmods"]
+    path.write_text(json.dumps(raw), "utf-8")
+    with pytest.raises(PlanFileError, match="lastmods"):
+        read_plan(path)
+
+
+def test_a_large_lastmods_object_is_written_in_pieces() -> None:
+    from indexnow_sync.plan import json_object_pieces
+
+    lastmods = {f'https://example.com/p-{n}?q="{n}"': "2024-06-01" for n in range(1000)}
+    lastmods["https://example.com/страница"] = "2024-06-02"
+    pieces = list(json_object_pieces(lastmods))
+    assert len(pieces) > 1000
+    assert json.loads("".join(pieces)) == lastmods
+    assert json.loads("".join(json_object_pieces({}))) == {}

@@ -1,0 +1,238 @@
+"""wait.py: the decisions of waiting for the deploy, as values: the poll schedule, the
+deadline, when the live sitemap shows a URL live, which page answers mean "not live yet", the
+progress lines, and the ``wait`` setting's validation."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from indexnow_sync.checks import PageVerdict
+from indexnow_sync.config import load_config
+from indexnow_sync.errors import ConfigError
+from indexnow_sync.wait import (
+    NOT_LISTED,
+    Deadline,
+    PollPolicy,
+    duration,
+    not_live,
+    not_live_reason,
+    poll,
+    sitemap_gaps,
+)
+
+
+class FakeTime:
+    """A monotonic clock that only moves when something sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def policy(self) -> PollPolicy:
+        return PollPolicy(clock=self.clock, sleep=self.sleep)
+
+
+def test_intervals_grow_from_5_s_by_half_up_to_30_s() -> None:
+    first = list(itertools.islice(PollPolicy().intervals(), 8))
+    assert first == [5.0, 7.5, 11.25, 16.875, 25.3125, 30.0, 30.0, 30.0]
+
+
+def test_pauses_never_go_past_the_deadline() -> None:
+    fake = FakeTime()
+    deadline = Deadline(20.0, fake.policy())
+    deadline.start()
+    fake.now += 1.0  # work done before the first pause counts against the deadline
+    assert deadline.pause(5.0) and deadline.pause(7.5)
+    assert deadline.pause(11.25)  # cut to what is left
+    assert not deadline.pause(5.0)
+    assert fake.sleeps == [5.0, 7.5, 6.5]
+    assert deadline.left() == 0.0 and deadline.elapsed() == 20.0
+
+
+def test_the_deadline_is_measured_from_the_first_start() -> None:
+    fake = FakeTime()
+    deadline = Deadline(10.0, fake.policy())
+    deadline.start()
+    fake.now += 4.0
+    deadline.start()  # a later gate shares the deadline, it does not restart it
+    assert deadline.left() == 6.0
+
+
+def test_a_deadline_of_zero_looks_once_and_never_sleeps() -> None:
+    fake = FakeTime()
+    looks: list[int] = []
+
+    def look() -> int:
+        looks.append(1)
+        return len(looks)
+
+    result = poll(
+        Deadline(0.0, fake.policy()),
+        look,
+        lambda n: False,
+        lambda n: f"look {n}",
+        None,
+    )
+    assert result == 1 and looks == [1] and fake.sleeps == []
+
+
+def test_poll_looks_until_settled_with_a_progress_line_per_look() -> None:
+    fake = FakeTime()
+    seen: list[str] = []
+    answers = iter([1, 2, 3])
+    result = poll(
+        Deadline(300.0, fake.policy()),
+        lambda: next(answers),
+        lambda n: n == 3,
+        lambda n: f"{n} of 3 live",
+        seen.append,
+    )
+    assert result == 3
+    assert fake.sleeps == [5.0, 7.5]
+    assert seen == [
+        "1 of 3 live, waiting up to 5m00s more",
+        "2 of 3 live, waiting up to 4m55s more",
+        "3 of 3 live",
+    ]
+
+
+def test_poll_with_a_first_look_already_made_pauses_before_looking() -> None:
+    fake = FakeTime()
+    seen: list[str] = []
+    looks = iter(["new"])
+    result = poll(
+        Deadline(3.0, fake.policy()),
+        lambda: next(looks),
+        lambda text: text == "new",
+        lambda text: text,
+        seen.append,
+        first="old",
+    )
+    assert result == "new"
+    assert fake.sleeps == [3.0]
+    assert seen == ["old, waiting up to 3s more", "new"]
+
+
+def test_poll_says_when_it_stopped_waiting() -> None:
+    fake = FakeTime()
+    seen: list[str] = []
+    poll(Deadline(12.0, fake.policy()), lambda: "x", lambda _: False, str, seen.append)
+    assert seen[-1] == "x; stopped waiting after 12s"
+    assert sum(fake.sleeps) == 12.0
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (0.4, "0.4s"),
+        (5.0, "5s"),
+        (45.2, "45s"),
+        (250, "4m10s"),
+        (900, "15m00s"),
+        (3725, "1h02m05s"),
+    ],
+)
+def test_durations_read_like_a_clock(seconds: float, shown: str) -> None:
+    assert duration(seconds) == shown
+
+
+# --- gate 1: when the live sitemap shows a URL live -----------------------------------------
+
+S = "https://site.example"
+SHOWS, BUILD = "live sitemap shows lastmod ", ", the build 2024-03-01"
+
+
+@pytest.mark.parametrize(
+    ("built", "live", "gap"),
+    [
+        (None, None, NOT_LISTED),  # an added URL not listed yet
+        (None, b"", None),  # listed: enough for an added URL
+        (None, b"2020-01-01", None),  # an added URL's lastmod is not waited for
+        ("2024-03-01", b"2024-03-01", None),
+        ("2024-03-01", b"2024-03-01T00:00:00Z", None),  # the same instant, written otherwise
+        ("2024-03-01T10:00:00+02:00", b"2024-03-01T08:00:00Z", None),
+        ("2024-03-01", b"2024-01-01", SHOWS + "2024-01-01" + BUILD),
+        # a later lastmod is another build, not this one (and a rollback must wait too)
+        ("2024-03-01", b"2024-04-01", SHOWS + "2024-04-01" + BUILD),
+        ("2024-03-01", b"", "live sitemap shows no lastmod, the build 2024-03-01"),
+        ("2024-03-01", None, NOT_LISTED),
+    ],
+)
+def test_sitemap_gaps(built: str | None, live: bytes | None, gap: str | None) -> None:
+    url = f"{S}/page"
+    listing = {} if live is None else {url.encode(): live}
+    assert sitemap_gaps({url: built}, listing) == ({} if gap is None else {url: gap})
+
+
+def test_sitemap_gaps_match_urls_exactly() -> None:
+    listing = {f"{S}/a/".encode(): b"", f"{S}/ü".encode(): b""}
+    assert sitemap_gaps({f"{S}/a": None, f"{S}/ü": None}, listing) == {f"{S}/a": NOT_LISTED}
+
+
+# --- gate 2: which answers mean "not live yet" ----------------------------------------------
+
+
+def verdict(direction: str, code: str | None, status: int) -> PageVerdict:
+    return PageVerdict(f"{S}/p", direction, code is None, code, "r", status)
+
+
+@pytest.mark.parametrize(
+    ("direction", "code", "status", "waiting", "reason"),
+    [
+        ("added", "not_found", 404, True, "answered 404"),
+        ("changed", "not_found", 410, True, "answered 410"),
+        ("listed", "not_found", 404, True, "answered 404"),
+        ("removed", "still_live", 200, True, "still answers 200"),
+        ("added", None, 200, False, None),
+        ("removed", None, 404, False, None),  # gone: sent
+        ("added", "redirect", 301, False, None),  # final at once
+        ("added", "noindex", 200, False, None),
+        ("added", "status", 500, False, None),
+    ],
+)
+def test_not_live(
+    direction: str, code: str | None, status: int, waiting: bool, reason: str | None
+) -> None:
+    found = verdict(direction, code, status)
+    assert not_live(found) is waiting
+    if reason is not None:
+        assert not_live_reason(found) == reason
+
+
+# --- the setting ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["0", "0.5", "900", "21600"])
+def test_wait_accepts_seconds_up_to_6_hours(value: str, tmp_path: Path) -> None:
+    config = load_config({}, {"INDEXNOW_WAIT": value}, tmp_path)
+    assert config.wait == float(value)
+
+
+@pytest.mark.parametrize("value", ["-1", "21601", "nan", "inf", "soon", "1e400"])
+def test_wait_refuses_what_is_not_seconds(value: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config({}, {"INDEXNOW_WAIT": value}, tmp_path)
+    assert "INDEXNOW_WAIT" in str(caught.value)
+    assert "from 0 to 21600" in str(caught.value) or "seconds" in str(caught.value)
+    assert caught.value.exit_code == 2
+
+
+def test_wait_from_the_config_file_and_the_default(tmp_path: Path) -> None:
+    assert load_config({}, {}, tmp_path).wait == 0.0
+    (tmp_path / "indexnow.yml").write_text("wait: 900\n", encoding="utf-8")
+    assert load_config({}, {}, tmp_path).wait == 900.0
+    assert load_config({"wait": 0.0}, {}, tmp_path).wait == 0.0  # the flag wins
+    assert load_config({}, {"INDEXNOW_WAIT": " 2.5 "}, tmp_path).wait == 2.5
+    (tmp_path / "indexnow.yml").write_text("wait: true\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="key 'wait'"):
+        load_config({}, {}, tmp_path)
