@@ -218,7 +218,8 @@ def _chunks(plan: Plan) -> Iterable[str]:
     d = plan.delta
     dump = json.dumps
     yield "{\n"
-    yield f'"format": {dump(FORMAT)},\n"version": {VERSION},\n'
+    # A version 1 plan read back stays version 1: it still does not know the build's lastmods.
+    yield f'"format": {dump(FORMAT)},\n"version": {VERSION if plan.lastmods_known else 1},\n'
     yield f'"created": {dump(plan.created)},\n"tool": {dump("indexnow-sync " + __version__)},\n'
     yield f'"site": {dump(plan.site)},\n'
     yield f'"before": {dump(plan.before)},\n"after": {dump(plan.after)},\n'
@@ -232,9 +233,10 @@ def _chunks(plan: Plan) -> Iterable[str]:
     yield '"removed": '
     yield from json_pieces(d.removed)
     yield ",\n"
-    yield '"lastmods": '
-    yield from json_object_pieces(d.lastmods)
-    yield ",\n"
+    if plan.lastmods_known:
+        yield '"lastmods": '
+        yield from json_object_pieces(d.lastmods)
+        yield ",\n"
     yield f'"skipped": {dump(skipped_entries(d.skipped), ensure_ascii=False)},\n'
     yield f'"build_checks": {dump(skipped_entries(plan.build_checks), ensure_ascii=False)},\n'
     yield f'"warnings": {dump(d.warnings, ensure_ascii=False)},\n'

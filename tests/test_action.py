@@ -253,6 +253,39 @@ def test_plan_before_deploy_then_submit_after(site: Site) -> None:
     assert len(site.indexnow.accepted) == 3  # a finished plan sends nothing
 
 
+def test_wait_defers_what_is_not_live_and_a_rerun_after_the_deploy_sends_it(site: Site) -> None:
+    plan = run(site, sync_inputs(site, command="plan"))
+    assert plan.success, plan.log
+    # Submitted before the deploy reached the live sitemap: nothing of the build is listed
+    # there within the (short) wait, so the added and changed URLs are deferred; the removed
+    # /gone/ already answers 404 and is sent.
+    early = run(site, sync_inputs(site, command="submit", wait="0.3"))
+    assert not early.success
+    assert early.outputs["exit-code"] == "1"
+    assert early.outputs["deferred-count"] == "2"
+    assert early.outputs["submitted-count"] == "1"
+    waiting = r"live sitemap: 0 of 2 delta entries live, waiting up to 0\.[0-3]s more"
+    assert re.search(waiting, early.log)
+    assert any(
+        e.properties.get("title") == "indexnow-sync: deferred" and "not live" in e.message
+        for e in early.annotations("error")
+    )
+    assert "⏳ **2 URL(s) deferred**" in early.summary
+    assert f"| `{site.url('/blog/new/')}` | not in the live sitemap |" in early.summary
+    assert site.indexnow.accepted == [site.url("/gone/")]
+
+    site.deploy()
+    late = run(site, sync_inputs(site, command="submit", wait="0.3"))
+    assert late.success, late.log
+    assert late.outputs["deferred-count"] == "0"
+    assert late.outputs["submitted-count"] == "2"
+    assert sorted(site.indexnow.accepted) == [
+        site.url("/"),
+        site.url("/blog/new/"),
+        site.url("/gone/"),
+    ]  # each exactly once over both runs
+
+
 def test_dry_run_checks_the_key_and_sends_nothing(site: Site) -> None:
     result = run(site, sync_inputs(site, **{"dry-run": "true"}))
     assert result.success, result.log
@@ -304,6 +337,7 @@ def test_fail_on_warning_fails_a_run_with_skipped_urls(site: Site) -> None:
         ({"fail-on": "sometimes"}, "fail-on must be"),
         ({"command": "deploy"}, "command must be"),
         ({"dry-run": "yes"}, "dry-run must be true or false"),
+        ({"wait": "soon"}, "INDEXNOW_WAIT: expected a number of seconds"),
     ],
 )
 def test_bad_action_inputs_fail_with_a_usage_error(
@@ -456,7 +490,7 @@ def test_documented_workflows_use_only_real_inputs() -> None:
     table = DOCS.read_text(encoding="utf-8")
     assert all(f"| `{name}` |" in table for name in declared), "an input is not documented"
     workflows = doc_workflows()
-    assert len(workflows) == 3
+    assert len(workflows) == 4
     used = 0
     for text in workflows:
         for job in yaml.safe_load(text)["jobs"].values():
@@ -464,7 +498,7 @@ def test_documented_workflows_use_only_real_inputs() -> None:
                 if str(step.get("uses", "")).startswith(OUR_ACTION + "@"):
                     assert set(step.get("with", {})) <= declared
                     used += 1
-    assert used >= 4
+    assert used >= 5
 
 
 def test_documented_workflows_pass_schema_and_zizmor(tmp_path: Path) -> None:

@@ -354,7 +354,10 @@ def test_a_version_1_plan_waits_on_listing_alone_and_says_so(world: World) -> No
     assert error is None
     assert world.sent() == world.urls(*DELTA)
     assert any("format version 1" in note for note in outcome.notes)
-    assert json.loads(plan.read_text(encoding="utf-8"))["version"] == 2  # rewritten as v2
+    # Progress is recorded without pretending to know the lastmods: it stays version 1.
+    saved = json.loads(plan.read_text(encoding="utf-8"))
+    assert saved["version"] == 1 and "lastmods" not in saved
+    assert len(saved["accepted"]) == 4
 
 
 # --- URL lists: the pages only -----------------------------------------------------------------
