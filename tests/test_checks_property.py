@@ -1,7 +1,8 @@
 """Issue 13 acceptance, as properties over generated sites (hypothesis): with ``--check off``
 the sent set is exactly what the tool sent before the checks existed; with checks on, it is a
-subset of that plus removed URLs verified gone, and (unless a guard stops the run) exactly what
-an independent reading of each page's kind predicts; no URL is both sent and skipped."""
+subset of that plus removed URLs verified gone, and (unless a guard stops the run, or every
+added page is missing: the deploy has not happened) exactly what an independent reading of
+each page's kind predicts; no URL is both sent and skipped."""
 
 from __future__ import annotations
 
@@ -177,9 +178,23 @@ def test_checks_only_ever_remove_from_what_was_sent_before(
         guard = len(answers) >= 3 and (
             all(k == "noindex" for k in answers) or all(k == "forbidden" for k in answers)
         )
+    # Every added page (at least one) answering 404/410: the deploy has not happened (issue 8):
+    # nothing is sent, every checked URL is deferred.
+    added_answers = [kind_of[u] for u in added if kind_of[u] != "blocked"]
+    not_deployed = (
+        check == "pages"
+        and not guard
+        and bool(added_answers)
+        and all(k in ("missing", "gone") for k in added_answers)
+    )
     if guard:
         assert result.exit_code == 1 and report["error"]["kind"] == "checks"
         assert sent == set()
+    elif not_deployed:
+        assert result.exit_code == 1 and report["error"]["kind"] == "not_deployed"
+        assert sent == set()
+        assert {entry["url"] for entry in report["deferred"]} == set(reachable)
+        assert skipped == set(candidates) - set(reachable)
     else:
         assert result.exit_code == 0, result.stderr
         assert sent == expected
