@@ -81,13 +81,17 @@ def _to_int(value: Any) -> int:
     return result
 
 
-def _to_float(value: Any) -> float:
+def _seconds(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError("expected a number of seconds")
     try:
-        result = float(value)
+        return float(value)
     except (TypeError, ValueError, OverflowError):
         raise ValueError("expected a number of seconds") from None
+
+
+def _to_float(value: Any) -> float:
+    result = _seconds(value)
     if not 0 < result <= _MAX_SECONDS:  # also refuses nan and inf
         raise ValueError(f"expected a number of seconds above 0 and at most {_MAX_SECONDS:g}")
     return result
@@ -98,12 +102,7 @@ MAX_WAIT = 6 * 3600.0  # a GitHub Actions job's own limit: waiting longer is a m
 
 def _to_wait(value: Any) -> float:
     """Seconds to wait for the deploy: 0 (look once) up to 6 hours."""
-    if isinstance(value, bool):
-        raise ValueError("expected a number of seconds")
-    try:
-        result = float(value)
-    except (TypeError, ValueError, OverflowError):
-        raise ValueError("expected a number of seconds") from None
+    result = _seconds(value)
     if not 0 <= result <= MAX_WAIT:  # also refuses nan and inf
         raise ValueError(f"expected a number of seconds from 0 to {MAX_WAIT:g} (6 hours)")
     return result

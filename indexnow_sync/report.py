@@ -91,31 +91,31 @@ SKIPPED_SHOWN = 10
 def skipped_lines(skipped: list[dict[str, str]]) -> list[str]:
     """The skipped URLs, named: the first 10, then how many more (SPEC: the human output always
     names skipped URLs)."""
-    if not skipped:
-        return []
-    lines = [f"skipped {len(skipped)} URL(s), never sent:"]
-    for entry in skipped[:SKIPPED_SHOWN]:
-        lines.append(f"  skipped ({entry['code']}) {entry['url']}: {entry['reason']}")
-    if len(skipped) > SKIPPED_SHOWN:
-        lines.append(
-            f"  ... and {len(skipped) - SKIPPED_SHOWN} more skipped (all of them are in --json)"
-        )
-    return lines
+    return _named(
+        f"skipped {len(skipped)} URL(s), never sent:",
+        [f"  skipped ({e['code']}) {e['url']}: {e['reason']}" for e in skipped[:SKIPPED_SHOWN]],
+        len(skipped),
+        "skipped",
+    )
 
 
 def deferred_lines(deferred: list[dict[str, str]], *, dry_run: bool = False) -> list[str]:
     """The deferred URLs, named like skipped ones: the first 10, then how many more."""
-    if not deferred:
-        return []
     verb = "would defer" if dry_run else "deferred"
-    lines = [f"{verb} {len(deferred)} URL(s), not live yet (not sent):"]
-    for entry in deferred[:SKIPPED_SHOWN]:
-        lines.append(f"  deferred {entry['url']}: {entry['reason']}")
-    if len(deferred) > SKIPPED_SHOWN:
-        lines.append(
-            f"  ... and {len(deferred) - SKIPPED_SHOWN} more deferred (all of them are in --json)"
-        )
-    return lines
+    return _named(
+        f"{verb} {len(deferred)} URL(s), not live yet (not sent):",
+        [f"  deferred {e['url']}: {e['reason']}" for e in deferred[:SKIPPED_SHOWN]],
+        len(deferred),
+        "deferred",
+    )
+
+
+def _named(title: str, shown: list[str], total: int, what: str) -> list[str]:
+    if not total:
+        return []
+    more = total - len(shown)
+    tail = [f"  ... and {more} more {what} (all of them are in --json)"] if more > 0 else []
+    return [title, *shown, *tail]
 
 
 def human_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:

@@ -22,24 +22,7 @@ from indexnow_sync.wait import (
     poll,
     sitemap_gaps,
 )
-
-
-class FakeTime:
-    """A monotonic clock that only moves when something sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def policy(self) -> PollPolicy:
-        return PollPolicy(clock=self.clock, sleep=self.sleep)
+from tests.faketime import FakeTime
 
 
 def test_intervals_grow_from_5_s_by_half_up_to_30_s() -> None:

@@ -24,6 +24,7 @@ from indexnow_sync.errors import DeferredError, UsageError
 from indexnow_sync.plan import read_plan
 from indexnow_sync.sync import Outcome, run_plan, run_submit_plan, run_submit_urls, run_sync
 from indexnow_sync.wait import PollPolicy
+from tests.faketime import FakeTime
 from tests.indexnow_server import IndexNowServer
 from tests.siteserver import SiteServer
 
@@ -36,21 +37,6 @@ NEW = {
     "/blog/new/": "2024-03-01",  # added
     "/blog/two/": "2024-03-02T10:00:00+02:00",  # added
 }  # /gone/ removed
-
-
-class FakeTime:
-    """A monotonic clock that moves only when the run sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 5000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(round(seconds, 6))
-        self.now += seconds
 
 
 class World:
@@ -95,7 +81,7 @@ class World:
         return replace(base, **options)
 
     def pacing(self) -> PollPolicy:
-        return PollPolicy(clock=self.fake.clock, sleep=self.fake.sleep)
+        return self.fake.policy()
 
     def run(self, action: Callable[[], Outcome]) -> tuple[Outcome, DeferredError | None]:
         try:
@@ -127,7 +113,7 @@ class World:
 
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
-    fake = FakeTime()
+    fake = FakeTime(5000.0)
     with SiteServer(clock=fake.clock) as site, IndexNowServer() as endpoint:
         yield World(site, endpoint, tmp_path, fake)
 
