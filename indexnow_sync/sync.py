@@ -550,13 +550,14 @@ def _deferred_error(
                 message += "Re-run the same 'submit' once they are live to send them"
             else:
                 message += (
-                    "They are listed under 'deferred' in the JSON report (--report FILE); send "
-                    "them once they are live with 'indexnow-sync submit --urls-file FILE' "
-                    "(e.g. jq -r '.deferred[].url' report.json): a re-run of 'sync' "
+                    "They are listed under 'deferred' in the JSON report (--json, --report "
+                    "FILE); send them once they are live with: jq -r '.deferred[].url' "
+                    f"report.json | indexnow-sync submit --urls-file - --site {outcome.site} "
+                    "--wait SECONDS (a re-run of 'sync' "
                     + (
-                        "against the live site will not find them again"
+                        "against the live site will not find them again)"
                         if mode == "live"
-                        else "would send the whole delta again"
+                        else "would send the whole delta again)"
                     )
                 )
         error = DeferredError(message)

@@ -273,9 +273,9 @@ class PageSettler:
             missing = sum(1 for v in waiting if v.code == "not_found")
             parts = []
             if missing:
-                parts.append(f"{missing:,} answer 404/410")
+                parts.append(f"{missing:,} answering 404/410")
             if len(waiting) - missing:
-                parts.append(f"{len(waiting) - missing:,} removed still answer 2xx")
+                parts.append(f"{len(waiting) - missing:,} removed but still answering 2xx")
             return f"pages: {len(waiting):,} of {total:,} not live yet ({', '.join(parts)})"
 
         return poll(

@@ -189,7 +189,7 @@ def test_only_some_pages_switch_the_rest_is_deferred_then_sent_by_a_rerun(world:
     assert any(line.startswith("pages: 2 of 4 not live yet") for line in world.lines)
     page_lines = [line for line in world.lines if line.startswith("pages:")]
     assert page_lines[-1] == (
-        "pages: 2 of 4 not live yet (1 answer 404/410, 1 removed still answer 2xx); "
+        "pages: 2 of 4 not live yet (1 answering 404/410, 1 removed but still answering 2xx); "
         "stopped waiting after 1m00s"
     )
     # Never lost: both stay pending in the plan, which also says why they were deferred.
@@ -478,7 +478,7 @@ def test_cli_wait_progress_report_and_github_files(world: World, tmp_path: Path)
     stderr = result.stderr
     assert "live sitemap: 0 of 3 delta entries live, waiting up to 0.3s more" in stderr
     assert "live sitemap: 3 of 3 delta entries live" in stderr
-    assert "pages: 1 of 4 not live yet (1 answer 404/410)" in stderr
+    assert "pages: 1 of 4 not live yet (1 answering 404/410)" in stderr
     assert "submitted 3 URL(s)" in stderr
     assert (
         f"deferred 1 URL(s), not live yet (not sent):\n  deferred {world.u('/blog/two/')}" in stderr
