@@ -162,7 +162,7 @@ def human_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:
     if command in ("sync", "submit") and not report["dry_run"] and error_kind in (None, "deferred"):
         if report["submitted"]:
             lines.append(f"submitted {counts['submitted']} URL(s)")
-        elif not report["failed"]:
+        elif not report["failed"] and not report.get("deferred"):
             lines.append("nothing to submit")
     if report["failed"]:
         lines.append(f"NOT sent: {counts['failed']} URL(s); re-run to send them")

@@ -273,6 +273,7 @@ def test_wait_defers_what_is_not_live_and_a_rerun_after_the_deploy_sends_it(site
     assert "⏳ **2 URL(s) deferred**" in early.summary
     assert f"| `{site.url('/blog/new/')}` | not in the live sitemap |" in early.summary
     assert site.indexnow.accepted == [site.url("/gone/")]
+    assert "submitted 1 URL(s)" in early.log
 
     site.deploy()
     late = run(site, sync_inputs(site, command="submit", wait="0.3"))

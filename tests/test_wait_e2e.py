@@ -435,6 +435,17 @@ def test_submit_plan_before_the_deploy_keeps_everything_pending(world: World) ->
     assert world.sent() == world.urls(*DELTA)
 
 
+def test_a_wait_that_defers_everything_says_so_not_nothing_to_submit(world: World) -> None:
+    plan = world.plan()  # and the deploy never comes
+    result = cli_run(world, "submit", "--plan", str(plan), "--wait", "0.2")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["error"]["kind"] == "deferred" and report["counts"]["deferred"] == 4
+    assert "deferred 4 URL(s), not live yet (not sent):" in result.stderr
+    assert "nothing to submit" not in result.stderr
+    assert world.endpoint.requests == []
+
+
 def test_one_live_added_page_is_enough_to_count_as_deployed(world: World) -> None:
     world.site.deploy(world.new, paths=["/blog/new/"])
     result = cli_run(world, "sync", "--site", world.site.base_url, "--build", str(world.new))
