@@ -846,3 +846,34 @@ def test_rerunning_workflow_a_after_a_failed_submit_sends_each_url_exactly_once(
         assert second.success, second.log
         assert indexnow.accepted_counts() == dict.fromkeys(wanted, 1)
         assert KEY not in first.log + second.log
+
+
+def test_workflow_b_keeps_every_sitemap_file_for_the_next_baseline(tmp_path: Path) -> None:
+    """The README's (b) step that saves the baseline must keep an index, children in nested
+    folders and gzipped ones: diffing the build against it then finds nothing."""
+    import gzip
+
+    workflow = next(text for text in doc_workflows() if "deployment_status" in text)
+    steps = yaml.safe_load(workflow)["jobs"]["indexnow"]["steps"]
+    script = next(s["run"] for s in steps if str(s.get("name", "")).startswith("Keep this build"))
+    dist = tmp_path / "dist"
+    (dist / "sitemaps" / "blog").mkdir(parents=True)
+    base = "https://www.example.com"
+    (dist / "sitemap-index.xml").write_text(
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{base}/sitemaps/pages.xml</loc></sitemap>"
+        f"<sitemap><loc>{base}/sitemaps/blog/posts.xml.gz</loc></sitemap></sitemapindex>"
+    )
+    (dist / "sitemaps" / "pages.xml").write_text(sitemap(base, OLD))
+    (dist / "sitemaps" / "blog" / "posts.xml.gz").write_bytes(
+        gzip.compress(sitemap(base, {"/blog/a/": "2024-01-01"}).encode())
+    )
+    subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "indexnow_sync", "plan", "--site", base, "--build", "dist",
+         "--baseline", "indexnow-baseline", "--out", "plan.json", "--json"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["counts"] == dict.fromkeys(report["counts"], 0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -345,3 +346,21 @@ def test_indexnow_config_in_the_environment_names_the_config_file(tmp_path: Path
         *out, "--config", "sites/example.yml", cwd=tmp_path, env={"INDEXNOW_CONFIG": "x.yml"}
     )
     assert explicit.returncode == 0, explicit.stderr
+
+
+# --- the README's synopsis ----------------------------------------------------------------------
+
+
+def test_readme_synopsis_names_every_option_of_every_command() -> None:
+    from indexnow_sync.cli import cli as group
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("## Commands\n\n```\n") :]
+    block = block[: block.index("```", 20)]
+    entries = re.split(r"\n(?=indexnow-sync )", block)
+    for name, command in group.commands.items():
+        entry = next(e for e in entries if e.startswith(f"indexnow-sync {name} "))
+        for param in command.params:
+            for option in getattr(param, "opts", []):
+                if option.startswith("--"):
+                    assert option in entry, f"README synopsis of {name} lacks {option}"
