@@ -254,7 +254,8 @@ def run_plan(config: Config, out: Path) -> Outcome:
                 site,
                 False,
                 delta=previous.delta,
-                warnings=previous.delta.warnings,
+                key_check=check,
+                warnings=(*key_warnings, *previous.delta.warnings),
                 plan_file=str(out),
                 notes=(note,),
             )
