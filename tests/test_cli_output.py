@@ -86,6 +86,12 @@ def world(site_server: SiteServer, tmp_path: Path) -> dict[str, Any]:
     return {"base": base, "build": build, "tmp": tmp_path}
 
 
+def sync_args(world: dict[str, Any], endpoint: IndexNowServer) -> tuple[str, ...]:
+    """``sync`` of the world's build against its live site, to the local endpoint."""
+    return ("sync", "--site", world["base"], "--build", str(world["build"]),
+            "--endpoint", endpoint.endpoint)  # fmt: skip
+
+
 # --- any console --------------------------------------------------------------------------
 
 
@@ -102,19 +108,11 @@ def test_json_on_a_cp1252_console_with_non_ascii_urls_does_not_crash(tmp_path: P
     }
     build.write_text(urlset(pages), encoding="utf-8")
     done = cli(
-        "plan",
-        "--site",
-        "https://example.com",
-        "--baseline",
-        str(before),
-        "--build",
-        str(build),
-        "--out",
-        str(tmp_path / "plan.json"),
-        "--json",
+        "plan", "--site", "https://example.com", "--baseline", str(before), "--build", str(build),
+        "--out", str(tmp_path / "plan.json"), "--json",
         cwd=tmp_path,
         env={"PYTHONIOENCODING": "cp1252", "PYTHONUTF8": "0"},
-    )
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
     assert b"Traceback" not in done.stderr
     # stdout is JSON in UTF-8 (RFC 8259), whatever the console's encoding.
@@ -163,16 +161,7 @@ def test_python_dash_m_runs_the_cli(tmp_path: Path) -> None:
 def test_post_progress_comes_after_the_delta_and_the_key_check(
     world: dict[str, Any], endpoint: IndexNowServer
 ) -> None:
-    done = cli(
-        "sync",
-        "--site",
-        world["base"],
-        "--build",
-        str(world["build"]),
-        "--endpoint",
-        endpoint.endpoint,
-        cwd=world["tmp"],
-    )
+    done = cli(*sync_args(world, endpoint), cwd=world["tmp"])
     assert done.returncode == 0, done.stderr
     lines = done.stderr.decode().splitlines()
 
@@ -220,16 +209,9 @@ def test_site_on_another_host_than_every_build_url_fails_naming_both(tmp_path: P
     )
     for command in (["plan", "--out", str(tmp_path / "p.json")], ["sync", "--dry-run"]):
         done = cli(
-            *command,
-            "--site",
-            "https://example.com",
-            "--baseline",
-            str(before),
-            "--build",
-            str(build),
-            "--json",
-            cwd=tmp_path,
-        )
+            *command, "--site", "https://example.com", "--baseline", str(before),
+            "--build", str(build), "--json", cwd=tmp_path,
+        )  # fmt: skip
         assert done.returncode == 2, done.stderr
         message = report_of(done)["error"]["message"]
         assert "the build's URLs are on www.example.com" in message
@@ -241,13 +223,7 @@ def test_a_key_with_a_trailing_newline_in_the_environment_is_a_usage_error(
     world: dict[str, Any], endpoint: IndexNowServer
 ) -> None:
     done = cli(
-        "sync",
-        "--site",
-        world["base"],
-        "--build",
-        str(world["build"]),
-        "--endpoint",
-        endpoint.endpoint,
+        *sync_args(world, endpoint),
         "--json",
         cwd=world["tmp"],
         key=KEY + "\n",

@@ -108,11 +108,14 @@ def test_rerun_after_a_failed_submit_keeps_the_plan_and_sends_each_url_once(job:
     assert job.endpoint.accepted_counts() == dict.fromkeys(wanted, 1)
 
 
+def two_builds(job: Job) -> None:
+    pages = {"/": "2024-01-01", "/old/": "2024-01-01", "/a/": "2024-02-01"}
+    job.build(pages, "v1")
+    job.build({**pages, "/b/": "2024-03"}, "v2")
+
+
 def test_pending_urls_of_another_builds_plan_are_carried_over_with_a_warning(job: Job) -> None:
-    job.build({"/": "2024-01-01", "/old/": "2024-01-01", "/a/": "2024-02-01"}, "v1")
-    job.build(
-        {"/": "2024-01-01", "/old/": "2024-01-01", "/a/": "2024-02-01", "/b/": "2024-03"}, "v2"
-    )
+    two_builds(job)  # v1 adds /a/, v2 also /b/
     # v1 was planned and deployed, but its submit never ran (the job was cancelled).
     assert job.plan_for("v1")[0] == 0
     job.deploy("v1")
@@ -127,10 +130,7 @@ def test_pending_urls_of_another_builds_plan_are_carried_over_with_a_warning(job
 
 
 def test_a_finished_plan_of_another_build_is_simply_replaced(job: Job) -> None:
-    job.build({"/": "2024-01-01", "/old/": "2024-01-01", "/a/": "2024-02-01"}, "v1")
-    job.build(
-        {"/": "2024-01-01", "/old/": "2024-01-01", "/a/": "2024-02-01", "/b/": "2024-03"}, "v2"
-    )
+    two_builds(job)  # v1 adds /a/, v2 also /b/
     assert job.plan_for("v1")[0] == 0
     job.deploy("v1")
     assert job.submit()[0] == 0
