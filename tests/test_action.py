@@ -354,7 +354,7 @@ def test_config_input_names_the_config_file(site: Site) -> None:
     )
     result = run(site, {"config": "sites/example.yml", "key": KEY})
     assert result.success, result.log
-    assert result.outputs["submitted-count"] == "2"
+    assert result.outputs["submitted-count"] == "3"  # the removed /gone/ answers 404: sent
 
 
 def test_plan_before_deploy_then_submit_after(site: Site) -> None:
@@ -776,9 +776,13 @@ def test_rerunning_workflow_a_after_a_failed_submit_sends_each_url_exactly_once(
         source = tmp_path / "site-source"  # what the commit's build produces
         source.mkdir()
         (source / "sitemap.xml").write_text(sitemap(base, NEW))
+        for page in NEW:  # the pages, so the checks before submitting find them live
+            (source / page.strip("/")).mkdir(parents=True, exist_ok=True)
+            (source / page.strip("/") / "index.html").write_text("<html><head></head></html>")
         cache = Cache(tmp_path / "cache-store")
         npm = _fake_npm(tmp_path / "tools", source)
-        wanted = [base + "/", base + "/blog/new/"]
+        # added and changed, and the removed /gone/ (it answers 404 after the deploy)
+        wanted = [base + "/", base + "/blog/new/", base + "/gone/"]
 
         def attempt(number: int) -> ActionRun:
             workspace = tmp_path / f"attempt-{number}" / "workspace"  # a fresh machine
@@ -876,4 +880,4 @@ def test_workflow_b_keeps_every_sitemap_file_for_the_next_baseline(tmp_path: Pat
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
-    assert report["counts"] == dict.fromkeys(report["counts"], 0)
+    assert [report[name] for name in ("added", "changed", "removed", "skipped")] == [[]] * 4

