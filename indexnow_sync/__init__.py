@@ -4,4 +4,4 @@ Importing the package is cheap on purpose (`indexnow-sync --version` must start 
 nothing heavy (lxml, requests, yaml) is imported here.
 """
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"

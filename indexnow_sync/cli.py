@@ -205,8 +205,34 @@ def _err(line: str) -> None:
     click.echo(_redact(line), err=True)
 
 
-def _execute(command: str, kwargs: dict[str, Any], run: Callable[[Any], Any]) -> None:
-    """Run a command body and render its outcome or error; always exits."""
+class _Head:
+    """Prints what the run found (delta, key check) once, right before the first POST, so the
+    progress lines of the requests come after it; the rest follows when the run ends."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+        self.warnings_shown: int | None = None
+        self.skipped_shown: int | None = None
+        self.key: str | None = None
+
+    def __call__(self, outcome: Any) -> None:
+        from .report import head_lines, to_json
+
+        report = to_json(outcome, None, self.command)
+        for line in head_lines(report, has_delta=outcome.delta is not None):
+            _err(line)
+        self.warnings_shown = len(report["warnings"])
+        self.skipped_shown = len(report["skipped"])
+
+
+def _execute(
+    command: str,
+    kwargs: dict[str, Any],
+    run: Callable[..., Any],
+    head: _Head | None = None,
+) -> None:
+    """Run a command body and render its outcome or error; always exits. A ``run`` that
+    takes ``head`` calls it before its first POST (see :class:`_Head`)."""
     from . import github
 
     as_json = bool(kwargs.get("as_json"))
@@ -222,6 +248,8 @@ def _execute(command: str, kwargs: dict[str, Any], run: Callable[[Any], Any]) ->
             _learn_config_file_key(kwargs)
             raise
         _learn_keys(config.key)
+        if head is not None:
+            head.key = config.key
         outcome = run(config)
     except IndexNowSyncError as exc:
         error = exc
@@ -238,7 +266,7 @@ def _execute(command: str, kwargs: dict[str, Any], run: Callable[[Any], Any]) ->
             f"internal error: {type(exc).__name__}: {exc} (please report it; set "
             "INDEXNOW_SYNC_DEBUG=1 for details)"
         )
-    from .report import human_lines, to_json
+    from .report import human_lines, tail_lines, to_json
 
     if (
         error is None
@@ -259,7 +287,13 @@ def _execute(command: str, kwargs: dict[str, Any], run: Callable[[Any], Any]) ->
         )
     report = to_json(outcome, error, command)
     has_delta = outcome is not None and outcome.delta is not None
-    for line in human_lines(report, has_delta=has_delta):
+    if head is not None and head.warnings_shown is not None:
+        lines = tail_lines(
+            report, warnings_shown=head.warnings_shown, skipped_shown=head.skipped_shown
+        )
+    else:
+        lines = human_lines(report, has_delta=has_delta)
+    for line in lines:
         _err(line)
     if error is not None:
         _err(f"error: {error.message}")
@@ -295,6 +329,16 @@ def _json_chunks(report: dict[str, Any]) -> Iterator[str]:
 
 
 def _write_json(report: dict[str, Any], stream: Any) -> None:
+    """JSON is UTF-8 (RFC 8259) whatever the console's encoding (Windows: cp1252), so it is
+    written as UTF-8 bytes when the stream would encode it otherwise."""
+    buffer = getattr(stream, "buffer", None)
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+    if buffer is not None and encoding != "utf8":
+        stream.flush()
+        for chunk in _json_chunks(report):
+            buffer.write(chunk.encode("utf-8"))
+        buffer.flush()
+        return
     for chunk in _json_chunks(report):
         stream.write(_redact(chunk))
     stream.flush()
@@ -335,7 +379,8 @@ def sync(**kwargs: Any) -> None:
     """Diff, check the key, and submit the delta in one go."""
     from .sync import run_sync
 
-    _execute("sync", kwargs, lambda config: run_sync(config, progress=_err))
+    head = _Head("sync")
+    _execute("sync", kwargs, lambda config: run_sync(config, progress=_err, ready=head), head)
 
 
 @cli.command(epilog=EPILOG)
@@ -415,13 +460,20 @@ def submit(
             )
 
         _execute("submit", kwargs, refuse)
+    head = _Head("submit")
     if plan_file is not None:
-        _execute("submit", kwargs, lambda config: run_submit_plan(config, plan_file, _err))
+        _execute(
+            "submit",
+            kwargs,
+            lambda config: run_submit_plan(config, plan_file, _err, head),
+            head,
+        )
 
     def from_list(config: Any) -> Any:
-        return run_submit_urls(config, list(urls) or _read_urls(urls_file or "-"), state, _err)
+        listed = list(urls) or _read_urls(urls_file or "-")
+        return run_submit_urls(config, listed, state, _err, head)
 
-    _execute("submit", kwargs, from_list)
+    _execute("submit", kwargs, from_list, head)
 
 
 def _read_urls(source: str) -> list[str]:
@@ -477,7 +529,35 @@ def keygen(folder: Path | None) -> None:
     click.echo(key)
 
 
+def _console_safe() -> None:
+    """Never crash on a character the console cannot show (Windows' cp1252, a C locale):
+    human text gets a backslash escape instead; JSON is written as UTF-8 (``_write_json``)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
+def _usage_report(exc: click.ClickException, argv: list[str]) -> None:
+    """A usage error click caught before any command ran, rendered like every other error:
+    the full report object under ``--json``, the GitHub Actions outputs and annotations."""
+    from . import github
+    from .report import to_json
+
+    command = next((arg for arg in argv if arg in cli.commands), "")
+    report = to_json(None, UsageError(_redact(exc.format_message())), command)
+    if github.in_github_actions(os.environ):
+        try:
+            for line in github.write_github_files(report, os.environ):
+                _err(line)
+        except (OSError, IndexNowSyncError) as error:
+            _err(f"warning: could not write GitHub Actions outputs: {error}")
+    if "--json" in argv:
+        _write_json(report, sys.stdout)
+
+
 def main() -> None:
+    _console_safe()
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -487,14 +567,7 @@ def main() -> None:
         # arguments and the environment, and scrub them like everything else.
         _secrets.clear()
         _learn_keys(_key_argument(sys.argv[1:]), os.environ.get("INDEXNOW_KEY"))
-        if "--json" in sys.argv[1:]:
-            click.echo(
-                _redact(
-                    json.dumps(
-                        {"version": 1, "error": {"kind": "usage", "message": exc.format_message()}}
-                    )
-                )
-            )
+        _usage_report(exc, sys.argv[1:])
         shown = io.StringIO()
         exc.show(file=shown)
         click.echo(_redact(shown.getvalue()), err=True, nl=False)

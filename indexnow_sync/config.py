@@ -1,7 +1,8 @@
 """One validated, frozen :class:`Config` from flags, ``INDEXNOW_*`` environment and a YAML file.
 
 Precedence (SPEC "Config"): command line > environment > config file > defaults. The file is
-``--config FILE``, else ``indexnow.yml`` or ``.indexnow.yml`` in the working folder. Its keys
+``--config FILE``, else ``INDEXNOW_CONFIG``, else ``indexnow.yml`` or ``.indexnow.yml`` in the
+working folder. Its keys
 mirror the long options; unknown keys and wrong types are errors naming the key and the file;
 relative paths in it are relative to the file's folder.
 """
@@ -177,13 +178,29 @@ def _to_agents(value: Any) -> tuple[str, ...]:
     return names
 
 
+def _to_key(value: Any) -> str:
+    """The key exactly as given: a newline around it is a mistake to fix where the key is
+    stored (``echo KEY > file``, a secret pasted with Enter), not to strip silently, because
+    the same value also names and fills the key file (``printf '%s' "$INDEXNOW_KEY" > ...``)."""
+    key = _to_str(value)
+    if isinstance(value, str) and value != key:
+        where = "ends" if value.startswith(key) else "starts"
+        what = "a newline" if "\n" in value or "\r" in value else "whitespace"
+        raise ValueError(
+            f"the key {where} with {what}; set it without: e.g. "
+            'INDEXNOW_KEY="$(cat key.txt)" (the $(...) drops a final newline), or save the '
+            "secret again without pressing Enter after the key"
+        )
+    return key
+
+
 # option name (as on the command line, without --) -> (Config field, converter, is a path)
 OPTIONS: dict[str, tuple[str, Callable[[Any], Any], bool]] = {
     "site": ("site", _to_site, False),
     "build": ("build", _to_path, True),
     "live": ("live", _to_url, False),
     "baseline": ("baseline", _to_path, True),
-    "key": ("key", _to_str, False),
+    "key": ("key", _to_key, False),
     "key-location": ("key_location", _to_url, False),
     "endpoint": ("endpoint", _to_endpoint, False),
     "include-removed": ("include_removed", _to_bool, False),
@@ -215,11 +232,23 @@ def env_name(option: str) -> str:
     return "INDEXNOW_" + option.upper().replace("-", "_")
 
 
-def find_config_file(explicit: Path | None, cwd: Path) -> Path | None:
+CONFIG_ENV = "INDEXNOW_CONFIG"
+
+
+def find_config_file(
+    explicit: Path | None, cwd: Path, environ: Mapping[str, str] | None = None
+) -> Path | None:
     if explicit is not None:
         if not explicit.is_file():
             raise ConfigError(f"--config {explicit}: no such file")
         return explicit
+    from_env = (environ or {}).get(CONFIG_ENV, "").strip()
+    if from_env:
+        path = Path(from_env)
+        path = path if path.is_absolute() else cwd / path
+        if not path.is_file():
+            raise ConfigError(f"environment {CONFIG_ENV} {from_env}: no such file")
+        return path
     for name in CONFIG_NAMES:
         candidate = cwd / name
         if candidate.is_file():
@@ -277,7 +306,7 @@ def load_config(
     file, also by commands that do not use it: one config is shared by all commands."""
     values: dict[str, Any] = {}
     origin: dict[str, str] = {}
-    file = find_config_file(config_path, cwd)
+    file = find_config_file(config_path, cwd, environ)
     if file is not None:
         for raw_key, raw_value in read_config_file(file).items():
             key = str(raw_key).replace("_", "-")

@@ -324,8 +324,9 @@ def _limited(kind: str, messages: list[tuple[str, str]], max_each: int) -> list[
 # Not named ``annotations``: ``from __future__ import annotations`` binds that name in every
 # module, and mypy would type the function as the __future__ feature.
 def annotation_commands(report: Mapping[str, Any], *, max_each: int = MAX_ANNOTATIONS) -> list[str]:
-    """``::error`` and ``::warning`` workflow commands for a report, at most ``max_each`` of
-    each kind (GitHub shows no more than 10 per step); the rest are counted in a last one."""
+    """``::error``, ``::warning`` and ``::notice`` workflow commands for a report, at most
+    ``max_each`` of each kind (GitHub shows no more than 10 per step); the rest are counted
+    in a last one."""
     errors: list[tuple[str, str]] = []
     error = report.get("error")
     error_kind = ""
@@ -359,12 +360,18 @@ def annotation_commands(report: Mapping[str, Any], *, max_each: int = MAX_ANNOTA
     if failed and not error_kind:
         errors.append(("indexnow-sync: failed", f"{failed} URLs were not submitted."))
 
-    warnings: list[tuple[str, str]] = []
-    values = report.get("warnings")
-    if isinstance(values, Sequence) and not isinstance(values, str):
-        warnings = [("indexnow-sync", str(value)) for value in values]
+    def listed(name: str) -> list[tuple[str, str]]:
+        values = report.get(name)
+        if isinstance(values, Sequence) and not isinstance(values, str):
+            return [("indexnow-sync", str(value)) for value in values]
+        return []
 
-    return _limited("error", errors, max_each) + _limited("warning", warnings, max_each)
+    # Notes (already accepted, a kept plan) are notices: they never ask for action.
+    return (
+        _limited("error", errors, max_each)
+        + _limited("warning", listed("warnings"), max_each)
+        + _limited("notice", listed("notes"), max_each)
+    )
 
 
 # --- writing --------------------------------------------------------------------------------

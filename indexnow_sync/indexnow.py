@@ -331,6 +331,11 @@ def _post(
     except FetchError as exc:
         detail = scrub(exc.message, key)
         if exc.reason in ("timeout", "connection"):
+            # The site was fine a moment ago (its key file was read): say it is the endpoint.
+            detail = (
+                f"the IndexNow endpoint {scrub(endpoint_url, key)} could not be reached "
+                f"({detail}); check --endpoint, or retry later if the endpoint is down"
+            )
             return _Attempt("retry", None, f"{exc.reason}: {detail}")
         return _Attempt("refused", None, f"{exc.reason}: {detail}")
     return _classify(response, key, key_file, policy.wall_clock())

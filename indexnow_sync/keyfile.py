@@ -16,10 +16,11 @@ A redirect to another host is a problem: the key file must live on the host it a
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from . import urls as urlrules
 from .errors import ConfigError, FetchError, KeyCheckError, KeyFormatError
@@ -316,9 +317,22 @@ def diagnose(
     return None if found is None else found[1]
 
 
-def fix_for(problem_kind: str, key_filename: str) -> str:
-    """How to fix a problem of ``problem_kind``; ``key_filename`` is already shortened."""
-    write = f"printf '%s' \"$INDEXNOW_KEY\" > public/{key_filename}"
+def write_command(folder: str | None, relative: str, key: str) -> str:
+    """The shell command that writes the key file, ready to paste: ``printf '%s'
+    "$INDEXNOW_KEY" > dist/"$INDEXNOW_KEY".txt``. ``folder`` is the build output folder
+    (None: unknown, shown as BUILD_DIR), ``relative`` the key file's path under it (the URL
+    path). The key itself never appears: it is read from the environment when pasted."""
+    base = "BUILD_DIR" if folder is None else folder.rstrip("/") or "/"
+    target = f"{base}/{relative.lstrip('/')}"
+    pieces = target.split(key) if key else [target]
+    quoted = '"$INDEXNOW_KEY"'.join(shlex.quote(piece) if piece else "" for piece in pieces)
+    return f"printf '%s' \"$INDEXNOW_KEY\" > {quoted}"
+
+
+def fix_for(problem_kind: str, write: str) -> str:
+    """How to fix a problem of ``problem_kind``; ``write`` is the :func:`write_command` for
+    the key file. Fixes that involve writing the file end with that command, so it can be
+    copied from the end of the line."""
     fixes = {
         "trailing_newline": f"write the file without a newline: {write}",
         "crlf": f"write the file without a line ending: {write}",
@@ -326,8 +340,8 @@ def fix_for(problem_kind: str, key_filename: str) -> str:
         "bom": f"save the file as UTF-8 without BOM and without a newline: {write}",
         "html": (
             "make sure the key file is part of the deployed output and your host serves the "
-            "file itself, not the SPA's index.html or an error page "
-            f"(e.g. {write} in the build's public folder)"
+            "file itself, not the SPA's index.html or an error page; write it into the build "
+            f"output: {write}"
         ),
         "empty": f"write the key into the file: {write}",
         "wrong_key": (
@@ -336,7 +350,8 @@ def fix_for(problem_kind: str, key_filename: str) -> str:
         ),
         "other_content": f"the file must hold only the key: {write}",
         "not_found": (
-            f"deploy the key file at that address ({write}), or point --key-location at where it is"
+            "deploy the key file at that address, or point --key-location at where it is; "
+            f"to write it into the build output: {write}"
         ),
         "server_error": "the site is failing; retry when it answers 200 again",
         "status": "serve the key file with HTTP 200 at that address",
@@ -353,17 +368,12 @@ def fix_for(problem_kind: str, key_filename: str) -> str:
     return fixes.get(problem_kind, f"the file must hold exactly the key: {write}")
 
 
-def _key_filename(url_or_path: str, key: str) -> str:
-    name = url_or_path.rstrip("/").rsplit("/", 1)[-1] or f"{key}.txt"
-    return scrub(name, key)
-
-
-def _check(shown: str, kind: str, problem: str, filename: str, *, local: bool) -> KeyCheck:
+def _check(shown: str, kind: str, problem: str, write: str, *, local: bool) -> KeyCheck:
     return KeyCheck(
         ok=False,
         url=shown,
         problem=problem,
-        fix=fix_for(kind, filename),
+        fix=fix_for(kind, write),
         local_only=local,
         kind=kind,
     )
@@ -375,38 +385,41 @@ def _check(shown: str, kind: str, problem: str, filename: str, *, local: bool) -
 def check_local_key_file(path: Path, key: str) -> KeyCheck:
     """Check the key file in the build folder before it ships (no HTTP); ``local_only`` set."""
     shown = scrub(str(path), key)
-    filename = _key_filename(path.name, key)
+    write = write_command(str(path.parent), path.name, key)
     try:
         with path.open("rb") as handle:
             body = handle.read(KEY_FILE_MAX_BYTES + 1)
     except FileNotFoundError:
-        return _check(shown, "missing_local", "does not exist", filename, local=True)
+        return _check(shown, "missing_local", "does not exist", write, local=True)
     except OSError as exc:
         problem = f"cannot be read ({exc.strerror or type(exc).__name__})"
-        return _check(shown, "missing_local", problem, filename, local=True)
+        return _check(shown, "missing_local", problem, write, local=True)
     if len(body) > KEY_FILE_MAX_BYTES:
-        return _check(shown, "too_large", "is larger than 1 MiB", filename, local=True)
+        return _check(shown, "too_large", "is larger than 1 MiB", write, local=True)
     found = diagnose_kind(
         body, key, status=200, content_type="", final_url=str(path), requested_url=str(path)
     )
     if found is None:
         return KeyCheck(ok=True, url=shown, local_only=True)
-    return _check(shown, found[0], found[1], filename, local=True)
+    return _check(shown, found[0], found[1], write, local=True)
 
 
-def check_hosted_key_file(client: WebClient, url: str, key: str) -> KeyCheck:
+def check_hosted_key_file(
+    client: WebClient, url: str, key: str, *, build_folder: str | None = None
+) -> KeyCheck:
     """Fetch the key file at ``url`` and check that its body is exactly the key.
 
     Redirects within the host are followed (see the module docstring); every failure,
-    including timeouts and refused connections, comes back as a not-ok KeyCheck.
+    including timeouts and refused connections, comes back as a not-ok KeyCheck. The fix
+    names ``build_folder`` (the build output) as where to write the file.
     """
     shown = display_url(url, key)
-    filename = _key_filename(urlsplit(url).path, key)
+    write = write_command(build_folder, unquote(urlsplit(url).path), key)
     try:
         response = client.get(url, same_host_as=url, max_bytes=KEY_FILE_MAX_BYTES)
     except FetchError as exc:
         kind, problem = _fetch_problem(exc, url, key)
-        return _check(shown, kind, problem, filename, local=False)
+        return _check(shown, kind, problem, write, local=False)
     found = diagnose_kind(
         response.body,
         key,
@@ -417,7 +430,7 @@ def check_hosted_key_file(client: WebClient, url: str, key: str) -> KeyCheck:
     )
     if found is None:
         return KeyCheck(ok=True, url=shown)
-    return _check(shown, found[0], found[1], filename, local=False)
+    return _check(shown, found[0], found[1], write, local=False)
 
 
 def _fetch_problem(exc: FetchError, url: str, key: str) -> tuple[str, str]:

@@ -53,11 +53,12 @@ def to_json(
             }
             for r in (result.requests if result else ())
         ],
-        "warnings": list(outcome.warnings)
-        + list(result.warnings if result else ())
-        + list(outcome.notes)
+        "warnings": list(outcome.warnings) + list(result.warnings if result else ())
         if outcome
         else [],
+        # Notes say what a correct run did and why (already accepted, a kept plan); unlike
+        # warnings they never ask for action, so `fail-on: warning` ignores them.
+        "notes": list(outcome.notes) if outcome else [],
         "plan_file": outcome.plan_file if outcome else None,
         "error": {"kind": error.kind, "message": error.message} if error else None,
         "checks": outcome.checks if outcome else None,
@@ -120,6 +121,12 @@ def _named(title: str, shown: list[str], total: int, what: str) -> list[str]:
 
 def human_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:
     """The stderr summary (the progress lines are printed as they happen, elsewhere)."""
+    return head_lines(report, has_delta=has_delta) + tail_lines(report)
+
+
+def head_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:
+    """What the run found before sending anything: the delta, warnings and notes, the key
+    check. Printed before the first POST's progress line when there is one."""
     counts = report["counts"]
     lines: list[str] = []
     command = report["command"]
@@ -132,6 +139,33 @@ def human_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:
     for warning in report["warnings"]:
         lines.append(f"warning: {warning}")
     lines.extend(skipped_lines(report["skipped"]))
+    for note in report.get("notes") or ():
+        lines.append(f"note: {note}")
+    check = report.get("key_check")
+    if check:
+        state = "ok" if check["ok"] else f"FAILED: {check['problem']}"
+        scope = f" (built file only: {check['fix']})" if check.get("local_only") else ""
+        lines.append(f"key file {check['url']}: {state}{scope}")
+    return lines
+
+
+def tail_lines(
+    report: dict[str, Any],
+    *,
+    warnings_shown: int | None = None,
+    skipped_shown: int | None = None,
+) -> list[str]:
+    """What was (or would be) sent. ``warnings_shown``/``skipped_shown``: the head was printed
+    already, with that many warnings and skipped URLs; only those that came later (from the
+    checks before submitting, the submission) are shown here."""
+    counts = report["counts"]
+    lines: list[str] = []
+    command = report["command"]
+    if warnings_shown is not None:
+        for warning in report["warnings"][warnings_shown:]:
+            lines.append(f"warning: {warning}")
+    if skipped_shown is not None:
+        lines.extend(skipped_lines(report["skipped"][skipped_shown:]))
     lines.extend(deferred_lines(report.get("deferred") or [], dry_run=report["dry_run"]))
     if report["dry_run"]:
         reasons = {
@@ -153,11 +187,6 @@ def human_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:
                 lines.append(f"  {name:8} {url}")
             if len(report[name]) > len(shown):
                 lines.append(f"  ... and {len(report[name]) - len(shown)} more {name}")
-    check = report.get("key_check")
-    if check:
-        state = "ok" if check["ok"] else f"FAILED: {check['problem']}"
-        scope = f" (built file only: {check['fix']})" if check.get("local_only") else ""
-        lines.append(f"key file {check['url']}: {state}{scope}")
     error_kind = report["error"]["kind"] if report["error"] else None
     if command in ("sync", "submit") and not report["dry_run"] and error_kind in (None, "deferred"):
         if report["submitted"]:
@@ -168,6 +197,7 @@ def human_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:
         lines.append(f"NOT sent: {counts['failed']} URL(s); re-run to send them")
         for url in report["failed"][:20]:
             lines.append(f"  not sent {url}")
-    if report.get("plan_file") and command == "plan":
+    if report.get("plan_file") and command == "plan" and not report.get("notes"):
+        # (a plan's only note is that the existing plan was kept, not written)
         lines.append(f"plan written to {report['plan_file']}")
     return lines

@@ -391,7 +391,9 @@ def _syntax_error(source: str, document: bytes, error: etree.XMLSyntaxError) -> 
     name = _root_name(head)
     if name not in ("urlset", "sitemapindex"):
         return _not_a_sitemap(source, head)
-    message = (error.msg or str(error)).strip()
+    # libxml2 2.12 (lxml 5.0-5.3) words some syntax errors "internal error: ...": it is the
+    # file's error, not ours, and must not read like a bug report.
+    message = " ".join((error.msg or str(error)).replace("internal error: ", "").split())
     line = getattr(error, "lineno", None) or (error.position[0] if error.position else 0)
     if "premature end" in message.lower() or "end of data" in message.lower():
         return SitemapParseError(

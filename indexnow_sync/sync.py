@@ -42,6 +42,9 @@ if TYPE_CHECKING:
     from .web import WebClient
 
 Progress = Callable[[str], None]
+# Called once with what the run found (delta, key check) right before the first POST, so the
+# CLI can show it before the per-request progress lines.
+Ready = Callable[["Outcome"], None]
 BUILD_GUESSES = (".", "dist", "public", "build", "out", "_site", "site")
 RESUBMIT_PAUSE = 600.0  # seconds: the engines ask not to resubmit a URL sooner
 
@@ -146,8 +149,11 @@ def compute_delta(
     )
     build_side = Side()
     differ = Differ(before_map, prefix)
+    hosts = _BuildHosts(site, prefix)
     for doc in read_disk_side(build, limits, build_side, "--build"):
         differ.add(doc.entries)
+        hosts.add(doc.entries)
+    hosts.require_site_host(build)
     delta = differ.finish(site, before_missing=before_side.missing)
     if delta.after_count == 0:
         build_side.warnings.append(
@@ -158,9 +164,80 @@ def compute_delta(
     return replace(delta, warnings=tuple(dict.fromkeys(warnings))), before_info, after_info, site
 
 
+class _BuildHosts:
+    """Notices a --site that matches no URL of the build (www vs apex, a staging host): every
+    URL would be skipped and the run would end green having sent nothing."""
+
+    def __init__(self, site: str | None, prefix: bytes) -> None:
+        self.site = site
+        self.site_key = host_key(site) if site else None
+        self.prefix = prefix
+        self.on_site = site is None
+        self.urls = 0
+        self.others: dict[str, int] = {}
+        self._decided: dict[str, tuple[str, int | None] | None] = {}
+
+    def add(self, entries: dict[bytes, bytes]) -> None:
+        if self.on_site:
+            return
+        from .sitemap import PREFIX_MARK
+        from .urls import authority_prefix
+
+        for loc in entries:
+            self.urls += 1
+            if loc[:1] == PREFIX_MARK:  # stored as the site's own origin
+                self.on_site = True
+                return
+            authority = authority_prefix(loc.decode("utf-8", "replace"))
+            if authority not in self._decided:
+                self._decided[authority] = host_key(authority)
+            key = self._decided[authority]
+            if key is None:
+                continue  # relative or not http(s): skipped with its own reason later
+            if key == self.site_key:
+                self.on_site = True
+                return
+            label = key[0] if key[1] is None else f"{key[0]}:{key[1]}"
+            self.others[label] = self.others.get(label, 0) + 1
+
+    def require_site_host(self, build: Path) -> None:
+        if self.on_site or not self.others:
+            return
+        common = sorted(self.others, key=lambda host: -self.others[host])
+        hosts = ", ".join(common[:3]) + (f" and {len(common) - 3} more" if len(common) > 3 else "")
+        scheme = (self.site or "https:").split(":", 1)[0]
+        raise UsageError(
+            f"the build's URLs are on {hosts}, --site is {self.site}: no URL of the build "
+            f"under {build} is on the site's host, so nothing could be submitted; pass "
+            f"--site {scheme}://{common[0]} (or fix the host in the sitemap's <loc>s)"
+        )
+
+
+def build_digest(sources: Iterable[str]) -> str:
+    """A digest of the build's sitemap files as read: equal digests mean the same build, so a
+    re-run of ``plan`` can tell its own earlier plan from another build's."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for source in sources:
+        digest.update(b"\0file\0")
+        try:
+            with Path(source).open("rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+        except OSError:
+            digest.update(source.encode("utf-8", "replace"))
+    return "sha256:" + digest.hexdigest()
+
+
 def run_plan(config: Config, out: Path) -> Outcome:
     """Compute the delta and write the plan. With a key known (flag, environment, config),
-    the build's key file is checked first, so a broken one fails before it ships."""
+    the build's key file is checked first, so a broken one fails before it ships.
+
+    ``out`` is not replaced when it already holds a plan of this same build with URLs still to
+    send: then that plan is kept (a re-run of a job whose submit failed finds the site already
+    deployed, and a fresh diff would find nothing). A plan of another build that still has URLs
+    pending is never silently dropped: they are carried into the new plan, with a warning."""
     from .plan import new_plan, write_plan
 
     site = _site(config)
@@ -169,6 +246,28 @@ def run_plan(config: Config, out: Path) -> Outcome:
         outcome = Outcome("plan", site, False, key_check=check)
         raise _KeyFailed(outcome, check, note="no plan was written: fix the file and re-run")
     delta, before, after, site = compute_delta(config)
+    after = {**after, "digest": build_digest(after.get("sources", ()))}
+    previous = _previous_plan(out)
+    pending = previous.pending(include_removed=config.sends_removed) if previous else []
+    if previous is not None and pending:
+        same_build = previous.after.get("digest") == after["digest"] and previous.site == site
+        if same_build:
+            note = (
+                f"kept the existing plan {out} of this same build (made {previous.created}): "
+                f"{len(pending)} URL(s) still to submit, {len(previous.accepted)} already "
+                "accepted; delete it to plan afresh"
+            )
+            return Outcome(
+                "plan",
+                site,
+                False,
+                delta=previous.delta,
+                key_check=check,
+                warnings=(*key_warnings, *previous.delta.warnings),
+                plan_file=str(out),
+                notes=(note,),
+            )
+        delta = _carry_pending(delta, previous, pending, out)
     findings, warnings = _check_build(config, _build_path(config), [*delta.added, *delta.changed])
     delta = replace(delta, warnings=(*delta.warnings, *warnings))
     write_plan(out, replace(new_plan(delta, site, before, after), build_checks=findings))
@@ -225,6 +324,50 @@ def built_key_file(config: Config, site: str | None, key: str, build: Path) -> P
         return None
     folder = build if build.is_dir() else build.parent
     return folder / relative
+
+
+def _previous_plan(out: Path) -> Plan | None:
+    from .plan import read_plan
+
+    if not out.is_file():
+        return None
+    try:
+        return read_plan(out)
+    except PlanFileError:
+        return None  # not a plan we can read: it holds nothing we could still send
+
+
+def _carry_pending(delta: Delta, previous: Plan, pending: list[str], out: Path) -> Delta:
+    """The new delta plus the URLs an earlier plan (of another build) never got submitted."""
+    planned = {*delta.added, *delta.changed, *delta.removed}
+    carried = [url for url in pending if url not in planned]
+    if not carried:
+        return delta
+    was_added, was_removed = set(previous.delta.added), set(previous.delta.removed)
+    added = [url for url in carried if url in was_added]
+    removed = [url for url in carried if url in was_removed]
+    changed = [url for url in carried if url not in was_added and url not in was_removed]
+    warning = (
+        f"{out} held a plan of another build (made {previous.created}) with "
+        f"{len(pending)} URL(s) never submitted: {len(carried)} of them are carried into this "
+        "plan so they are not lost (did its 'submit' step fail or never run?)"
+    )
+    return replace(
+        delta,
+        added=(*delta.added, *added),
+        changed=(*delta.changed, *changed),
+        removed=(*delta.removed, *removed),
+        # What the live sitemap must show before --wait counts a carried URL live.
+        lastmods={
+            **{
+                url: previous.delta.lastmods[url]
+                for url in carried
+                if url in previous.delta.lastmods
+            },
+            **delta.lastmods,
+        },
+        warnings=(*delta.warnings, warning),
+    )
 
 
 # --- checks before submitting ---
@@ -595,10 +738,18 @@ def _require_site(site: str | None, what: str) -> str:
 
 
 def check_key(
-    config: Config, site: str, key: str, client: WebClient, *, build: Path | None
+    config: Config,
+    site: str,
+    key: str,
+    client: WebClient,
+    *,
+    build: Path | None,
+    write_folder: Path | None = None,
 ) -> KeyCheck:
     """Check the built key file (if the build holds it), then the hosted one. A dry run with
-    --baseline and an unreachable site settles for the local check, and says so."""
+    --baseline and an unreachable site settles for the local check, and says so. The fix of
+    a failed check writes the file into ``build`` (else ``write_folder``: the build a plan
+    was made from)."""
     from .keyfile import check_hosted_key_file, check_local_key_file, key_file_url
 
     url = key_file_url(site, key, config.key_location)
@@ -608,7 +759,10 @@ def check_key(
         local = check_local_key_file(candidate, key)
         if not local.ok:
             return local
-    hosted = check_hosted_key_file(client, url, key)
+    folder = (build if build.is_dir() else build.parent) if build is not None else write_folder
+    hosted = check_hosted_key_file(
+        client, url, key, build_folder=None if folder is None else str(folder)
+    )
     if (
         not hosted.ok
         and local is not None
@@ -636,18 +790,19 @@ def _require_key_file(
     nothing_to_send: bool = False,
     deadline: Deadline | None = None,
     progress: Progress | None = None,
+    write_folder: Path | None = None,
 ) -> Outcome:
     """The outcome with its key check; raises (keeping the outcome) unless the check passed:
     no submission happens before that, in a dry run too. Runs also when there is nothing to
     send: a broken key file must not stay hidden until the next delta. With a ``deadline``
     (``--wait``), a hosted key file that a deploy would fix is checked again until then."""
-    check = check_key(config, site, key, client, build=build)
+    check = check_key(config, site, key, client, build=build, write_folder=write_folder)
     if deadline is not None and not nothing_to_send and _deploy_fixes(check):
         from .wait import poll
 
         check = poll(
             deadline,
-            lambda: check_key(config, site, key, client, build=build),
+            lambda: check_key(config, site, key, client, build=build, write_folder=write_folder),
             lambda current: not _deploy_fixes(current),
             lambda current: (
                 f"key file {current.url}: "
@@ -739,7 +894,11 @@ def _gate_key(check: KeyCheck) -> None:
 
 
 def run_sync(
-    config: Config, progress: Progress | None = None, *, pacing: PollPolicy | None = None
+    config: Config,
+    progress: Progress | None = None,
+    ready: Ready | None = None,
+    *,
+    pacing: PollPolicy | None = None,
 ) -> Outcome:
     """Diff, check the key, wait for the deploy (``--wait``), check and submit the delta.
     Raises :class:`DeferredError` (keeping the outcome) when URLs were deferred."""
@@ -775,6 +934,8 @@ def run_sync(
         )
         if not urls:
             return outcome
+        if ready is not None:
+            ready(outcome)
         budget = _budget()
         from_live = config.baseline is None
         urls, outcome, not_deployed = _check_and_wait(
@@ -816,6 +977,7 @@ def run_submit_plan(
     config: Config,
     plan_path: Path,
     progress: Progress | None = None,
+    ready: Ready | None = None,
     *,
     pacing: PollPolicy | None = None,
 ) -> Outcome:
@@ -825,16 +987,20 @@ def run_submit_plan(
     URLs were deferred: they stay pending in the plan."""
     deadline = _deadline(config, pacing)
     if config.dry_run:
-        return _submit_plan(config, plan_path, progress, deadline)
+        return _submit_plan(config, plan_path, progress, deadline, ready)
     from .plan import plan_lock
 
     _submission_key(config)  # a bad key or endpoint: a usage error now, not after waiting
     with plan_lock(plan_path, on_wait=progress):
-        return _submit_plan(config, plan_path, progress, deadline)
+        return _submit_plan(config, plan_path, progress, deadline, ready)
 
 
 def _submit_plan(
-    config: Config, plan_path: Path, progress: Progress | None, deadline: Deadline | None
+    config: Config,
+    plan_path: Path,
+    progress: Progress | None,
+    deadline: Deadline | None,
+    ready: Ready | None = None,
 ) -> Outcome:
     from .plan import ProgressRecorder, read_plan
 
@@ -876,6 +1042,7 @@ def _submit_plan(
     _cap(urls, config, outcome)
     client = _client(config)
     try:
+        planned_build = plan.after.get("path")
         outcome = _require_key_file(
             config,
             site,
@@ -886,9 +1053,12 @@ def _submit_plan(
             nothing_to_send=not urls,
             deadline=deadline,
             progress=progress,
+            write_folder=Path(planned_build) if isinstance(planned_build, str) else None,
         )
         if not urls:
             return outcome
+        if ready is not None:
+            ready(outcome)
         budget = _budget()
         urls, outcome, not_deployed = _check_and_wait(
             config,
@@ -944,6 +1114,7 @@ def run_submit_urls(
     urls: list[str],
     state: Path | None,
     progress: Progress | None = None,
+    ready: Ready | None = None,
     *,
     pacing: PollPolicy | None = None,
 ) -> Outcome:
@@ -992,6 +1163,8 @@ def run_submit_urls(
         )
         if not scoped:
             return outcome
+        if ready is not None:
+            ready(outcome)
         budget = _budget()
         scoped, outcome, not_deployed = _check_and_wait(
             config,

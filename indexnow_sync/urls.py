@@ -117,6 +117,10 @@ def http_url_problem(url: str) -> str | None:
         return "is not an absolute http(s) URL"
     if port == 0:
         return "has an invalid port 0"
+    # Python 3.10's urlsplit accepts any text in brackets (3.11 checks it): a bracketed
+    # host must be an IPv6 address.
+    if parts.netloc.rpartition("@")[2].startswith("[") and ":" not in (parts.hostname or ""):
+        return f"has an invalid IPv6 address [{parts.hostname}]"
     return host_problem(parts.hostname or "")
 
 

@@ -499,7 +499,7 @@ def _transport_error(url: str, exc: BaseException, limit: float) -> FetchError:
     elif has(socket.gaierror, urllib3.exceptions.NameResolutionError):
         problem = "the host name could not be resolved; check the URL and the network's DNS"
     elif has(ConnectionRefusedError):
-        problem = "the connection was refused; check that the site is up and the port is right"
+        problem = "the connection was refused: nothing answers at that host and port"
     elif has(
         ConnectionResetError,
         BrokenPipeError,
@@ -512,7 +512,7 @@ def _transport_error(url: str, exc: BaseException, limit: float) -> FetchError:
             "retry, and check the server's logs if it keeps happening"
         )
     else:
-        problem = f"the request failed ({type(exc).__name__}); check that the site is reachable"
+        problem = f"the request failed ({type(exc).__name__}); check that the host is reachable"
     return FetchError(url, "connection", f"{url}: {problem}")
 
 

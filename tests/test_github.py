@@ -44,6 +44,7 @@ def make_report(**changes: Any) -> dict[str, Any]:
             }
         ],
         "warnings": [],
+        "notes": [],
         "plan_file": None,
         "error": None,
     }
@@ -327,3 +328,11 @@ def test_exactly_ten_warnings_need_no_summary() -> None:
     warnings = [f"warning {i}" for i in range(10)]
     commands = github.annotation_commands(make_report(warnings=warnings))
     assert [parse_command(c)[2] for c in commands] == warnings
+
+
+def test_notes_become_notices_never_warnings() -> None:
+    note = "2 URL(s) of this plan were already accepted earlier; not sent again"
+    commands = github.annotation_commands(make_report(notes=[note], warnings=[]))
+    kinds = [parse_command(line)[0] for line in commands]
+    assert kinds == ["notice"]
+    assert parse_command(commands[0])[2] == note

@@ -271,7 +271,9 @@ def test_local_key_file_with_newline_is_caught_before_deploy(tmp_path: Path) -> 
     assert not check.ok
     assert check.local_only
     assert check.problem == "ends with a newline (\\n)"
-    assert "printf '%s' \"$INDEXNOW_KEY\" > public/3f9a…4c8d.txt" in (check.fix or "")
+    assert (check.fix or "").endswith(
+        f'printf \'%s\' "$INDEXNOW_KEY" > {tmp_path}/"$INDEXNOW_KEY".txt'
+    )
 
 
 def test_local_key_file_exact_passes(tmp_path: Path) -> None:

@@ -1,0 +1,348 @@
+"""What a user sees in the first hour: the CLI's output on any console, its error shapes, its
+progress order, and the messages that must point at the real cause and a fix that works when
+pasted. Every test runs the real CLI (a subprocess where the console matters) against local
+servers on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.indexnow_server import IndexNowServer
+from tests.siteserver import SiteServer
+
+KEY = "3f9a0c1d2e4b5a6978877665544332211a2b4c8d"
+
+
+def urlset(locs: Mapping[str, str]) -> str:
+    items = "".join(
+        f"<url><loc>{loc}</loc><lastmod>{lastmod}</lastmod></url>" for loc, lastmod in locs.items()
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{items}</urlset>'
+    )
+
+
+def cli(
+    *args: str,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    key: str | None = KEY,
+) -> subprocess.CompletedProcess[bytes]:
+    """The CLI as a user's shell runs it: a real process, its own console encoding."""
+    environ = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("INDEXNOW_", "GITHUB_"))
+    }
+    if key is not None:
+        environ["INDEXNOW_KEY"] = key
+    environ.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "indexnow_sync", *args],
+        cwd=cwd,
+        env=environ,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def report_of(done: subprocess.CompletedProcess[bytes]) -> dict[str, Any]:
+    lines = [line for line in done.stdout.decode("utf-8").splitlines() if line.strip()]
+    assert len(lines) == 1, (done.stdout, done.stderr)
+    report: dict[str, Any] = json.loads(lines[0])
+    return report
+
+
+@pytest.fixture
+def endpoint() -> Iterator[IndexNowServer]:
+    with IndexNowServer() as server:
+        yield server
+
+
+@pytest.fixture
+def world(site_server: SiteServer, tmp_path: Path) -> dict[str, Any]:
+    """A live site (old sitemap, key file) and a build folder ``dist`` with a newer one."""
+    base = site_server.base_url
+    site_server.route(f"/{KEY}.txt", KEY, content_type="text/plain")
+    site_server.route("/sitemap.xml", urlset({f"{base}/a": "2024-01-01"}))
+    for page in ("/a", "/new"):  # served, so the checks before submitting pass
+        site_server.route(page, "<html><head></head></html>", content_type="text/html")
+    build = tmp_path / "dist"
+    build.mkdir()
+    (build / "sitemap.xml").write_text(
+        urlset({f"{base}/a": "2024-06-01", f"{base}/new": "2024-06-01"}), encoding="utf-8"
+    )
+    return {"base": base, "build": build, "tmp": tmp_path}
+
+
+def sync_args(world: dict[str, Any], endpoint: IndexNowServer) -> tuple[str, ...]:
+    """``sync`` of the world's build against its live site, to the local endpoint."""
+    return ("sync", "--site", world["base"], "--build", str(world["build"]),
+            "--endpoint", endpoint.endpoint)  # fmt: skip
+
+
+# --- any console --------------------------------------------------------------------------
+
+
+def test_json_on_a_cp1252_console_with_non_ascii_urls_does_not_crash(tmp_path: Path) -> None:
+    # Windows' default console encoding cannot encode most of these characters.
+    before = tmp_path / "before.xml"
+    build = tmp_path / "build.xml"
+    before.write_text(urlset({"https://example.com/": "2024-01-01"}), encoding="utf-8")
+    pages = {
+        "https://example.com/": "2024-01-01",
+        "https://example.com/café/": "2024-02-01",
+        "https://example.com/日本語/": "2024-02-01",
+        "https://example.com/статья/": "2024-02-01",
+    }
+    build.write_text(urlset(pages), encoding="utf-8")
+    done = cli(
+        "plan", "--site", "https://example.com", "--baseline", str(before), "--build", str(build),
+        "--out", str(tmp_path / "plan.json"), "--json",
+        cwd=tmp_path,
+        env={"PYTHONIOENCODING": "cp1252", "PYTHONUTF8": "0"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+    assert b"Traceback" not in done.stderr
+    # stdout is JSON in UTF-8 (RFC 8259), whatever the console's encoding.
+    report = report_of(done)
+    assert sorted(report["added"]) == sorted(list(pages)[1:])
+    # The human lines on stderr name every URL in some readable form, never a crash.
+    assert done.stderr.decode("cp1252", "replace").count("https://example.com/") >= 3
+
+
+# --- one JSON shape for every error -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ["--max-urls", "abc"],  # click rejects the value
+        ["--no-such-flag"],  # click rejects the option
+    ],
+)
+def test_usage_errors_under_json_have_the_shape_of_every_other_report(
+    tmp_path: Path, bad: list[str]
+) -> None:
+    normal = report_of(cli("sync", "--build", "missing", "--json", cwd=tmp_path))
+    assert normal["error"]["kind"] == "usage"  # a run that fails after parsing: the full object
+
+    done = cli("sync", *bad, "--json", cwd=tmp_path)
+    assert done.returncode == 2
+    report = report_of(done)
+    assert set(report) == set(normal)
+    assert report["command"] == "sync"
+    assert report["error"]["kind"] == "usage"
+    assert bad[0] in report["error"]["message"] or "abc" in report["error"]["message"]
+    assert report["counts"]["submitted"] == 0
+    assert b"Usage:" in done.stderr  # the human still gets click's usage hint
+
+
+def test_python_dash_m_runs_the_cli(tmp_path: Path) -> None:
+    done = cli("--version", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode().startswith("indexnow-sync ")
+
+
+# --- progress order -------------------------------------------------------------------------
+
+
+def test_post_progress_comes_after_the_delta_and_the_key_check(
+    world: dict[str, Any], endpoint: IndexNowServer
+) -> None:
+    done = cli(*sync_args(world, endpoint), cwd=world["tmp"])
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.decode().splitlines()
+
+    def first(prefix: str) -> int:
+        return next(i for i, line in enumerate(lines) if line.startswith(prefix))
+
+    assert first("delta:") < first("key file ") < first("POST ") < first("submitted ")
+    assert sum(line.startswith("delta:") for line in lines) == 1  # not repeated at the end
+    assert sum(line.startswith("key file ") for line in lines) == 1
+
+
+# --- messages that point at the real cause ----------------------------------------------------
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_a_refused_endpoint_connection_blames_the_endpoint_not_the_site(
+    world: dict[str, Any],
+) -> None:
+    from indexnow_sync.indexnow import RetryPolicy, submit
+    from indexnow_sync.web import WebClient
+
+    endpoint = f"http://127.0.0.1:{_closed_port()}/indexnow"
+    policy = RetryPolicy(max_attempts=2, sleep=lambda _s: None)
+    with WebClient(timeout=5) as client:
+        result = submit(client, endpoint, KEY, None, [world["base"] + "/new"], policy=policy)
+    detail = result.requests[0].detail
+    assert result.failed
+    assert "site is up" not in detail
+    assert "endpoint" in detail and endpoint in detail
+
+
+def test_site_on_another_host_than_every_build_url_fails_naming_both(tmp_path: Path) -> None:
+    before = tmp_path / "before.xml"
+    build = tmp_path / "build.xml"
+    before.write_text(urlset({"https://www.example.com/": "2024-01-01"}), encoding="utf-8")
+    build.write_text(
+        urlset({"https://www.example.com/": "2024-02-01", "https://www.example.com/n": "2024"}),
+        encoding="utf-8",
+    )
+    for command in (["plan", "--out", str(tmp_path / "p.json")], ["sync", "--dry-run"]):
+        done = cli(
+            *command, "--site", "https://example.com", "--baseline", str(before),
+            "--build", str(build), "--json", cwd=tmp_path,
+        )  # fmt: skip
+        assert done.returncode == 2, done.stderr
+        message = report_of(done)["error"]["message"]
+        assert "the build's URLs are on www.example.com" in message
+        assert "--site is https://example.com" in message
+    assert not (tmp_path / "p.json").exists()
+
+
+def test_a_key_with_a_trailing_newline_in_the_environment_is_a_usage_error(
+    world: dict[str, Any], endpoint: IndexNowServer
+) -> None:
+    done = cli(
+        *sync_args(world, endpoint),
+        "--json",
+        cwd=world["tmp"],
+        key=KEY + "\n",
+    )
+    assert done.returncode == 2
+    message = report_of(done)["error"]["message"]
+    assert "INDEXNOW_KEY" in message and "newline" in message
+    assert "printf" in message or "echo -n" in message or "$(" in message
+    assert KEY not in done.stdout.decode() + done.stderr.decode()
+    assert endpoint.requests == []
+
+
+@pytest.mark.parametrize("build_name", ["dist", "my site/out"])
+@pytest.mark.parametrize("where", ["build", "live"])
+def test_the_printed_key_file_fix_works_when_pasted_into_a_shell(
+    site_server: SiteServer,
+    endpoint: IndexNowServer,
+    tmp_path: Path,
+    build_name: str,
+    where: str,
+) -> None:
+    base = site_server.base_url
+    build = tmp_path / build_name
+    build.mkdir(parents=True)
+    (build / "sitemap.xml").write_text(urlset({f"{base}/new": "2024-06-01"}), encoding="utf-8")
+    site_server.route("/sitemap.xml", urlset({}))
+    site_server.route(
+        "/new", "<html><head><title>new</title></head></html>", content_type="text/html"
+    )
+    if where == "build":
+        (build / f"{KEY}.txt").write_text(KEY + "\n")  # a newline crept in
+        site_server.route(f"/{KEY}.txt", KEY)  # (the hosted one is fine)
+    else:
+        site_server.route(f"/{KEY}.txt", "missing", status=404)
+    args = ("sync", "--site", base, "--build", build_name, "--endpoint", endpoint.endpoint)
+    done = cli(*args, "--json", cwd=tmp_path)
+    assert done.returncode == 1
+    fix = report_of(done)["key_check"]["fix"]
+    command = fix[fix.index("printf") :]
+    assert KEY not in command and "…" not in command and "public/" not in command
+
+    # Paste it, as the user would, with the key in the environment.
+    subprocess.run(
+        ["bash", "-c", command],
+        cwd=tmp_path,
+        env={"INDEXNOW_KEY": KEY, "PATH": os.environ["PATH"]},
+        check=True,
+    )
+    assert (build / f"{KEY}.txt").read_bytes() == KEY.encode()
+    if where == "live":  # the deploy: the site now serves what the build holds
+        site_server.route(f"/{KEY}.txt", (build / f"{KEY}.txt").read_bytes())
+    assert cli(*args, cwd=tmp_path).returncode == 0
+
+
+# --- notes are not warnings ------------------------------------------------------------------
+
+
+def test_an_idempotent_rerun_reports_notes_not_warnings(
+    world: dict[str, Any], endpoint: IndexNowServer
+) -> None:
+    plan = world["tmp"] / "plan.json"
+    common = ("--site", world["base"], "--json")
+    assert (
+        cli(
+            "plan", *common, "--build", str(world["build"]), "--out", str(plan), cwd=world["tmp"]
+        ).returncode
+        == 0
+    )
+    submit = ("submit", "--plan", str(plan), "--endpoint", endpoint.endpoint, *common)
+    first = report_of(cli(*submit, cwd=world["tmp"]))
+    again = report_of(cli(*submit, cwd=world["tmp"]))
+    assert len(first["submitted"]) == 2
+    assert again["submitted"] == []
+    assert again["warnings"] == []
+    assert any("already accepted" in note for note in again["notes"])
+    assert endpoint.accepted_counts() == {world["base"] + "/a": 1, world["base"] + "/new": 1}
+
+
+# --- the config file named by the environment ---------------------------------------------------
+
+
+def test_indexnow_config_in_the_environment_names_the_config_file(tmp_path: Path) -> None:
+    (tmp_path / "sites").mkdir()
+    (tmp_path / "before.xml").write_text(urlset({"https://example.com/": "2024-01-01"}))
+    (tmp_path / "build.xml").write_text(urlset({"https://example.com/new": "2024-01-01"}))
+    (tmp_path / "sites" / "example.yml").write_text(
+        "site: https://example.com\nbaseline: ../before.xml\nbuild: ../build.xml\n"
+    )
+    out = ("plan", "--out", "plan.json", "--json")
+    done = cli(*out, cwd=tmp_path, env={"INDEXNOW_CONFIG": "sites/example.yml"})
+    assert done.returncode == 0, done.stderr
+    assert report_of(done)["added"] == ["https://example.com/new"]
+
+    # --config still wins over the environment; a missing file is named.
+    missing = cli(*out, cwd=tmp_path, env={"INDEXNOW_CONFIG": "sites/nope.yml"})
+    assert missing.returncode == 2
+    assert "INDEXNOW_CONFIG sites/nope.yml: no such file" in report_of(missing)["error"]["message"]
+    explicit = cli(
+        *out, "--config", "sites/example.yml", cwd=tmp_path, env={"INDEXNOW_CONFIG": "x.yml"}
+    )
+    assert explicit.returncode == 0, explicit.stderr
+
+
+# --- the README's synopsis ----------------------------------------------------------------------
+
+
+def test_readme_synopsis_names_every_option_of_every_command() -> None:
+    from indexnow_sync.cli import cli as group
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("## Commands\n\n```\n") :]
+    block = block[: block.index("```", 20)]
+    entries = re.split(r"\n(?=indexnow-sync )", block)
+    for name, command in group.commands.items():
+        entry = next(e for e in entries if e.startswith(f"indexnow-sync {name} "))
+        for param in command.params:
+            for option in getattr(param, "opts", []):
+                if option.startswith("--"):
+                    both = option.replace("--", "--[no-]", 1)  # --[no-]include-removed
+                    assert option in entry or both in entry, f"{name} lacks {option} in README"
