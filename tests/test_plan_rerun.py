@@ -127,6 +127,9 @@ def test_pending_urls_of_another_builds_plan_are_carried_over_with_a_warning(job
     assert code == 0
     assert sorted(report["added"]) == [job.base + "/a/", job.base + "/b/"]
     assert any("never submitted" in w and "carried" in w for w in report["warnings"])
+    # The carried URL keeps its build lastmod: submit --plan --wait needs it to tell "live".
+    plan = json.loads(job.plan.read_text(encoding="utf-8"))
+    assert plan["lastmods"] == {job.base + "/a/": "2024-02-01", job.base + "/b/": "2024-03"}
     job.deploy("v2")
     assert job.submit()[0] == 0
     assert job.endpoint.accepted_counts() == {job.base + "/a/": 1, job.base + "/b/": 1}
