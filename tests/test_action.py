@@ -313,6 +313,24 @@ def test_sync_submits_the_delta_and_reports_it(site: Site) -> None:
     assert result.steps[0].outcome == "success" and result.steps[0].name.startswith("Mask")
 
 
+@pytest.mark.parametrize(
+    ("value", "job_env", "removed_sent"),
+    [
+        ("", {}, True),  # the tool's default: the removed /gone/ answers 404, so it goes out
+        ("false", {}, False),  # none is sent
+        ("false", {"INDEXNOW_INCLUDE_REMOVED": "true"}, False),  # the input wins over env
+        ("", {"INDEXNOW_INCLUDE_REMOVED": "false"}, False),  # empty leaves the job's env
+    ],
+)
+def test_include_removed_input_has_three_values(
+    site: Site, value: str, job_env: dict[str, str], removed_sent: bool
+) -> None:
+    result = run(site, sync_inputs(site, **{"include-removed": value}), env=job_env)
+    assert result.success, result.log
+    assert (site.url("/gone/") in site.indexnow.accepted) is removed_sent
+    assert site.url("/blog/new/") in site.indexnow.accepted
+
+
 def test_the_environment_cache_is_keyed_on_os_arch_python_and_the_lock(site: Site) -> None:
     result = run(site, sync_inputs(site, **{"dry-run": "true"}))
     assert result.success, result.log
