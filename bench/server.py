@@ -10,7 +10,11 @@ Run as its own process by ``run.py`` (so its CPU time is never counted as the cl
   it counts requests and URLs and sums the time it spent on each request (from the handler
   being called to the response being flushed), so the client's own overhead is the
   client's wall time minus this;
-- ``GET /__stats`` returns those counters as JSON; ``POST /__reset`` zeroes them.
+- ``GET /__stats`` returns those counters as JSON; ``POST /__reset`` zeroes them;
+- ``POST /__shape?ttfb=S&rate=B`` shapes every later answer for a sitemap file (``.xml``,
+  ``.xml.gz``) like a slow CMS behind a CDN: its first byte waits ``S`` seconds (the
+  sitemap is generated on request) and each connection sends at most ``B`` bytes per second;
+  ``ttfb=0&rate=0`` turns shaping off (the default).
 
 Prints ``READY <port>`` on stdout once listening.
 """
@@ -58,6 +62,8 @@ class BenchHandler(SimpleHTTPRequestHandler):
     key: str | None = None
     host: str = ""
     stats: _Stats = _Stats()
+    ttfb: float = 0.0  # seconds before a sitemap file's first byte
+    rate: float = 0.0  # bytes per second per connection for sitemap files; 0: unlimited
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -83,7 +89,26 @@ class BenchHandler(SimpleHTTPRequestHandler):
         if Path(self.translate_path(self.path)).is_dir():
             self.send_error(404)
             return None
+        if self.ttfb and self._shaped():
+            time.sleep(self.ttfb)
         return super().send_head()
+
+    def _shaped(self) -> bool:
+        return self.path.split("?", 1)[0].endswith((".xml", ".xml.gz"))
+
+    def copyfile(self, source: Any, outputfile: Any) -> None:
+        if not self.rate or not self._shaped():
+            super().copyfile(source, outputfile)
+            return
+        # At most `rate` bytes per second on this connection, sent in small slices.
+        started = time.perf_counter()
+        sent = 0
+        while block := source.read(16 * 1024):
+            outputfile.write(block)
+            sent += len(block)
+            ahead = sent / self.rate - (time.perf_counter() - started)
+            if ahead > 0:
+                time.sleep(ahead)
 
     def do_POST(self) -> None:
         started = time.perf_counter()
@@ -91,6 +116,12 @@ class BenchHandler(SimpleHTTPRequestHandler):
         body = self.rfile.read(length)
         if self.path == "/__reset":
             self.stats.reset()
+            self._reply(200, b"ok")
+            return
+        if self.path.startswith("/__shape?"):
+            query = dict(pair.split("=", 1) for pair in self.path.split("?", 1)[1].split("&"))
+            BenchHandler.ttfb = float(query.get("ttfb", 0))
+            BenchHandler.rate = float(query.get("rate", 0))
             self._reply(200, b"ok")
             return
         if self.path != "/indexnow":
