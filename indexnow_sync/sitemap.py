@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -384,6 +384,25 @@ def parse_sitemap(
                     source, parsed.kind, parsed.entries, parsed.count, (*parsed.warnings, note)
                 )
         raise _syntax_error(source, document, first_error) from None
+
+
+def read_pieces(
+    pieces: Iterable[bytes],
+    source: str,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    key_prefix: bytes = b"",
+) -> ParsedSitemap | None:
+    """Read one document from its bytes as they come (a download, a file read in pieces),
+    holding only a piece at a time. None when it is not well-formed XML: then read it whole
+    with :func:`parse_sitemap`, which repairs raw ``&`` or says precisely what is wrong."""
+    reader = SitemapReader(source, max_bytes=max_bytes, key_prefix=key_prefix)
+    try:
+        for piece in pieces:
+            reader.feed(piece)
+        return reader.close()
+    except etree.XMLSyntaxError:
+        return None
 
 
 def _syntax_error(source: str, document: bytes, error: etree.XMLSyntaxError) -> SitemapParseError:

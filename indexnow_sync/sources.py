@@ -6,16 +6,21 @@ a built index's public child URLs to files under the build folder (never fetched
 rules for a live site that is unhealthy: a 404 means "no baseline", while a 5xx, a timeout, an
 HTML page or a broken child is an error, never an empty site.
 
-Files and children are parsed on a small thread pool (lxml releases the GIL while parsing), in
-bounded windows so a million-URL index never holds more than a few parsed files at once.
+Every document is parsed as its bytes arrive, a piece at a time: a download is never held
+whole, nor a file read whole. The children of a live index are fetched four at a time, each
+parsed on its own thread as it downloads (lxml and its XSLT release the GIL for most of the
+work), and handed on in the index's order; a child that fails fails the whole side.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import unquote, urljoin, urlsplit
@@ -26,7 +31,14 @@ from .errors import (
     LiveSitemapError,
     SitemapParseError,
 )
-from .sitemap import DEFAULT_MAX_BYTES, ParsedSitemap, merge_duplicates, parse_sitemap
+from .sitemap import (
+    DEFAULT_MAX_BYTES,
+    FEED_CHUNK,
+    ParsedSitemap,
+    merge_duplicates,
+    parse_sitemap,
+    read_pieces,
+)
 from .urls import same_host
 
 if TYPE_CHECKING:
@@ -47,12 +59,11 @@ class Limits:
     max_depth: int = 3  # an index of indexes of indexes at most
     max_children: int = 50_000  # per index, the protocol's own limit
     max_files: int = 2_000  # sitemap files per side
-    # lxml's feed parser holds the GIL: parsing threads only contend, so files are parsed
-    # one at a time. Downloading ahead overlaps the network with parsing but holds another
-    # ~10 MB body per child in flight: at 1M URLs one ahead cost +13 MB, two +47 MB, for
-    # 0.2 s on loopback; the 300 MB budget wins, so the default is 0 (see README).
-    workers: int = 0  # files on disk read ahead of the one being parsed
-    fetch_workers: int = 0  # live children downloaded ahead of the one being parsed
+    workers: int = 0  # files on disk read ahead of the one being used
+    # Live children in flight at once, each parsed as it downloads: no body is held, only
+    # the entries read so far, which the run keeps anyway. Four hide a slow site's
+    # time-to-first-byte and per-connection bandwidth (README "Performance").
+    fetch_workers: int = 4
     key_prefix: bytes = b""  # the site's origin + "/", stored as one byte in page keys
 
 
@@ -65,23 +76,37 @@ class Side:
         self.missing = False
 
 
-def bounded_map(func: Callable[[T], R], items: Iterable[T], ahead: int) -> Iterator[R]:
-    """``map`` in order, with up to ``ahead`` further calls running on threads while the
-    consumer works on the current result (downloads overlap parsing). Results are never
-    queued beyond that: a downloaded 50,000-URL sitemap is ~10 MB."""
+class Stopped(Exception):
+    """A task was told to stop because the run no longer needs it."""
+
+
+def bounded_map(
+    func: Callable[[T], R], items: Iterable[T], ahead: int, stop: threading.Event | None = None
+) -> Iterator[R]:
+    """``map`` in order, with up to ``ahead`` calls running on threads at once. Results are
+    never queued beyond that. When the consumer stops early (an error, or it needs no more),
+    calls not started are cancelled and ``stop`` is set for the running ones."""
     items = list(items)
     if ahead < 1 or len(items) <= 1:
         yield from map(func, items)
         return
-    with ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="indexnow-sync") as pool:
-        futures = [pool.submit(func, item) for item in items[:ahead]]
-        next_item = ahead
+    pool = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="indexnow-sync")
+    futures: deque[Future[R]] = deque(pool.submit(func, item) for item in items[:ahead])
+    next_item = ahead
+    try:
         while futures:
-            result = futures.pop(0).result()
+            result = futures.popleft().result()
             if next_item < len(items):
                 futures.append(pool.submit(func, items[next_item]))
                 next_item += 1
             yield result
+    finally:
+        if futures:
+            if stop is not None:
+                stop.set()
+            for future in futures:
+                future.cancel()
+        pool.shutdown(wait=False)
 
 
 def walk(
@@ -182,7 +207,8 @@ def find_build_sitemap(path: Path, what: str = "--build") -> Path:
     raise BuildSitemapError(f"{what} {path}: no such file or folder")
 
 
-def read_file(path: Path, limits: Limits) -> bytes:
+def read_file(path: Path, limits: Limits, *, size_only: bool = False) -> bytes:
+    """The file's bytes (``b""`` with ``size_only``: only check that it may be read)."""
     try:
         size = path.stat().st_size
         if size > limits.max_sitemap_bytes * 2 and not _looks_gzip(path):
@@ -190,9 +216,24 @@ def read_file(path: Path, limits: Limits) -> bytes:
                 f"{path}: is larger than {limits.max_sitemap_bytes // (1024 * 1024)} MiB, the "
                 "sitemap protocol's limit per file; split it into a sitemap index"
             )
-        return path.read_bytes()
+        return b"" if size_only else path.read_bytes()
     except OSError as exc:
         raise BuildSitemapError(f"{path}: cannot be read ({exc.strerror})") from exc
+
+
+def read_sitemap_file(path: Path, limits: Limits) -> ParsedSitemap:
+    """One sitemap file, read and parsed a piece at a time."""
+    read_file(path, limits, size_only=True)
+    cap, prefix = limits.max_sitemap_bytes, limits.key_prefix
+    try:
+        with path.open("rb") as handle:
+            pieces = iter(partial(handle.read, FEED_CHUNK), b"")
+            parsed = read_pieces(pieces, str(path), max_bytes=cap, key_prefix=prefix)
+    except OSError as exc:
+        raise BuildSitemapError(f"{path}: cannot be read ({exc.strerror})") from exc
+    if parsed is None:  # not well-formed: read whole, to repair raw '&' or say what is wrong
+        parsed = parse_sitemap(read_file(path, limits), str(path), max_bytes=cap, key_prefix=prefix)
+    return parsed
 
 
 def _looks_gzip(path: Path) -> bool:
@@ -233,12 +274,7 @@ def read_disk_side(path: Path, limits: Limits, side: Side, what: str) -> Iterato
     read_files = {sitemap_file.resolve()}
 
     def parse_file(file: Path) -> ParsedSitemap:
-        return parse_sitemap(
-            read_file(file, limits),
-            str(file),
-            max_bytes=limits.max_sitemap_bytes,
-            key_prefix=limits.key_prefix,
-        )
+        return read_sitemap_file(file, limits)
 
     def load_children(children: list[str], index: ParsedSitemap) -> Iterator[ParsedSitemap]:
         index_file = Path(index.source)
@@ -288,12 +324,12 @@ def read_live_side(
     roots = [live_url] if live_url else _discover(client, site, side)
     found = False
     for url in roots:
-        response = _fetch(client, url, site, limits)
-        if response.status in (404, 410):
-            side.warnings.append(f"{url} answered {response.status}")
+        root = _read_live(client, url, site, limits, missing_ok=True)
+        if isinstance(root, int):
+            side.warnings.append(f"{url} answered {root}")
             continue
         found = True
-        yield from _live_tree(client, url, response, site, limits, side)
+        yield from _live_tree(client, root, site, limits, side)
     if not found:
         side.missing = True
         where = live_url or f"{site} (robots.txt and {', '.join(LIVE_NAMES)})"
@@ -327,7 +363,12 @@ def _discover(client: WebClient, site: str, side: Side) -> list[str]:
             return on_site
     for name in LIVE_NAMES:
         url = f"{site}/{name}"
-        if _fetch(client, url, site, Limits()).status not in (404, 410):
+        try:
+            with client.stream(url, same_host_as=site) as answer:  # the status is enough
+                status = answer.status
+        except FetchError as exc:
+            raise _unreadable(exc) from exc
+        if status not in (404, 410):
             return [url]
     return []
 
@@ -340,52 +381,74 @@ def _fetch_robots_txt(client: WebClient, url: str) -> PrefixResponse:
     try:
         return get_prefix(client, url, max_bytes=ROBOTS_MAX_BYTES, redirects=ROBOTS_MAX_REDIRECTS)
     except FetchError as exc:
-        raise LiveSitemapError(
-            f"live sitemap {exc}; nothing was submitted (a run never treats an unreadable "
-            "live site as empty)"
-        ) from exc
+        raise _unreadable(exc) from exc
 
 
 def _fetch(client: WebClient, url: str, site: str, limits: Limits) -> HttpResponse:
     try:
         return client.get(url, same_host_as=site, max_bytes=limits.max_sitemap_bytes)
     except FetchError as exc:
-        raise LiveSitemapError(
-            f"live sitemap {exc}; nothing was submitted (a run never treats an unreadable "
-            "live site as empty)"
-        ) from exc
+        raise _unreadable(exc) from exc
 
 
-def _check_live_response(url: str, response: HttpResponse) -> None:
-    if response.status != 200:
+def _unreadable(exc: FetchError) -> LiveSitemapError:
+    return LiveSitemapError(
+        f"live sitemap {exc}; nothing was submitted (a run never treats an unreadable "
+        "live site as empty)"
+    )
+
+
+def _check_live_status(url: str, status: int) -> None:
+    if status != 200:
         raise LiveSitemapError(
-            f"live sitemap {url} answered HTTP {response.status}; nothing was submitted. "
+            f"live sitemap {url} answered HTTP {status}; nothing was submitted. "
             + (
                 "The site is unhealthy: retry when it is up, or pass --baseline."
-                if response.status >= 500
+                if status >= 500
                 else "Pass --live with the right URL, or --baseline."
             )
         )
 
 
+def _read_live(
+    client: WebClient,
+    url: str,
+    site: str,
+    limits: Limits,
+    *,
+    missing_ok: bool = False,
+    stop: threading.Event | None = None,
+) -> ParsedSitemap | int:
+    """One live sitemap, parsed as it downloads; with ``missing_ok``, its status instead when
+    it is 404 or 410. Anything else that is not a readable sitemap is an error."""
+    cap, prefix = limits.max_sitemap_bytes, limits.key_prefix
+
+    def pieces(body: Iterator[bytes]) -> Iterator[bytes]:
+        for piece in body:
+            if stop is not None and stop.is_set():
+                raise Stopped
+            yield piece
+
+    try:
+        with client.stream(url, same_host_as=site, max_bytes=cap) as answer:
+            if missing_ok and answer.status in (404, 410):
+                return answer.status
+            _check_live_status(url, answer.status)
+            parsed = read_pieces(pieces(answer.body), url, max_bytes=cap, key_prefix=prefix)
+        if parsed is None:  # not well-formed: read whole, to repair raw '&' or say what is wrong
+            response = _fetch(client, url, site, limits)
+            _check_live_status(url, response.status)
+            parsed = parse_sitemap(response.body, url, max_bytes=cap, key_prefix=prefix)
+    except FetchError as exc:
+        raise _unreadable(exc) from exc
+    except SitemapParseError as exc:
+        raise LiveSitemapError(f"live sitemap {exc}; nothing was submitted") from exc
+    return parsed
+
+
 def _live_tree(
-    client: WebClient, url: str, response: HttpResponse, site: str, limits: Limits, side: Side
+    client: WebClient, root: ParsedSitemap, site: str, limits: Limits, side: Side
 ) -> Iterator[ParsedSitemap]:
-    def parse_response(child_url: str, child: HttpResponse) -> ParsedSitemap:
-        _check_live_response(child_url, child)
-        try:
-            return parse_sitemap(
-                child.body,
-                child_url,
-                max_bytes=limits.max_sitemap_bytes,
-                key_prefix=limits.key_prefix,
-            )
-        except SitemapParseError as exc:
-            raise LiveSitemapError(f"live sitemap {exc}; nothing was submitted") from exc
-
-    def fetch(child_url: str) -> tuple[str, HttpResponse]:
-        return child_url, _fetch(client, child_url, site, limits)
-
     def load_children(children: list[str], index: ParsedSitemap) -> Iterator[ParsedSitemap]:
         wanted = []
         for child in children:
@@ -396,14 +459,18 @@ def _live_tree(
                 side.warnings.append(
                     f"{index.source} lists {child}, not on {site}: skipped (not read)"
                 )
-        # Downloads overlap; parsing happens here, one file at a time (it holds the GIL
-        # anyway), so only raw bodies are in flight, never several parsed files.
-        for child_url, answer in bounded_map(fetch, wanted, limits.fetch_workers):
-            yield _note(side, parse_response(child_url, answer))
+        stop = threading.Event()
 
-    root = _note(side, parse_response(url, response))
+        def read_child(child_url: str) -> ParsedSitemap:
+            child = _read_live(client, child_url, site, limits, stop=stop)
+            assert not isinstance(child, int)
+            return child
+
+        for doc in bounded_map(read_child, wanted, limits.fetch_workers, stop):
+            yield _note(side, doc)
+
     try:
-        yield from walk(root, load_children, limits, side)
+        yield from walk(_note(side, root), load_children, limits, side)
     except SitemapParseError as exc:
         raise LiveSitemapError(f"live sitemap {exc}; nothing was submitted") from exc
 

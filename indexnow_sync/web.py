@@ -17,6 +17,7 @@ import threading
 import time
 import zlib
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -94,6 +95,22 @@ class _Session(requests.Session):
         return {**settings, "proxies": dict(settings["proxies"])}
 
 
+@dataclass(frozen=True)
+class StreamedResponse:
+    """An answered GET whose body has not been read yet (see :meth:`WebClient.stream`)."""
+
+    url: str
+    final_url: str
+    status: int
+    headers: Mapping[str, str]
+    body: Iterator[bytes]  # decoded pieces as they arrive; raises FetchError
+
+    @property
+    def content_type(self) -> str:
+        """Lower-case media type without parameters (``text/html``), "" if none."""
+        return (self.headers.get("Content-Type", "") or "").split(";", 1)[0].strip().lower()
+
+
 class WebClient:
     """A thread-safe HTTP client; ``get`` may be called from several threads at once."""
 
@@ -135,33 +152,71 @@ class WebClient:
         _check_url(url)
         limit = self.timeout if timeout is None else timeout
         cap = self.max_bytes if max_bytes is None else max_bytes
-        anchor = url if same_host_as is None else same_host_as
         start = time.monotonic()
         deadline = start + limit
+        response, final_url = self._open(url, same_host_as, deadline, limit)
+        try:
+            body = _read_body(response, url, cap, deadline, limit, truncate=False)
+            return HttpResponse(
+                url=url,
+                final_url=final_url,
+                status=response.status_code,
+                headers=CaseInsensitiveDict(response.headers),
+                body=body,
+                elapsed=time.monotonic() - start,
+            )
+        finally:
+            response.close()
+
+    @contextmanager
+    def stream(
+        self,
+        url: str,
+        *,
+        same_host_as: str | None = None,
+        max_bytes: int | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[StreamedResponse]:
+        """GET ``url`` like :meth:`get`, but hand over the answer as soon as its headers are
+        in: the body is read piece by piece, as it arrives, by iterating
+        :meth:`StreamedResponse.body` (so nothing holds the whole body). The same size cap
+        and decoding apply; ``timeout`` bounds the time spent waiting for the server (the
+        time the caller spends on each piece does not count)."""
+        _check_url(url)
+        limit = self.timeout if timeout is None else timeout
+        cap = self.max_bytes if max_bytes is None else max_bytes
+        deadline = time.monotonic() + limit
+        response, final_url = self._open(url, same_host_as, deadline, limit)
+        try:
+            yield StreamedResponse(
+                url=url,
+                final_url=final_url,
+                status=response.status_code,
+                headers=CaseInsensitiveDict(response.headers),
+                body=_body_pieces(response, url, cap, deadline, limit, truncate=False),
+            )
+        finally:
+            response.close()
+
+    def _open(
+        self, url: str, same_host_as: str | None, deadline: float, limit: float
+    ) -> tuple[requests.Response, str]:
+        """The answer to a GET of ``url`` (body unread) and the URL it came from, following
+        redirects only to the host of ``same_host_as`` (default: of ``url``)."""
+        anchor = url if same_host_as is None else same_host_as
         current = url
         for _ in range(self.max_redirects + 1):
             response = self._send("GET", current, url, deadline, limit)
-            try:
-                location = response.headers.get("Location")
-                if response.status_code in _REDIRECT_STATUSES and location:
-                    target = urljoin(current, location.strip())
-                    if not same_host(target, anchor):
-                        raise FetchError(
-                            url, "redirect_off_host", _off_host(url, current, target), target=target
-                        )
-                    current = target
-                    continue
-                body = _read_body(response, url, cap, deadline, limit, truncate=False)
-                return HttpResponse(
-                    url=url,
-                    final_url=current,
-                    status=response.status_code,
-                    headers=CaseInsensitiveDict(response.headers),
-                    body=body,
-                    elapsed=time.monotonic() - start,
+            location = response.headers.get("Location")
+            if response.status_code not in _REDIRECT_STATUSES or not location:
+                return response, current
+            response.close()
+            target = urljoin(current, location.strip())
+            if not same_host(target, anchor):
+                raise FetchError(
+                    url, "redirect_off_host", _off_host(url, current, target), target=target
                 )
-            finally:
-                response.close()
+            current = target
         raise FetchError(
             url,
             "too_many_redirects",
@@ -255,8 +310,29 @@ def _read_body(
     *,
     truncate: bool,
 ) -> bytes:
-    """Read the body under the deadline, decoding Content-Encoding ourselves so that the cap
-    applies to decoded bytes and a small compressed bomb is stopped after cap+1 bytes."""
+    """The whole body, read under the deadline (see :func:`_body_pieces`)."""
+    # BytesIO.getvalue() hands over its buffer without copying: a 50 MB sitemap is held
+    # once, not twice (a list of chunks joined at the end would be).
+    chunks = io.BytesIO()
+    for piece in _body_pieces(response, url, cap, deadline, limit, truncate=truncate):
+        chunks.write(piece)
+    return chunks.getvalue()
+
+
+def _body_pieces(
+    response: requests.Response,
+    url: str,
+    cap: int,
+    deadline: float,
+    limit: float,
+    *,
+    truncate: bool,
+) -> Iterator[bytes]:
+    """The body as it arrives, under the deadline, decoding Content-Encoding ourselves so
+    that the cap applies to decoded bytes and a small compressed bomb is stopped after cap+1
+    bytes. With ``truncate``, a body over the cap or failing to decode is cut short instead
+    of raising. The time the consumer spends between pieces is not the server's: it moves
+    the deadline (every wait on the server still counts)."""
     encoding = response.headers.get("Content-Encoding", "").strip().lower()
     try:
         decoder = _make_decoder(url, encoding)
@@ -269,9 +345,6 @@ def _read_body(
         declared = response.headers.get("Content-Length", "").strip()
         if declared.isdigit() and int(declared) > cap:
             raise FetchError(url, "too_large", _too_large_message(url, cap))
-    # BytesIO.getvalue() hands over its buffer without copying: a 50 MB sitemap is held
-    # once, not twice (a list of chunks joined at the end would be).
-    chunks = io.BytesIO()
     total = 0
     raw = response.raw
     while True:
@@ -289,18 +362,21 @@ def _read_body(
         except FetchError:
             if not truncate:
                 raise
-            return chunks.getvalue()
-        chunks.write(piece)
+            return
         total += len(piece)
         if total > cap:
             if truncate:
-                return chunks.getvalue()[:cap]
+                yield piece[: len(piece) - (total - cap)]
+                return
             raise FetchError(url, "too_large", _too_large_message(url, cap))
+        if piece:
+            handed = time.monotonic()
+            yield piece
+            deadline += time.monotonic() - handed
         if not data:
             break
     if decoder is not None and not truncate:
         decoder.finish()
-    return chunks.getvalue()
 
 
 def _bound_next_read(raw: object, remaining: float) -> None:

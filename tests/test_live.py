@@ -373,3 +373,98 @@ def test_size_limit_message_states_the_real_limit(site: Site) -> None:
     code, report, _ = site.plan_cmd("--max-sitemap-bytes", "100000")
     assert code == 1
     assert " 0 MiB" not in report["error"]["message"]
+
+
+# --- children streamed into the parser, four at a time (issue 11) -------------------------------
+
+
+def max_in_flight(server: SiteServer, paths: set[str]) -> int:
+    """The most requests for ``paths`` the server was answering at the same moment."""
+    spans = [(r.time, r.ended) for r in server.requests if r.path in paths]
+    return max(sum(1 for s, e in spans if s <= t < e) for t, _ in spans)
+
+
+def test_live_children_are_fetched_concurrently_at_most_four_at_a_time(site: Site) -> None:
+    pages = {f"p{i}": "2024-01-01" for i in range(10)}
+    site.write_build({site.u(k): v for k, v in pages.items()})
+    children = [site.u(f"s-{i}.xml") for i in range(10)]
+    site.server.route("/sitemap.xml", sitemap_index(children))
+    for i in range(10):
+        # Each child takes a while to start answering, as a CMS generating it would.
+        site.server.route(f"/s-{i}.xml", urlset({site.u(f"p{i}"): "2024-01-01"}), delay=0.3)
+    code, report, _ = site.plan_cmd()
+    assert code == 0, report
+    assert report["added"] == report["changed"] == report["removed"] == []
+    assert 2 <= max_in_flight(site.server, {f"/s-{i}.xml" for i in range(10)}) <= 4
+    assert all(site.server.hits(f"/s-{i}.xml") == 1 for i in range(10))
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"body": "oops", "status": 500},
+        {"body": "<!doctype html><html><body>Not here</body></html>", "content_type": "text/html"},
+        {"drop": True},
+        {"cut": True},
+        {"not_well_formed": True},
+        {"delay": 3.0},
+    ],
+    ids=["500", "html", "dropped", "cut", "not-well-formed", "timeout"],
+)
+def test_one_failing_child_among_many_fails_the_run(site: Site, failure: dict[str, Any]) -> None:
+    # Never "everything else removed": one unreadable child makes the live side unreadable.
+    live_and_build(site)
+    children = [site.u(f"s-{i}.xml") for i in range(8)]
+    site.server.route("/sitemap.xml", sitemap_index(children))
+    for i in range(8):
+        site.server.route(f"/s-{i}.xml", urlset({site.u(f"x{i}"): "2024-01-01"}), delay=0.1)
+    bad = urlset({site.u(f"y{i}"): "2024-01-01" for i in range(2000)})
+    if failure.pop("cut", False):
+        failure = {"body": bad, "cut_after": len(bad) // 2}
+    if failure.pop("not_well_formed", False):
+        failure = {"body": bad.replace("</url>", "</uri>", 1)}
+    site.server.route("/s-5.xml", **failure)
+    code, report, _ = site.plan_cmd("--timeout", "1")
+    assert code == 1, report
+    assert report["error"]["kind"] == "live_sitemap"
+    assert "s-5.xml" in report["error"]["message"]
+    assert report["added"] == report["removed"] == []
+    assert not site.plan.exists()
+
+
+def test_a_live_page_that_is_not_a_sitemap_is_not_downloaded_in_full(site: Site) -> None:
+    # The first bytes already tell: reading stops there (before, the whole body was read).
+    live_and_build(site)
+    size = 5_000_000
+    site.server.route_huge("/sitemap.xml", size, b"<!doctype html><p>app</p>\n", content_type="")
+    code, report, _ = site.plan_cmd()
+    assert code == 1
+    assert "HTML page" in report["error"]["message"]
+    assert site.server.wait_idle()
+    # (discovery only looks at the status; then the read itself stops early)
+    assert all(r.sent < size for r in site.server.requests if r.path == "/sitemap.xml")
+
+
+def test_live_child_with_raw_ampersands_is_repaired_like_a_file(site: Site) -> None:
+    live_and_build(site)
+    site.server.route("/sitemap.xml", sitemap_index([site.u("s-0.xml"), site.u("s-1.xml")]))
+    site.server.route("/s-0.xml", urlset({site.u(k): v for k, v in OLD.items()}))
+    site.server.route("/s-1.xml", urlset({site.u("q?a=1&b=2"): "2024-01-01"}))
+    site.write_build(
+        {**{site.u(k): v for k, v in NEW.items()}, site.u("q?a=1&amp;b=2"): "2024-01-01"}
+    )
+    code, report, _ = site.plan_cmd()
+    assert code == 0, report
+    assert_expected_delta(site, report)
+    assert any("repaired 1 unescaped '&'" in w for w in report["warnings"])
+
+
+def test_gzip_children_with_and_without_content_encoding_stream_in(site: Site) -> None:
+    live_and_build(site)
+    site.server.route("/sitemap.xml", sitemap_index([site.u("s-0.xml.gz"), site.u("s-1.xml")]))
+    first: dict[str, str | None] = {site.u("a"): "2024-01-01", site.u("b"): "2024-01-01"}
+    site.server.route("/s-0.xml.gz", gzip.compress(urlset(first).encode()))
+    site.server.route("/s-1.xml", urlset({site.u("gone"): "2024-01-01"}), gzip_encoding=True)
+    code, report, _ = site.plan_cmd()
+    assert code == 0, report
+    assert_expected_delta(site, report)
