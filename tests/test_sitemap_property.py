@@ -225,7 +225,7 @@ def documents(draw: st.DrawFn) -> tuple[bytes, str]:
         if picks.count(i) > 1:  # a duplicate: its lastmods come from the table of instants
             lastmod = draw(st.one_of(st.none(), st.sampled_from(sorted(LASTMODS))))
         else:
-            lastmod = draw(st.one_of(st.none(), values))
+            lastmod = draw(st.one_of(st.none(), values, locs))  # (locs: text like a URL)
         entries.append(entry_element(rnd, n, style, loc, lastmod))
     declaration = rnd.choice(["", '<?xml version="1.0" encoding="UTF-8"?>\n'])
     text = declaration + n.root + spaces(rnd).join(entries) + n.end
