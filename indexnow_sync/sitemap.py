@@ -389,13 +389,14 @@ def parse_sitemap(
 
     try:
         return read(data)
-    except etree.XMLSyntaxError as first_error:
+    except NotWellFormed as not_well_formed:
+        first_error = not_well_formed.error
         document = decompress(data, source, max_bytes)
         repaired, count = _UNESCAPED_AMP.subn(b"&amp;", document)
         if count:
             try:
                 parsed = read(repaired)
-            except etree.XMLSyntaxError:
+            except NotWellFormed:
                 pass
             else:
                 note = (
@@ -423,7 +424,7 @@ def read_pieces(
         for piece in pieces:
             reader.feed(piece)
         return reader.close()
-    except etree.XMLSyntaxError:
+    except NotWellFormed:
         return None
 
 
@@ -458,14 +459,22 @@ def _strip_leading(head: bytes) -> bytes:
 HEAD_BYTES = 65536  # enough of a document's start to tell what it is
 
 
+class NotWellFormed(Exception):
+    """The document is not well-formed XML (``error`` says where)."""
+
+    def __init__(self, error: etree.XMLSyntaxError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 class SitemapReader:
     """Reads one sitemap document fed in pieces as they arrive (plain or gzip bytes): the
     parser holds one piece of tree at a time, whatever the document's size.
 
     ``feed`` raises :class:`SitemapParseError` (too large, broken gzip, not a sitemap) as soon
-    as that is known, and :class:`lxml.etree.XMLSyntaxError` for XML that is not well-formed
-    (:func:`parse_sitemap` turns that into a message, after trying to repair raw ``&``).
-    ``close`` ends the document and returns what it holds.
+    as that is known, and :class:`NotWellFormed` for XML that is not well-formed (read the
+    document whole with :func:`parse_sitemap` then: it repairs raw ``&`` or says precisely what
+    is wrong). ``close`` ends the document and returns what it holds.
     """
 
     def __init__(
@@ -500,10 +509,19 @@ class SitemapReader:
         self._lastmods: list[bytes] = []
 
     def feed(self, data: bytes) -> None:
-        for piece in self._decoder.decode(data):
-            self._take(piece)
+        try:
+            for piece in self._decoder.decode(data):
+                self._take(piece)
+        except etree.XMLSyntaxError as exc:
+            raise NotWellFormed(exc) from exc
 
     def close(self) -> ParsedSitemap:
+        try:
+            return self._close()
+        except etree.XMLSyntaxError as exc:
+            raise NotWellFormed(exc) from exc
+
+    def _close(self) -> ParsedSitemap:
         for piece in self._decoder.finish():
             self._take(piece)
         if self._start is not None:
