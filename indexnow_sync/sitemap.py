@@ -492,16 +492,8 @@ class SitemapReader:
         self._start: list[bytes] | None = []  # the document's start, until it is sniffed
         self._start_size = 0
         self._head = b""
-        self._parser = etree.XMLPullParser(
-            events=("start",),
-            tag=("{*}urlset", "{*}sitemapindex"),
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
-        )
+        self._parser: etree.XMLPullParser | None = None
+        self._marked = False  # the root is found by a marker PI, not by "start" events
         self._root: etree._Element | None = None
         self._kind: Kind | None = None
         self._since_drain = 0
@@ -526,7 +518,7 @@ class SitemapReader:
             self._take(piece)
         if self._start is not None:
             self._sniff()
-        if not self._head:
+        if not self._head or self._parser is None:
             raise SitemapParseError(
                 self.source, "is empty (0 URLs would mean 'nothing exists': refusing)"
             )
@@ -562,18 +554,43 @@ class SitemapReader:
         if name is not None and name not in ("urlset", "sitemapindex"):
             raise _not_a_sitemap(self.source, self._head)
         _refuse_entity_declarations(self.source, self._head, name)
+        mark = _root_mark_at(start)
+        self._marked = mark is not None
+        if mark is not None:
+            start = start[:mark] + _ROOT_MARK + start[mark:]
+        self._parser = etree.XMLPullParser(
+            # Only the root is wanted from the events. A "start" event calls into Python
+            # (taking the GIL) at every element: ~10% of the parse alone, more while other
+            # threads download. A marker processing instruction just after the root's start
+            # tag gives the root with one event, where the prolog is plain enough to place it.
+            events=("pi",) if self._marked else ("start",),
+            tag=None if self._marked else ("{*}urlset", "{*}sitemapindex"),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=not self._marked,  # (PIs left in values do not change their text)
+        )
         for piece in _pieces(start, self._feed_chunk):
             self._parse(piece)
 
     def _parse(self, piece: bytes) -> None:
-        self._parser.feed(piece)
-        if self._root is None:
-            for _event, element in self._parser.read_events():
-                if isinstance(element, etree._Element) and element.getparent() is None:
-                    self._root = element
-                    local = etree.QName(element).localname
-                    self._kind = "urlset" if local == "urlset" else "sitemapindex"
-                    break
+        parser = self._parser
+        assert parser is not None
+        parser.feed(piece)
+        if self._root is None or self._marked:
+            for _event, element in parser.read_events():  # (the document's own PIs too)
+                if self._root is not None or not isinstance(element, etree._Element):
+                    continue
+                root = element.getparent() if self._marked else element
+                if root is None or root.getparent() is not None:
+                    continue
+                local = etree.QName(root).localname
+                if local not in ("urlset", "sitemapindex"):
+                    raise _not_a_sitemap(self.source, self._head)
+                self._root = root
+                self._kind = "urlset" if local == "urlset" else "sitemapindex"
             if self._root is None:
                 return
         self._since_drain += len(piece)
@@ -595,6 +612,30 @@ class SitemapReader:
         self._lastmods += lastmods
         if not final:
             del root[:last]
+
+
+_ROOT_MARK = b"<?indexnow-sync-root?>"
+_PLAIN_PROLOG = re.compile(rb"(?:\s+|<\?.*?\?>|<!--.*?-->)*", re.S)
+_ROOT_START = re.compile(rb"""<[^\s/>!?]+(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*>""")
+_DECLARED_ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
+_ASCII_BASED = re.compile(
+    rb"utf-?8|us-ascii|ascii|iso-?8859-\d+|latin-?1|(?:windows|cp)-?125\d", re.IGNORECASE
+)
+
+
+def _root_mark_at(start: bytes) -> int | None:
+    """Where a marker PI can go just after the root's start tag (see ``SitemapReader``):
+    only where the prolog holds nothing but the declaration, other PIs, comments and blank
+    space (no DOCTYPE), the encoding writes ASCII as ASCII, and the start tag is whole in
+    ``start`` and not empty-element. Else None: the root is found by "start" events."""
+    if start[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in start[:4]:
+        return None  # UTF-16 or UTF-32
+    declared = _DECLARED_ENCODING.match(start)
+    if declared is not None and not _ASCII_BASED.fullmatch(declared.group(1).strip()):
+        return None
+    prolog = _PLAIN_PROLOG.match(start)
+    tag = _ROOT_START.match(start, prolog.end() if prolog else 0)
+    return tag.end() if tag else None
 
 
 def _refuse_entity_declarations(source: str, head: bytes, root: str | None) -> None:

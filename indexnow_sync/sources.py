@@ -455,7 +455,7 @@ def read_live_children(
             assert not isinstance(child, int)
             yield child
         return
-    arrivals: queue.Queue[tuple[int, str, object]] = queue.Queue(maxsize=16 * ahead)
+    arrivals: queue.Queue[tuple[int, str, object]] = queue.Queue(maxsize=2 * ahead)
     stop = threading.Event()
 
     def put(item: tuple[int, str, object]) -> None:
@@ -474,10 +474,20 @@ def read_live_children(
             ) as answer:
                 put((index, "status", answer.status))
                 if answer.status == 200:
+                    # Handed over in parser-sized pieces: a socket read returns whatever has
+                    # arrived, often a few KiB, and each piece costs a queue step and a feed.
+                    parts: list[bytes] = []
+                    size = 0
                     for piece in answer.body:
                         if stop.is_set():
                             return
-                        put((index, "piece", piece))
+                        parts.append(piece)
+                        size += len(piece)
+                        if size >= FEED_CHUNK:
+                            put((index, "piece", b"".join(parts)))
+                            parts, size = [], 0
+                    if parts:
+                        put((index, "piece", b"".join(parts)))
             put((index, "end", None))
         except FetchError as exc:
             put((index, "error", _unreadable(exc)))

@@ -134,6 +134,8 @@ def escaped(rnd: Random, value: str) -> str:
         size = rnd.randint(1, len(rest))
         run, rest = rest[:size], rest[size:]
         how = rnd.choice(["raw", "refs", "cdata"])
+        if rnd.random() < 0.05:
+            out.append("<?pi inside a value?>")  # (not part of its text)
         if how == "cdata" and "]]>" not in run and "\r" not in run:
             out.append(f"<![CDATA[{run}]]>")  # (a CR in CDATA would be read as a newline)
         elif how == "refs":
@@ -194,6 +196,7 @@ def entry_element(rnd: Random, n: Names, style: str, loc: str | None, lastmod: s
     extras = [
         f"<image:image><image:loc>{escaped(rnd, PREFIX + 'img')}</image:loc></image:image>",
         "<!-- a comment -->",
+        "<?pi between elements?>",
         f"<{changefreq}>daily</{changefreq}>",
     ]
     for _ in range(rnd.randint(0, 2)):
@@ -227,8 +230,15 @@ def documents(draw: st.DrawFn) -> tuple[bytes, str]:
         else:
             lastmod = draw(st.one_of(st.none(), values, locs))  # (locs: text like a URL)
         entries.append(entry_element(rnd, n, style, loc, lastmod))
-    declaration = rnd.choice(["", '<?xml version="1.0" encoding="UTF-8"?>\n'])
-    text = declaration + n.root + spaces(rnd).join(entries) + n.end
+    prolog = rnd.choice(
+        [
+            "",
+            '<?xml version="1.0" encoding="UTF-8"?>\n',
+            '<?xml version="1.0"?><!-- generated --><?xml-stylesheet href="s.xsl"?>\n',
+            f'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE {n.root[1:].split()[0]}>\n',
+        ]
+    )
+    text = prolog + n.root + spaces(rnd).join(entries) + n.end
     return text.encode("utf-8"), kind
 
 
