@@ -324,14 +324,16 @@ def bench_plan(urls: int, args: argparse.Namespace) -> dict[str, Any]:
     iterparse_runs: list[Measurement] = []
     plan_runs: list[Measurement] = []
     latency_runs: list[Measurement] = []
+    # --also-cli: another install, timed in the same runs (alternated with this one)
+    also_runs: list[Measurement] = []
+    also_latency_runs: list[Measurement] = []
     problems: list[str] = []
     error: str | None = None
     loads: list[float] = []
     try:
         with tempfile.TemporaryDirectory(prefix="indexnow-bench-") as work:
             plan_file = Path(work) / "plan.json"
-            plan_cmd = [
-                *cli,
+            plan_args = [
                 "plan",
                 "--live",
                 server.url("/sitemap-index.xml"),
@@ -343,11 +345,12 @@ def bench_plan(urls: int, args: argparse.Namespace) -> dict[str, Any]:
                 "--site",
                 server.url(""),
             ]
+            plan_cmd = [*cli, *plan_args]
 
-            def run_plan(into: list[Measurement]) -> bool:
+            def run_plan(into: list[Measurement], command: list[str] = plan_cmd) -> bool:
                 nonlocal error, problems
                 plan_file.unlink(missing_ok=True)
-                plan = measure(plan_cmd, cwd=Path(work))
+                plan = measure(command, cwd=Path(work))
                 if plan.returncode != 0:
                     error = f"plan exited {plan.returncode}: {plan.stderr.strip()[-2000:]}"
                     return False
@@ -371,6 +374,17 @@ def bench_plan(urls: int, args: argparse.Namespace) -> dict[str, Any]:
                             break
                     finally:
                         server.shape(0, 0)
+                if args.also_cli:
+                    also_cmd = [*args.also_cli.split(), *plan_args]
+                    if not run_plan(also_runs, also_cmd):
+                        break
+                    if args.latency:
+                        server.shape(args.ttfb, rate)
+                        try:
+                            if not run_plan(also_latency_runs, also_cmd):
+                                break
+                        finally:
+                            server.shape(0, 0)
                 if args.iterparse_floor:
                     cmd = [sys.executable, str(BENCH / "floor.py"), "--mode", "iterparse"]
                     iterparse_runs.append(measure([*cmd, *map(str, files)]))
@@ -415,24 +429,50 @@ def bench_plan(urls: int, args: argparse.Namespace) -> dict[str, Any]:
         "cli": " ".join(cli),
         "machine": machine_info(),
     }
+    result.update(
+        _plan_figures(plan_runs, latency_runs, floor_runs, folder / "live", args.ttfb, rate)
+    )
+    if also_runs:
+        result["also"] = {
+            "label": args.also_label,
+            "cli": args.also_cli,
+            "plan": summarize(also_runs),
+            "plan_latency": summarize(also_latency_runs) if also_latency_runs else None,
+            **_plan_figures(
+                also_runs, also_latency_runs, floor_runs, folder / "live", args.ttfb, rate
+            ),
+        }
+    return result
+
+
+def _plan_figures(
+    plan_runs: list[Measurement],
+    latency_runs: list[Measurement],
+    floor_runs: list[Measurement],
+    live: Path,
+    ttfb: float,
+    rate: float,
+) -> dict[str, Any]:
+    """Ratio to the C floor and exposed latency, each per alternated run, then the median:
+    the two runs of a pair saw the same moment's machine."""
+    figures: dict[str, Any] = {}
     if plan_runs:
-        # ratio per alternated pair, then the median: both saw the same moment's machine
         pairs = zip(plan_runs, floor_runs, strict=False)
-        result["ratio_to_floor"] = statistics.median(p.wall_s / f.wall_s for p, f in pairs)
+        figures["ratio_to_floor"] = statistics.median(p.wall_s / f.wall_s for p, f in pairs)
     if latency_runs:
-        sequential = sequential_network_s(folder / "live", args.ttfb, rate)
+        sequential = sequential_network_s(live, ttfb, rate)
         exposed = statistics.median(
             lat.wall_s - plain.wall_s for lat, plain in zip(latency_runs, plan_runs, strict=False)
         )
-        result["latency"] = {
-            "ttfb_s": args.ttfb,
-            "rate_mb_s": args.rate_mb,
-            "live_files": len(child_files(folder / "live")) + 1,
+        figures["latency"] = {
+            "ttfb_s": ttfb,
+            "rate_mb_s": rate / 1_000_000,
+            "live_files": len(child_files(live)) + 1,
             "sequential_network_s": sequential,
             "exposed_s": exposed,
             "exposed_share": exposed / sequential,
         }
-    return result
+    return figures
 
 
 # --- submit mode -------------------------------------------------------------------------
@@ -559,14 +599,25 @@ def print_plan(result: dict[str, Any]) -> None:
             f"{label:<22}{row['wall_s']:>9.2f}{row['cpu_s']:>9.2f}{row['rss_mb']:>9.0f}"
             f"{_fmt(ratio, '.2f'):>9}"
         )
-    latency = result.get("latency")
-    if latency:
-        print(
-            f"slow network ({latency['live_files']} live files, {latency['ttfb_s']:g} s to first "
-            f"byte, {latency['rate_mb_s']:g} MB/s per connection): sequential network time "
-            f"{latency['sequential_network_s']:.1f} s, exposed {latency['exposed_s']:.2f} s "
-            f"= {latency['exposed_share']:.0%}"
-        )
+    also = result.get("also")
+    if also:
+        for label, key in ((f"plan ({also['label']})", "plan"), ("  slow network", "plan_latency")):
+            row = also.get(key)
+            if row:
+                ratio = also.get("ratio_to_floor") if key == "plan" else None
+                print(
+                    f"{label:<22}{row['wall_s']:>9.2f}{row['cpu_s']:>9.2f}{row['rss_mb']:>9.0f}"
+                    f"{_fmt(ratio, '.2f'):>9}"
+                )
+    for name, holder in (("", result), (f" ({also['label']})" if also else "", also or {})):
+        latency = holder.get("latency")
+        if latency:
+            print(
+                f"slow network{name} ({latency['live_files']} live files, {latency['ttfb_s']:g} s "
+                f"to first byte, {latency['rate_mb_s']:g} MB/s per connection): sequential "
+                f"network time {latency['sequential_network_s']:.1f} s, exposed "
+                f"{latency['exposed_s']:.2f} s = {latency['exposed_share']:.0%}"
+            )
     loads = ", ".join(f"{x:.1f}" for x in result.get("load_average_1m", []))
     print(f"delta correct: {result['delta_correct']}; load average before each run: {loads}")
     for problem in result["delta_problems"]:
@@ -710,6 +761,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--cli", help="the indexnow-sync command to measure (another install)")
     parser.add_argument("--label", help="name for this install in results files (e.g. before)")
+    parser.add_argument(
+        "--also-cli", help="another install's indexnow-sync, timed alternately in the same runs"
+    )
+    parser.add_argument("--also-label", default="other", help="its name in the output")
     args = parser.parse_args(argv)
     if args.cli:
         CLI_OVERRIDE[:] = args.cli.split()
