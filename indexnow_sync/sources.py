@@ -536,7 +536,8 @@ def read_live_children(
                         done[index] = _read_live_whole(client, url, site, limits)
                 except SitemapParseError as exc:
                     raise _unparsable(exc) from exc
-            del readers[wanted]
+                if index in done:
+                    del readers[index]  # (its parser's memory is free for the next one)
             yield done.pop(wanted)
             start_next()
     finally:
