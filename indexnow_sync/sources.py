@@ -494,15 +494,17 @@ def read_live_children(
         except Exception as exc:  # (raised by the parsing thread, which hands it on)
             put((index, "error", exc))
 
-    pool = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="indexnow-sync-fetch")
     readers: dict[int, SitemapReader | None] = {}  # None: not well-formed, read again at its end
     done: dict[int, ParsedSitemap] = {}
     next_start = 0
 
     def start_next() -> None:
+        # Daemon threads: once the side has failed, a download still waiting on a slow server
+        # must not keep the process alive until its timeout (pool threads are joined at exit).
         nonlocal next_start
         if next_start < len(urls):
-            pool.submit(download, next_start)
+            name = f"indexnow-sync-fetch-{next_start}"
+            threading.Thread(target=download, args=(next_start,), name=name, daemon=True).start()
             next_start += 1
 
     try:
@@ -541,8 +543,7 @@ def read_live_children(
             yield done.pop(wanted)
             start_next()
     finally:
-        stop.set()
-        pool.shutdown(wait=False, cancel_futures=True)
+        stop.set()  # (downloads still running stop at their next piece)
 
 
 def _live_tree(

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -468,3 +470,24 @@ def test_gzip_children_with_and_without_content_encoding_stream_in(site: Site) -
     code, report, _ = site.plan_cmd()
     assert code == 0, report
     assert_expected_delta(site, report)
+
+
+def test_a_failed_side_does_not_wait_for_the_other_downloads(tmp_path: Path) -> None:
+    # Child 0 fails at once; child 1 does not answer for far longer than the run needs. The
+    # CLI process must end with the error, not hang until that download times out.
+    with SiteServer() as server:
+        base = server.base_url
+        build = tmp_path / "build"
+        build.mkdir()
+        (build / "sitemap.xml").write_text(urlset({f"{base}/a": None}), encoding="utf-8")
+        server.route("/sitemap.xml", sitemap_index([f"{base}/s-0.xml", f"{base}/s-1.xml"]))
+        server.route("/s-0.xml", "oops", status=500, delay=0.2)
+        server.route("/s-1.xml", urlset({f"{base}/b": None}), delay=300)
+        cmd = [sys.executable, "-c", "from indexnow_sync.cli import main; main()"]
+        cmd += ["plan", "--site", base, "--build", str(build), "--out", str(tmp_path / "p.json")]
+        # (a hang guard, not a speed test: waiting for child 1 would take 300 s)
+        done = subprocess.run(
+            [*cmd, "--json", "--timeout", "600"], capture_output=True, text=True, timeout=60
+        )
+    assert done.returncode == 1, done.stderr
+    assert "s-0.xml" in json.loads(done.stdout)["error"]["message"]
