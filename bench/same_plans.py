@@ -56,9 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     cases = [
         (old.name.split(".old.")[0], old, old.with_name(old.name.replace(".old.", ".new.")))
-        for old in sorted(args.pairs.glob("*.old.xml*"))
+        for old in sorted(args.pairs.resolve().glob("*.old.xml*"))
     ]
-    cases += [(folder.name, folder / "live", folder / "build") for folder in args.site_folder]
+    cases += [
+        (folder.name, folder.resolve() / "live", folder.resolve() / "build")
+        for folder in args.site_folder
+    ]
     same = differ = 0
     with tempfile.TemporaryDirectory(prefix="same-plans-") as work:
         for name, old, new in cases:
