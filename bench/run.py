@@ -634,6 +634,17 @@ def _verdict(value: float, aim: float, must: float) -> str:
     return "PASS (must; aim missed)" if value <= must else "FAIL"
 
 
+def _growth(big: dict[str, Any], small: dict[str, Any] | None, limit: float) -> list[str]:
+    """The verdict on how ``plan``'s wall time grew from the smaller run to the bigger."""
+    if not small or not small.get("plan"):
+        return []
+    growth = big["plan"]["wall_s"] / small["plan"]["wall_s"]
+    return [
+        f"{big['urls']:,} vs {small['urls']:,}: wall x{growth:.2f} (<= {limit:g}): "
+        f"{'PASS' if growth <= limit else 'FAIL'}"
+    ]
+
+
 def check_targets(results: list[dict[str, Any]], label: str | None = None) -> list[str]:
     """The issues' targets, judged on what this run measured (and earlier result files)."""
     verdicts = []
@@ -667,23 +678,13 @@ def check_targets(results: list[dict[str, Any]], label: str | None = None) -> li
                     f"(aim <= {aim:.0f}, must <= {must:.0f}): " + _verdict(rss, aim, must)
                 )
             small = by_n.get(100_000) or _load_result(100_000, r["gzip"], label)
-            if small and small.get("plan"):
-                growth = r["plan"]["wall_s"] / small["plan"]["wall_s"]
-                verdicts.append(
-                    f"{n} vs 100,000: wall x{growth:.1f} "
-                    f"(<= {TARGET_GROWTH:.0f}): {'PASS' if growth <= TARGET_GROWTH else 'FAIL'}"
-                )
+            verdicts += _growth(r, small, TARGET_GROWTH)
         if r["mode"] == "plan" and r.get("plan"):
             ok = "PASS" if r["delta_correct"] else "FAIL"
             verdicts.append(f"{r['urls']:,}: delta correct: {ok}")
         if r["mode"] == "plan" and r.get("plan") and r["urls"] == 5_000_000:
             one = by_n.get(1_000_000) or _load_result(1_000_000, r["gzip"], label)
-            if one and one.get("plan"):
-                growth = r["plan"]["wall_s"] / one["plan"]["wall_s"]
-                verdicts.append(
-                    f"5,000,000 vs 1,000,000: wall x{growth:.2f} (<= {TARGET_GROWTH_5M}): "
-                    f"{'PASS' if growth <= TARGET_GROWTH_5M else 'FAIL'}"
-                )
+            verdicts += _growth(r, one, TARGET_GROWTH_5M)
         if r["mode"] == "plan" and r.get("version"):
             start = r["version"]["wall_s"]
             verdicts.append(
