@@ -27,6 +27,7 @@ Decisions the SPEC leaves open, made here (and in README):
 from __future__ import annotations
 
 import codecs
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -692,18 +693,28 @@ def _segments(url: str) -> tuple[list[str], bool] | None:
     return segments, path.endswith("/")
 
 
-def build_file_for(segments: list[str], trailing: bool, root: Path) -> Path | None:
+def build_file_for(
+    segments: list[str], trailing: bool, root: Path, resolved_root: Path | None = None
+) -> Path | None:
     """The file under ``root`` a web server would answer for a URL path: ``/a/`` is
-    ``a/index.html``; ``/a`` is ``a``, ``a.html`` or ``a/index.html``."""
+    ``a/index.html``; ``/a`` is ``a``, ``a.html`` or ``a/index.html``. ``resolved_root``:
+    ``root.resolve()``, computed once by a caller that asks for many URLs.
+
+    Plain ``os.path`` calls, not pathlib: a plan asks this for every added or changed URL
+    (52,000 at 1M URLs per side, most of them without a file in a sitemap-only build), and
+    pathlib's object per try cost seconds there."""
     if trailing or not segments:
         tries = [[*segments, "index.html"]]
     else:
         tries = [segments, [*segments[:-1], segments[-1] + ".html"], [*segments, "index.html"]]
-    resolved_root = root.resolve()
+    base = os.fspath(root)
     for parts in tries:
-        candidate = root.joinpath(*parts)
-        if candidate.is_file() and candidate.resolve().is_relative_to(resolved_root):
-            return candidate
+        candidate = os.path.join(base, *parts)  # noqa: PTH118 - speed, see the docstring
+        if os.path.isfile(candidate):  # noqa: PTH113
+            inside = resolved_root or root.resolve()
+            found = Path(candidate)
+            if found.resolve().is_relative_to(inside):
+                return found
     return None
 
 
@@ -757,12 +768,13 @@ def check_build(
 
     read = 0
     if mode == "pages":
+        resolved_root = root.resolve()
         for url in urls:
             parts = split[url]
             if parts is None or read >= limit:
                 continue
             segments, trailing = parts
-            file = build_file_for(segments[base:], trailing, root)
+            file = build_file_for(segments[base:], trailing, root, resolved_root)
             if file is None:
                 continue  # not a page of this build (or generated elsewhere): not checked
             read += 1
