@@ -286,6 +286,8 @@ def _execute(
             + "; re-run to send them"
         )
     report = to_json(outcome, error, command)
+    if report["site"] is None and config is not None:
+        report["site"] = _site_of(config)  # a run that failed before it had an outcome
     has_delta = outcome is not None and outcome.delta is not None
     if head is not None and head.warnings_shown is not None:
         lines = tail_lines(
@@ -316,11 +318,21 @@ def _execute(
     sys.exit(error.exit_code if error is not None else 0)
 
 
-def _json_chunks(report: dict[str, Any]) -> Iterator[str]:
-    from .plan import json_pieces
+def _site_of(config: Any) -> str | None:
+    """The site a config names (``--site``, else the origin of ``--live``), or None."""
+    from .urls import normalize_site, origin
 
+    try:
+        return normalize_site(config.site) if config.site else origin(config.live or "")
+    except ValueError:
+        return None
+
+
+def _json_chunks(report: dict[str, Any]) -> Iterator[str]:
     """One JSON object on one line, encoded field by field so a million-URL report is never
     one giant string in memory."""
+    from .plan import json_pieces
+
     yield "{"
     for index, (name, value) in enumerate(report.items()):
         yield ("," if index else "") + json.dumps(name) + ":"

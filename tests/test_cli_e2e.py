@@ -562,3 +562,13 @@ def test_off_host_build_url_is_skipped_never_sent(env: Env) -> None:
     assert run.code == 0, run.stderr
     assert env.endpoint.accepted == [env.u("a")]
     assert "http://localhost:1/x" in [s["url"] for s in run.report["skipped"]]
+
+
+def test_a_run_that_fails_before_its_delta_still_names_its_site_in_json(env: Env) -> None:
+    env.build_sitemap({env.u("new"): "2024-06-01"})
+    env.site.route("/robots.txt", "down", status=503)  # the live site is unhealthy
+    done = env.sync()
+    assert done.code == 1
+    report = json.loads(done.stdout)
+    assert report["error"]["kind"] == "live_sitemap"
+    assert report["site"] == env.base
