@@ -387,19 +387,33 @@ def _strings(value: Any) -> list[str]:
 
 def _read_journal(path: Path) -> list[str]:
     try:
-        lines = _journal(path).read_text(encoding="utf-8").splitlines()
+        lines = _journal(path).read_bytes().split(b"\n")
     except FileNotFoundError:
         return []
     except OSError as exc:
         raise PlanFileError(f"{_journal(path)}: cannot be read ({exc.strerror})") from exc
     urls: list[str] = []
     for line in lines:
+        # A line torn by a crash (even inside a UTF-8 character) is skipped: that batch is
+        # sent again, never lost; the lines after it are other runs' batches and still count.
         try:
-            record = json.loads(line)
+            record = json.loads(line.decode("utf-8"))
             urls.extend(_strings(record["accepted"]))
         except (ValueError, KeyError, TypeError, RecursionError):
-            continue  # a line torn by a crash: that batch will be sent again, never lost
+            continue
     return urls
+
+
+def _ends_torn(journal: Path) -> bool:
+    """True when the journal's last line has no newline: a run was killed while writing it."""
+    try:
+        with journal.open("rb") as handle:
+            if handle.seek(0, os.SEEK_END) == 0:
+                return False
+            handle.seek(-1, os.SEEK_END)
+            return handle.read(1) != b"\n"
+    except FileNotFoundError:
+        return False
 
 
 class ProgressRecorder:
@@ -410,7 +424,12 @@ class ProgressRecorder:
         self.plan = plan
         self._accepted: list[str] = []
         try:
+            torn = _ends_torn(_journal(path))
             self._handle = _journal(path).open("a", encoding="utf-8")
+            if torn:
+                # Start on a fresh line: glued to the torn one, this run's first record
+                # would be unreadable and its batch forgotten.
+                self._handle.write("\n")
         except OSError as exc:
             raise PlanFileError(f"{_journal(path)}: cannot write ({exc.strerror})") from exc
 

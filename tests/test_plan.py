@@ -188,6 +188,48 @@ def test_a_torn_last_journal_line_is_ignored(tmp_path: Path) -> None:
     assert f"{S}/edited" in back.pending(include_removed=False)
 
 
+def test_a_torn_line_in_the_middle_does_not_hide_later_batches(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    write_plan(path, make_plan())
+    (tmp_path / "plan.json.progress").write_text(
+        '{"accepted": ["https://site.example/new"]}\n'
+        '{"accepted": ["https://site.example/edi\n'  # torn, then a later run went on
+        '{"accepted": "not a list"}\n'
+        "[1, 2]\n"
+        '{"accepted": ["https://site.example/edited"]}\n',
+        "utf-8",
+    )
+    assert read_plan(path).accepted == {f"{S}/new", f"{S}/edited"}
+
+
+def test_a_batch_recorded_after_a_torn_last_line_is_not_lost(tmp_path: Path) -> None:
+    # Run 1 is killed while writing its second batch: the journal ends without a newline.
+    # Run 2 records a batch and is killed too: its batch must still count as accepted.
+    path = tmp_path / "plan.json"
+    write_plan(path, make_plan())
+    first = ProgressRecorder(path, read_plan(path))
+    first.record([f"{S}/new"])
+    journal = tmp_path / "plan.json.progress"
+    with journal.open("a", encoding="utf-8") as handle:
+        handle.write('{"accepted": ["https://site.example/блог')  # cut mid-write
+    second = ProgressRecorder(path, read_plan(path))
+    second.record([f"{S}/edited"])
+    assert read_plan(path).accepted == {f"{S}/new", f"{S}/edited"}
+    assert second.close().accepted == {f"{S}/new", f"{S}/edited"}
+    assert read_plan(path).pending(include_removed=False) == [f"{S}/блог/"]
+
+
+def test_a_journal_cut_inside_a_character_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    write_plan(path, make_plan())
+    ProgressRecorder(path, read_plan(path)).record([f"{S}/new"])
+    line = json.dumps({"accepted": [f"{S}/блог/"]}, ensure_ascii=False).encode()
+    cut = line[: line.index("л".encode()) + 1]  # half of a two-byte character
+    with (tmp_path / "plan.json.progress").open("ab") as handle:
+        handle.write(cut)
+    assert read_plan(path).accepted == {f"{S}/new"}
+
+
 def test_closing_without_any_batch_leaves_no_journal(tmp_path: Path) -> None:
     path = tmp_path / "plan.json"
     write_plan(path, make_plan())
