@@ -42,7 +42,8 @@ class Differ:
         self._unreadable: dict[bytes, bytes] = {}
         self._after_count = 0
         self._before_count = len(before)
-        self._bad_lastmods: list[bytes] = []
+        self._bad_lastmod_count = 0
+        self._bad_lastmod_examples: dict[bytes, None] = {}  # the first few distinct ones
 
     def add(self, entries: dict[bytes, bytes]) -> None:
         """One build sitemap's entries (loc -> raw lastmod, duplicates already merged)."""
@@ -99,8 +100,10 @@ class Differ:
             self._unreadable.pop(loc, None)
 
     def _note_lastmod(self, raw: bytes) -> None:
-        if not is_valid(raw) and len(self._bad_lastmods) < 1000:
-            self._bad_lastmods.append(raw)
+        if not is_valid(raw):
+            self._bad_lastmod_count += 1
+            if len(self._bad_lastmod_examples) < _EXAMPLES:
+                self._bad_lastmod_examples[raw] = None
 
     def _expand(self, keys: Iterable[bytes]) -> Iterable[bytes]:
         if not self._key_prefix:
@@ -120,11 +123,10 @@ class Differ:
         changed = _valid(self._expand(self._changed), site_key, skipped)
         removed = _valid(self._expand(removed_raw), site_key, skipped)
         warnings: list[str] = []
-        if self._bad_lastmods:
-            distinct = list(dict.fromkeys(self._bad_lastmods))[:_EXAMPLES]
-            examples = ", ".join(repr(_text(raw)) for raw in distinct)
+        if self._bad_lastmod_count:
+            examples = ", ".join(repr(_text(raw)) for raw in self._bad_lastmod_examples)
             warnings.append(
-                f"{len(self._bad_lastmods)} <lastmod> value(s) are not W3C datetimes and were "
+                f"{self._bad_lastmod_count} <lastmod> value(s) are not W3C datetimes and were "
                 f"treated as absent (e.g. {examples}); use YYYY-MM-DD or "
                 "YYYY-MM-DDThh:mm:ss+00:00"
             )

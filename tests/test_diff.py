@@ -11,7 +11,6 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from indexnow_sync.diff import Differ, diff
-from indexnow_sync.lastmod import later
 from indexnow_sync.models import Delta
 from indexnow_sync.sitemap import parse_sitemap
 from indexnow_sync.sources import Limits, Side, merge, read_disk_side
@@ -104,7 +103,7 @@ def test_duplicate_across_files_after_an_absent_lastmod_uses_the_builds_value() 
     # The build says /a was last modified 2024-05-01 (its other listing has no lastmod);
     # before says 2024-06-01: the instants differ, so /a changed, as diff() of the merged
     # build says.
-    merged = side(a=later(b"", b"2024-05-01").decode())
+    merged = side(a="2024-05-01")  # the build's only readable lastmod for /a
     assert diff(side(a="2024-06-01"), merged).changed == (url("a"),)
     differ = Differ(side(a="2024-06-01"))
     differ.add(side(a=""))
@@ -184,6 +183,151 @@ def test_no_churn_warning_for_an_ordinary_deploy() -> None:
     assert not any("build time" in w for w in delta.warnings)
 
 
+def test_changed_url_on_another_host_is_skipped_not_changed() -> None:
+    # SPEC: URLs not on the site's host are skipped with a warning and never sent; a lastmod
+    # change does not make an off-host URL sendable.
+    before = {b"https://cdn.example.com/x": b"2024-05-01", f"{S}/a".encode(): b"2024-05-01"}
+    after = {b"https://cdn.example.com/x": b"2024-06-01", f"{S}/a".encode(): b"2024-06-01"}
+    delta = diff(before, after, S)
+    assert delta.changed == (f"{S}/a",)
+    assert [s.url for s in delta.skipped] == ["https://cdn.example.com/x"]
+    assert delta.to_submit(include_removed=True) == [f"{S}/a"]
+    (warning,) = [w for w in delta.warnings if "skipped" in w]
+    assert "https://cdn.example.com/x" in warning
+
+
+def test_skipped_urls_of_every_kind_are_all_listed() -> None:
+    before = {b"https://old.example/gone": b"", b"https://cdn.example.com/x": b"2024-05-01"}
+    after = {b"https://cdn.example.com/x": b"2024-06-01", b"https://new.example/y": b""}
+    delta = diff(before, after, S)
+    assert (delta.added, delta.changed, delta.removed) == ((), (), ())
+    assert sorted(s.url for s in delta.skipped) == [
+        "https://cdn.example.com/x",
+        "https://new.example/y",
+        "https://old.example/gone",
+    ]
+
+
+def test_url_length_boundary_is_2048_characters() -> None:
+    # PROTOCOL: a <loc> is under 2,048 characters; 2,048 is the longest URL we send.
+    head = f"{S}/"
+    longest = head + "a" * (2048 - len(head))
+    too_long = head + "b" * (2049 - len(head))
+    assert (len(longest), len(too_long)) == (2048, 2049)
+    delta = diff({}, {longest.encode(): b"", too_long.encode(): b""}, S)
+    assert delta.added == (longest,)
+    assert [s.url for s in delta.skipped] == [too_long]
+    assert "2048" in delta.skipped[0].reason
+
+
+@pytest.mark.parametrize(
+    ("loc", "reason"),
+    [
+        ("https://www.example.com/a b", "whitespace"),
+        ("https://www.example.com/a\tb", "whitespace"),
+        ("https://www.example.com/a\x7fb", "control"),
+        ("ftp://www.example.com/file", "not an http(s) URL"),
+        ("https:///no-host", "not an http(s) URL"),
+        ("mailto:someone@example.com", "not an http(s) URL"),
+        ("https://www.example.com:99999/x", "not a valid URL"),
+        ("https://[www.example.com/x", "not a valid URL"),
+        ("/about/", "relative URL"),
+        ("about/", "relative URL"),
+    ],
+)
+def test_urls_that_cannot_be_sent_are_skipped_with_their_reason(loc: str, reason: str) -> None:
+    raw = loc.encode().decode("unicode_escape").encode()
+    delta = diff({}, {raw: b""}, S)
+    assert delta.added == ()
+    (skipped,) = delta.skipped
+    assert reason in skipped.reason
+    assert skipped.url.isprintable()
+
+
+def test_unparseable_lastmod_of_an_added_url_is_warned_about() -> None:
+    delta = diff({}, side(new="next tuesday"), S)
+    assert delta.added == (url("new"),)
+    (warning,) = [w for w in delta.warnings if "not W3C" in w]
+    assert warning.startswith("1 <lastmod> value(s)")
+    assert "'next tuesday'" in warning
+
+
+def test_unparseable_lastmod_on_the_live_side_is_warned_about() -> None:
+    # The live sitemap's garbage is read as absent: a readable build lastmod is a change.
+    delta = diff(side(a="31/05/2024"), side(a="2024-05-31"), S)
+    assert delta.changed == (url("a"),)
+    (warning,) = [w for w in delta.warnings if "not W3C" in w]
+    assert "'31/05/2024'" in warning
+
+
+def test_lastmod_warning_counts_every_bad_value_and_shows_three() -> None:
+    before = {f"{S}/p{i}".encode(): b"2024-05-01" for i in range(1500)}
+    after = {loc: f"day {i % 7}".encode() for i, loc in enumerate(before)}
+    after.update({f"{S}/n{i}".encode(): b"soon" for i in range(10)})
+    delta = diff(before, after, S)
+    (warning,) = [w for w in delta.warnings if "not W3C" in w]
+    assert warning.startswith("1510 <lastmod> value(s)")
+    assert "'day 0', 'day 1', 'day 2');" in warning
+    assert "'day 3'" not in warning
+
+
+def test_readable_lastmods_are_not_warned_about() -> None:
+    delta = diff(side(a="2024-05-01", b=""), side(a="2024-05-02", b="", c="2024"), S)
+    assert not any("not W3C" in w for w in delta.warnings)
+
+
+def test_skipped_warning_names_three_urls_then_says_there_are_more() -> None:
+    after = {f"https://other.example/{i}".encode(): b"" for i in range(5)}
+    delta = diff({}, after, S)
+    (warning,) = [w for w in delta.warnings if "skipped" in w]
+    assert warning.startswith("5 URL(s) skipped and never sent: ")
+    assert [f"https://other.example/{i} " in warning for i in range(5)] == [1, 1, 1, 0, 0]
+    assert warning.endswith(" ...")
+    three = diff({}, dict(list(after.items())[:3]), S)
+    (warning,) = [w for w in three.warnings if "skipped" in w]
+    assert not warning.endswith("...")
+
+
+def stamped(common: int, changed: int) -> Delta:
+    before = {f"{S}/p{i}".encode(): b"2024-05-01" for i in range(common)}
+    after = dict(before)
+    for loc in list(before)[:changed]:
+        after[loc] = b"2024-06-01T12:00:00Z"
+    after[f"{S}/added".encode()] = b"2024-06-01"  # an added URL is not "present in both"
+    return diff(before, after, S)
+
+
+@pytest.mark.parametrize(
+    ("common", "changed", "warned"),
+    [
+        (10, 9, True),  # 90% of 10: the smallest case that warns
+        (10, 10, True),
+        (10, 8, False),
+        (9, 9, False),  # every URL changed, but fewer than 10 in both sitemaps
+        (20, 18, True),  # exactly 90%
+        (20, 17, False),
+        (100, 90, True),
+        (100, 89, False),
+    ],
+)
+def test_churn_warning_thresholds(common: int, changed: int, warned: bool) -> None:
+    delta = stamped(common, changed)
+    assert len(delta.changed) == changed
+    assert any("build time" in w for w in delta.warnings) == warned
+    if warned:
+        (warning,) = [w for w in delta.warnings if "build time" in w]
+        assert warning.startswith(f"{changed} of {common} URLs present in both sitemaps")
+
+
+def test_counts_of_both_sides() -> None:
+    delta = diff(side(a="", b="", gone=""), side(a="", b="", c="", d="", e=""), S)
+    assert (delta.before_count, delta.after_count) == (3, 5)
+    differ = Differ({})
+    differ.add(side(a="", b=""))
+    differ.add(side(b="", c="", d=""))  # /b listed again: counted once
+    assert differ.finish(S).after_count == 4
+
+
 def test_first_deploy_counts_everything_as_added() -> None:
     differ = Differ({})
     differ.add(side(a="", b="2024-05-01"))
@@ -246,46 +390,56 @@ def test_demo_site_gives_the_delta_in_its_expected_md(fixtures_dir: Path) -> Non
 # --- properties -------------------------------------------------------------------------------
 
 LOCS = st.sampled_from([f"{S}/{name}" for name in ("a", "a/", "b", "c", "d", "e")]).map(str.encode)
-LASTMODS = st.sampled_from(
-    [
-        "",
-        "2024-05-01",
-        "2024-05-01T00:00:00Z",
-        "2024-05-01T02:00:00+02:00",
-        "2024-05-02",
-        "2024-05-01T12:00:00Z",
-        "garbage",
-    ]
-).map(str.encode)
+# Each lastmod the properties draw from, with the instant SPEC gives it written out by hand
+# (hours after 2024-05-01T00:00:00Z; None: absent or unparseable, which counts as absent).
+INSTANTS: dict[bytes, int | None] = {
+    b"": None,
+    b"2024-05-01": 0,
+    b"2024-05-01T00:00:00Z": 0,
+    b"2024-05-01T02:00:00+02:00": 0,
+    b"2024-05-02": 24,
+    b"2024-05-01T12:00:00Z": 12,
+    b"2024-05-01T13:00:00+01:00": 12,
+    b"garbage": None,
+}
+LASTMODS = st.sampled_from(sorted(INSTANTS))
 SIDES = st.dictionaries(LOCS, LASTMODS, max_size=6)
+
+
+def spec_changed(before: bytes, after: bytes) -> bool:
+    """SPEC: changed when the build's lastmod differs as an instant; a lastmod only in the
+    build counts as changed, only in before does not."""
+    build = INSTANTS[after]
+    return build is not None and build != INSTANTS[before]
 
 
 @settings(max_examples=300, deadline=None)
 @given(before=SIDES, after=SIDES)
-def test_applying_the_delta_to_before_gives_after(
+def test_the_delta_is_exactly_what_spec_says(
     before: dict[bytes, bytes], after: dict[bytes, bytes]
 ) -> None:
     delta = diff(before, after, S)
-    before_urls = {loc.decode() for loc in before}
-    after_urls = {loc.decode() for loc in after}
-    added, changed, removed = set(delta.added), set(delta.changed), set(delta.removed)
-    assert (before_urls - removed) | added == after_urls
-    assert added == after_urls - before_urls
-    assert removed == before_urls - after_urls
-    assert changed <= before_urls & after_urls
-    assert len(delta.added) == len(added) and len(delta.changed) == len(changed)
+    common = before.keys() & after.keys()
+    assert sorted(delta.added) == sorted(loc.decode() for loc in after.keys() - before.keys())
+    assert sorted(delta.removed) == sorted(loc.decode() for loc in before.keys() - after.keys())
+    assert sorted(delta.changed) == sorted(
+        loc.decode() for loc in common if spec_changed(before[loc], after[loc])
+    )
     assert delta.skipped == ()
-    for loc in changed:
-        raw = loc.encode()
-        assert after[raw] != before[raw]
+    assert delta.before_count == len(before)
+    assert delta.after_count == len(after)
+    # Unreadable lastmods are warned about wherever they decide something: on an added URL,
+    # or on either side of a URL whose lastmod text differs between the sides.
+    warned = any(after[loc] == b"garbage" for loc in after.keys() - before.keys()) or any(
+        before[loc] != after[loc] and b"garbage" in (before[loc], after[loc]) for loc in common
+    )
+    assert any("not W3C" in w for w in delta.warnings) == warned
 
 
-def _merge_chunks(chunks: list[dict[bytes, bytes]]) -> dict[bytes, bytes]:
-    merged: dict[bytes, bytes] = {}
-    for chunk in chunks:
-        for loc, lastmod in chunk.items():
-            merged[loc] = later(merged[loc], lastmod) if loc in merged else lastmod
-    return merged
+def latest_instant(chunks: list[dict[bytes, bytes]], loc: bytes) -> int | None:
+    """SPEC: a URL listed twice keeps its latest lastmod (absent or unreadable ones lose)."""
+    readable = [INSTANTS[c[loc]] for c in chunks if loc in c and INSTANTS[c[loc]] is not None]
+    return max(readable, default=None)  # type: ignore[type-var]
 
 
 @settings(max_examples=300, deadline=None)
@@ -294,18 +448,24 @@ def _merge_chunks(chunks: list[dict[bytes, bytes]]) -> dict[bytes, bytes]:
     before={b"https://www.example.com/a": b"2024-05-02"},
     chunks=[{b"https://www.example.com/a": b""}, {b"https://www.example.com/a": b"2024-05-01"}],
 )
-def test_splitting_the_build_into_files_gives_the_same_delta(
+def test_a_build_split_into_files_gives_the_delta_of_its_latest_lastmods(
     before: dict[bytes, bytes], chunks: list[dict[bytes, bytes]]
 ) -> None:
-    whole = diff(before, _merge_chunks(chunks), S)
     differ = Differ(dict(before))
     for chunk in chunks:
         differ.add(chunk)
-    streamed = differ.finish(S)
-    assert sorted(streamed.added) == sorted(whole.added)
-    assert sorted(streamed.changed) == sorted(whole.changed)
-    assert sorted(streamed.removed) == sorted(whole.removed)
-    assert streamed.after_count == whole.after_count
+    delta = differ.finish(S)
+    build = {loc for chunk in chunks for loc in chunk}
+    changed = []
+    for loc in build & before.keys():
+        latest = latest_instant(chunks, loc)
+        if latest is not None and latest != INSTANTS[before[loc]]:
+            changed.append(loc.decode())
+    assert sorted(delta.added) == sorted(loc.decode() for loc in build - before.keys())
+    assert sorted(delta.changed) == sorted(changed)
+    assert sorted(delta.removed) == sorted(loc.decode() for loc in before.keys() - build)
+    assert delta.after_count == len(build)
+    assert len(delta.added) == len(set(delta.added))  # each URL once
 
 
 def test_compacting_keys_by_site_prefix_changes_nothing_a_user_sees() -> None:
