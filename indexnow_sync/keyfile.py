@@ -296,27 +296,6 @@ def diagnose_kind(
     )
 
 
-def diagnose(
-    body: bytes,
-    key: str,
-    *,
-    status: int,
-    content_type: str,
-    final_url: str,
-    requested_url: str,
-) -> str | None:
-    """The problem with a fetched key file, or None when the body is exactly the key."""
-    found = diagnose_kind(
-        body,
-        key,
-        status=status,
-        content_type=content_type,
-        final_url=final_url,
-        requested_url=requested_url,
-    )
-    return None if found is None else found[1]
-
-
 def write_command(folder: str | None, relative: str, key: str) -> str:
     """The shell command that writes the key file, ready to paste: ``printf '%s'
     "$INDEXNOW_KEY" > dist/"$INDEXNOW_KEY".txt``. ``folder`` is the build output folder

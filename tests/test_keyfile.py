@@ -8,10 +8,13 @@ import pytest
 
 from indexnow_sync.errors import ConfigError, KeyCheckError, KeyFormatError
 from indexnow_sync.keyfile import (
+    KINDS,
     check_hosted_key_file,
     check_local_key_file,
+    diagnose_kind,
     display_url,
     filter_in_scope,
+    fix_for,
     key_file_url,
     key_scope,
     require_ok,
@@ -147,20 +150,23 @@ def client() -> WebClient:
 
 
 @pytest.mark.parametrize(
-    ("body", "status", "content_type", "problem", "fix"),
+    ("body", "status", "content_type", "kind", "problem", "fix"),
     [
-        (KEY + "\n", 200, None, "ends with a newline (\\n)", "printf '%s'"),
-        (KEY + "\r\n", 200, None, "Windows line ending (\\r\\n)", "printf '%s'"),
-        ("\ufeff" + KEY, 200, None, "byte order mark (BOM)", "without BOM"),
-        (" " + KEY + "  ", 200, None, "starts with whitespace", "printf '%s'"),
-        (SPA_PAGE, 200, "text/html; charset=utf-8", "HTML page", "SPA's index.html"),
-        (SPA_PAGE, 200, "text/plain", "HTML page", "SPA's index.html"),
-        ("", 200, None, "is empty", "printf '%s'"),
-        (OTHER, 200, None, "different key of the same length", "INDEXNOW_KEY"),
-        (KEY.upper(), 200, None, "different upper/lower case", "INDEXNOW_KEY"),
-        ("not found", 404, None, "was not found (HTTP 404)", "deploy the key file"),
-        ("busy", 503, None, "HTTP 503", "retry"),
-        ("nope", 403, None, "HTTP 403", "HTTP 200"),
+        (KEY + "\n", 200, None, "trailing_newline", "ends with a newline", "without a newline"),
+        (KEY + "\r\n", 200, None, "crlf", "Windows line ending (\\r\\n)", "without a line ending"),
+        ("\ufeff" + KEY, 200, None, "bom", "byte order mark (BOM)", "without BOM"),
+        (" " + KEY + "  ", 200, None, "whitespace", "starts with whitespace", "no spaces"),
+        (SPA_PAGE, 200, "text/html; charset=utf-8", "html", "HTML page", "SPA's index.html"),
+        (SPA_PAGE, 200, "text/plain", "html", "HTML page", "SPA's index.html"),
+        ("Not Found", 200, "text/html", "html", "HTML page (text/html)", "SPA's index.html"),
+        ("", 200, None, "empty", "is empty", "write the key into the file"),
+        (OTHER, 200, None, "wrong_key", "different key of the same length", "INDEXNOW_KEY"),
+        (KEY.upper(), 200, None, "wrong_key", "different upper/lower case", "INDEXNOW_KEY"),
+        ("not found", 404, None, "not_found", "was not found (HTTP 404)", "deploy the key file"),
+        ("gone", 410, None, "not_found", "was not found (HTTP 410)", "deploy the key file"),
+        ("oops", 500, None, "server_error", "HTTP 500", "retry"),
+        ("busy", 503, None, "server_error", "HTTP 503", "retry"),
+        ("nope", 403, None, "status", "HTTP 403", "HTTP 200"),
     ],
 )
 def test_hosted_key_file_problems_are_diagnosed_with_a_fix(
@@ -169,6 +175,7 @@ def test_hosted_key_file_problems_are_diagnosed_with_a_fix(
     body: bytes | str,
     status: int,
     content_type: str | None,
+    kind: str,
     problem: str,
     fix: str,
 ) -> None:
@@ -176,6 +183,7 @@ def test_hosted_key_file_problems_are_diagnosed_with_a_fix(
     url = key_file_url(site_server.base_url, KEY, None)
     check = hidden_check(check_hosted_key_file(client, url, KEY))
     assert not check.ok
+    assert check.kind == kind
     assert problem in (check.problem or "")
     assert fix in (check.fix or "")
     assert check.url == f"{site_server.base_url}/3f9a…4c8d.txt"
@@ -239,7 +247,7 @@ def test_unreachable_site_is_a_failed_check_not_an_exception(client: WebClient) 
 
 
 def test_slow_key_file_times_out_as_a_failed_check(site_server: SiteServer) -> None:  # noqa: F811
-    site_server.route(f"/{KEY}.txt", KEY, delay=1.0)
+    site_server.route(f"/{KEY}.txt", KEY, delay=5.0)
     url = key_file_url(site_server.base_url, KEY, None)
     check = hidden_check(check_hosted_key_file(WebClient(timeout=0.2), url, KEY))
     assert not check.ok
@@ -288,3 +296,233 @@ def test_missing_local_key_file_is_reported(tmp_path: Path) -> None:
     check = hidden_check(check_local_key_file(tmp_path / f"{KEY}.txt", KEY))
     assert not check.ok
     assert check.problem == "does not exist"
+
+
+def test_local_key_file_over_1_mib_is_too_large(tmp_path: Path) -> None:
+    path = tmp_path / f"{KEY}.txt"
+    path.write_bytes(b"k" * (1024 * 1024 + 1))
+    check = hidden_check(check_local_key_file(path, KEY))
+    assert (check.ok, check.kind, check.local_only) == (False, "too_large", True)
+    assert "1 MiB" in (check.problem or "")
+
+
+def test_local_key_file_of_exactly_1_mib_is_read_and_judged(tmp_path: Path) -> None:
+    path = tmp_path / f"{KEY}.txt"
+    path.write_bytes(b"k" * (1024 * 1024))
+    check = hidden_check(check_local_key_file(path, KEY))
+    assert (check.ok, check.kind) == (False, "other_content")
+
+
+def test_unreadable_local_key_file_is_reported_not_raised(tmp_path: Path) -> None:
+    path = tmp_path / f"{KEY}.txt"
+    path.mkdir()  # a folder where the file should be: reading it fails
+    check = hidden_check(check_local_key_file(path, KEY))
+    assert (check.ok, check.kind, check.local_only) == (False, "missing_local", True)
+    assert (check.problem or "").startswith("cannot be read (")
+    assert "printf '%s' \"$INDEXNOW_KEY\" > public/3f9a…4c8d.txt" in (check.fix or "")
+
+
+@pytest.mark.parametrize(
+    ("body", "kind", "problem"),
+    [
+        (b"\n", "empty", "contains only whitespace (1 bytes)"),
+        (KEY.encode() + b" extra", "other_content", "contains the key plus other text"),
+        (b"<!doctype html><title>App</title>", "html", "is an HTML page (no content type)"),
+    ],
+)
+def test_local_key_file_problems_have_their_kind(
+    tmp_path: Path, body: bytes, kind: str, problem: str
+) -> None:
+    path = tmp_path / f"{KEY}.txt"
+    path.write_bytes(body)
+    check = hidden_check(check_local_key_file(path, KEY))
+    assert (check.ok, check.kind) == (False, kind)
+    assert (check.problem or "").startswith(problem)
+
+
+# --- the diagnosis, kind by kind (a pure function of what was fetched) ----------------------
+
+URL = f"https://example.com/{KEY}.txt"
+
+
+def diagnosis(
+    body: bytes, *, status: int = 200, content_type: str = "text/plain", final_url: str = URL
+) -> tuple[str, str] | None:
+    return diagnose_kind(
+        body,
+        KEY,
+        status=status,
+        content_type=content_type,
+        final_url=final_url,
+        requested_url=URL,
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "kind", "problem"),
+    [
+        (KEY + "\n", "trailing_newline", "ends with a newline (\\n)"),
+        (KEY + "\r\n", "crlf", "ends with a Windows line ending (\\r\\n)"),
+        (KEY + " ", "whitespace", "ends with whitespace ( )"),
+        (KEY + "\n\n", "whitespace", "ends with whitespace (\\n\\n)"),
+        (KEY + "\t", "whitespace", "ends with whitespace (\\t)"),
+        (" " + KEY, "whitespace", "starts with whitespace ( )"),
+        (
+            "\t" + KEY + "\n",
+            "whitespace",
+            "starts with whitespace (\\t) and ends with a newline (\\n)",
+        ),
+        ("\ufeff" + KEY, "bom", "starts with a UTF-8 byte order mark (BOM)"),
+        (
+            "\ufeff" + KEY + "\r\n",
+            "bom",
+            "starts with a UTF-8 byte order mark (BOM) and ends with a Windows line ending "
+            "(\\r\\n)",
+        ),
+    ],
+)
+def test_whitespace_and_bom_kinds_are_told_apart(body: str, kind: str, problem: str) -> None:
+    assert diagnosis(body.encode()) == (kind, problem)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "problem_start"),
+    [
+        (b"Not Found", "text/html", "is an HTML page (text/html)"),
+        (b"Not Found", "TEXT/HTML; charset=utf-8", "is an HTML page"),
+        (b"<p>gone</p>", "application/xhtml+xml", "is an HTML page (application/xhtml+xml)"),
+        (b"\n<!DOCTYPE html><html><body>404</body></html>", "text/plain", "is an HTML page"),
+        (b"\r\n  <html><body>app</body></html>", "", "is an HTML page (no content type)"),
+        (b"\xef\xbb\xbf<!doctype html>", "text/plain", "is an HTML page"),
+        (b"<HEAD><title>x</title></HEAD>", "text/plain", "is an HTML page"),
+        (b"<body>x</body>", "application/octet-stream", "is an HTML page"),
+    ],
+)
+def test_html_pages_are_recognised(body: bytes, content_type: str, problem_start: str) -> None:
+    found = diagnosis(body, content_type=content_type)
+    assert found is not None
+    assert found[0] == "html"
+    assert found[1].startswith(problem_start)
+
+
+@pytest.mark.parametrize(
+    ("status", "kind", "problem"),
+    [
+        (404, "not_found", "was not found (HTTP 404)"),
+        (410, "not_found", "was not found (HTTP 410)"),
+        (500, "server_error", "could not be read: the server answered HTTP 500"),
+        (503, "server_error", "could not be read: the server answered HTTP 503"),
+        (499, "status", "answered HTTP 499 instead of 200"),
+        (403, "status", "answered HTTP 403 instead of 200"),
+        (304, "status", "answered HTTP 304 instead of 200"),
+        (199, "status", "answered HTTP 199 instead of 200"),
+    ],
+)
+def test_statuses_other_than_2xx_have_their_kind(status: int, kind: str, problem: str) -> None:
+    # Even when the body happens to be the key: only a 2xx answer counts.
+    assert diagnosis(KEY.encode(), status=status) == (kind, problem)
+
+
+@pytest.mark.parametrize("status", [200, 203, 299])
+def test_any_2xx_with_exactly_the_key_passes(status: int) -> None:
+    assert diagnosis(KEY.encode(), status=status) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "kind", "problem"),
+    [
+        (b"", "empty", "is empty (0 bytes)"),
+        (b" \r\n", "empty", "contains only whitespace (3 bytes)"),
+        (KEY.upper().encode(), "wrong_key", "holds the key with different upper/lower case"),
+        (OTHER.encode(), "wrong_key", "holds a different key of the same length (32 characters"),
+        (b"abcdefgh", "wrong_key", "holds a different key (8 characters; the configured key"),
+        (b"a" * 128, "wrong_key", "holds a different key (128 characters;"),
+        (b"abcdefg", "other_content", "does not contain the key (7 bytes of other content)"),
+        (b"a" * 129, "other_content", "does not contain the key (129 bytes of other content)"),
+        (b"key=" + KEY.encode(), "other_content", "contains the key plus other text (36 bytes"),
+        (KEY.encode() + b"\x00", "other_content", "contains the key plus other text (33 bytes"),
+    ],
+)
+def test_content_problems_have_their_kind(body: bytes, kind: str, problem: str) -> None:
+    found = diagnosis(body)
+    assert found is not None
+    assert found[0] == kind
+    assert found[1].startswith(problem)
+
+
+def test_a_redirect_is_named_in_the_problem() -> None:
+    moved = f"https://example.com/keys/{KEY}.txt"
+    assert diagnosis(KEY.encode() + b"\n", final_url=moved) == (
+        "trailing_newline",
+        "ends with a newline (\\n) (after a redirect to /keys/3f9a…4c8d.txt)",
+    )
+    assert diagnosis(b"", status=404, final_url="https://example.com") == (
+        "not_found",
+        "was not found (HTTP 404) (after a redirect to /)",
+    )
+    assert diagnosis(KEY.encode(), final_url=moved) is None
+    assert diagnosis(b"", status=404, final_url="") == ("not_found", "was not found (HTTP 404)")
+
+
+def test_every_kind_has_its_own_fix() -> None:
+    fallback = fix_for("no-such-kind", "k.txt")
+    fixes = {kind: fix_for(kind, "k.txt") for kind in KINDS}
+    assert fallback not in fixes.values()
+    assert len(set(fixes.values())) == len(KINDS)
+    assert "printf '%s' \"$INDEXNOW_KEY\" > public/k.txt" in fixes["trailing_newline"]
+
+
+# --- hosted failures that are not about the body -------------------------------------------
+
+
+def test_redirect_to_a_non_http_target_is_an_off_host_redirect(
+    site_server: SiteServer,  # noqa: F811
+    client: WebClient,
+) -> None:
+    site_server.route(f"/{KEY}.txt", redirect_to=f"ftp://files.example.com/{KEY}.txt", status=301)
+    check = hidden_check(
+        check_hosted_key_file(client, key_file_url(site_server.base_url, KEY, None), KEY)
+    )
+    assert (check.ok, check.kind) == (False, "redirect_off_host")
+    assert (check.problem or "").startswith("redirects to another host (")
+    assert "ftp://files.example.com/3f9a…4c8d.txt" in (check.problem or "")
+
+
+def test_endless_redirects_are_their_own_kind(
+    site_server: SiteServer,  # noqa: F811
+    client: WebClient,
+) -> None:
+    site_server.route(f"/{KEY}.txt", redirect_to="/a", status=302)
+    site_server.route("/a", redirect_to="/b", status=302)
+    site_server.route("/b", redirect_to="/a", status=302)
+    check = hidden_check(
+        check_hosted_key_file(client, key_file_url(site_server.base_url, KEY, None), KEY)
+    )
+    assert (check.ok, check.kind, check.problem) == (
+        False,
+        "too_many_redirects",
+        "redirects too many times",
+    )
+
+
+def test_hosted_key_file_over_1_mib_is_too_large(
+    site_server: SiteServer,  # noqa: F811
+    client: WebClient,
+) -> None:
+    site_server.route(f"/{KEY}.txt", b"k" * (1024 * 1024 + 1))
+    check = hidden_check(
+        check_hosted_key_file(client, key_file_url(site_server.base_url, KEY, None), KEY)
+    )
+    assert (check.ok, check.kind) == (False, "too_large")
+    assert "1 MiB" in (check.problem or "")
+
+
+def test_unreachable_and_slow_sites_have_their_kinds(site_server: SiteServer) -> None:  # noqa: F811
+    with SiteServer() as server:
+        closed = key_file_url(server.base_url, KEY, None)
+    unreachable = check_hosted_key_file(WebClient(timeout=2.0), closed, KEY)
+    assert (unreachable.ok, unreachable.kind) == (False, "unreachable")
+    site_server.route(f"/{KEY}.txt", KEY, delay=3.0)
+    url = key_file_url(site_server.base_url, KEY, None)
+    slow = check_hosted_key_file(WebClient(timeout=0.2), url, KEY)
+    assert (slow.ok, slow.kind) == (False, "timeout")
