@@ -3,7 +3,9 @@
 Accepted: ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``, and a date with ``Thh:mm``, ``Thh:mm:ss`` or
 ``Thh:mm:ss.s+`` plus ``Z`` or ``±hh:mm``. A date alone is midnight UTC; a time without a zone
 is read as UTC (the protocol calls it invalid, but generators emit it and UTC is the only
-reading that makes two builds agree). Anything else is "unparseable": the caller warns and
+reading that makes two builds agree). Also read, because generators emit them and RFC 3339 or
+ISO 8601 allow them: a lower-case ``t`` or ``z``, a space for ``T``, a comma before the
+fraction, and ``±hhmm`` without the colon. Anything else is "unparseable": the caller warns and
 treats it as absent.
 """
 

@@ -38,6 +38,57 @@ def test_w3c_forms_are_read_as_instants(raw: bytes, expected: int) -> None:
     assert is_valid(raw)
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # RFC 3339 (the profile of ISO 8601 W3C datetimes come from) allows a lower-case "t"
+        # and "z", and a space instead of "T"; ISO 8601 allows a comma before the fraction and
+        # an offset without a colon (PHP's DATE_ISO8601, common in WordPress plugins, writes
+        # +0000). Generators emit all of them: each is read, none is "unparseable".
+        (b"2024-05-01t10:20:30Z", ns(2024, 5, 1, 10, 20, 30)),
+        (b"2024-05-01 10:20:30Z", ns(2024, 5, 1, 10, 20, 30)),
+        (b"2024-05-01 10:20", ns(2024, 5, 1, 10, 20)),
+        (b"2024-05-01T10:20:30z", ns(2024, 5, 1, 10, 20, 30)),
+        (b"2024-05-01T10:20z", ns(2024, 5, 1, 10, 20)),
+        (b"2024-05-01T10:20:30,5Z", ns(2024, 5, 1, 10, 20, 30) + 500_000_000),
+        (b"2024-05-01T10:20:30+0200", ns(2024, 5, 1, 8, 20, 30)),
+        (b"2024-05-01T10:20:30-0530", ns(2024, 5, 1, 15, 50, 30)),
+        (b"2024-05-01T10:20+0000", ns(2024, 5, 1, 10, 20)),
+        (b"2024-05-01T10:20:30.000+00:00", ns(2024, 5, 1, 10, 20, 30)),
+    ],
+)
+def test_lenient_iso_8601_spellings_are_read_as_instants(raw: bytes, expected: int) -> None:
+    assert instant(raw) == expected
+    assert is_valid(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"2024-05-01T00:00:00+23:59", ns(2024, 4, 30, 0, 1)),  # the largest offsets
+        (b"2024-05-01T00:00:00-23:59", ns(2024, 5, 1, 23, 59)),
+        (b"2024-05-01T12:00:00+00:59", ns(2024, 5, 1, 11, 1)),
+        (b"2024-05-01T12:00:00-00:00", ns(2024, 5, 1, 12)),
+        (b"2024-05-01T10:20:30.1234567891Z", ns(2024, 5, 1, 10, 20, 30) + 123_456_789),
+        (b"2024-05-01T10:20:30.000000001Z", ns(2024, 5, 1, 10, 20, 30) + 1),
+        (b"2024-05-01T10:20:30.000001Z", ns(2024, 5, 1, 10, 20, 30) + 1_000),
+        (b"2024-05-01T23:59:59Z", ns(2024, 5, 1, 23, 59, 59)),
+        (b"2024-12-31", ns(2024, 12, 31)),
+        (b"0001-01-01", ns(1, 1, 1)),
+        (b"9999-12-31T23:59:59Z", ns(9999, 12, 31, 23, 59, 59)),
+    ],
+)
+def test_boundary_values_are_read_exactly(raw: bytes, expected: int) -> None:
+    assert instant(raw) == expected
+
+
+def test_sub_second_instants_differ_by_nanoseconds() -> None:
+    base = instant(b"2024-05-01T10:20:30Z")
+    assert base is not None
+    assert instant(b"2024-05-01T10:20:30.000000001Z") == base + 1
+    assert instant(b"2024-05-01T10:20:30.999999999Z") == base + 999_999_999
+
+
 def test_date_alone_is_midnight_utc() -> None:
     assert instant(b"2024-05-01") == instant(b"2024-05-01T00:00:00Z")
     assert instant(b"2024-05-01") == instant(b"2024-05-01T02:00:00+02:00")
@@ -60,6 +111,20 @@ def test_fractions_of_different_length_compare_equal() -> None:
         b"2024-05-01T10:61Z",
         b"2024-05-01T10:00:00+25:00",
         b"2024-05-01T10:00:00+02:99",
+        b"2024-05-01T10:00:00+24:00",
+        b"2024-05-01T10:00:00+02:60",
+        b"2024-05-01T10:00:00+2:00",
+        b"2024-05-01T10:00:00+02",
+        b"2024-05-01T10:00:00 +02:00",
+        b"2024-05-01T10:00:00UTC",
+        b"2024-05-01T10:00:00.Z",
+        b"2024-05-01T10:00:60Z",
+        b"2024-05-01T24:00:00Z",
+        b"2024-05-01X10:00:00Z",
+        b"2024-05-01T10:00:00;5Z",
+        b"24-05-01",
+        b"20240501",
+        b"2024-05-01T10:00:00+02:00Z",
         b"yesterday",
         b"01/05/2024",
         b"2024-5-1",
