@@ -42,7 +42,6 @@ import pytest
 
 MAX_URLS = 10_000
 _KEY_RE = re.compile(r"[a-zA-Z0-9-]{8,128}")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @dataclass(frozen=True)
@@ -88,28 +87,37 @@ class _Rejected(Exception):
         self.body = body
 
 
-def _host_field(scheme: str, netloc: str) -> str | None:
-    """The IndexNow host field for a URL's scheme and netloc (default port dropped)."""
-    parts = urllib.parse.urlsplit(f"{scheme}://{netloc}/")
-    try:
-        port = parts.port
-    except ValueError:
-        return None
-    if not parts.hostname:
-        return None
-    hostname = parts.hostname.lower()
-    if ":" in hostname:  # an IPv6 literal keeps its brackets, as in the URL
-        hostname = f"[{hostname}]"
-    if port is None or port == _DEFAULT_PORTS.get(scheme.lower()):
-        return hostname
-    return f"{hostname}:{port}"
+# RFC 3986 section 3, written out on its own (not urllib's parser, not the client's rule):
+# scheme "://" [userinfo "@"] host [":" port] [path] ["?" query] ["#" fragment].
+_ABSOLUTE_URL = re.compile(
+    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://"
+    r"(?:[^@/?#]*@)?"
+    r"(?P<host>\[[0-9A-Fa-f:.]+\]|[^:@/?#\[\]]+)"
+    r"(?::(?P<port>[0-9]{1,5}))?"
+    r"(?P<path>/[^?#]*)?"
+    r"(?:[?#].*)?",
+    re.DOTALL,
+)
+# The IndexNow host field names a port only when it is not the scheme's default one.
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def _url_host_and_path(url: str) -> tuple[str | None, str]:
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme.lower() not in _DEFAULT_PORTS:
+    """(the IndexNow host field the URL belongs to, its path), or (None, "") when the URL is
+    not an absolute http(s) URL."""
+    match = _ABSOLUTE_URL.fullmatch(url)
+    if match is None:
         return None, ""
-    return _host_field(parts.scheme.lower(), parts.netloc), parts.path or "/"
+    scheme = match["scheme"].lower()
+    if scheme not in _DEFAULT_PORTS:
+        return None, ""
+    host = match["host"].lower()
+    port = match["port"]
+    if port is not None and not 0 <= int(port) <= 65535:
+        return None, ""
+    if port is not None and int(port) != _DEFAULT_PORTS[scheme]:
+        host = f"{host}:{int(port)}"
+    return host, match["path"] or "/"
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -286,13 +294,16 @@ class IndexNowServer:
 
             def _answer(self, status: int, body: str, headers: dict[str, str]) -> None:
                 data = body.encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", "text/plain; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "text/plain; charset=utf-8")
+                    self.send_header("Content-Length", str(len(data)))
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client gave up first (its timeout)
 
             def _handle(self, method: str) -> None:
                 parts = urllib.parse.urlsplit(self.path)

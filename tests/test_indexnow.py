@@ -8,10 +8,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
-from indexnow_sync.errors import KeyFormatError, UsageError
+from indexnow_sync.errors import FetchError, KeyFormatError, UsageError
 from indexnow_sync.indexnow import (
     ENDPOINTS,
     Batch,
@@ -22,12 +23,37 @@ from indexnow_sync.indexnow import (
     submit,
 )
 from indexnow_sync.models import RequestRecord, SubmitResult
-from indexnow_sync.web import WebClient
+from indexnow_sync.web import HttpResponse, WebClient
 from tests.indexnow_server import Answer, IndexNowServer, indexnow_server  # noqa: F401
 from tests.siteserver import SiteServer
 
 KEY = "3f9a0b1c2d3e4f5a6b7c8d9e0f1a4c8d"
 FAST = RetryPolicy(max_attempts=3, max_wait_total=3.0, base_delay=0.05, max_delay=0.2)
+
+
+class FakeTime:
+    """An injected clock: ``sleep`` only advances it (by the delay plus ``oversleep``), and
+    the jitter is its upper bound, so every wait a policy asks for is exact and instant."""
+
+    def __init__(self, oversleep: float = 0.0) -> None:
+        self.now = 1000.0
+        self.oversleep = oversleep
+        self.sleeps: list[float] = []
+        self.jitter_ranges: list[tuple[float, float]] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds + self.oversleep
+
+    def clock(self) -> float:
+        return self.now
+
+    def jitter(self, low: float, high: float) -> float:
+        self.jitter_ranges.append((low, high))
+        return high
+
+    def policy(self, **overrides: Any) -> RetryPolicy:
+        return RetryPolicy(jitter=self.jitter, sleep=self.sleep, clock=self.clock, **overrides)
 
 
 @pytest.fixture
@@ -222,6 +248,152 @@ def test_refusals_stop_at_once_and_fail_every_later_batch(
     assert_key_hidden(result)
 
 
+@pytest.mark.parametrize("status", [408, 425, 429, 500, 502, 503, 504, 599])
+def test_transient_statuses_are_retried(
+    site: SiteServer,
+    client: WebClient,
+    indexnow_server: IndexNowServer,  # noqa: F811
+    status: int,
+) -> None:
+    # SPEC: 429 and 5xx (and a timeout: 408, 425 "too early") are retried.
+    indexnow_server.script(Answer(status=status))
+    urls = pages(site, 2)
+    waits = FakeTime()
+    result = submit(client, indexnow_server.endpoint, KEY, None, urls, policy=waits.policy())
+    assert indexnow_server.statuses() == [status, 200]
+    assert len(waits.sleeps) == 1
+    assert result.submitted == tuple(urls)
+    assert [(r.outcome, r.attempts) for r in result.requests] == [("accepted", 2)]
+
+
+@pytest.mark.parametrize(
+    ("status", "cause"),
+    [
+        (301, "redirects"),
+        (404, "no IndexNow endpoint"),
+        (405, "no IndexNow endpoint"),
+        (409, "unexpected answer"),
+        (413, "too large"),
+        (499, "unexpected answer"),
+    ],
+)
+def test_other_statuses_stop_without_retry(
+    site: SiteServer,
+    client: WebClient,
+    indexnow_server: IndexNowServer,  # noqa: F811
+    status: int,
+    cause: str,
+) -> None:
+    indexnow_server.script(Answer(status=status))
+    waits = FakeTime()
+    result = submit(
+        client, indexnow_server.endpoint, KEY, None, pages(site, 2), policy=waits.policy()
+    )
+    assert indexnow_server.statuses() == [status]
+    assert waits.sleeps == []
+    (record,) = result.requests
+    assert (record.status, record.outcome, record.attempts) == (status, "refused", 1)
+    assert cause in record.detail
+
+
+def test_403_names_the_key_file_the_engine_looked_for(
+    site: SiteServer,
+    client: WebClient,
+    indexnow_server: IndexNowServer,  # noqa: F811
+) -> None:
+    indexnow_server.script(Answer(status=403), Answer(status=403))
+    result = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=FAST)
+    assert f"http(s)://127.0.0.1:{site.port}/3f9a…4c8d.txt" in result.requests[0].detail
+    location = site.url(f"/k/{KEY}.txt")
+    result = submit(client, indexnow_server.endpoint, KEY, location, [site.url("/k/a")])
+    assert f"{site.url('/k/')}3f9a…4c8d.txt" in result.requests[0].detail
+    assert_key_hidden(result)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "outcome"),
+    [
+        (403, "SiteVerificationNotCompleted", "pending"),
+        (403, "Site verification pending", "pending"),
+        (403, "PENDING VERIFICATION of the site", "pending"),
+        (403, "Forbidden", "refused"),
+        (422, "SiteVerificationNotCompleted", "refused"),
+        (403, "x" * 5000 + "SiteVerificationNotCompleted", "refused"),
+    ],
+)
+def test_only_a_403_saying_verification_is_pending_counts_as_received(
+    site: SiteServer,
+    client: WebClient,
+    indexnow_server: IndexNowServer,  # noqa: F811
+    status: int,
+    body: str,
+    outcome: str,
+) -> None:
+    indexnow_server.script(Answer(status=status, body=body))
+    result = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=FAST)
+    assert [r.outcome for r in result.requests] == [outcome]
+    assert bool(result.submitted) == (outcome == "pending")
+
+
+def test_a_long_answer_is_shown_on_one_line_and_cut(
+    site: SiteServer,
+    client: WebClient,
+    indexnow_server: IndexNowServer,  # noqa: F811
+) -> None:
+    indexnow_server.script(Answer(status=400, body="bad\n  request " + "y" * 1000))
+    result = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=FAST)
+    detail = result.requests[0].detail
+    shown = "bad request " + "y" * (300 - len("bad request "))
+    assert detail.startswith(f"HTTP 400: {shown}…; likely cause: ")
+    indexnow_server.script(Answer(status=400, body=""))
+    result = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=FAST)
+    assert result.requests[0].detail.startswith("HTTP 400: (empty body); likely cause: ")
+
+
+class FailingClient(WebClient):
+    """A client whose every POST fails in our own transport layer with ``reason``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(timeout=1.0)
+        self.reason = reason
+        self.posts = 0
+
+    def post_json(self, url: str, body: bytes, *, timeout: float | None = None) -> HttpResponse:
+        self.posts += 1
+        raise FetchError(url, self.reason, f"{url}: failed ({self.reason})")
+
+
+@pytest.mark.parametrize(
+    ("reason", "attempts", "outcome"),
+    [
+        ("timeout", 5, "exhausted"),
+        ("connection", 5, "exhausted"),
+        # Not transient: retrying an off-host redirect, an oversized answer or a bad URL
+        # gives the same answer, so the run stops at once.
+        ("redirect_off_host", 1, "refused"),
+        ("too_large", 1, "refused"),
+        ("too_many_redirects", 1, "refused"),
+        ("bad_url", 1, "refused"),
+        ("bad_encoding", 1, "refused"),
+    ],
+)
+def test_only_timeouts_and_dropped_connections_are_retried(
+    reason: str, attempts: int, outcome: str
+) -> None:
+    failing = FailingClient(reason)
+    waits = FakeTime()
+    urls = ["https://example.com/a", "https://www.example.com/b"]
+    result = submit(failing, "http://127.0.0.1:9/indexnow", KEY, None, urls, policy=waits.policy())
+    assert failing.posts == attempts
+    assert len(waits.sleeps) == attempts - 1
+    assert [(r.outcome, r.attempts, r.status) for r in result.requests] == [
+        (outcome, attempts, None),
+        ("not_sent", 0, None),
+    ]
+    assert result.requests[0].detail.startswith(f"{reason}: ")
+    assert result.failed == tuple(urls)
+
+
 def test_key_file_with_newline_is_refused_by_the_strict_engine(
     site: SiteServer,
     client: WebClient,
@@ -258,15 +430,28 @@ def test_429_with_retry_after_waits_that_long_then_succeeds(
     client: WebClient,
     indexnow_server: IndexNowServer,  # noqa: F811
 ) -> None:
-    indexnow_server.script(Answer(status=429, headers={"Retry-After": "1"}))
+    indexnow_server.script(Answer(status=429, headers={"Retry-After": "7"}))
     urls = pages(site, 3)
-    start = time.monotonic()
-    result = submit(client, indexnow_server.endpoint, KEY, None, urls, policy=FAST)
-    assert time.monotonic() - start >= 1.0
+    waits = FakeTime()
+    result = submit(client, indexnow_server.endpoint, KEY, None, urls, policy=waits.policy())
+    assert waits.sleeps == [7.0]
     assert indexnow_server.statuses() == [429, 200]
     (record,) = result.requests
     assert (record.status, record.attempts, record.outcome) == (200, 2, "accepted")
     assert indexnow_server.accepted_counts() == dict.fromkeys(urls, 1)
+
+
+def test_the_default_sleep_really_waits_out_a_retry_after(
+    site: SiteServer,
+    client: WebClient,
+    indexnow_server: IndexNowServer,  # noqa: F811
+) -> None:
+    # The one test on the real clock: a lower bound only, which load cannot break.
+    indexnow_server.script(Answer(status=429, headers={"Retry-After": "0.3"}))
+    start = time.monotonic()
+    result = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1))
+    assert time.monotonic() - start >= 0.3
+    assert [r.outcome for r in result.requests] == ["accepted"]
 
 
 def test_429_without_retry_after_backs_off_exponentially(
@@ -303,27 +488,31 @@ def test_dropped_connection_and_timeout_are_retried(
     site: SiteServer,
     indexnow_server: IndexNowServer,  # noqa: F811
 ) -> None:
-    indexnow_server.script(Answer(drop=True), Answer(delay=0.6))
+    # The slow answer comes 10x after the client's timeout: no load makes that a success.
+    indexnow_server.script(Answer(drop=True), Answer(delay=3.0))
     urls = pages(site, 2)
+    waits = FakeTime()
     with WebClient(timeout=0.3) as client:
-        result = submit(client, indexnow_server.endpoint, KEY, None, urls, policy=FAST)
+        result = submit(client, indexnow_server.endpoint, KEY, None, urls, policy=waits.policy())
     assert result.submitted == tuple(urls)
     assert result.requests[0].attempts == 3
+    assert len(waits.sleeps) == 2
 
 
-def test_persistent_503_gives_up_in_bounded_time_with_every_url_failed(
+def test_persistent_503_gives_up_after_its_attempts_with_every_url_failed(
     site: SiteServer,
     client: WebClient,
     indexnow_server: IndexNowServer,  # noqa: F811
 ) -> None:
     indexnow_server.script(*[Answer(status=503, body="Service Unavailable")] * 10)
     urls = pages(site, 6)
-    start = time.monotonic()
+    waits = FakeTime()
+    policy = waits.policy(max_attempts=3)
     result = submit(
-        client, indexnow_server.endpoint, KEY, None, urls, policy=FAST, max_per_request=2
+        client, indexnow_server.endpoint, KEY, None, urls, policy=policy, max_per_request=2
     )
-    assert time.monotonic() - start < 3.0
-    assert len(indexnow_server.requests) == FAST.max_attempts
+    assert len(indexnow_server.requests) == 3
+    assert len(waits.sleeps) == 2
     assert result.submitted == ()
     assert result.failed == tuple(urls)
     assert [(r.outcome, r.attempts) for r in result.requests] == [
@@ -340,13 +529,31 @@ def test_retry_after_beyond_the_budget_left_counts_as_exhausted(
     client: WebClient,
     indexnow_server: IndexNowServer,  # noqa: F811
 ) -> None:
-    indexnow_server.script(Answer(status=429, headers={"Retry-After": "60"}))
-    start = time.monotonic()
-    result = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 2), policy=FAST)
-    assert time.monotonic() - start < 1.0
+    # SPEC: a Retry-After beyond what is left of the 2 minutes counts as exhausted at once.
+    indexnow_server.script(Answer(status=429, headers={"Retry-After": "121"}))
+    waits = FakeTime()
+    result = submit(
+        client, indexnow_server.endpoint, KEY, None, pages(site, 2), policy=waits.policy()
+    )
+    assert waits.sleeps == []
     (record,) = result.requests
     assert (record.status, record.attempts, record.outcome) == (429, 1, "exhausted")
-    assert "Retry-After 60 s" in record.detail
+    assert "Retry-After 121 s" in record.detail
+    assert "120 s of waiting left" in record.detail
+
+
+def test_retry_after_of_exactly_the_budget_left_is_waited_out(
+    site: SiteServer,
+    client: WebClient,
+    indexnow_server: IndexNowServer,  # noqa: F811
+) -> None:
+    indexnow_server.script(Answer(status=429, headers={"Retry-After": "120"}))
+    waits = FakeTime()
+    result = submit(
+        client, indexnow_server.endpoint, KEY, None, pages(site, 2), policy=waits.policy()
+    )
+    assert waits.sleeps == [120.0]
+    assert [(r.outcome, r.attempts) for r in result.requests] == [("accepted", 2)]
 
 
 def test_wait_budget_is_shared_by_the_whole_run(
@@ -354,32 +561,126 @@ def test_wait_budget_is_shared_by_the_whole_run(
     client: WebClient,
     indexnow_server: IndexNowServer,  # noqa: F811
 ) -> None:
-    # 0.6 s budget: the first batch spends 0.5 s; the second batch's Retry-After 0.4 no
+    # 60 s budget: the first batch spends 50 s; the second batch's Retry-After 40 no
     # longer fits, although it would within a budget of its own.
-    policy = RetryPolicy(max_attempts=5, max_wait_total=0.6)
+    waits = FakeTime()
+    policy = waits.policy(max_attempts=5, max_wait_total=60.0)
     indexnow_server.script(
-        Answer(status=429, headers={"Retry-After": "0.5"}),
+        Answer(status=429, headers={"Retry-After": "50"}),
         Answer(),
         Answer(status=429, headers={"Retry-After": "0"}),
-        Answer(status=429, headers={"Retry-After": "0.4"}),
+        Answer(status=429, headers={"Retry-After": "40"}),
     )
     urls = pages(site, 4)
     result = submit(
         client, indexnow_server.endpoint, KEY, None, urls, policy=policy, max_per_request=2
     )
+    assert waits.sleeps == [50.0, 0.0]
     assert [r.outcome for r in result.requests] == ["accepted", "exhausted"]
     assert [r.attempts for r in result.requests] == [2, 2]
-    assert "Retry-After 0.4 s" in result.requests[1].detail
+    assert "Retry-After 40 s is more than the 10 s of waiting left" in result.requests[1].detail
     assert result.submitted == tuple(urls[:2])
     assert result.failed == tuple(urls[2:])
+
+
+def test_time_spent_asleep_counts_even_beyond_the_delay_asked_for(
+    site: SiteServer,
+    client: WebClient,
+    indexnow_server: IndexNowServer,  # noqa: F811
+) -> None:
+    # A machine that oversleeps each wait by 10 s uses up the budget by the clock, not by
+    # the delays asked for: after 1 + 10 and 2 + 10 s, 23 s of a 20 s budget are gone.
+    waits = FakeTime(oversleep=10.0)
+    policy = waits.policy(max_wait_total=20.0)
+    indexnow_server.script(*[Answer(status=503)] * 5)
+    result = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=policy)
+    assert waits.sleeps == [1.0, 2.0]
+    (record,) = result.requests
+    assert (record.outcome, record.attempts) == ("exhausted", 3)
+    assert "no waiting time left (20 s per run)" in record.detail
+
+
+# --- the retry policy's defaults (SPEC: at most 5 attempts per batch, 2 minutes of waiting
+# per run), pinned with an injected clock ---------------------------------------------------
+
+
+def test_default_policy_makes_5_attempts_doubling_from_1_s(
+    site: SiteServer,
+    client: WebClient,
+    indexnow_server: IndexNowServer,  # noqa: F811
+) -> None:
+    indexnow_server.script(*[Answer(status=503)] * 10)
+    waits = FakeTime()
+    result = submit(
+        client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=waits.policy()
+    )
+    assert waits.sleeps == [1.0, 2.0, 4.0, 8.0]
+    assert waits.jitter_ranges == [(0.0, 1.0), (0.0, 2.0), (0.0, 4.0), (0.0, 8.0)]
+    assert len(indexnow_server.requests) == 5
+    (record,) = result.requests
+    assert (record.outcome, record.attempts) == ("exhausted", 5)
+    assert "5 attempts made" in record.detail
+
+
+def test_default_policy_caps_each_wait_at_60_s(
+    site: SiteServer,
+    client: WebClient,
+    indexnow_server: IndexNowServer,  # noqa: F811
+) -> None:
+    indexnow_server.script(*[Answer(status=503)] * 10)
+    waits = FakeTime()
+    policy = waits.policy(max_attempts=9, max_wait_total=1000.0)
+    submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=policy)
+    assert waits.sleeps == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0]
+
+
+def test_default_policy_waits_at_most_2_minutes_per_run(
+    site: SiteServer,
+    client: WebClient,
+    indexnow_server: IndexNowServer,  # noqa: F811
+) -> None:
+    indexnow_server.script(*[Answer(status=503)] * 20)
+    waits = FakeTime()
+    policy = waits.policy(max_attempts=100)
+    result = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=policy)
+    # The last backoff shrinks to what is left of the 120 s, then nothing is left.
+    assert waits.sleeps == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 57.0]
+    assert sum(waits.sleeps) == 120.0
+    (record,) = result.requests
+    assert (record.outcome, record.attempts) == ("exhausted", 8)
+    assert "no waiting time left (120 s per run)" in record.detail
+
+
+def test_default_policy_values() -> None:
+    policy = RetryPolicy()
+    assert (policy.max_attempts, policy.max_wait_total) == (5, 120.0)
+    assert (policy.base_delay, policy.max_delay) == (1.0, 60.0)
+
+
+def test_full_jitter_starts_at_zero() -> None:
+    asked: list[tuple[float, float]] = []
+
+    def lowest(low: float, high: float) -> float:
+        asked.append((low, high))
+        return low
+
+    policy = RetryPolicy(jitter=lowest)
+    assert [policy.backoff(n) for n in (1, 2, 3)] == [0.0, 0.0, 0.0]
+    assert asked == [(0.0, 1.0), (0.0, 2.0), (0.0, 4.0)]
+    assert RetryPolicy(jitter=lambda low, high: -1.0).backoff(1) == 0.0
 
 
 def test_retry_after_as_an_http_date() -> None:
     now = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
     assert parse_retry_after("Tue, 14 Nov 2023 22:13:50 GMT", now) == 30.0
     assert parse_retry_after("Tue, 14 Nov 2023 22:00:00 GMT", now) == 0.0
+    assert parse_retry_after("Tue, 14 Nov 2023 22:13:50 -0000", now) == 30.0  # no zone: UTC
+    assert parse_retry_after("Tue, 14 Nov 2023 23:13:50 +0100", now) == 30.0
     assert parse_retry_after("7", now) == 7.0
-    assert parse_retry_after("soon", now) is None
+    assert parse_retry_after(" 1.5 ", now) == 1.5
+    assert parse_retry_after("0", now) == 0.0
+    for invalid in ("soon", "", "  ", "-5", "1e3", "7 s", "Tue, 99 Nov 2023"):
+        assert parse_retry_after(invalid, now) is None
 
 
 # --- input checks and batching ---------------------------------------------------------------
@@ -396,13 +697,67 @@ def test_bad_key_is_refused_before_any_request(
     assert indexnow_server.requests == []
 
 
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        # PROTOCOL: the endpoints, path /indexnow on each.
+        ("indexnow", "https://api.indexnow.org/indexnow"),
+        ("bing", "https://www.bing.com/indexnow"),
+        ("yandex", "https://yandex.com/indexnow"),
+        ("naver", "https://searchadvisor.naver.com/indexnow"),
+        ("seznam", "https://search.seznam.cz/indexnow"),
+        ("yep", "https://indexnow.yep.com/indexnow"),
+        (" Yandex ", "https://yandex.com/indexnow"),
+    ],
+)
+def test_endpoint_names_give_the_documented_urls(name: str, url: str) -> None:
+    assert resolve_endpoint(name) == url
+
+
+def test_the_default_endpoint_is_api_indexnow_org() -> None:
+    from indexnow_sync.indexnow import DEFAULT_ENDPOINT
+
+    assert resolve_endpoint(DEFAULT_ENDPOINT) == "https://api.indexnow.org/indexnow"
+    assert len(ENDPOINTS) == 6
+
+
 def test_endpoints_by_name_or_url() -> None:
     assert resolve_endpoint("bing") == "https://www.bing.com/indexnow"
-    assert resolve_endpoint("IndexNow") == ENDPOINTS["indexnow"]
+    assert resolve_endpoint("IndexNow") == "https://api.indexnow.org/indexnow"
     assert resolve_endpoint("http://127.0.0.1:9/indexnow") == "http://127.0.0.1:9/indexnow"
     with pytest.raises(UsageError) as caught:
         resolve_endpoint("google")
     assert "indexnow, bing, yandex, naver, seznam, yep" in str(caught.value)
+    for not_a_url in ("ftp://example.com/indexnow", "api.indexnow.org/indexnow", ""):
+        with pytest.raises(UsageError):
+            resolve_endpoint(not_a_url)
+
+
+def test_batches_need_room_for_at_least_one_url() -> None:
+    with pytest.raises(UsageError):
+        make_batches(["https://example.com/a"], max_per_request=0)
+    batches = make_batches([f"https://example.com/{i}" for i in range(3)], max_per_request=1)
+    assert [b.urls for b in batches] == [(f"https://example.com/{i}",) for i in range(3)]
+
+
+def test_a_url_longer_than_the_body_budget_goes_alone() -> None:
+    long = "https://example.com/" + "x" * 3000
+    urls = ["https://example.com/a", long, "https://example.com/b"]
+    batches = make_batches(urls, max_body_bytes=8 * 1024 + 1000)
+    assert [u for b in batches for u in b.urls] == urls
+    assert (long,) in [b.urls for b in batches]
+
+
+def test_body_carries_the_key_location_when_given() -> None:
+    (batch,) = make_batches(["https://example.com/blog/a"])
+    body = batch.body(KEY, "https://example.com/blog/key.txt")
+    assert json.loads(body) == {
+        "host": "example.com",
+        "key": KEY,
+        "keyLocation": "https://example.com/blog/key.txt",
+        "urlList": ["https://example.com/blog/a"],
+    }
+    assert "keyLocation" not in json.loads(batch.body(KEY, None))
 
 
 def test_batches_respect_the_body_size_limit_and_keep_order() -> None:
