@@ -265,32 +265,36 @@ def test_max_bytes_per_call_overrides_the_client(site_server: SiteServer) -> Non
 
 
 def test_slow_answer_times_out_quickly(site_server: SiteServer, client: WebClient) -> None:
-    site_server.route("/sitemap.xml", SITEMAP, delay=3.0)
+    # The answer would come after 30 s: any bound far below that proves the 0.5 s timeout
+    # ended the wait, and leaves room for a loaded machine.
+    site_server.route("/sitemap.xml", SITEMAP, delay=30.0)
     started = time.monotonic()
     error = fetch_error(client.get, site_server.url("/sitemap.xml"), timeout=0.5)
     assert error.reason == "timeout"
     assert "0.5 s" in str(error)
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 10.0
 
 
 def test_trickling_body_is_bounded_by_the_total_deadline(site_server: SiteServer) -> None:
-    # Each byte arrives well within the read timeout; only a whole-request deadline stops it.
-    site_server.route("/sitemap.xml", b"z" * 200, trickle=0.05)
+    # Each byte arrives well within the read timeout; only a whole-request deadline stops it
+    # (the whole body would take 20 s).
+    site_server.route("/sitemap.xml", b"z" * 400, trickle=0.05)
     client = WebClient(timeout=0.6)
     started = time.monotonic()
     error = fetch_error(client.get, site_server.url("/sitemap.xml"))
     assert error.reason == "timeout"
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 10.0
 
 
 def test_a_read_started_near_the_deadline_does_not_outlast_it(site_server: SiteServer) -> None:
-    # Bytes at 0 s, 1.4 s, 2.8 s: the read started at 1.4 s must give up at the 2 s deadline,
-    # not wait out a full read timeout (which would return at 2.8 s).
-    site_server.route("/sitemap.xml", b"abc", trickle=1.4)
+    # Bytes at 0 s, 1.9 s, 3.8 s (a busy server only makes them later): the read started at
+    # 1.9 s must give up at the 2 s deadline, not wait out a full read timeout, which would
+    # return with the byte at 3.8 s at the earliest. 1.7 s of room for a loaded machine.
+    site_server.route("/sitemap.xml", b"abc", trickle=1.9)
     client = WebClient(timeout=2.0)
     started = time.monotonic()
     assert fetch_error(client.get, site_server.url("/sitemap.xml")).reason == "timeout"
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < 3.7
 
 
 def test_dropped_connection_is_a_connection_error(
@@ -332,7 +336,7 @@ def test_bad_urls_are_refused_before_any_request(client: WebClient, url: str) ->
 def test_a_failed_request_leaves_the_client_usable(
     site_server: SiteServer, client: WebClient
 ) -> None:
-    site_server.route("/slow", "late", delay=1.0)
+    site_server.route("/slow", "late", delay=5.0)
     site_server.route("/ok", "fine")
     assert fetch_error(client.get, site_server.url("/slow"), timeout=0.2).reason == "timeout"
     assert client.get(site_server.url("/ok")).body == b"fine"
@@ -342,9 +346,9 @@ def test_a_short_timeout_does_not_stick_to_a_reused_connection(
     site_server: SiteServer, client: WebClient
 ) -> None:
     site_server.route("/fast", "quick")
-    site_server.route("/slow", "late", delay=0.6)
-    assert client.get(site_server.url("/fast"), timeout=0.3).body == b"quick"
-    assert client.get(site_server.url("/slow"), timeout=3.0).body == b"late"
+    site_server.route("/slow", "late", delay=1.5)
+    assert client.get(site_server.url("/fast"), timeout=1.0).body == b"quick"
+    assert client.get(site_server.url("/slow"), timeout=30.0).body == b"late"
     first, second = site_server.requests
     assert first.client_port == second.client_port  # the same pooled connection
 
