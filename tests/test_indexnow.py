@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from indexnow_sync.errors import FetchError, KeyFormatError, UsageError
 from indexnow_sync.indexnow import (
@@ -799,6 +801,42 @@ def test_batches_group_by_host_whatever_the_spelling() -> None:
         ("www.example.com", ("https://www.example.com/c",)),
         ("example.com:8443", ("https://example.com:8443/e",)),
     ]
+
+
+# Each URL's IndexNow host field, written out by hand (SPEC: the hostname, with :port only
+# for a port that is not the scheme's default).
+HOST_FIELDS = {
+    "https://example.com/a": "example.com",
+    "http://example.com/b": "example.com",
+    "https://EXAMPLE.com:443/c": "example.com",
+    "https://example.com": "example.com",
+    "https://example.com?q=1": "example.com",
+    "https://example.com/a/b": "example.com",
+    "https://www.example.com/d": "www.example.com",
+    "https://example.com:8443/e": "example.com:8443",
+    "http://example.com:443/f": "example.com:443",
+    "http://127.0.0.1:8000/g": "127.0.0.1:8000",
+}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    urls=st.lists(st.sampled_from(sorted(HOST_FIELDS)), max_size=14),
+    per_request=st.integers(min_value=1, max_value=4),
+)
+def test_batches_are_one_host_each_in_order_each_url_once(
+    urls: list[str], per_request: int
+) -> None:
+    groups: dict[str, list[str]] = {}
+    for url in dict.fromkeys(urls):
+        groups.setdefault(HOST_FIELDS[url], []).append(url)
+    expected = [
+        (host, tuple(group[i : i + per_request]))
+        for host, group in groups.items()
+        for i in range(0, len(group), per_request)
+    ]
+    batches = make_batches(urls, max_per_request=per_request)
+    assert [(b.host, b.urls) for b in batches] == expected
 
 
 # --- the strict endpoint itself refuses what engines refuse ---------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from indexnow_sync.errors import ConfigError, KeyCheckError, KeyFormatError
 from indexnow_sync.keyfile import (
@@ -139,6 +141,52 @@ def test_filter_drops_urls_outside_the_key_folder() -> None:
     assert kept == ["https://example.com/catalog/x"]
     assert [s.url for s in skipped] == ["https://example.com/help/y", "https://example.com/"]
     assert all("/catalog/" in s.reason for s in skipped)
+
+
+# Each URL's fate under a key file in /catalog/ and under one at the root, written out by hand.
+SCOPE_CASES = {
+    "https://example.com/catalog/a": ("kept", "kept"),
+    "http://example.com/catalog/b": ("kept", "kept"),
+    "https://EXAMPLE.com/catalog/c": ("kept", "kept"),
+    "https://example.com:443/catalog/d": ("kept", "kept"),
+    "http://example.com:80/catalog/": ("kept", "kept"),
+    "https://example.com/catalogue/e": ("outside", "kept"),
+    "https://example.com/help/f": ("outside", "kept"),
+    "https://example.com/catalog": ("outside", "kept"),
+    "https://example.com": ("outside", "kept"),
+    "https://example.com?catalog/x": ("outside", "kept"),
+    "https://www.example.com/catalog/g": ("host", "host"),
+    "https://example.com:8443/catalog/h": ("host", "host"),
+    "https://example.com.evil.test/catalog/i": ("host", "host"),
+    "ftp://example.com/catalog/j": ("invalid", "invalid"),
+    "/catalog/k": ("invalid", "invalid"),
+    "https:///catalog/l": ("invalid", "invalid"),
+}
+
+
+@settings(max_examples=200, deadline=None)
+@given(urls=st.lists(st.sampled_from(sorted(SCOPE_CASES)), max_size=12))
+def test_filter_in_scope_keeps_exactly_the_urls_the_key_authorises(urls: list[str]) -> None:
+    for column, location in enumerate(["https://example.com/catalog/key.txt", None]):
+        kept, skipped = filter_in_scope(urls, "https://example.com", location)
+        once = list(dict.fromkeys(urls))
+        assert kept == [u for u in once if SCOPE_CASES[u][column] == "kept"]
+        assert [s.url for s in skipped] == [u for u in once if SCOPE_CASES[u][column] != "kept"]
+        words = {"outside": "outside /catalog/", "host": "not on the site's host example.com"}
+        words["invalid"] = "not an absolute http(s) URL"
+        for item in skipped:
+            assert words[SCOPE_CASES[item.url][column]] in item.reason
+
+
+def test_filter_on_a_site_with_a_port() -> None:
+    site = "http://127.0.0.1:8000"
+    urls = ["http://127.0.0.1:8000/a", "http://127.0.0.1/b", "http://127.0.0.1:8001/c"]
+    kept, skipped = filter_in_scope(urls, site, None)
+    assert kept == ["http://127.0.0.1:8000/a"]
+    assert [s.reason for s in skipped] == [
+        "on host 127.0.0.1, not on the site's host 127.0.0.1:8000",
+        "on host 127.0.0.1:8001, not on the site's host 127.0.0.1:8000",
+    ]
 
 
 # --- the hosted key file ------------------------------------------------------------------

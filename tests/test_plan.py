@@ -50,8 +50,82 @@ def test_round_trip_keeps_the_delta(tmp_path: Path) -> None:
     raw = json.loads(path.read_text("utf-8"))
     assert raw["format"] == "indexnow-sync-plan"
     assert raw["version"] == 2
-    assert raw["counts"]["added"] == 2
+    assert raw["counts"] == {"added": 2, "changed": 1, "removed": 1, "skipped": 1, "accepted": 0}
+    assert raw["skipped"] == [{"url": "/relative", "reason": "relative URL"}]
+    assert raw["tool"].startswith("indexnow-sync ")
     assert f"{S}/блог/" in path.read_text("utf-8")  # readable, not \u-escaped
+
+
+def test_created_is_the_utc_time_of_planning() -> None:
+    from datetime import datetime, timezone
+
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    created = make_plan().created
+    after = datetime.now(timezone.utc)
+    assert len(created) == len("2024-05-01T10:20:30Z") and created.endswith("Z")
+    moment = datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    assert before <= moment <= after
+
+
+def test_optional_fields_may_be_absent(tmp_path: Path) -> None:
+    # The fields a hand-written or older plan may leave out: warnings, accepted, created,
+    # site, and the counts of the sides.
+    path = tmp_path / "plan.json"
+    path.write_text(
+        json.dumps(
+            {
+                "format": "indexnow-sync-plan",
+                "version": 1,
+                "before": {},
+                "after": {},
+                "added": [f"{S}/a"],
+                "changed": [],
+                "removed": [f"{S}/r"],
+                "skipped": [],
+            }
+        ),
+        "utf-8",
+    )
+    plan = read_plan(path)
+    assert plan.delta == Delta(added=(f"{S}/a",), changed=(), removed=(f"{S}/r",))
+    assert (plan.site, plan.created, plan.accepted) == (None, "", frozenset())
+    assert plan.pending(include_removed=True) == [f"{S}/a", f"{S}/r"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("site", 42),
+        ("skipped", [{"url": "/x"}]),
+        ("before", []),
+        ("accepted", "https://site.example/new"),
+        ("warnings", [1]),
+    ],
+)
+def test_a_field_of_the_wrong_shape_is_a_plan_file_error(
+    tmp_path: Path, field: str, value: object
+) -> None:
+    path = tmp_path / "plan.json"
+    write_plan(path, make_plan())
+    raw = json.loads(path.read_text("utf-8"))
+    raw[field] = value
+    path.write_text(json.dumps(raw), "utf-8")
+    with pytest.raises(PlanFileError, match="missing or has a wrong field"):
+        read_plan(path)
+
+
+def test_accepted_urls_are_written_and_read_back(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    plan = make_plan()
+    done = Plan(
+        plan.delta, plan.site, plan.before, plan.after, plan.created, frozenset([f"{S}/new"])
+    )
+    write_plan(path, done)
+    raw = json.loads(path.read_text("utf-8"))
+    assert raw["accepted"] == [f"{S}/new"]
+    assert raw["counts"]["accepted"] == 1
+    assert read_plan(path).accepted == {f"{S}/new"}
+    assert read_plan(path).pending(include_removed=False) == [f"{S}/блог/", f"{S}/edited"]
 
 
 def test_pending_lists_the_delta_once_and_removed_only_when_asked(tmp_path: Path) -> None:
