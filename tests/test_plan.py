@@ -110,8 +110,10 @@ def test_a_field_of_the_wrong_shape_is_a_plan_file_error(
     raw = json.loads(path.read_text("utf-8"))
     raw[field] = value
     path.write_text(json.dumps(raw), "utf-8")
-    with pytest.raises(PlanFileError, match="missing or has a wrong field"):
+    with pytest.raises(PlanFileError, match="missing or has a wrong field") as caught:
         read_plan(path)
+    if field == "site":
+        assert "wrong field (site)" in str(caught.value)
 
 
 def test_accepted_urls_are_written_and_read_back(tmp_path: Path) -> None:

@@ -375,13 +375,29 @@ def _string_tokens(line: str) -> list[tuple[int, str]]:
     return [(t.type, t.string) for t in tokens if t.type not in (tokenize.NEWLINE, tokenize.NL)]
 
 
-def _fstring_inner(token: str) -> bool:
-    return bool(re.match(r"(?i)[rb]*f", token))
+def _string_parts(token: str) -> tuple[list[str], list[str]] | None:
+    """(literal text parts, dumped expression parts) of a str or f-string token."""
+    try:
+        node = ast.parse(token, mode="eval").body
+    except SyntaxError:
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value], []
+    if isinstance(node, ast.JoinedStr):
+        literals = [v.value for v in node.values if isinstance(v, ast.Constant)]
+        expressions = [ast.dump(v) for v in node.values if not isinstance(v, ast.Constant)]
+        return [str(v) for v in literals], expressions
+    return None
+
+
+def _is_words(text: str) -> bool:
+    """Words shown to a user: a sentence, not a name, header, marker or JSON fragment."""
+    return " " in text and bool(re.search(r"[A-Za-z]{2,}", text)) and not re.search(r'"\s*:', text)
 
 
 def is_message_text(diff: str) -> bool:
-    """True when the mutant only changes string literals that are words shown to a user: an
-    f-string, or a literal with a space in it (a sentence, not a name, header or marker)."""
+    """True when the mutant only changes the literal text of strings that are words shown to
+    a user (in an f-string: its text, not its expressions)."""
     removed = [
         line[1:]
         for line in diff.splitlines()
@@ -403,8 +419,11 @@ def is_message_text(diff: str) -> bool:
                 continue
             if old_type != tokenize.STRING or new_type != tokenize.STRING:
                 return False
-            body = old_text.strip("rRbBfFuU")[1:-1]
-            if not (_fstring_inner(old_text) or " " in body):
+            old_parts, new_parts = _string_parts(old_text), _string_parts(new_text)
+            if old_parts is None or new_parts is None or old_parts[1] != new_parts[1]:
+                return False
+            changed = [o for o, n in zip(old_parts[0], new_parts[0], strict=False) if o != n]
+            if len(old_parts[0]) != len(new_parts[0]) or not all(map(_is_words, changed)):
                 return False
     return True
 
