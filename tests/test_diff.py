@@ -208,6 +208,35 @@ def test_skipped_urls_of_every_kind_are_all_listed() -> None:
     ]
 
 
+def test_a_site_with_a_port_is_named_with_its_port() -> None:
+    site = "http://127.0.0.1:8000"
+    after = {
+        b"http://127.0.0.1:8000/a": b"",
+        b"http://127.0.0.1/b": b"",
+        b"http://localhost:8000/c": b"",
+    }
+    delta = diff({}, after, site)
+    assert delta.added == ("http://127.0.0.1:8000/a",)
+    assert {s.url: s.reason for s in delta.skipped} == {
+        "http://127.0.0.1/b": "not on the site's host 127.0.0.1:8000",
+        "http://localhost:8000/c": "not on the site's host 127.0.0.1:8000",
+    }
+
+
+def test_skipped_urls_stay_readable_unless_they_hold_control_characters() -> None:
+    after = {"https://other.example/über".encode(): b"", b"https://other.example/a\x1bb": b""}
+    delta = diff({}, after, S)
+    assert [s.url for s in delta.skipped] == [
+        "https://other.example/über",
+        "https://other.example/a\\x1bb",
+    ]
+
+
+def test_bytes_that_are_not_utf_8_do_not_stop_the_diff() -> None:
+    delta = diff({}, {f"{S}/caf\xe9".encode("latin-1"): b""}, S)
+    assert delta.added == (f"{S}/caf\ufffd",)
+
+
 def test_url_length_boundary_is_2048_characters() -> None:
     # PROTOCOL: a <loc> is under 2,048 characters; 2,048 is the longest URL we send.
     head = f"{S}/"

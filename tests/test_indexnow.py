@@ -271,7 +271,9 @@ def test_transient_statuses_are_retried(
 @pytest.mark.parametrize(
     ("status", "cause"),
     [
+        (300, "redirects"),
         (301, "redirects"),
+        (399, "redirects"),
         (404, "no IndexNow endpoint"),
         (405, "no IndexNow endpoint"),
         (409, "unexpected answer"),
@@ -350,6 +352,78 @@ def test_a_long_answer_is_shown_on_one_line_and_cut(
     indexnow_server.script(Answer(status=400, body=""))
     result = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=FAST)
     assert result.requests[0].detail.startswith("HTTP 400: (empty body); likely cause: ")
+
+
+def test_an_answer_of_exactly_300_characters_is_not_cut(
+    site: SiteServer,
+    client: WebClient,
+    indexnow_server: IndexNowServer,  # noqa: F811
+) -> None:
+    indexnow_server.script(Answer(status=400, body="y" * 300))
+    result = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=FAST)
+    assert result.requests[0].detail.startswith("HTTP 400: " + "y" * 300 + "; likely cause")
+
+
+def test_verification_pending_is_looked_for_in_the_first_4_kib(
+    site: SiteServer,
+    client: WebClient,
+    indexnow_server: IndexNowServer,  # noqa: F811
+) -> None:
+    marker = "SiteVerificationNotCompleted"
+    indexnow_server.script(
+        Answer(status=403, body="x" * (4096 - len(marker)) + marker),
+        Answer(status=403, body="x" * (4097 - len(marker)) + marker),
+    )
+    first = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=FAST)
+    second = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=FAST)
+    assert [r.outcome for r in (*first.requests, *second.requests)] == ["pending", "refused"]
+
+
+def test_every_record_names_the_endpoint_the_host_and_the_count(
+    site: SiteServer,
+    client: WebClient,
+    indexnow_server: IndexNowServer,  # noqa: F811
+) -> None:
+    # The endpoint URL carries the key here: records show it shortened.
+    endpoint = f"{indexnow_server.endpoint}?key={KEY}"
+    shown = f"{indexnow_server.endpoint}?key=3f9a…4c8d"
+    host = f"127.0.0.1:{site.port}"
+    urls = pages(site, 5)
+    indexnow_server.script(Answer(), Answer(status=503), Answer(status=503))
+    waits = FakeTime()
+    policy = waits.policy(max_attempts=2)
+    result = submit(client, endpoint, KEY, None, urls, policy=policy, max_per_request=2)
+    assert [
+        (r.endpoint, r.host, r.count, r.status, r.attempts, r.outcome) for r in result.requests
+    ] == [
+        (shown, host, 2, 200, 1, "accepted"),
+        (shown, host, 2, 503, 2, "exhausted"),
+        (shown, host, 1, None, 0, "not_sent"),
+    ]
+    assert result.requests[2].detail == "not sent: an earlier batch failed"
+    planned = submit(client, endpoint, KEY, None, urls, dry_run=True, max_per_request=2)
+    assert [
+        (r.endpoint, r.host, r.count, r.status, r.attempts, r.outcome, r.detail)
+        for r in planned.requests
+    ] == [(shown, host, 2, None, 0, "dry_run", "not sent")] * 2 + [
+        (shown, host, 1, None, 0, "dry_run", "not sent")
+    ]
+    assert_key_hidden(result)
+    assert_key_hidden(planned)
+
+
+def test_a_pending_batch_warns_with_its_host_and_count(
+    site: SiteServer,
+    client: WebClient,
+    indexnow_server: IndexNowServer,  # noqa: F811
+) -> None:
+    indexnow_server.script(Answer(status=202))
+    result = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 3), policy=FAST)
+    (warning,) = result.warnings
+    assert warning.startswith(
+        f"127.0.0.1:{site.port}: 3 URLs received, key verification pending (HTTP 202: received, "
+        "key validation pending)"
+    )
 
 
 class FailingClient(WebClient):

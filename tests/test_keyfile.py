@@ -536,6 +536,28 @@ def test_redirect_to_a_non_http_target_is_an_off_host_redirect(
     assert "ftp://files.example.com/3f9a…4c8d.txt" in (check.problem or "")
 
 
+@pytest.mark.parametrize(
+    ("location_path", "file_in_fix"),
+    [
+        ("/keys/indexnow-key.txt", "public/indexnow-key.txt"),
+        (f"/keys/{KEY}.txt", "public/3f9a…4c8d.txt"),
+        ("/keys/", "public/keys"),
+        ("/", "public/3f9a…4c8d.txt"),
+    ],
+)
+def test_the_fix_names_the_key_file_by_its_own_name(
+    site_server: SiteServer,  # noqa: F811
+    client: WebClient,
+    location_path: str,
+    file_in_fix: str,
+) -> None:
+    site_server.route(location_path, KEY + "\n")
+    url = key_file_url(site_server.base_url, KEY, site_server.url(location_path))
+    check = hidden_check(check_hosted_key_file(client, url, KEY))
+    assert check.kind == "trailing_newline"
+    assert (check.fix or "").endswith(f"printf '%s' \"$INDEXNOW_KEY\" > {file_in_fix}")
+
+
 def test_endless_redirects_are_their_own_kind(
     site_server: SiteServer,  # noqa: F811
     client: WebClient,

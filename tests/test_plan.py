@@ -29,8 +29,8 @@ def make_plan() -> Plan:
         added=(f"{S}/new", f"{S}/блог/"),
         changed=(f"{S}/edited",),
         removed=(f"{S}/gone",),
-        skipped=(Skipped("/relative", "relative URL"),),
-        warnings=("1 URL(s) skipped and never sent",),
+        skipped=(Skipped("/relative", "relative URL"), Skipped(f"{S}:8443/ü", "other host")),
+        warnings=("1 URL(s) skipped and never sent", "2 <lastmod> value(s): 'gestern'…"),
         before_count=3,
         after_count=4,
     )
@@ -50,10 +50,12 @@ def test_round_trip_keeps_the_delta(tmp_path: Path) -> None:
     raw = json.loads(path.read_text("utf-8"))
     assert raw["format"] == "indexnow-sync-plan"
     assert raw["version"] == 2
-    assert raw["counts"] == {"added": 2, "changed": 1, "removed": 1, "skipped": 1, "accepted": 0}
-    assert raw["skipped"] == [{"url": "/relative", "reason": "relative URL"}]
+    assert raw["counts"] == {"added": 2, "changed": 1, "removed": 1, "skipped": 2, "accepted": 0}
+    assert raw["skipped"][0] == {"url": "/relative", "reason": "relative URL"}
     assert raw["tool"].startswith("indexnow-sync ")
-    assert f"{S}/блог/" in path.read_text("utf-8")  # readable, not \u-escaped
+    text = path.read_text("utf-8")
+    for readable in (f"{S}/блог/", f"{S}:8443/ü", "'gestern'…"):  # not \u-escaped
+        assert readable in text
 
 
 def test_created_is_the_utc_time_of_planning() -> None:
@@ -150,6 +152,22 @@ def test_a_failing_write_leaves_the_old_plan_intact(tmp_path: Path) -> None:
     assert str(path) in str(caught.value)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json"]  # no temp file left
+
+
+def test_the_new_plan_is_written_beside_the_old_one_then_renamed(tmp_path: Path) -> None:
+    # Same folder (a rename across file systems is not atomic), a hidden temporary name.
+    path = tmp_path / "plan.json"
+    seen: list[str] = []
+
+    def chunks() -> Iterator[str]:
+        yield "{}"
+        seen.extend(p.name for p in tmp_path.iterdir())
+
+    atomic_write(path, chunks())
+    (temporary,) = seen
+    assert temporary.startswith(".plan.json.") and temporary.endswith(".tmp")
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
+    assert path.read_text("utf-8") == "{}"
 
 
 def test_a_plan_that_cannot_be_written_is_a_plan_file_error(tmp_path: Path) -> None:

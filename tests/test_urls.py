@@ -96,6 +96,9 @@ def test_request_host_refuses_what_has_no_host(url: str) -> None:
         ("https://example.com", "https://example.com"),
         ("https://example.com:8443/", "https://example.com:8443"),
         ("/relative/path", "/relative/path"),
+        ("https://example.com/a//b", "https://example.com"),
+        ("//example.com/x", "//example.com"),
+        ("https:///k.txt", "https://"),  # an empty authority
     ],
 )
 def test_authority_prefix_is_cut_at_the_first_slash_after_the_authority(
