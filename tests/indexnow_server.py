@@ -57,7 +57,7 @@ class Answer:
     """
 
     status: int | None = None
-    body: str = ""
+    body: str | bytes = ""  # bytes: sent as they are (e.g. not UTF-8)
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     drop: bool = False
@@ -292,8 +292,8 @@ class IndexNowServer:
             def do_POST(self) -> None:
                 self._handle("POST")
 
-            def _answer(self, status: int, body: str, headers: dict[str, str]) -> None:
-                data = body.encode("utf-8")
+            def _answer(self, status: int, body: str | bytes, headers: dict[str, str]) -> None:
+                data = body if isinstance(body, bytes) else body.encode("utf-8")
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "text/plain; charset=utf-8")
@@ -331,6 +331,7 @@ class IndexNowServer:
                 status, body, headers, host, urls, count = self._process(
                     method, parts, content_type, raw, forced
                 )
+                shown = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
                 server._record(
                     RecordedRequest(
                         method,
@@ -339,7 +340,7 @@ class IndexNowServer:
                         count,
                         host,
                         content_type,
-                        body,
+                        shown,
                         len(urls),
                         agent,
                     ),
@@ -354,7 +355,7 @@ class IndexNowServer:
                 content_type: str,
                 raw: bytes,
                 forced: Answer | None,
-            ) -> tuple[int, str, dict[str, str], str | None, list[str], int]:
+            ) -> tuple[int, str | bytes, dict[str, str], str | None, list[str], int]:
                 """(status, body, headers, host, accepted urls, url count)."""
                 count = 0
                 host: str | None = None

@@ -279,6 +279,7 @@ def test_unparseable_lastmod_of_an_added_url_is_warned_about() -> None:
     (warning,) = [w for w in delta.warnings if "not W3C" in w]
     assert warning.startswith("1 <lastmod> value(s)")
     assert "'next tuesday'" in warning
+    assert warning.endswith("use YYYY-MM-DD or YYYY-MM-DDThh:mm:ss+00:00")
 
 
 def test_unparseable_lastmod_on_the_live_side_is_warned_about() -> None:
@@ -314,7 +315,10 @@ def test_skipped_warning_names_three_urls_then_says_there_are_more() -> None:
     assert warning.endswith(" ...")
     three = diff({}, dict(list(after.items())[:3]), S)
     (warning,) = [w for w in three.warnings if "skipped" in w]
-    assert not warning.endswith("...")
+    reason = "(not on the site's host www.example.com)"
+    assert warning == "3 URL(s) skipped and never sent: " + "; ".join(
+        f"https://other.example/{i} {reason}" for i in range(3)
+    )
 
 
 def stamped(common: int, changed: int) -> Delta:
@@ -363,6 +367,8 @@ def test_first_deploy_counts_everything_as_added() -> None:
     delta = differ.finish(S, before_missing=True)
     assert sorted(delta.added) == [url("a"), url("b")]
     assert delta.before_count == 0
+    # "No before-state" is reported as 0 URLs before, whatever the caller passed.
+    assert Differ(side(x="")).finish(S, before_missing=True).before_count == 0
 
 
 def test_to_submit_sends_removed_only_when_asked() -> None:

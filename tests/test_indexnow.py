@@ -400,6 +400,7 @@ def test_every_record_names_the_endpoint_the_host_and_the_count(
         (shown, host, 2, 503, 2, "exhausted"),
         (shown, host, 1, None, 0, "not_sent"),
     ]
+    assert result.requests[0].detail == "HTTP 200"
     assert result.requests[2].detail == "not sent: an earlier batch failed"
     planned = submit(client, endpoint, KEY, None, urls, dry_run=True, max_per_request=2)
     assert [
@@ -424,6 +425,95 @@ def test_a_pending_batch_warns_with_its_host_and_count(
         f"127.0.0.1:{site.port}: 3 URLs received, key verification pending (HTTP 202: received, "
         "key validation pending)"
     )
+
+
+def test_an_answer_that_is_not_utf_8_is_shown_not_fatal(
+    site: SiteServer,
+    client: WebClient,
+    indexnow_server: IndexNowServer,  # noqa: F811
+) -> None:
+    indexnow_server.script(
+        Answer(status=400, body=b"bad \xff\xfe request"),
+        Answer(status=403, body=b"\xff SiteVerificationNotCompleted"),
+    )
+    first = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=FAST)
+    assert first.requests[0].detail.startswith("HTTP 400: bad \ufffd\ufffd request; likely")
+    second = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=FAST)
+    assert [r.outcome for r in second.requests] == ["pending"]
+
+
+def test_retry_after_as_a_date_is_read_on_the_injected_wall_clock(
+    site: SiteServer,
+    client: WebClient,
+    indexnow_server: IndexNowServer,  # noqa: F811
+) -> None:
+    indexnow_server.script(
+        Answer(status=503, headers={"Retry-After": "Tue, 14 Nov 2023 22:13:50 GMT"})
+    )
+    waits = FakeTime()
+    policy = RetryPolicy(
+        jitter=waits.jitter,
+        sleep=waits.sleep,
+        clock=waits.clock,
+        wall_clock=lambda: 1_700_000_000.0,
+    )
+    result = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=policy)
+    assert waits.sleeps == [30.0]
+    assert [(r.outcome, r.attempts) for r in result.requests] == [("accepted", 2)]
+
+
+def test_the_waiting_left_is_shown_exactly_and_never_below_zero(
+    site: SiteServer,
+    client: WebClient,
+    indexnow_server: IndexNowServer,  # noqa: F811
+) -> None:
+    indexnow_server.script(Answer(status=429, headers={"Retry-After": "1"}))
+    half = FakeTime().policy(max_wait_total=0.5)
+    result = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=half)
+    assert "Retry-After 1 s is more than the 0.5 s of waiting left" in result.requests[0].detail
+    # Oversleeping the first 1 s wait by 5 s leaves -5 s of a 1 s budget: shown as 0.
+    indexnow_server.script(Answer(status=503), Answer(status=429, headers={"Retry-After": "2"}))
+    over = FakeTime(oversleep=5.0).policy(max_wait_total=1.0)
+    result = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=over)
+    assert "Retry-After 2 s is more than the 0 s of waiting left" in result.requests[0].detail
+
+
+def test_the_last_second_of_the_budget_is_used(
+    site: SiteServer,
+    client: WebClient,
+    indexnow_server: IndexNowServer,  # noqa: F811
+) -> None:
+    indexnow_server.script(*[Answer(status=503)] * 6)
+    waits = FakeTime()
+    policy = waits.policy(max_wait_total=4.0, max_attempts=10)
+    result = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=policy)
+    assert waits.sleeps == [1.0, 2.0, 1.0]
+    assert [(r.outcome, r.attempts) for r in result.requests] == [("exhausted", 4)]
+
+
+def test_a_body_of_exactly_the_budget_is_one_request() -> None:
+    urls = [f"https://example.com/page/{i}" for i in range(50)]
+    exact = len(json.dumps(urls)) + 8 * 1024  # the budget is the limit less 8 KiB
+    assert [len(b.urls) for b in make_batches(urls, max_body_bytes=exact)] == [50]
+    assert len(make_batches(urls, max_body_bytes=exact - 1)) == 2
+
+
+def test_submit_splits_by_the_body_size_it_is_given(
+    site: SiteServer,
+    client: WebClient,
+) -> None:
+    urls = pages(site, 50)
+    planned = submit(
+        client,
+        "http://127.0.0.1:9/indexnow",
+        KEY,
+        None,
+        urls,
+        dry_run=True,
+        max_body_bytes=len(json.dumps(urls)) // 2 + 8 * 1024,
+    )
+    assert len(planned.requests) > 1
+    assert sum(r.count for r in planned.requests) == 50
 
 
 class FailingClient(WebClient):
@@ -459,15 +549,18 @@ def test_only_timeouts_and_dropped_connections_are_retried(
     failing = FailingClient(reason)
     waits = FakeTime()
     urls = ["https://example.com/a", "https://www.example.com/b"]
-    result = submit(failing, "http://127.0.0.1:9/indexnow", KEY, None, urls, policy=waits.policy())
+    endpoint = f"http://127.0.0.1:9/indexnow?key={KEY}"
+    result = submit(failing, endpoint, KEY, None, urls, policy=waits.policy())
     assert failing.posts == attempts
     assert len(waits.sleeps) == attempts - 1
     assert [(r.outcome, r.attempts, r.status) for r in result.requests] == [
         (outcome, attempts, None),
         ("not_sent", 0, None),
     ]
-    assert result.requests[0].detail.startswith(f"{reason}: ")
+    shown = "http://127.0.0.1:9/indexnow?key=3f9a…4c8d"
+    assert result.requests[0].detail.startswith(f"{reason}: {shown}: failed ({reason})")
     assert result.failed == tuple(urls)
+    assert_key_hidden(result)
 
 
 def test_key_file_with_newline_is_refused_by_the_strict_engine(

@@ -77,6 +77,9 @@ def test_shortened_key_shows_only_its_ends() -> None:
     assert display_url(f"https://example.com/{KEY}.txt", KEY) == "https://example.com/3f9a…4c8d.txt"
     # A short key never shows more than half of itself.
     assert shorten_key("abcdefgh") == "ab…gh"
+    assert shorten_key("0123456789abcde") == "01…de"  # 15 characters: 2 and 2
+    assert shorten_key("0123456789abcdef") == "0123…cdef"  # 16: 4 and 4
+    assert shorten_key("abcd") == "…"
 
 
 # --- where the key file lives, and its scope -------------------------------------------------
@@ -98,9 +101,15 @@ def test_key_location_on_the_same_host_is_used_as_given() -> None:
 )
 def test_key_location_elsewhere_is_a_config_error_without_the_key(location: str) -> None:
     with pytest.raises(ConfigError) as caught:
-        key_file_url("https://example.com", KEY, location)
-    assert "key-location" in str(caught.value)
-    assert_key_hidden(str(caught.value))
+        key_file_url("https://example.com/", KEY, location)
+    message = str(caught.value)
+    shown = location.replace(KEY, "3f9a…4c8d")
+    if location.startswith("/"):
+        assert "such as https://example.com/indexnow/KEY.txt" in message
+        assert message.endswith(f"(got {shown})")
+    else:
+        assert message.startswith(f"key-location {shown} is not on the site's host example.com: ")
+    assert_key_hidden(message)
 
 
 def test_scope_is_the_key_files_folder() -> None:
@@ -207,6 +216,7 @@ def client() -> WebClient:
         (SPA_PAGE, 200, "text/html; charset=utf-8", "html", "HTML page", "SPA's index.html"),
         (SPA_PAGE, 200, "text/plain", "html", "HTML page", "SPA's index.html"),
         ("Not Found", 200, "text/html", "html", "HTML page (text/html)", "SPA's index.html"),
+        ("<p>x</p>", 200, "text/html; charset=utf-8", "html", "page (text/html),", "SPA's"),
         ("", 200, None, "empty", "is empty", "write the key into the file"),
         (OTHER, 200, None, "wrong_key", "different key of the same length", "INDEXNOW_KEY"),
         (KEY.upper(), 200, None, "wrong_key", "different upper/lower case", "INDEXNOW_KEY"),
@@ -230,7 +240,7 @@ def test_hosted_key_file_problems_are_diagnosed_with_a_fix(
     site_server.route(f"/{KEY}.txt", body, status=status, content_type=content_type)
     url = key_file_url(site_server.base_url, KEY, None)
     check = hidden_check(check_hosted_key_file(client, url, KEY))
-    assert not check.ok
+    assert (check.ok, check.local_only) == (False, False)
     assert check.kind == kind
     assert problem in (check.problem or "")
     assert fix in (check.fix or "")
@@ -342,8 +352,10 @@ def test_local_key_file_exact_passes(tmp_path: Path) -> None:
 
 def test_missing_local_key_file_is_reported(tmp_path: Path) -> None:
     check = hidden_check(check_local_key_file(tmp_path / f"{KEY}.txt", KEY))
-    assert not check.ok
+    assert (check.ok, check.kind, check.local_only) == (False, "missing_local", True)
     assert check.problem == "does not exist"
+    assert check.url == f"{tmp_path}/3f9a…4c8d.txt"
+    assert (check.fix or "").endswith("> public/3f9a…4c8d.txt")
 
 
 def test_local_key_file_over_1_mib_is_too_large(tmp_path: Path) -> None:
@@ -351,6 +363,8 @@ def test_local_key_file_over_1_mib_is_too_large(tmp_path: Path) -> None:
     path.write_bytes(b"k" * (1024 * 1024 + 1))
     check = hidden_check(check_local_key_file(path, KEY))
     assert (check.ok, check.kind, check.local_only) == (False, "too_large", True)
+    assert check.url == f"{tmp_path}/3f9a…4c8d.txt"
+    assert (check.fix or "").endswith("> public/3f9a…4c8d.txt")
     assert "1 MiB" in (check.problem or "")
 
 
@@ -366,7 +380,8 @@ def test_unreadable_local_key_file_is_reported_not_raised(tmp_path: Path) -> Non
     path.mkdir()  # a folder where the file should be: reading it fails
     check = hidden_check(check_local_key_file(path, KEY))
     assert (check.ok, check.kind, check.local_only) == (False, "missing_local", True)
-    assert (check.problem or "").startswith("cannot be read (")
+    assert check.problem == "cannot be read (Is a directory)"
+    assert check.url == f"{tmp_path}/3f9a…4c8d.txt"
     assert "printf '%s' \"$INDEXNOW_KEY\" > public/3f9a…4c8d.txt" in (check.fix or "")
 
 
@@ -384,8 +399,10 @@ def test_local_key_file_problems_have_their_kind(
     path = tmp_path / f"{KEY}.txt"
     path.write_bytes(body)
     check = hidden_check(check_local_key_file(path, KEY))
-    assert (check.ok, check.kind) == (False, kind)
+    assert (check.ok, check.kind, check.local_only) == (False, kind, True)
     assert (check.problem or "").startswith(problem)
+    assert check.url == f"{tmp_path}/3f9a…4c8d.txt"
+    assert "> public/3f9a…4c8d.txt" in (check.fix or "")
 
 
 # --- the diagnosis, kind by kind (a pure function of what was fetched) ----------------------
@@ -461,6 +478,7 @@ def test_html_pages_are_recognised(body: bytes, content_type: str, problem_start
         (500, "server_error", "could not be read: the server answered HTTP 500"),
         (503, "server_error", "could not be read: the server answered HTTP 503"),
         (499, "status", "answered HTTP 499 instead of 200"),
+        (300, "status", "answered HTTP 300 instead of 200"),
         (403, "status", "answered HTTP 403 instead of 200"),
         (304, "status", "answered HTTP 304 instead of 200"),
         (199, "status", "answered HTTP 199 instead of 200"),
@@ -489,6 +507,7 @@ def test_any_2xx_with_exactly_the_key_passes(status: int) -> None:
         (b"a" * 129, "other_content", "does not contain the key (129 bytes of other content)"),
         (b"key=" + KEY.encode(), "other_content", "contains the key plus other text (36 bytes"),
         (KEY.encode() + b"\x00", "other_content", "contains the key plus other text (33 bytes"),
+        (b"\xff\xfe k\xe9y", "other_content", "does not contain the key (6 bytes of other"),
     ],
 )
 def test_content_problems_have_their_kind(body: bytes, kind: str, problem: str) -> None:
@@ -514,6 +533,7 @@ def test_a_redirect_is_named_in_the_problem() -> None:
 
 def test_every_kind_has_its_own_fix() -> None:
     fallback = fix_for("no-such-kind", "k.txt")
+    assert fallback.endswith("printf '%s' \"$INDEXNOW_KEY\" > public/k.txt")
     fixes = {kind: fix_for(kind, "k.txt") for kind in KINDS}
     assert fallback not in fixes.values()
     assert len(set(fixes.values())) == len(KINDS)
@@ -591,7 +611,17 @@ def test_unreachable_and_slow_sites_have_their_kinds(site_server: SiteServer) ->
     with SiteServer() as server:
         closed = key_file_url(server.base_url, KEY, None)
     unreachable = check_hosted_key_file(WebClient(timeout=2.0), closed, KEY)
-    assert (unreachable.ok, unreachable.kind) == (False, "unreachable")
+    assert (unreachable.ok, unreachable.kind, unreachable.local_only) == (
+        False,
+        "unreachable",
+        False,
+    )
+    assert unreachable.url == f"{server.base_url}/3f9a…4c8d.txt"
+    assert (unreachable.problem or "").startswith("could not be fetched (")
+    assert server.base_url not in (unreachable.problem or "")  # the URL is not said twice
+    assert (
+        unreachable.fix or ""
+    ) == "check --site and that the site is reachable from where this runs"
     site_server.route(f"/{KEY}.txt", KEY, delay=3.0)
     url = key_file_url(site_server.base_url, KEY, None)
     slow = check_hosted_key_file(WebClient(timeout=0.2), url, KEY)

@@ -313,6 +313,31 @@ def test_a_batch_recorded_after_a_torn_last_line_is_not_lost(tmp_path: Path) -> 
     assert read_plan(path).pending(include_removed=False) == [f"{S}/блог/"]
 
 
+def test_the_journal_holds_one_line_per_batch_across_runs(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    write_plan(path, make_plan())
+    ProgressRecorder(path, read_plan(path)).record([f"{S}/new"])
+    ProgressRecorder(path, read_plan(path)).record([f"{S}/edited", f"{S}/блог/"])
+    lines = (tmp_path / "plan.json.progress").read_text("utf-8").split("\n")
+    assert [json.loads(line) for line in lines[:-1]] == [
+        {"accepted": [f"{S}/new"]},
+        {"accepted": [f"{S}/edited", f"{S}/блог/"]},
+    ]
+    assert lines[-1] == ""
+
+
+def test_an_empty_journal_left_by_a_killed_run_is_appended_to(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    write_plan(path, make_plan())
+    (tmp_path / "plan.json.progress").write_bytes(b"")
+    recorder = ProgressRecorder(path, read_plan(path))
+    recorder.record([f"{S}/new"])
+    assert (tmp_path / "plan.json.progress").read_text("utf-8") == (
+        '{"accepted": ["https://site.example/new"]}\n'
+    )
+    assert recorder.close().accepted == {f"{S}/new"}
+
+
 def test_a_journal_cut_inside_a_character_is_read(tmp_path: Path) -> None:
     path = tmp_path / "plan.json"
     write_plan(path, make_plan())

@@ -448,7 +448,8 @@ def run_report(show_survivors: bool) -> int:
         message = [0, 0]
         for name, exit_code in sorted(data.exit_code_by_key.items()):
             status = status_of(exit_code)
-            killed = status in ("killed", "timeout", "caught by type check")
+            # "segfault" is a worker killed by a signal: the mutant exhausted memory or time.
+            killed = status in ("killed", "timeout", "caught by type check", "segfault")
             tally["killed" if killed else status if status in tally else "other"] += 1
             diff = diff_apply.get_diff_for_mutant(name, path=path)
             bucket = message if is_message_text(diff) else behaviour
