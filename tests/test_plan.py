@@ -210,13 +210,39 @@ def test_broken_plan_files_are_plan_file_errors(tmp_path: Path, content: str, sa
         read_plan(path)
 
 
+def test_unreadable_plan_and_journal_are_plan_file_errors_naming_them(tmp_path: Path) -> None:
+    folder = tmp_path / "plan.json"
+    folder.mkdir()  # a folder where the plan should be
+    with pytest.raises(PlanFileError) as caught:
+        read_plan(folder)
+    assert str(caught.value) == f"--plan {folder}: cannot be read (Is a directory)"
+    path = tmp_path / "other.json"
+    write_plan(path, make_plan())
+    journal = tmp_path / "other.json.progress"
+    journal.mkdir()
+    with pytest.raises(PlanFileError) as caught:
+        read_plan(path)
+    assert str(caught.value) == f"{journal}: cannot be read (Is a directory)"
+
+
+def test_a_journal_that_cannot_be_opened_is_a_plan_file_error(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    write_plan(path, make_plan())
+    plan = read_plan(path)
+    journal = tmp_path / "plan.json.progress"
+    journal.mkdir()
+    with pytest.raises(PlanFileError) as caught:
+        ProgressRecorder(path, plan)
+    assert str(caught.value).startswith(f"{journal}: cannot ")
+
+
 def test_wrong_field_type_is_a_plan_file_error(tmp_path: Path) -> None:
     path = tmp_path / "plan.json"
     write_plan(path, make_plan())
     raw = json.loads(path.read_text("utf-8"))
     raw["added"] = "https://site.example/new"
     path.write_text(json.dumps(raw), "utf-8")
-    with pytest.raises(PlanFileError, match="wrong field"):
+    with pytest.raises(PlanFileError, match=r"wrong field \(expected a list of URLs\)"):
         read_plan(path)
 
 
