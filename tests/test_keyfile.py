@@ -39,6 +39,8 @@ def assert_key_hidden(*texts: str | None) -> None:
 
 def hidden_check(check: KeyCheck) -> KeyCheck:
     assert_key_hidden(check.url, check.problem, check.fix)
+    assert (check.kind is None) == check.ok
+    assert check.kind is None or check.kind in KINDS  # the documented vocabulary
     return check
 
 
@@ -529,6 +531,28 @@ def test_a_redirect_is_named_in_the_problem() -> None:
     )
     assert diagnosis(KEY.encode(), final_url=moved) is None
     assert diagnosis(b"", status=404, final_url="") == ("not_found", "was not found (HTTP 404)")
+
+
+def test_the_kinds_a_check_reports_are_documented() -> None:
+    assert set(KINDS) == {
+        "trailing_newline",
+        "crlf",
+        "whitespace",
+        "bom",
+        "html",
+        "empty",
+        "wrong_key",
+        "other_content",
+        "not_found",
+        "server_error",
+        "status",
+        "redirect_off_host",
+        "too_many_redirects",
+        "too_large",
+        "timeout",
+        "unreachable",
+        "missing_local",
+    }
 
 
 def test_every_kind_has_its_own_fix() -> None:
