@@ -196,7 +196,10 @@ def test_403_site_verification_not_completed_is_pending_not_a_wrong_key(
     assert result.submitted == tuple(urls)
     assert [(r.status, r.outcome) for r in result.requests] == [(403, "pending")]
     assert len(done) == 1
-    assert "verification" in result.warnings[0]
+    (warning,) = result.warnings
+    # The warning quotes the answer, not the explanation that follows it in the record.
+    assert '(HTTP 403: {"code":"SiteVerificationNotCompleted"})' in warning
+    assert "a new key" not in warning
 
 
 def test_dry_run_sends_nothing(
@@ -243,6 +246,11 @@ def test_refusals_stop_at_once_and_fail_every_later_batch(
     assert result.failed == tuple(urls)
     first, second = result.requests
     assert (first.status, first.attempts, first.outcome) == (status, 1, "refused")
+    assert (first.endpoint, first.host, first.count) == (
+        indexnow_server.endpoint,
+        f"127.0.0.1:{site.port}",
+        2,
+    )
     assert f"HTTP {status}" in first.detail
     assert body.replace(KEY, "3f9a…4c8d") in first.detail
     assert cause in first.detail
@@ -903,7 +911,7 @@ def test_endpoints_by_name_or_url() -> None:
 
 
 def test_batches_need_room_for_at_least_one_url() -> None:
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match="max_per_request must be at least 1"):
         make_batches(["https://example.com/a"], max_per_request=0)
     batches = make_batches([f"https://example.com/{i}" for i in range(3)], max_per_request=1)
     assert [b.urls for b in batches] == [(f"https://example.com/{i}",) for i in range(3)]
@@ -941,7 +949,7 @@ def test_batches_respect_the_body_size_limit_and_keep_order() -> None:
 
 
 def test_batches_refuse_relative_urls() -> None:
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match=r"cannot submit '/b': not an absolute http\(s\) URL"):
         make_batches(["https://example.com/a", "/b"])
 
 

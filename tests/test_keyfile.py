@@ -456,7 +456,7 @@ def test_whitespace_and_bom_kinds_are_told_apart(body: str, kind: str, problem: 
     ("body", "content_type", "problem_start"),
     [
         (b"Not Found", "text/html", "is an HTML page (text/html)"),
-        (b"Not Found", "TEXT/HTML; charset=utf-8", "is an HTML page"),
+        (b"Not Found", "TEXT/HTML; charset=utf-8", "is an HTML page (TEXT/HTML)"),
         (b"<p>gone</p>", "application/xhtml+xml", "is an HTML page (application/xhtml+xml)"),
         (b"\n<!DOCTYPE html><html><body>404</body></html>", "text/plain", "is an HTML page"),
         (b"\r\n  <html><body>app</body></html>", "", "is an HTML page (no content type)"),
@@ -587,6 +587,7 @@ def test_redirect_to_a_non_http_target_is_an_off_host_redirect(
         (f"/keys/{KEY}.txt", "public/3f9a…4c8d.txt"),
         ("/keys/", "public/keys"),
         ("/", "public/3f9a…4c8d.txt"),
+        ("/keys/KEYFIX", "public/KEYFIX"),
     ],
 )
 def test_the_fix_names_the_key_file_by_its_own_name(
@@ -629,6 +630,7 @@ def test_hosted_key_file_over_1_mib_is_too_large(
     )
     assert (check.ok, check.kind) == (False, "too_large")
     assert "1 MiB" in (check.problem or "")
+    assert (check.fix or "").endswith("> public/3f9a…4c8d.txt")
 
 
 def test_unreachable_and_slow_sites_have_their_kinds(site_server: SiteServer) -> None:  # noqa: F811

@@ -268,6 +268,7 @@ def test_close_folds_the_journal_into_the_plan(tmp_path: Path) -> None:
     recorder.record([f"{S}/new", f"{S}/блог/"])
     closed = recorder.close()
     assert closed.accepted == {f"{S}/new", f"{S}/блог/"}
+    assert read_plan(path).created == closed.created == read_plan(path).created != ""
     assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]  # journal gone
     raw = json.loads(path.read_text("utf-8"))
     assert sorted(raw["accepted"]) == sorted([f"{S}/new", f"{S}/блог/"])

@@ -85,7 +85,7 @@ def test_request_host_adds_the_port_only_when_not_the_default(url: str, expected
 
 @pytest.mark.parametrize("url", ["/relative", "ftp://example.com/", "https:///k.txt"])
 def test_request_host_refuses_what_has_no_host(url: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"not an absolute http\(s\) URL"):
         request_host(url)
 
 
