@@ -506,6 +506,17 @@ def test_a_body_of_exactly_the_budget_is_one_request() -> None:
     assert len(make_batches(urls, max_body_bytes=exact - 1)) == 2
 
 
+def test_the_default_body_limit_is_4_mib_with_8_kib_kept_for_the_envelope() -> None:
+    # README: at most 4 MiB per request. 2,048 URLs of 2,040 characters make a urlList of
+    # exactly 4 MiB - 8 KiB: one request; one character more: two.
+    head = "https://example.com/"
+    urls = [f"{head}{i:04d}" + "x" * (2040 - len(head) - 4) for i in range(2048)]
+    assert len(json.dumps(urls)) == 4 * 1024 * 1024 - 8 * 1024
+    assert [len(b.urls) for b in make_batches(urls)] == [2048]
+    urls[-1] += "x"
+    assert len(make_batches(urls)) == 2
+
+
 def test_submit_splits_by_the_body_size_it_is_given(
     site: SiteServer,
     client: WebClient,
