@@ -866,6 +866,7 @@ def test_retry_after_as_an_http_date() -> None:
     assert parse_retry_after("Tue, 14 Nov 2023 23:13:50 +0100", now) == 30.0
     assert parse_retry_after("7", now) == 7.0
     assert parse_retry_after(" 1.5 ", now) == 1.5
+    assert parse_retry_after("12.25", now) == 12.25
     assert parse_retry_after("0", now) == 0.0
     for invalid in ("soon", "", "  ", "-5", "1e3", "7 s", "Tue, 99 Nov 2023"):
         assert parse_retry_after(invalid, now) is None
