@@ -357,7 +357,7 @@ def test_missing_local_key_file_is_reported(tmp_path: Path) -> None:
     assert (check.ok, check.kind, check.local_only) == (False, "missing_local", True)
     assert check.problem == "does not exist"
     assert check.url == f"{tmp_path}/3f9a…4c8d.txt"
-    assert (check.fix or "").endswith("> public/3f9a…4c8d.txt")
+    assert (check.fix or "").endswith(f'> {tmp_path}/"$INDEXNOW_KEY".txt')
 
 
 def test_local_key_file_over_1_mib_is_too_large(tmp_path: Path) -> None:
@@ -366,7 +366,7 @@ def test_local_key_file_over_1_mib_is_too_large(tmp_path: Path) -> None:
     check = hidden_check(check_local_key_file(path, KEY))
     assert (check.ok, check.kind, check.local_only) == (False, "too_large", True)
     assert check.url == f"{tmp_path}/3f9a…4c8d.txt"
-    assert (check.fix or "").endswith("> public/3f9a…4c8d.txt")
+    assert (check.fix or "").endswith(f'> {tmp_path}/"$INDEXNOW_KEY".txt')
     assert "1 MiB" in (check.problem or "")
 
 
@@ -384,7 +384,7 @@ def test_unreadable_local_key_file_is_reported_not_raised(tmp_path: Path) -> Non
     assert (check.ok, check.kind, check.local_only) == (False, "missing_local", True)
     assert check.problem == "cannot be read (Is a directory)"
     assert check.url == f"{tmp_path}/3f9a…4c8d.txt"
-    assert "printf '%s' \"$INDEXNOW_KEY\" > public/3f9a…4c8d.txt" in (check.fix or "")
+    assert (check.fix or "").endswith(f'> {tmp_path}/"$INDEXNOW_KEY".txt')
 
 
 @pytest.mark.parametrize(
@@ -404,7 +404,7 @@ def test_local_key_file_problems_have_their_kind(
     assert (check.ok, check.kind, check.local_only) == (False, kind, True)
     assert (check.problem or "").startswith(problem)
     assert check.url == f"{tmp_path}/3f9a…4c8d.txt"
-    assert "> public/3f9a…4c8d.txt" in (check.fix or "")
+    assert f'> {tmp_path}/"$INDEXNOW_KEY".txt' in (check.fix or "")
 
 
 # --- the diagnosis, kind by kind (a pure function of what was fetched) ----------------------
@@ -556,12 +556,12 @@ def test_the_kinds_a_check_reports_are_documented() -> None:
 
 
 def test_every_kind_has_its_own_fix() -> None:
-    fallback = fix_for("no-such-kind", "k.txt")
-    assert fallback.endswith("printf '%s' \"$INDEXNOW_KEY\" > public/k.txt")
-    fixes = {kind: fix_for(kind, "k.txt") for kind in KINDS}
+    fallback = fix_for("no-such-kind", "WRITE-COMMAND")
+    assert fallback.endswith("WRITE-COMMAND")
+    fixes = {kind: fix_for(kind, "WRITE-COMMAND") for kind in KINDS}
     assert fallback not in fixes.values()
     assert len(set(fixes.values())) == len(KINDS)
-    assert "printf '%s' \"$INDEXNOW_KEY\" > public/k.txt" in fixes["trailing_newline"]
+    assert fixes["trailing_newline"].endswith("WRITE-COMMAND")
 
 
 # --- hosted failures that are not about the body -------------------------------------------
@@ -583,14 +583,12 @@ def test_redirect_to_a_non_http_target_is_an_off_host_redirect(
 @pytest.mark.parametrize(
     ("location_path", "file_in_fix"),
     [
-        ("/keys/indexnow-key.txt", "public/indexnow-key.txt"),
-        (f"/keys/{KEY}.txt", "public/3f9a…4c8d.txt"),
-        ("/keys/", "public/keys"),
-        ("/", "public/3f9a…4c8d.txt"),
-        ("/keys/KEYFIX", "public/KEYFIX"),
+        ("/keys/indexnow-key.txt", "BUILD_DIR/keys/indexnow-key.txt"),
+        (f"/keys/{KEY}.txt", 'BUILD_DIR/keys/"$INDEXNOW_KEY".txt'),
+        ("/keys/KEYFIX", "BUILD_DIR/keys/KEYFIX"),
     ],
 )
-def test_the_fix_names_the_key_file_by_its_own_name(
+def test_the_fix_writes_the_key_file_where_the_key_location_points(
     site_server: SiteServer,  # noqa: F811
     client: WebClient,
     location_path: str,
@@ -630,7 +628,7 @@ def test_hosted_key_file_over_1_mib_is_too_large(
     )
     assert (check.ok, check.kind) == (False, "too_large")
     assert "1 MiB" in (check.problem or "")
-    assert (check.fix or "").endswith("> public/3f9a…4c8d.txt")
+    assert (check.fix or "").endswith('> BUILD_DIR/"$INDEXNOW_KEY".txt')
 
 
 def test_unreachable_and_slow_sites_have_their_kinds(site_server: SiteServer) -> None:  # noqa: F811

@@ -50,8 +50,15 @@ def test_round_trip_keeps_the_delta(tmp_path: Path) -> None:
     raw = json.loads(path.read_text("utf-8"))
     assert raw["format"] == "indexnow-sync-plan"
     assert raw["version"] == 2
-    assert raw["counts"] == {"added": 2, "changed": 1, "removed": 1, "skipped": 2, "accepted": 0}
-    assert raw["skipped"][0] == {"url": "/relative", "reason": "relative URL"}
+    assert raw["counts"] == {
+        "added": 2,
+        "changed": 1,
+        "removed": 1,
+        "skipped": 2,
+        "accepted": 0,
+        "deferred": 0,
+    }
+    assert raw["skipped"][0] == {"url": "/relative", "reason": "relative URL", "code": "invalid"}
     assert raw["tool"].startswith("indexnow-sync ")
     text = path.read_text("utf-8")
     for readable in (f"{S}/блог/", f"{S}:8443/ü", "'gestern'…"):  # not \u-escaped

@@ -143,7 +143,7 @@ def test_normalize_site_gives_scheme_host_and_port(site: str, expected: str) -> 
 def test_normalize_site_refuses_anything_but_a_base_url(site: str) -> None:
     with pytest.raises(ValueError) as caught:
         normalize_site(site)
-    assert "--site" in str(caught.value)
+    assert "scheme://host[:port]" in str(caught.value) or "port" in str(caught.value)
 
 
 # --- key file scope ---------------------------------------------------------------------------
