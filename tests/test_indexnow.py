@@ -7,7 +7,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -70,6 +70,20 @@ def site() -> Iterator[SiteServer]:
 def client() -> Iterator[WebClient]:
     with WebClient(timeout=2.0) as web:
         yield web
+
+
+@pytest.fixture
+def send_one(
+    site: SiteServer,
+    client: WebClient,
+    indexnow_server: IndexNowServer,  # noqa: F811
+) -> Callable[..., SubmitResult]:
+    """Submit one page of the site to the strict endpoint under a retry policy."""
+
+    def send(policy: RetryPolicy | None = FAST) -> SubmitResult:
+        return submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=policy)
+
+    return send
 
 
 def pages(site: SiteServer, count: int, prefix: str = "/page/") -> list[str]:
@@ -311,10 +325,11 @@ def test_other_statuses_stop_without_retry(
 def test_403_names_the_key_file_the_engine_looked_for(
     site: SiteServer,
     client: WebClient,
-    indexnow_server: IndexNowServer,  # noqa: F811
+    indexnow_server: IndexNowServer,  # noqa: F811,
+    send_one: Callable[..., SubmitResult],
 ) -> None:
     indexnow_server.script(Answer(status=403), Answer(status=403))
-    result = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=FAST)
+    result = send_one(FAST)
     assert f"http(s)://127.0.0.1:{site.port}/3f9a…4c8d.txt" in result.requests[0].detail
     location = site.url(f"/k/{KEY}.txt")
     result = submit(client, indexnow_server.endpoint, KEY, location, [site.url("/k/a")])
@@ -340,9 +355,10 @@ def test_only_a_403_saying_verification_is_pending_counts_as_received(
     status: int,
     body: str,
     outcome: str,
+    send_one: Callable[..., SubmitResult],
 ) -> None:
     indexnow_server.script(Answer(status=status, body=body))
-    result = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=FAST)
+    result = send_one(FAST)
     assert [r.outcome for r in result.requests] == [outcome]
     assert bool(result.submitted) == (outcome == "pending")
 
@@ -350,40 +366,43 @@ def test_only_a_403_saying_verification_is_pending_counts_as_received(
 def test_a_long_answer_is_shown_on_one_line_and_cut(
     site: SiteServer,
     client: WebClient,
-    indexnow_server: IndexNowServer,  # noqa: F811
+    indexnow_server: IndexNowServer,  # noqa: F811,
+    send_one: Callable[..., SubmitResult],
 ) -> None:
     indexnow_server.script(Answer(status=400, body="bad\n  request " + "y" * 1000))
-    result = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=FAST)
+    result = send_one(FAST)
     detail = result.requests[0].detail
     shown = "bad request " + "y" * (300 - len("bad request "))
     assert detail.startswith(f"HTTP 400: {shown}…; likely cause: ")
     indexnow_server.script(Answer(status=400, body=""))
-    result = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=FAST)
+    result = send_one(FAST)
     assert result.requests[0].detail.startswith("HTTP 400: (empty body); likely cause: ")
 
 
 def test_an_answer_of_exactly_300_characters_is_not_cut(
     site: SiteServer,
     client: WebClient,
-    indexnow_server: IndexNowServer,  # noqa: F811
+    indexnow_server: IndexNowServer,  # noqa: F811,
+    send_one: Callable[..., SubmitResult],
 ) -> None:
     indexnow_server.script(Answer(status=400, body="y" * 300))
-    result = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=FAST)
+    result = send_one(FAST)
     assert result.requests[0].detail.startswith("HTTP 400: " + "y" * 300 + "; likely cause")
 
 
 def test_verification_pending_is_looked_for_in_the_first_4_kib(
     site: SiteServer,
     client: WebClient,
-    indexnow_server: IndexNowServer,  # noqa: F811
+    indexnow_server: IndexNowServer,  # noqa: F811,
+    send_one: Callable[..., SubmitResult],
 ) -> None:
     marker = "SiteVerificationNotCompleted"
     indexnow_server.script(
         Answer(status=403, body="x" * (4096 - len(marker)) + marker),
         Answer(status=403, body="x" * (4097 - len(marker)) + marker),
     )
-    first = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=FAST)
-    second = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=FAST)
+    first = send_one(FAST)
+    second = send_one(FAST)
     assert [r.outcome for r in (*first.requests, *second.requests)] == ["pending", "refused"]
 
 
@@ -438,22 +457,24 @@ def test_a_pending_batch_warns_with_its_host_and_count(
 def test_an_answer_that_is_not_utf_8_is_shown_not_fatal(
     site: SiteServer,
     client: WebClient,
-    indexnow_server: IndexNowServer,  # noqa: F811
+    indexnow_server: IndexNowServer,  # noqa: F811,
+    send_one: Callable[..., SubmitResult],
 ) -> None:
     indexnow_server.script(
         Answer(status=400, body=b"bad \xff\xfe request"),
         Answer(status=403, body=b"\xff SiteVerificationNotCompleted"),
     )
-    first = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=FAST)
+    first = send_one(FAST)
     assert first.requests[0].detail.startswith("HTTP 400: bad \ufffd\ufffd request; likely")
-    second = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=FAST)
+    second = send_one(FAST)
     assert [r.outcome for r in second.requests] == ["pending"]
 
 
 def test_retry_after_as_a_date_is_read_on_the_injected_wall_clock(
     site: SiteServer,
     client: WebClient,
-    indexnow_server: IndexNowServer,  # noqa: F811
+    indexnow_server: IndexNowServer,  # noqa: F811,
+    send_one: Callable[..., SubmitResult],
 ) -> None:
     indexnow_server.script(
         Answer(status=503, headers={"Retry-After": "Tue, 14 Nov 2023 22:13:50 GMT"})
@@ -465,7 +486,7 @@ def test_retry_after_as_a_date_is_read_on_the_injected_wall_clock(
         clock=waits.clock,
         wall_clock=lambda: 1_700_000_000.0,
     )
-    result = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=policy)
+    result = send_one(policy)
     assert waits.sleeps == [30.0]
     assert [(r.outcome, r.attempts) for r in result.requests] == [("accepted", 2)]
 
@@ -473,28 +494,30 @@ def test_retry_after_as_a_date_is_read_on_the_injected_wall_clock(
 def test_the_waiting_left_is_shown_exactly_and_never_below_zero(
     site: SiteServer,
     client: WebClient,
-    indexnow_server: IndexNowServer,  # noqa: F811
+    indexnow_server: IndexNowServer,  # noqa: F811,
+    send_one: Callable[..., SubmitResult],
 ) -> None:
     indexnow_server.script(Answer(status=429, headers={"Retry-After": "1"}))
     half = FakeTime().policy(max_wait_total=0.5)
-    result = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=half)
+    result = send_one(half)
     assert "Retry-After 1 s is more than the 0.5 s of waiting left" in result.requests[0].detail
     # Oversleeping the first 1 s wait by 5 s leaves -5 s of a 1 s budget: shown as 0.
     indexnow_server.script(Answer(status=503), Answer(status=429, headers={"Retry-After": "2"}))
     over = FakeTime(oversleep=5.0).policy(max_wait_total=1.0)
-    result = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=over)
+    result = send_one(over)
     assert "Retry-After 2 s is more than the 0 s of waiting left" in result.requests[0].detail
 
 
 def test_the_last_second_of_the_budget_is_used(
     site: SiteServer,
     client: WebClient,
-    indexnow_server: IndexNowServer,  # noqa: F811
+    indexnow_server: IndexNowServer,  # noqa: F811,
+    send_one: Callable[..., SubmitResult],
 ) -> None:
     indexnow_server.script(*[Answer(status=503)] * 6)
     waits = FakeTime()
     policy = waits.policy(max_wait_total=4.0, max_attempts=10)
-    result = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=policy)
+    result = send_one(policy)
     assert waits.sleeps == [1.0, 2.0, 1.0]
     assert [(r.outcome, r.attempts) for r in result.requests] == [("exhausted", 4)]
 
@@ -633,12 +656,13 @@ def test_429_with_retry_after_waits_that_long_then_succeeds(
 def test_the_default_sleep_really_waits_out_a_retry_after(
     site: SiteServer,
     client: WebClient,
-    indexnow_server: IndexNowServer,  # noqa: F811
+    indexnow_server: IndexNowServer,  # noqa: F811,
+    send_one: Callable[..., SubmitResult],
 ) -> None:
     # The one test on the real clock: a lower bound only, which load cannot break.
     indexnow_server.script(Answer(status=429, headers={"Retry-After": "0.3"}))
     start = time.monotonic()
-    result = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1))
+    result = send_one(None)
     assert time.monotonic() - start >= 0.3
     assert [r.outcome for r in result.requests] == ["accepted"]
 
@@ -775,14 +799,15 @@ def test_wait_budget_is_shared_by_the_whole_run(
 def test_time_spent_asleep_counts_even_beyond_the_delay_asked_for(
     site: SiteServer,
     client: WebClient,
-    indexnow_server: IndexNowServer,  # noqa: F811
+    indexnow_server: IndexNowServer,  # noqa: F811,
+    send_one: Callable[..., SubmitResult],
 ) -> None:
     # A machine that oversleeps each wait by 10 s uses up the budget by the clock, not by
     # the delays asked for: after 1 + 10 and 2 + 10 s, 23 s of a 20 s budget are gone.
     waits = FakeTime(oversleep=10.0)
     policy = waits.policy(max_wait_total=20.0)
     indexnow_server.script(*[Answer(status=503)] * 5)
-    result = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=policy)
+    result = send_one(policy)
     assert waits.sleeps == [1.0, 2.0]
     (record,) = result.requests
     assert (record.outcome, record.attempts) == ("exhausted", 3)
@@ -796,13 +821,12 @@ def test_time_spent_asleep_counts_even_beyond_the_delay_asked_for(
 def test_default_policy_makes_5_attempts_doubling_from_1_s(
     site: SiteServer,
     client: WebClient,
-    indexnow_server: IndexNowServer,  # noqa: F811
+    indexnow_server: IndexNowServer,  # noqa: F811,
+    send_one: Callable[..., SubmitResult],
 ) -> None:
     indexnow_server.script(*[Answer(status=503)] * 10)
     waits = FakeTime()
-    result = submit(
-        client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=waits.policy()
-    )
+    result = send_one(waits.policy())
     assert waits.sleeps == [1.0, 2.0, 4.0, 8.0]
     assert waits.jitter_ranges == [(0.0, 1.0), (0.0, 2.0), (0.0, 4.0), (0.0, 8.0)]
     assert len(indexnow_server.requests) == 5
@@ -814,24 +838,26 @@ def test_default_policy_makes_5_attempts_doubling_from_1_s(
 def test_default_policy_caps_each_wait_at_60_s(
     site: SiteServer,
     client: WebClient,
-    indexnow_server: IndexNowServer,  # noqa: F811
+    indexnow_server: IndexNowServer,  # noqa: F811,
+    send_one: Callable[..., SubmitResult],
 ) -> None:
     indexnow_server.script(*[Answer(status=503)] * 10)
     waits = FakeTime()
     policy = waits.policy(max_attempts=9, max_wait_total=1000.0)
-    submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=policy)
+    send_one(policy)
     assert waits.sleeps == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0]
 
 
 def test_default_policy_waits_at_most_2_minutes_per_run(
     site: SiteServer,
     client: WebClient,
-    indexnow_server: IndexNowServer,  # noqa: F811
+    indexnow_server: IndexNowServer,  # noqa: F811,
+    send_one: Callable[..., SubmitResult],
 ) -> None:
     indexnow_server.script(*[Answer(status=503)] * 20)
     waits = FakeTime()
     policy = waits.policy(max_attempts=100)
-    result = submit(client, indexnow_server.endpoint, KEY, None, pages(site, 1), policy=policy)
+    result = send_one(policy)
     # The last backoff shrinks to what is left of the 120 s, then nothing is left.
     assert waits.sleeps == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 57.0]
     assert sum(waits.sleeps) == 120.0

@@ -42,10 +42,21 @@ CORE = ("diff", "lastmod", "keyfile", "indexnow", "plan", "urls")
 TESTS = {
     "diff": ["test_diff.py", "test_sources_disk.py", "test_live.py", "test_cli_e2e.py"],
     "lastmod": ["test_lastmod.py", "test_diff.py"],
-    "keyfile": ["test_keyfile.py", "test_offline_dry_run.py", "test_cli_e2e.py"],
+    "keyfile": [
+        "test_keyfile.py",
+        "test_key_checks.py",
+        "test_offline_dry_run.py",
+        "test_cli_e2e.py",
+    ],
     "indexnow": ["test_indexnow.py", "test_cli_e2e.py"],
-    "plan": ["test_plan.py", "test_cli_e2e.py"],
-    "urls": ["test_urls.py", "test_diff.py", "test_keyfile.py", "test_indexnow.py"],
+    "plan": ["test_plan.py", "test_plan_lock.py", "test_plan_rerun.py", "test_cli_e2e.py"],
+    "urls": [
+        "test_urls.py",
+        "test_ipv6.py",
+        "test_diff.py",
+        "test_keyfile.py",
+        "test_indexnow.py",
+    ],
 }
 # Module constants that are only words shown to a user (their mutants are message-text).
 MESSAGE_CONSTANTS = {("keyfile", "_CHAR_NAMES")}
