@@ -13,6 +13,8 @@ from indexnow_sync.urls import (
     authority_prefix,
     folder_of,
     host_key,
+    host_problem,
+    http_url_problem,
     in_folder,
     normalize_site,
     request_host,
@@ -170,3 +172,19 @@ def test_in_folder_compares_paths_under_the_folder() -> None:
     assert not in_folder("https://example.com/catalogue/x", "/catalog/")
     assert in_folder("https://example.com", "/")
     assert not in_folder("https://example.com", "/catalog/")
+
+
+# --- host names a browser or an engine would refuse (WHATWG forbidden host code points) ------
+
+
+@pytest.mark.parametrize("char", ["\x7f", ">", "<", "^", "|", "\\", "%", " ", "\x00"])
+def test_a_host_name_with_a_forbidden_character_is_refused(char: str) -> None:
+    problem = host_problem(f"exa{char}mple.com")
+    assert problem == "has a space or another character that is not allowed in a host name"
+    assert host_problem("example.com") is None
+
+
+def test_a_control_character_anywhere_in_a_url_is_refused() -> None:
+    for url in ("https://example.com/a\x7fb", "https://example.com/a\tb"):
+        assert http_url_problem(url) == "contains a tab, newline or another control character"
+    assert http_url_problem("https://example.com/a~b") is None

@@ -53,6 +53,7 @@ TESTS = {
     "urls": [
         "test_urls.py",
         "test_ipv6.py",
+        "test_bad_input.py",
         "test_diff.py",
         "test_keyfile.py",
         "test_indexnow.py",
@@ -105,6 +106,13 @@ _BINOP_SWAPS: dict[type[ast.operator], type[ast.operator]] = {
 }
 
 
+def _atom_length(pattern: str, at: int) -> int:
+    """Length of the character (or escape: \\n, \\x7f, \\u00a0) at ``at`` in a class."""
+    if pattern[at] != "\\":
+        return 1
+    return {"x": 4, "u": 6}.get(pattern[at + 1 : at + 2], 2)
+
+
 def regex_mutations(pattern: str) -> Iterator[tuple[str, str]]:
     """(description, mutated pattern): narrow a character class by one member, make an
     optional part required, make a repeated part single, change a counted repeat by one."""
@@ -121,10 +129,10 @@ def regex_mutations(pattern: str) -> Iterator[tuple[str, str]]:
             members: list[tuple[int, int]] = []
             while end < len(pattern) and pattern[end] != "]":
                 start = end
-                end += 2 if pattern[end] == "\\" else 1
+                end += _atom_length(pattern, end)
                 if end + 1 < len(pattern) and pattern[end] == "-" and pattern[end + 1] != "]":
                     end += 1
-                    end += 2 if pattern[end] == "\\" else 1
+                    end += _atom_length(pattern, end)
                 members.append((start, end))
             if len(members) > 1:
                 for start, stop in members:
