@@ -575,6 +575,15 @@ def _check_and_wait(
     from .robots import make_agents
     from .wait import PageSettler, not_live, not_live_reason
 
+    if outcome.key_check is not None and outcome.key_check.local_only and config.check != "off":
+        # SPEC: a dry run with --baseline and no reachable site checks what it can offline
+        # and says so. robots.txt and the pages need the site: not checked, and said.
+        note = (
+            "the site could not be reached, so robots.txt and the pages were not checked "
+            "(a real run checks them before sending anything): listed is what would be sent "
+            "if they pass"
+        )
+        return urls, replace(outcome, warnings=(*outcome.warnings, note)), False
     deferred: list[Deferred] = []
     reads = 0
     if deadline is not None and expected:

@@ -108,3 +108,18 @@ def test_a_reachable_site_with_a_missing_key_file_is_not_excused(
     assert result.exit_code == 1
     assert report["key_check"]["ok"] is False
     assert "HTTP 404" in report["key_check"]["problem"]
+
+
+def test_an_offline_dry_run_with_the_default_checks_says_what_it_could_not_check(
+    tmp_path: Path, closed_site: str
+) -> None:
+    build, baseline = prepare(tmp_path, closed_site, KEY.encode())
+    result, report = sync(closed_site, build, baseline, "--dry-run", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert report["key_check"]["local_only"] is True
+    assert report["would_submit"] == [f"{closed_site}/new"]
+    assert any("robots.txt and the pages were not checked" in w for w in report["warnings"])
+    # A real run still needs the site: without --dry-run nothing is sent on doubt.
+    real, real_report = sync(closed_site, build, baseline, "--json")
+    assert real.exit_code == 1
+    assert real_report["submitted"] == []
