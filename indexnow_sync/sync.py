@@ -897,9 +897,58 @@ def _scope(urls: Iterable[str], site: str, config: Config) -> tuple[list[str], l
     return filter_in_scope(urls, site, config.key_location)
 
 
-def _gate_key(check: KeyCheck) -> None:
-    if not check.ok:
-        raise KeyCheckError(f"key file {check.url} {check.problem}; fix: {check.fix}")
+def _gates(
+    config: Config,
+    client: WebClient,
+    key: str,
+    site: str,
+    urls: list[str],
+    outcome: Outcome,
+    *,
+    build: Path | None,
+    deadline: Deadline | None,
+    expected: dict[str, str | None] | None,
+    progress: Progress | None,
+    ready: Ready | None,
+    delta_reading: bool = False,
+    write_folder: Path | None = None,
+) -> tuple[list[str], Outcome, bool, WaitBudget | None]:
+    """Everything between the delta and the POSTs, in the contract's order, for every command
+    that submits: the key check (also when there is nothing to send), then robots.txt and the
+    pages, waiting for the deploy with ``--wait``. Returns the URLs to send, the outcome,
+    whether the deploy has not happened at all, and the run's retry budget (None: nothing was
+    to be sent, so there is nothing to POST either)."""
+    outcome = _require_key_file(
+        config,
+        site,
+        key,
+        client,
+        outcome,
+        build=build,
+        nothing_to_send=not urls,
+        deadline=deadline,
+        progress=progress,
+        write_folder=write_folder,
+    )
+    if not urls:
+        return [], outcome, False, None
+    if ready is not None:
+        ready(outcome)
+    budget = _budget()
+    send, outcome, not_deployed = _check_and_wait(
+        config,
+        client,
+        key,
+        site,
+        urls,
+        outcome,
+        budget,
+        progress,
+        deadline=deadline,
+        expected=expected,
+        delta_reading=delta_reading,
+    )
+    return send, outcome, not_deployed, budget
 
 
 def run_sync(
@@ -930,36 +979,23 @@ def run_sync(
             build_checks=findings,
         )
         _cap(urls, config, outcome)
-        outcome = _require_key_file(
-            config,
-            site,
-            key,
-            client,
-            outcome,
-            build=build,
-            nothing_to_send=not urls,
-            deadline=deadline,
-            progress=progress,
-        )
-        if not urls:
-            return outcome
-        if ready is not None:
-            ready(outcome)
-        budget = _budget()
         from_live = config.baseline is None
-        urls, outcome, not_deployed = _check_and_wait(
+        urls, outcome, not_deployed, budget = _gates(
             config,
             client,
             key,
             site,
             urls,
             outcome,
-            budget,
-            progress,
+            build=build,
             deadline=deadline,
             expected=_expected_listing(delta, urls),
+            progress=progress,
+            ready=ready,
             delta_reading=from_live,
         )
+        if budget is None:
+            return outcome
         result = _submit(
             config, site, key, urls, client, on_batch=None, progress=progress, budget=budget
         )
@@ -1052,35 +1088,22 @@ def _submit_plan(
     client = _client(config)
     try:
         planned_build = plan.after.get("path")
-        outcome = _require_key_file(
-            config,
-            site,
-            key,
-            client,
-            outcome,
-            build=config.build,
-            nothing_to_send=not urls,
-            deadline=deadline,
-            progress=progress,
-            write_folder=Path(planned_build) if isinstance(planned_build, str) else None,
-        )
-        if not urls:
-            return outcome
-        if ready is not None:
-            ready(outcome)
-        budget = _budget()
-        urls, outcome, not_deployed = _check_and_wait(
+        urls, outcome, not_deployed, budget = _gates(
             config,
             client,
             key,
             site,
             urls,
             outcome,
-            budget,
-            progress,
+            build=config.build,
             deadline=deadline,
             expected=_expected_listing(plan.delta, urls, lastmods_known=plan.lastmods_known),
+            progress=progress,
+            ready=ready,
+            write_folder=Path(planned_build) if isinstance(planned_build, str) else None,
         )
+        if budget is None:
+            return outcome
         if config.dry_run:
             result = _submit(
                 config, site, key, urls, client, on_batch=None, progress=progress, budget=budget
@@ -1159,34 +1182,21 @@ def run_submit_urls(
     _cap(scoped, config, outcome)
     client = _client(config)
     try:
-        outcome = _require_key_file(
-            config,
-            site,
-            key,
-            client,
-            outcome,
-            build=config.build,
-            nothing_to_send=not scoped,
-            deadline=deadline,
-            progress=progress,
-        )
-        if not scoped:
-            return outcome
-        if ready is not None:
-            ready(outcome)
-        budget = _budget()
-        scoped, outcome, not_deployed = _check_and_wait(
+        scoped, outcome, not_deployed, budget = _gates(
             config,
             client,
             key,
             site,
             scoped,
             outcome,
-            budget,
-            progress,
+            build=config.build,
             deadline=deadline,
             expected=None,
+            progress=progress,
+            ready=ready,
         )
+        if budget is None:
+            return outcome
 
         def remember(batch: list[str], _record: RequestRecord) -> None:
             if state is not None and not config.dry_run:
