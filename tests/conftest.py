@@ -68,3 +68,30 @@ def loopback_only() -> Iterator[None]:
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    stable_parametrize_ids(items)
+
+
+def stable_parametrize_ids(items: list[pytest.Item]) -> None:
+    """Refuse a test id that pytest would spell differently when it collects again.
+
+    pytest keeps the ids it made from a parametrize `ids=` on the mark and escapes them once
+    more when the same process collects a second time, as mutmut's workers do: an id with an
+    escape in it (non-ASCII or unprintable text shows as `\\xff`) then turns into `\\\\xff`,
+    mutmut's recorded test is "not found", pytest exits 4 and the mutation run stops.
+    """
+    unstable = [
+        item.nodeid
+        for item in items
+        if "\\" in item.nodeid
+        and any(
+            "ids" in mark.kwargs or len(mark.args) >= 4 for mark in item.iter_markers("parametrize")
+        )
+    ]
+    if unstable:
+        raise pytest.UsageError(
+            f"{unstable[0]}: a parametrize id with an escape in it breaks `mutmut run`; "
+            "give the case a plain ASCII id (pytest.param(..., id=...))"
+        )

@@ -174,31 +174,49 @@ def test_an_unknown_endpoint_name_is_refused_also_with_nothing_to_send(
 DEEP = "[" * 100_000 + "]" * 100_000
 
 
+# Plain ASCII ids: see `stable_parametrize_ids` in conftest.py.
 @pytest.mark.parametrize(
     "text",
     [
-        DEEP,
-        '{"a": ' * 50_000 + "1" + "}" * 50_000,
-        "[]",
-        "null",
-        "",
-        "\xff",
-        PLAN_HEAD + "}",
-        PLAN_HEAD + ', "added": "x", "changed": [], "removed": [], "skipped": [], '
-        '"before": {}, "after": {}}',
-        PLAN_HEAD + ', "added": [], "changed": [], "removed": [], "skipped": [1], '
-        '"before": {}, "after": {}}',
-        PLAN_HEAD + ', "added": [], "changed": [], "removed": [], "skipped": [], '
-        '"before": {"count": 1e999}, "after": {}}',
-        PLAN_HEAD + ', "added": [], "changed": [], "removed": [], "skipped": [], '
-        '"before": [], "after": {}}',
-        PLAN_HEAD + ', "added": [], "changed": [], "removed": [], "skipped": [], '
-        '"before": {}, "after": {}, "site": 5}',
-        PLAN_HEAD + ', "added": [], "changed": [], "removed": [], "skipped": [], '
-        '"before": {}, "after": {}, "site": "https://exa mple.com"}',
-        PLAN_HEAD.replace("1", "2") + "}",
+        pytest.param(DEEP, id="nested-arrays"),
+        pytest.param('{"a": ' * 50_000 + "1" + "}" * 50_000, id="nested-objects"),
+        pytest.param("[]", id="a-list"),
+        pytest.param("null", id="null"),
+        pytest.param("", id="empty"),
+        pytest.param("\xff", id="not-json"),
+        pytest.param(PLAN_HEAD + "}", id="no-url-lists"),
+        pytest.param(
+            PLAN_HEAD + ', "added": "x", "changed": [], "removed": [], "skipped": [], '
+            '"before": {}, "after": {}}',
+            id="added-not-a-list",
+        ),
+        pytest.param(
+            PLAN_HEAD + ', "added": [], "changed": [], "removed": [], "skipped": [1], '
+            '"before": {}, "after": {}}',
+            id="skipped-entry-not-an-object",
+        ),
+        pytest.param(
+            PLAN_HEAD + ', "added": [], "changed": [], "removed": [], "skipped": [], '
+            '"before": {"count": 1e999}, "after": {}}',
+            id="infinite-count",
+        ),
+        pytest.param(
+            PLAN_HEAD + ', "added": [], "changed": [], "removed": [], "skipped": [], '
+            '"before": [], "after": {}}',
+            id="before-not-an-object",
+        ),
+        pytest.param(
+            PLAN_HEAD + ', "added": [], "changed": [], "removed": [], "skipped": [], '
+            '"before": {}, "after": {}, "site": 5}',
+            id="site-not-a-string",
+        ),
+        pytest.param(
+            PLAN_HEAD + ', "added": [], "changed": [], "removed": [], "skipped": [], '
+            '"before": {}, "after": {}, "site": "https://exa mple.com"}',
+            id="site-with-a-space",
+        ),
+        pytest.param(PLAN_HEAD.replace("1", "2") + "}", id="version-2-without-lists"),
     ],
-    ids=lambda text: text[:60],
 )
 def test_a_broken_plan_file_is_a_usage_error_naming_it(here: Path, text: str) -> None:
     (here / "plan.json").write_text(text, encoding="utf-8")
