@@ -70,7 +70,7 @@ def shorten_key(key: str) -> str:
     Keys shorter than 16 characters show 2 and 2, so no more than half of a key is ever shown.
     """
     keep = 4 if len(key) >= 16 else 2
-    if len(key) <= 2 * keep:
+    if len(key) < 4 * keep:
         return "…"
     return f"{key[:keep]}…{key[-keep:]}"
 

@@ -84,6 +84,13 @@ def test_shortened_key_shows_only_its_ends() -> None:
     assert shorten_key("abcd") == "…"
 
 
+@pytest.mark.parametrize("secret", ["abcde", "abcdef", "abcdefg"])
+def test_a_secret_shorter_than_a_valid_key_is_not_shown_at_all(secret: str) -> None:
+    # An invalid 5-7 character value (refused as a key, but still scrubbed from every line)
+    # once showed 2 and 2 of its characters: more than half of it.
+    assert shorten_key(secret) == "…"
+
+
 # --- where the key file lives, and its scope -------------------------------------------------
 
 
