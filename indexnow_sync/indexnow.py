@@ -175,12 +175,10 @@ class Batch:
 
     host: str
     urls: tuple[str, ...]
-    # The urlList already serialised: built once, at batching, with json.dumps at C speed.
-    url_list_json: str = field(default="", repr=False, compare=False)
 
     def body(self, key: str, key_location: str | None) -> bytes:
         """The POST body: ``{"host", "key", "keyLocation"?, "urlList"}``."""
-        url_list = self.url_list_json or json.dumps(list(self.urls))
+        url_list = json.dumps(list(self.urls))
         location = "" if key_location is None else f', "keyLocation": {json.dumps(key_location)}'
         envelope = f'{{"host": {json.dumps(self.host)}, "key": {json.dumps(key)}{location}'
         return f'{envelope}, "urlList": {url_list}}}'.encode("ascii")
