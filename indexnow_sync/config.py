@@ -294,6 +294,25 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return loaded
 
 
+# The live side to compare the build with: one choice, made by the strongest source that makes it.
+_SOURCE_FIELDS = ("live", "baseline")
+
+
+def _merge_layer(merged: dict[str, Any], layer: dict[str, Any], both: str) -> None:
+    """``layer`` (the file, the environment or the flags) over the weaker ones in ``merged``.
+    A layer naming the live sitemap or a baseline replaces that choice whole; naming both is
+    refused (``both`` says where)."""
+    named = [field for field in _SOURCE_FIELDS if field in layer]
+    if len(named) == 2:
+        raise ConfigError(
+            f"{both} are alternatives (the live sitemap, or a saved one): give only one"
+        )
+    if named:
+        for field in _SOURCE_FIELDS:
+            merged.pop(field, None)
+    merged.update(layer)
+
+
 def load_config(
     flags: Mapping[str, Any],
     environ: Mapping[str, str],
@@ -305,7 +324,7 @@ def load_config(
     (option name -> value, already typed by click). Every known key is accepted from the
     file, also by commands that do not use it: one config is shared by all commands."""
     values: dict[str, Any] = {}
-    origin: dict[str, str] = {}
+    layer: dict[str, Any] = {}
     file = find_config_file(config_path, cwd, environ)
     if file is not None:
         for raw_key, raw_value in read_config_file(file).items():
@@ -323,25 +342,29 @@ def load_config(
                 raise ConfigError(f"{file}: key '{raw_key}': {exc}{shown}") from None
             if is_path and not value.is_absolute():
                 value = (file.parent / value).resolve()
-            values[field] = value
-            origin[field] = str(file)
+            layer[field] = value
+        _merge_layer(values, layer, f"{file}: keys 'live' and 'baseline'")
+    layer = {}
     for option, (field, convert, _is_path) in OPTIONS.items():
         name = env_name(option)
         if name in environ and environ[name].strip() != "":
             try:
-                values[field] = convert(environ[name])
+                layer[field] = convert(environ[name])
             except ValueError as exc:
                 shown = "" if option == "key" else _got(environ[name])
                 raise ConfigError(f"environment {name}: {exc}{shown}") from None
+    _merge_layer(values, layer, "environment INDEXNOW_LIVE and INDEXNOW_BASELINE")
+    layer = {}
     for option, value in flags.items():
         if value is None:
             continue
         field, convert, _is_path = OPTIONS[option]
         try:
-            values[field] = convert(value)
+            layer[field] = convert(value)
         except ValueError as exc:
             shown = "" if option == "key" else _got(value)
             raise ConfigError(f"--{option}: {exc}{shown}") from None
+    _merge_layer(values, layer, "--live and --baseline")
     config = Config(config_file=file)
     known_fields = {f.name for f in fields(Config)}
     return replace(config, **{k: v for k, v in values.items() if k in known_fields})

@@ -43,6 +43,58 @@ def test_precedence_flags_over_env_over_file_over_defaults(tmp_path: Path) -> No
     assert config.timeout == Config().timeout  # default
 
 
+@pytest.mark.parametrize(
+    ("file_text", "env", "flags", "live", "baseline"),
+    [
+        # The command line's --live beats a baseline from the file or the environment...
+        ("baseline: base.xml\n", {}, {"live": "https://f.example/s.xml"}, True, False),
+        ("", {"INDEXNOW_BASELINE": "b.xml"}, {"live": "https://f.example/s.xml"}, True, False),
+        # ... and its --baseline beats a live URL from them.
+        ("live: https://f.example/s.xml\n", {}, {"baseline": "b.xml"}, False, True),
+        ("", {"INDEXNOW_LIVE": "https://f.example/s.xml"}, {"baseline": "b.xml"}, False, True),
+        # The environment beats the file the same way, in both directions.
+        ("baseline: base.xml\n", {"INDEXNOW_LIVE": "https://f.example/s.xml"}, {}, True, False),
+        ("live: https://f.example/s.xml\n", {"INDEXNOW_BASELINE": "b.xml"}, {}, False, True),
+    ],
+)
+def test_live_and_baseline_are_one_choice_taken_from_the_strongest_source(
+    tmp_path: Path,
+    file_text: str,
+    env: dict[str, str],
+    flags: dict[str, str],
+    live: bool,
+    baseline: bool,
+) -> None:
+    # SPEC: [--live URL | --baseline FILE], and command line > environment > config file.
+    # A baseline in indexnow.yml once silently beat `--live` on the command line.
+    write_config(tmp_path, file_text)
+    config = load_config(flags, env, tmp_path)
+    assert (config.live is not None, config.baseline is not None) == (live, baseline)
+
+
+@pytest.mark.parametrize(
+    ("file_text", "env", "flags", "named"),
+    [
+        ("", {}, {"live": "https://f.example/s.xml", "baseline": "b.xml"}, "--live and --baseline"),
+        (
+            "",
+            {"INDEXNOW_LIVE": "https://f.example/s.xml", "INDEXNOW_BASELINE": "b.xml"},
+            {},
+            "INDEXNOW_LIVE and INDEXNOW_BASELINE",
+        ),
+        ("live: https://f.example/s.xml\nbaseline: b.xml\n", {}, {}, "'live' and 'baseline'"),
+    ],
+)
+def test_live_and_baseline_from_one_source_are_a_usage_error(
+    tmp_path: Path, file_text: str, env: dict[str, str], flags: dict[str, str], named: str
+) -> None:
+    write_config(tmp_path, file_text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(flags, env, tmp_path)
+    assert named in caught.value.message
+    assert caught.value.exit_code == 2
+
+
 def test_a_flag_given_as_none_does_not_override(tmp_path: Path) -> None:
     config = load_config({"site": None}, {"INDEXNOW_SITE": "https://env.example"}, tmp_path)
     assert config.site == "https://env.example"
