@@ -440,3 +440,40 @@ def test_a_report_through_a_symlink_keeps_the_link(here: Path) -> None:
     assert done.code == 0, done.stderr
     assert link.is_symlink()
     assert json.loads((here / "reports" / "run.json").read_text())["command"] == "plan"
+
+
+NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        pytest.param({"sitemap.xml": f"<urlset {NS}/>"}, id="empty-urlset"),
+        pytest.param({"sitemap.xml": f"<sitemapindex {NS}></sitemapindex>"}, id="empty-index"),
+        pytest.param(
+            {
+                "sitemap.xml": f"<sitemapindex {NS}><sitemap><loc>https://ex.com/a.xml</loc>"
+                "</sitemap></sitemapindex>",
+                "a.xml": f"<urlset {NS}></urlset>",
+            },
+            id="index-of-an-empty-urlset",
+        ),
+    ],
+)
+@pytest.mark.parametrize("command", ["plan", "sync"])
+def test_a_build_that_lists_no_url_is_refused_not_diffed(
+    here: Path, files: dict[str, str], command: str
+) -> None:
+    # A build sitemap listing nothing (a half-finished build) made every URL of the other
+    # side "removed", exit 0, with only a warning; a 0-byte file was already refused.
+    for name, text in files.items():
+        (here / "build" / name).write_text(text, encoding="utf-8")
+    tail = ["--out", "p.json"] if command == "plan" else ["--site", "https://ex.com", "--dry-run"]
+    result = run(command, "--baseline", "base.xml", "--build", "build", "--json", *tail)
+    assert result.code == 2, result.stderr
+    line = result.error_line()
+    assert "build" in line and "no URLs" in line
+    report = json.loads(result.stdout)
+    assert report["error"]["kind"] == "build_sitemap"
+    assert report["removed"] == [] and report["submitted"] == []
+    assert not (here / "p.json").exists()
