@@ -831,6 +831,21 @@ def _require_key_file(
     return outcome
 
 
+def _check_built_key_first(config: Config, key: str) -> None:
+    """SPEC: a key file in the build is checked "before anything else", so a newline in it
+    stops ``sync`` before the live site is read (``plan`` and ``submit`` read nothing live
+    before their key check). The full check, hosted file included, follows the delta."""
+    from .keyfile import check_local_key_file
+
+    site = _site(config)
+    candidate = built_key_file(config, site, key, _build_path(config))
+    if candidate is None or not candidate.is_file():
+        return
+    check = check_local_key_file(candidate, key)
+    if not check.ok:
+        raise _KeyFailed(Outcome("sync", site, config.dry_run, key_check=check), check)
+
+
 def _deploy_fixes(check: KeyCheck) -> bool:
     return not check.ok and not check.local_only and check.kind in KEY_PROBLEMS_A_DEPLOY_FIXES
 
@@ -966,6 +981,7 @@ def run_sync(
     Raises :class:`DeferredError` (keeping the outcome) when URLs were deferred."""
     key = _submission_key(config)
     deadline = _deadline(config, pacing)
+    _check_built_key_first(config, key)
     client = _client(config)
     try:
         delta, _before, _after, site = compute_delta(config, client)

@@ -204,3 +204,19 @@ def test_plan_from_a_sitemap_file_checks_its_folder(env: Env, tmp_path: Path) ->
     )
     assert run.code == 1
     assert "newline" in run.stderr
+
+
+def test_sync_checks_the_built_key_file_before_reading_the_live_site(env: Env) -> None:
+    """SPEC: a key file in the build is checked "before anything else". sync read robots.txt
+    and the live sitemap first, so a live site failing at that moment reported the sitemap,
+    never the newline that would ship."""
+    env.live_sitemap({env.u("a"): "2024-01-01"})
+    env.build_sitemap({env.u("a"): "2024-01-01", env.u("b"): "2024-01-01"})
+    env.site.route("/robots.txt", "down", status=503)
+    (env.build / f"{KEY}.txt").write_text(KEY + "\n", encoding="ascii")
+    run = env.sync()
+    assert run.code == 1, run.stderr
+    assert run.report["error"]["kind"] == "key_check"
+    assert "newline" in run.report["key_check"]["problem"]
+    assert env.site.requests == []  # the live site was never asked anything
+    assert env.posts() == 0
