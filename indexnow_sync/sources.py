@@ -308,16 +308,23 @@ def robots_sitemaps(robots_txt: str) -> list[str]:
 def read_live_side(
     client: WebClient, site: str, live_url: str | None, limits: Limits, side: Side
 ) -> Iterator[ParsedSitemap]:
-    """Every urlset of the live sitemap(s). Sets ``side.missing`` when there is none (404)."""
-    roots = [live_url] if live_url else _discover(client, site, side)
+    """Every urlset of the live sitemap(s). Sets ``side.missing`` when there is none (404).
+
+    Without ``live_url``: every sitemap robots.txt lists, else the first of the usual names
+    that is not 404/410 (each read once: its status is seen as its body starts)."""
+    listed = [live_url] if live_url else _discover(client, site, side)
+    roots = listed or [f"{site}/{name}" for name in LIVE_NAMES]
     found = False
     for url in roots:
         root = _read_live(client, url, site, limits, missing_ok=True)
         if isinstance(root, int):
-            side.warnings.append(f"{url} answered {root}")
+            if listed:
+                side.warnings.append(f"{url} answered {root}")
             continue
         found = True
         yield from _live_tree(client, root, site, limits, side)
+        if not listed:
+            break
     if not found:
         side.missing = True
         where = live_url or f"{site} (robots.txt and {', '.join(LIVE_NAMES)})"
@@ -328,6 +335,8 @@ def read_live_side(
 
 
 def _discover(client: WebClient, site: str, side: Side) -> list[str]:
+    """The sitemaps the site's robots.txt lists on its own host; none: the caller tries the
+    usual names. A robots.txt answering 5xx is an unhealthy site: an error."""
     robots_url = f"{site}/robots.txt"
     response = _fetch_robots_txt(client, robots_url)
     if response.status >= 500:
@@ -349,15 +358,6 @@ def _discover(client: WebClient, site: str, side: Side) -> list[str]:
         if on_site:
             side.sources.append(robots_url)
             return on_site
-    for name in LIVE_NAMES:
-        url = f"{site}/{name}"
-        try:
-            with client.stream(url, same_host_as=site) as answer:  # the status is enough
-                status = answer.status
-        except FetchError as exc:
-            raise _unreadable(exc) from exc
-        if status not in (404, 410):
-            return [url]
     return []
 
 
