@@ -313,8 +313,8 @@ def test_a_dry_sync_against_the_live_site_sees_nothing_live_without_reading_agai
 ) -> None:
     outcome, error = world.sync(dry_run=True)
     assert world.fake.sleeps == []
-    # The delta's own reading (discovery's probe, then the read), no other.
-    assert world.site.hits("/sitemap.xml") == 2
+    # The delta's own reading, no other.
+    assert world.site.hits("/sitemap.xml") == 1
     assert isinstance(error, DeferredError)
     assert deferred_of(outcome) == {
         world.u("/"): "live sitemap shows the previous lastmod, the build 2024-03-01",
@@ -463,10 +463,10 @@ def test_one_live_added_page_is_enough_to_count_as_deployed(world: World) -> Non
 
 def test_cli_wait_progress_report_and_github_files(world: World, tmp_path: Path) -> None:
     # The pages are deployed but /blog/two/ (404 throughout); the live sitemap switches once
-    # the delta has been read from it (discovery's probe and the read: two requests).
+    # the delta has been read from it (one request).
     world.site.deploy(world.new)
     world.site.deploy(world.old, paths=["/sitemap.xml", "/blog/two/"])
-    world.site.deploy(world.new, paths=["/sitemap.xml"], after_requests=2)
+    world.site.deploy(world.new, paths=["/sitemap.xml"], after_requests=1)
     output, summary = tmp_path / "output.txt", tmp_path / "summary.md"
     result = cli_run(
         world,
