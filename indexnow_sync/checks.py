@@ -29,7 +29,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
@@ -42,7 +42,7 @@ from .robots import Agent
 
 if TYPE_CHECKING:
     from .indexnow import RetryPolicy, WaitBudget
-    from .web import WebClient
+    from .web import PrefixResponse, WebClient
 
 CODES = (
     "robots",
@@ -581,6 +581,7 @@ def run_checks(
     secret: str | None = None,
     progress: Callable[[str], None] | None = None,
     settle: Callable[[Sequence[Candidate], list[PageVerdict]], list[PageVerdict]] | None = None,
+    robots_read: Mapping[str, PrefixResponse] | None = None,
 ) -> CheckResult:
     """robots.txt (``mode`` ``robots`` or ``pages``), then one GET per remaining URL
     (``pages``). Raises :class:`RobotsError` when a robots.txt is unreachable. A URL that
@@ -588,7 +589,7 @@ def run_checks(
     ``settle`` (waiting for the deploy) gets the pages' first verdicts and returns the final
     ones, after checking again those that were not live yet."""
     from .indexnow import RetryPolicy, WaitBudget
-    from .robots import fetch_robots, judge, robots_url
+    from .robots import fetch_robots, interpret, judge, robots_url
 
     policy = policy or RetryPolicy()
     budget = budget or WaitBudget(policy.max_wait_total)
@@ -613,7 +614,11 @@ def run_checks(
 
     files = {}
     for origin in dict.fromkeys(robots_url(c.url) for c in remaining):
-        fetched = fetch_robots(client, origin, policy=policy, budget=budget)
+        known = (robots_read or {}).get(origin)
+        if known is not None and known.status != 429 and known.status < 500:
+            fetched = interpret(origin, known)  # read moments ago (live discovery): once per host
+        else:
+            fetched = fetch_robots(client, origin, policy=policy, budget=budget)
         files[origin] = fetched
         result.robots_files.append(origin)
         result.warnings.extend(fetched.warnings)

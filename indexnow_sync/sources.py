@@ -77,6 +77,7 @@ class Side:
         self.sources: list[str] = []
         self.warnings: list[str] = []
         self.missing = False
+        self.robots: dict[str, PrefixResponse] = {}  # robots.txt answers read, by URL
 
 
 def bounded_map(func: Callable[[T], R], items: Iterable[T], ahead: int) -> Iterator[R]:
@@ -339,6 +340,7 @@ def _discover(client: WebClient, site: str, side: Side) -> list[str]:
     usual names. A robots.txt answering 5xx is an unhealthy site: an error."""
     robots_url = f"{site}/robots.txt"
     response = _fetch_robots_txt(client, robots_url)
+    side.robots[robots_url] = response
     if response.status >= 500:
         raise LiveSitemapError(
             f"{robots_url} answered {response.status}: the site is unhealthy; not reading the "

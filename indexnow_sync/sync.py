@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from .indexnow import WaitBudget
     from .plan import Plan
     from .wait import Deadline, PollPolicy
-    from .web import WebClient
+    from .web import PrefixResponse, WebClient
 
 Progress = Callable[[str], None]
 # Called once with what the run found (delta, key check) right before the first POST, so the
@@ -117,9 +117,12 @@ def _budget() -> WaitBudget:
 
 
 def compute_delta(
-    config: Config, client: WebClient | None = None
+    config: Config,
+    client: WebClient | None = None,
+    robots_read: dict[str, PrefixResponse] | None = None,
 ) -> tuple[Delta, dict[str, Any], dict[str, Any], str | None]:
-    """The delta for a config: (delta, before info, after info, site)."""
+    """The delta for a config: (delta, before info, after info, site). ``robots_read``
+    receives the robots.txt answers live discovery read (for the checks: once per host)."""
     from .diff import Differ
     from .sources import Limits, Side, merge, read_disk_side, read_live_side
 
@@ -145,6 +148,8 @@ def compute_delta(
             if own:
                 web.close()
         before_info = {"kind": "live", "url": config.live or site}
+        if robots_read is not None:
+            robots_read.update(before_side.robots)
     before_info.update(
         count=len(before_map), missing=before_side.missing, sources=before_side.sources
     )
@@ -413,6 +418,7 @@ def _check_before_submit(
     progress: Progress | None,
     *,
     settle: Callable[[Any, list[PageVerdict]], list[PageVerdict]] | None = None,
+    robots_read: Mapping[str, PrefixResponse] | None = None,
 ) -> tuple[list[str], Outcome, list[PageVerdict]]:
     """robots.txt, then the pages (per ``--check``): the URLs still to send, the outcome
     with what was skipped and why, and the pages' verdicts. Stops the run (keeping the outcome
@@ -434,6 +440,7 @@ def _check_before_submit(
             secret=key,
             progress=progress,
             settle=settle,
+            robots_read=robots_read,
         )
     except IndexNowSyncError as exc:
         exc.outcome = outcome  # type: ignore[attr-defined]
@@ -570,6 +577,7 @@ def _check_and_wait(
     deadline: Deadline | None,
     expected: dict[str, str | None] | None,
     delta_reading: bool = False,
+    robots_read: Mapping[str, PrefixResponse] | None = None,
 ) -> tuple[list[str], Outcome, bool]:
     """Gate 1 (the live sitemap, when ``expected`` is given), then the checks before
     submitting with gate 2 (pages not live yet are checked again until the deadline): the
@@ -607,7 +615,16 @@ def _check_and_wait(
 
         settler = PageSettler(recheck, deadline, progress)
     send, outcome, verdicts = _check_before_submit(
-        config, client, key, urls, outcome, budget, progress, settle=settler
+        config,
+        client,
+        key,
+        urls,
+        outcome,
+        budget,
+        progress,
+        settle=settler,
+        # After waiting, robots.txt is read again: the deploy may have changed it.
+        robots_read=robots_read if deadline is None else None,
     )
     if deadline is not None:
         deferred.extend(Deferred(v.url, not_live_reason(v)) for v in verdicts if not_live(v))
@@ -931,6 +948,7 @@ def _gates(
     ready: Ready | None,
     delta_reading: bool = False,
     write_folder: Path | None = None,
+    robots_read: Mapping[str, PrefixResponse] | None = None,
 ) -> tuple[list[str], Outcome, bool, WaitBudget | None]:
     """Everything between the delta and the POSTs, in the contract's order, for every command
     that submits: the key check (also when there is nothing to send), then robots.txt and the
@@ -966,6 +984,7 @@ def _gates(
         deadline=deadline,
         expected=expected,
         delta_reading=delta_reading,
+        robots_read=robots_read,
     )
     return send, outcome, not_deployed, budget
 
@@ -983,8 +1002,9 @@ def run_sync(
     deadline = _deadline(config, pacing)
     _check_built_key_first(config, key)
     client = _client(config)
+    robots_read: dict[str, PrefixResponse] = {}
     try:
-        delta, _before, _after, site = compute_delta(config, client)
+        delta, _before, _after, site = compute_delta(config, client, robots_read)
         site = _require_site(site, "sync")
         urls, skipped = _scope(delta.to_submit(include_removed=config.sends_removed), site, config)
         build = _build_path(config)
@@ -1013,6 +1033,7 @@ def run_sync(
             progress=progress,
             ready=ready,
             delta_reading=from_live,
+            robots_read=robots_read,
         )
         if budget is None:
             return outcome

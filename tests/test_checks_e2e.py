@@ -135,6 +135,9 @@ def test_robots_txt_variants(world: World, robots: str, expect: dict[str, str]) 
     for path, expected in expect.items():
         if expected == "robots":  # never requested: engines would not crawl it
             assert path not in world.page_gets()
+    # SPEC: fetched once per host. Live discovery's read serves the checks too (it was read
+    # a second time for them).
+    assert world.site.hits("/robots.txt") == 1
 
 
 def test_some_agents_blocked_is_sent_with_a_warning_naming_them(world: World) -> None:
