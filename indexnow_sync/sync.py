@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .errors import (
-    BuildSitemapError,
     CheckGuardError,
     DeferredError,
     IndexNowSyncError,
@@ -159,15 +158,12 @@ def compute_delta(
     for doc in read_disk_side(build, limits, build_side, "--build"):
         differ.add(doc.entries)
         hosts.add(doc.entries)
+    hosts.require_site_host(build)
     delta = differ.finish(site, before_missing=before_side.missing)
     if delta.after_count == 0:
-        # Never diffed: every URL of the other side would count as removed.
-        raise BuildSitemapError(
-            f"--build {build}: its sitemap lists no URLs at all, so every live URL would count "
-            "as removed; refusing. Is the build complete? Run the build again, or check that "
-            "its sitemap generator ran"
+        build_side.warnings.append(
+            f"the build sitemap under {build} lists no URLs at all: is the build complete?"
         )
-    hosts.require_site_host(build)
     after_info = {"path": str(build), "count": delta.after_count, "sources": build_side.sources}
     warnings = (*before_side.warnings, *build_side.warnings, *delta.warnings)
     return replace(delta, warnings=tuple(dict.fromkeys(warnings))), before_info, after_info, site
