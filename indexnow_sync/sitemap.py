@@ -328,9 +328,7 @@ class _Decoder:
     def _count(self, size: int, *, compressed: bool) -> None:
         self._total += size
         if self._total > self._max_bytes:
-            raise SitemapParseError(
-                self._source, _too_large(self._max_bytes, compressed=compressed)
-            )
+            raise SitemapParseError(self._source, too_large(self._max_bytes, compressed=compressed))
 
 
 def _pieces(data: bytes, size: int) -> Iterator[bytes]:
@@ -347,7 +345,8 @@ def _size_text(size: int) -> str:
     return f"{size} bytes"
 
 
-def _too_large(max_bytes: int, *, compressed: bool = False) -> str:
+def too_large(max_bytes: int, *, compressed: bool = False) -> str:
+    """Why a sitemap over ``max_bytes`` is refused, and what to do (sources and parser)."""
     what = "uncompresses to" if compressed else "is"
     return (
         f"{what} more than {_size_text(max_bytes)}, the limit per sitemap file (the protocol "
@@ -381,7 +380,7 @@ def parse_sitemap(
     if not data or data.isspace():  # (not data.strip(): that would copy the whole file)
         raise SitemapParseError(source, "is empty (0 URLs would mean 'nothing exists': refusing)")
     if not is_gzip(data) and len(data) > max_bytes:
-        raise SitemapParseError(source, _too_large(max_bytes))
+        raise SitemapParseError(source, too_large(max_bytes))
 
     def read(document: bytes) -> ParsedSitemap:
         reader = SitemapReader(

@@ -41,6 +41,7 @@ from .sitemap import (
     merge_duplicates,
     parse_sitemap,
     read_pieces,
+    too_large,
 )
 from .urls import same_host
 
@@ -201,10 +202,7 @@ def read_file(path: Path, limits: Limits, *, size_only: bool = False) -> bytes:
     try:
         size = path.stat().st_size
         if size > limits.max_sitemap_bytes * 2 and not _looks_gzip(path):
-            raise BuildSitemapError(
-                f"{path}: is larger than {limits.max_sitemap_bytes // (1024 * 1024)} MiB, the "
-                "sitemap protocol's limit per file; split it into a sitemap index"
-            )
+            raise BuildSitemapError(f"{path}: {too_large(limits.max_sitemap_bytes)}")
         return b"" if size_only else path.read_bytes()
     except OSError as exc:
         raise BuildSitemapError(f"{path}: cannot be read ({exc.strerror})") from exc

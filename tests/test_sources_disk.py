@@ -16,6 +16,7 @@ from indexnow_sync.sources import (
     map_child_to_file,
     merge,
     read_disk_side,
+    read_sitemap_file,
     robots_sitemaps,
 )
 
@@ -285,3 +286,21 @@ def test_robots_sitemap_lines_any_case_any_group_once_each() -> None:
         "https://site.example/sitemap-index.xml",
         "https://site.example/news.xml",
     ]
+
+
+def test_an_oversized_build_file_names_the_limit_in_force(tmp_path: Path) -> None:
+    # With --max-sitemap-bytes 1000 the message said "larger than 0 MiB, the sitemap
+    # protocol's limit": neither the limit given nor the protocol's.
+    path = tmp_path / "sitemap.xml"
+    path.write_text(
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "<url><loc>https://ex.com/p</loc></url>" * 100
+        + "</urlset>",
+        encoding="utf-8",
+    )
+    with pytest.raises(BuildSitemapError) as caught:
+        read_sitemap_file(path, Limits(max_sitemap_bytes=1000))
+    message = caught.value.message
+    assert str(path) in message
+    assert "1000 bytes" in message and "--max-sitemap-bytes" in message
+    assert " than 0 MiB" not in message
