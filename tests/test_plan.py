@@ -253,6 +253,50 @@ def test_wrong_field_type_is_a_plan_file_error(tmp_path: Path) -> None:
         read_plan(path)
 
 
+def test_build_checks_and_deferred_urls_survive_the_round_trip_readable(tmp_path: Path) -> None:
+    # What the build check found at plan time is reported again by 'submit --plan'; what a
+    # run deferred is told again with why. Both stay readable in the file (not \u-escaped).
+    from dataclasses import replace
+
+    from indexnow_sync.models import Deferred
+
+    path = tmp_path / "plan.json"
+    plan = replace(
+        make_plan(),
+        build_checks=(Skipped(f"{S}/блог/", "noindex in <meta name=robots> (блог)", "noindex"),),
+        deferred=(Deferred(f"{S}/new", "answered 404 (страница)"),),
+    )
+    write_plan(path, plan)
+    back = read_plan(path)
+    assert back.build_checks == plan.build_checks
+    assert back.deferred == plan.deferred
+    text = path.read_text("utf-8")
+    assert "noindex in <meta name=robots> (блог)" in text
+    assert "answered 404 (страница)" in text
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("skipped", "not a list"),
+        ("build_checks", {"url": "x"}),
+        ("deferred", "not a list"),
+        ("lastmods", {"https://site.example/new": 5}),
+        ("lastmods", {"https://site.example/new": None}),
+    ],
+)
+def test_a_wrong_field_is_named(tmp_path: Path, field: str, value: object) -> None:
+    path = tmp_path / "plan.json"
+    write_plan(path, make_plan())
+    raw = json.loads(path.read_text("utf-8"))
+    raw[field] = value
+    path.write_text(json.dumps(raw), "utf-8")
+    with pytest.raises(PlanFileError) as caught:
+        read_plan(path)
+    assert field in caught.value.message
+    assert caught.value.message.startswith(f"--plan {path}: ")
+
+
 # --- progress ---------------------------------------------------------------------------------
 
 
@@ -476,6 +520,33 @@ def test_a_version_1_plan_is_still_read_without_lastmods(tmp_path: Path) -> None
     assert dict(back.delta.lastmods) == {}
     assert back.delta.added == make_plan().delta.added
     assert back.pending(include_removed=True) == make_plan().pending(include_removed=True)
+
+
+def test_skipped_entries_of_a_plan_written_before_codes_get_their_codes(tmp_path: Path) -> None:
+    # The skipped entries exactly as indexnow-sync 0.1.0 wrote them (no "code"), plus a folder
+    # scope reason: the report's skipped_by_code and the step summary group them by code.
+    path = tmp_path / "plan.json"
+    write_plan(path, make_plan())
+    raw = json.loads(path.read_text("utf-8"))
+    raw["version"] = 1
+    del raw["lastmods"], raw["deferred"]
+    raw["skipped"] = [
+        {
+            "url": "/rel/",
+            "reason": "relative URL (a sitemap <loc> must be absolute: https://host/path)",
+        },
+        {"url": "https://other.com/x", "reason": "not on the site's host ex.com"},
+        {"url": "https://ex.com/a b", "reason": "contains whitespace or control characters"},
+        {
+            "url": "https://ex.com/blog/x",
+            "reason": "outside /docs/: a key file in that folder only authorises URLs under it",
+        },
+        {"url": "https://ex.com/y", "reason": "on host other.com, not on the site's host ex.com"},
+        {"url": "https://ex.com/z", "reason": "longer than 2,048 characters", "code": "invalid"},
+    ]
+    path.write_text(json.dumps(raw), "utf-8")
+    codes = [entry.code for entry in read_plan(path).delta.skipped]
+    assert codes == ["relative", "off_host", "invalid", "out_of_scope", "off_host", "invalid"]
 
 
 def test_a_version_2_plan_without_lastmods_is_a_plan_file_error(tmp_path: Path) -> None:
