@@ -305,7 +305,7 @@ def read_plan(path: Path) -> Plan:
             added=tuple(_strings(raw["added"])),
             changed=tuple(_strings(raw["changed"])),
             removed=tuple(_strings(raw["removed"])),
-            skipped=_skipped(raw["skipped"]),
+            skipped=_skipped(raw["skipped"], "skipped"),
             warnings=tuple(_strings(raw.get("warnings", []))),
             before_count=int(raw["before"].get("count", 0)),
             after_count=int(raw["after"].get("count", 0)),
@@ -313,7 +313,7 @@ def read_plan(path: Path) -> Plan:
         )
         deferred = _deferred(raw.get("deferred", []))
         accepted = set(_strings(raw.get("accepted", [])))
-        build_checks = _skipped(raw.get("build_checks", []))
+        build_checks = _skipped(raw.get("build_checks", []), "build_checks")
         site = raw.get("site")
         if site is not None and not isinstance(site, str):
             raise TypeError("site")
@@ -357,9 +357,9 @@ def _lastmods(value: Any) -> dict[str, str]:
     return value
 
 
-def _skipped(value: Any) -> tuple[Skipped, ...]:
+def _skipped(value: Any, field: str) -> tuple[Skipped, ...]:
     if not isinstance(value, list):
-        raise TypeError("skipped: expected a list")
+        raise TypeError(f"{field}: expected a list")
     entries = []
     for entry in value:
         reason = str(entry["reason"])
