@@ -250,26 +250,30 @@ def test_url_length_boundary_is_2048_characters() -> None:
 
 
 @pytest.mark.parametrize(
-    ("loc", "reason"),
+    ("loc", "reason", "code"),
     [
-        ("https://www.example.com/a b", "whitespace"),
-        ("https://www.example.com/a\tb", "whitespace"),
-        ("https://www.example.com/a\x7fb", "control"),
-        ("ftp://www.example.com/file", "not an http(s) URL"),
-        ("https:///no-host", "not an http(s) URL"),
-        ("mailto:someone@example.com", "not an http(s) URL"),
-        ("https://www.example.com:99999/x", "not a valid URL"),
-        ("https://[www.example.com/x", "not a valid URL"),
-        ("/about/", "relative URL"),
-        ("about/", "relative URL"),
+        ("https://www.example.com/a b", "whitespace", "invalid"),
+        ("https://www.example.com/a\tb", "whitespace", "invalid"),
+        ("https://www.example.com/a\x7fb", "control", "invalid"),
+        ("ftp://www.example.com/file", "not an http(s) URL", "invalid"),
+        ("https:///no-host", "not an http(s) URL", "invalid"),
+        ("mailto:someone@example.com", "not an http(s) URL", "invalid"),
+        ("https://www.example.com:99999/x", "not a valid URL", "invalid"),
+        ("https://[www.example.com/x", "not a valid URL", "invalid"),
+        ("/about/", "relative URL", "relative"),
+        ("about/", "relative URL", "relative"),
+        ("https://cdn.example.com/x", "not on the site's host www.example.com", "off_host"),
     ],
 )
-def test_urls_that_cannot_be_sent_are_skipped_with_their_reason(loc: str, reason: str) -> None:
+def test_urls_that_cannot_be_sent_are_skipped_with_their_reason(
+    loc: str, reason: str, code: str
+) -> None:
     raw = loc.encode().decode("unicode_escape").encode()
     delta = diff({}, {raw: b""}, S)
     assert delta.added == ()
     (skipped,) = delta.skipped
     assert reason in skipped.reason
+    assert skipped.code == code  # the JSON report's and the step summary's grouping
     assert skipped.url.isprintable()
 
 

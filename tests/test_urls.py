@@ -188,3 +188,44 @@ def test_a_control_character_anywhere_in_a_url_is_refused() -> None:
     for url in ("https://example.com/a\x7fb", "https://example.com/a\tb"):
         assert http_url_problem(url) == "contains a tab, newline or another control character"
     assert http_url_problem("https://example.com/a~b") is None
+
+
+@pytest.mark.parametrize(
+    ("hostname", "refused"),
+    [
+        # DNS limits (RFC 1035): 63 characters per label, 253 in all (no final dot).
+        ("a" * 63 + ".example", False),
+        ("a" * 64 + ".example", True),
+        (".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 61]), False),  # 253
+        (".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 62]), True),  # 254
+        ("www.example.com.", False),  # fully qualified: the same host
+        ("www..example.com", True),
+        ("", True),
+        # International names: a label IDNA can encode is a host; one it cannot is not.
+        ("bücher.example", False),
+        ("xn--bcher-kva.example", False),
+        ("\u200d.example", True),  # a zero-width joiner alone
+        ("a\ufffcb.example", True),  # U+FFFC, prohibited by IDNA
+    ],
+    ids=[
+        "label-63",
+        "label-64",
+        "name-253",
+        "name-254",
+        "final-dot",
+        "empty-label",
+        "empty",
+        "idn",
+        "punycode",
+        "zwj-alone",
+        "u-fffc",
+    ],
+)
+def test_host_names_are_held_to_dns_and_idna_rules(hostname: str, refused: bool) -> None:
+    assert (host_problem(hostname) is not None) is refused
+
+
+def test_a_site_with_an_international_host_name_is_accepted() -> None:
+    assert normalize_site("https://Bücher.example/") == "https://bücher.example"
+    with pytest.raises(ValueError, match="international host name label"):
+        normalize_site("https://a\ufffcb.example")
