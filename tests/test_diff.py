@@ -10,7 +10,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from indexnow_sync.diff import Differ, diff
+from indexnow_sync.diff import Differ, diff, url_problem
 from indexnow_sync.models import Delta
 from indexnow_sync.sitemap import parse_sitemap
 from indexnow_sync.sources import Limits, Side, merge, read_disk_side
@@ -562,3 +562,12 @@ def test_the_builds_lastmods_are_keyed_by_full_url_when_keys_are_compacted() -> 
     differ = Differ(compacted, prefix)
     differ.add(dict(zip(compact_keys(list(build), prefix), build.values(), strict=True)))
     assert dict(differ.finish(S).lastmods) == {url("a"): "2024-06-01", url("b"): "2024-06-02"}
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x08", "\x0e", "\x1b", "\x7f"])
+def test_a_control_character_no_xml_can_carry_is_refused_in_a_url_list_too(char: str) -> None:
+    # XML 1.0 cannot hold these, but `submit --urls-file` lines go through the same rules.
+    assert url_problem(f"https://www.example.com/a{char}b", None) == (
+        "invalid",
+        "contains whitespace or control characters",
+    )
