@@ -7,6 +7,7 @@ import errno
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -508,13 +509,18 @@ def test_deferred_urls_are_recorded_also_when_nothing_was_accepted(tmp_path: Pat
     assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
 
 
-def test_a_version_1_plan_is_still_read_without_lastmods(tmp_path: Path) -> None:
-    path = tmp_path / "plan.json"
+def version_1_plan(path: Path) -> dict[str, Any]:
+    """make_plan() as a plan of format version 1 (no lastmods, no deferred) would hold it."""
     write_plan(path, make_plan())
-    raw = json.loads(path.read_text("utf-8"))
+    raw: dict[str, Any] = json.loads(path.read_text("utf-8"))
     raw["version"] = 1
     del raw["lastmods"], raw["deferred"]
-    path.write_text(json.dumps(raw), "utf-8")
+    return raw
+
+
+def test_a_version_1_plan_is_still_read_without_lastmods(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(version_1_plan(path)), "utf-8")
     back = read_plan(path)
     assert not back.lastmods_known
     assert dict(back.delta.lastmods) == {}
@@ -526,10 +532,7 @@ def test_skipped_entries_of_a_plan_written_before_codes_get_their_codes(tmp_path
     # The skipped entries exactly as indexnow-sync 0.1.0 wrote them (no "code"), plus a folder
     # scope reason: the report's skipped_by_code and the step summary group them by code.
     path = tmp_path / "plan.json"
-    write_plan(path, make_plan())
-    raw = json.loads(path.read_text("utf-8"))
-    raw["version"] = 1
-    del raw["lastmods"], raw["deferred"]
+    raw = version_1_plan(path)
     raw["skipped"] = [
         {
             "url": "/rel/",
