@@ -589,7 +589,7 @@ def run_checks(
     ``settle`` (waiting for the deploy) gets the pages' first verdicts and returns the final
     ones, after checking again those that were not live yet."""
     from .indexnow import RetryPolicy, WaitBudget
-    from .robots import fetch_robots, interpret, judge, robots_url
+    from .robots import fetch_robots, judge, robots_url
 
     policy = policy or RetryPolicy()
     budget = budget or WaitBudget(policy.max_wait_total)
@@ -615,10 +615,7 @@ def run_checks(
     files = {}
     for origin in dict.fromkeys(robots_url(c.url) for c in remaining):
         known = (robots_read or {}).get(origin)
-        if known is not None and known.status != 429 and known.status < 500:
-            fetched = interpret(origin, known)  # read moments ago (live discovery): once per host
-        else:
-            fetched = fetch_robots(client, origin, policy=policy, budget=budget)
+        fetched = fetch_robots(client, origin, policy=policy, budget=budget, known=known)
         files[origin] = fetched
         result.robots_files.append(origin)
         result.warnings.extend(fetched.warnings)

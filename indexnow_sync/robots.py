@@ -336,7 +336,7 @@ def interpret(url: str, response: PrefixResponse) -> FetchedRobots:
                 "unavailable and everything is allowed; serve robots.txt on the site's own host",
             ),
         )
-    if status == 429 or status >= 500:
+    if _to_retry(status):
         raise RobotsError(_unhealthy(url, f"answered {status}"))
     return FetchedRobots(url, status, RobotsRules.allow_all())
 
@@ -349,20 +349,29 @@ def _unhealthy(url: str, what: str) -> str:
     )
 
 
+def _to_retry(status: int) -> bool:
+    """A robots.txt answer that says "unavailable" (RFC 9309: 5xx, and 429 as engines read it)."""
+    return status == 429 or status >= 500
+
+
 def fetch_robots(
     client: WebClient,
     url: str,
     *,
     policy: RetryPolicy,
     budget: WaitBudget,
+    known: PrefixResponse | None = None,
 ) -> FetchedRobots:
     """GET one robots.txt with RFC 9309 semantics, retrying 429/5xx/transport failures under
     ``policy`` and the run's shared ``budget``. Raises :class:`RobotsError` when it stays
-    unreachable."""
+    unreachable. ``known``: its answer read moments ago (live discovery), used instead of a
+    GET unless it is one to retry: robots.txt is fetched once per host."""
     from .errors import FetchError
     from .indexnow import parse_retry_after
     from .web import get_prefix
 
+    if known is not None and not _to_retry(known.status):
+        return interpret(url, known)
     attempts = 0
     while True:
         attempts += 1
@@ -377,7 +386,7 @@ def fetch_robots(
                 detail = exc.message.removeprefix(f"{url}: ")
                 raise RobotsError(_unhealthy(url, f"could not be read: {detail}")) from exc
             continue
-        if response.status == 429 or response.status >= 500:
+        if _to_retry(response.status):
             value = response.header("Retry-After")
             retry_after = parse_retry_after(value, policy.wall_clock()) if value else None
             if budget.before_retry(policy, attempts, retry_after):
