@@ -319,12 +319,14 @@ def _execute(
 
 
 def _site_of(config: Any) -> str | None:
-    """The site a config names (``--site``, else the origin of ``--live``), or None."""
-    from .urls import normalize_site, origin
+    """The site a config names, for the report of a run that failed before it had one; None
+    when it names none or an invalid one (that is then the error being reported)."""
+    from .errors import UsageError
+    from .sync import configured_site
 
     try:
-        return normalize_site(config.site) if config.site else origin(config.live or "")
-    except ValueError:
+        return configured_site(config)
+    except UsageError:
         return None
 
 

@@ -69,7 +69,9 @@ class Outcome:
     waiting: dict[str, Any] | None = None  # what waiting for the deploy did (--wait)
 
 
-def _site(config: Config) -> str | None:
+def configured_site(config: Config) -> str | None:
+    """The site a config names: ``--site``, else the origin of ``--live``; None when neither.
+    Raises :class:`UsageError` for a value that is no site."""
     if config.site:
         try:
             return normalize_site(config.site)
@@ -125,7 +127,7 @@ def compute_delta(
     from .diff import Differ
     from .sources import Limits, Side, merge, read_disk_side, read_live_side
 
-    site = _site(config)
+    site = configured_site(config)
     prefix = f"{site}/".encode() if site else b""
     limits = Limits(max_sitemap_bytes=config.max_sitemap_bytes, key_prefix=prefix)
     build = _build_path(config)
@@ -245,7 +247,7 @@ def run_plan(config: Config, out: Path) -> Outcome:
     pending is never silently dropped: they are carried into the new plan, with a warning."""
     from .plan import new_plan, write_plan
 
-    site = _site(config)
+    site = configured_site(config)
     check, key_warnings = _plan_key_check(config, site)
     if check is not None and not check.ok:
         outcome = Outcome("plan", site, False, key_check=check)
@@ -776,15 +778,12 @@ def check_key(
     --baseline and an unreachable site settles for the local check, and says so. The fix of
     a failed check writes the file into ``build`` (else ``write_folder``: the build a plan
     was made from)."""
-    from .keyfile import check_hosted_key_file, check_local_key_file, key_file_url
+    from .keyfile import check_hosted_key_file, key_file_url
 
     url = key_file_url(site, key, config.key_location)
-    local: KeyCheck | None = None
-    candidate = built_key_file(config, site, key, build) if build is not None else None
-    if candidate is not None and candidate.is_file():
-        local = check_local_key_file(candidate, key)
-        if not local.ok:
-            return local
+    local = _built_key_check(config, site, key, build) if build is not None else None
+    if local is not None and not local.ok:
+        return local
     folder = (build if build.is_dir() else build.parent) if build is not None else write_folder
     hosted = check_hosted_key_file(
         client, url, key, build_folder=None if folder is None else str(folder)
@@ -848,15 +847,20 @@ def _check_built_key_first(config: Config, key: str) -> None:
     """SPEC: a key file in the build is checked "before anything else", so a newline in it
     stops ``sync`` before the live site is read (``plan`` and ``submit`` read nothing live
     before their key check). The full check, hosted file included, follows the delta."""
+    site = configured_site(config)
+    check = _built_key_check(config, site, key, _build_path(config))
+    if check is not None and not check.ok:
+        raise _KeyFailed(Outcome("sync", site, config.dry_run, key_check=check), check)
+
+
+def _built_key_check(config: Config, site: str | None, key: str, build: Path) -> KeyCheck | None:
+    """The check of the key file the build holds; None when it holds none."""
     from .keyfile import check_local_key_file
 
-    site = _site(config)
-    candidate = built_key_file(config, site, key, _build_path(config))
+    candidate = built_key_file(config, site, key, build)
     if candidate is None or not candidate.is_file():
-        return
-    check = check_local_key_file(candidate, key)
-    if not check.ok:
-        raise _KeyFailed(Outcome("sync", site, config.dry_run, key_check=check), check)
+        return None
+    return check_local_key_file(candidate, key)
 
 
 def _deploy_fixes(check: KeyCheck) -> bool:
@@ -1088,7 +1092,7 @@ def _submit_plan(
 
     key = _submission_key(config)
     plan: Plan = read_plan(plan_path)
-    site = _site(config) or _plan_site(plan, plan_path)
+    site = configured_site(config) or _plan_site(plan, plan_path)
     site = _require_site(site, "submit --plan (the plan has no site)")
     pending = plan.pending(include_removed=config.sends_removed)
     urls, skipped = _scope(pending, site, config)
@@ -1192,7 +1196,7 @@ def run_submit_urls(
     sitemap); deferred ones are not recorded in ``state``."""
     key = _submission_key(config)
     deadline = _deadline(config, pacing)
-    site = _site(config) or _infer_site(urls)
+    site = configured_site(config) or _infer_site(urls)
     site = _require_site(site, "submit")
     recent: dict[str, float] = _read_state(state) if state else {}
     now = time.time()
@@ -1309,7 +1313,7 @@ def _write_state(path: Path, accepted: dict[str, float]) -> None:
 
 def run_verify_key(config: Config) -> Outcome:
     key = _key(config)
-    site = _require_site(_site(config), "verify-key")
+    site = _require_site(configured_site(config), "verify-key")
     client = _client(config)
     try:
         check = check_key(config, site, key, client, build=config.build)
