@@ -72,6 +72,24 @@ class PlanFileError(UsageError):
 # --- exit 1: the run failed -----------------------------------------------------------------
 
 
+class SitemapWriteError(IndexNowSyncError):
+    """``--fix-lastmod`` could not rewrite the build's sitemap files (read-only, disk full, a
+    document it will not change): none of them was replaced."""
+
+    kind = "sitemap_write"
+
+
+class RewriteError(SitemapWriteError):
+    """A sitemap document ``--fix-lastmod`` will not rewrite (an encoding other than UTF-8,
+    UTF-16 or a single-byte one, a DTD internal subset, or a result that would not read back
+    exactly as intended)."""
+
+    def __init__(self, source: str, problem: str) -> None:
+        super().__init__(f"{source}: {problem}")
+        self.source = source
+        self.problem = problem
+
+
 class LiveSitemapError(IndexNowSyncError):
     """The live sitemap could not be read (5xx, timeout, HTML, broken child): never treated
     as an empty site."""

@@ -254,10 +254,17 @@ def map_child_to_file(child_url: str, index_file: Path, root: Path) -> Path | No
     return None
 
 
+def build_root(path: Path, sitemap_file: Path) -> Path:
+    """The folder a built index's child URLs are mapped under (:func:`map_child_to_file`):
+    the build folder, or the folder of a sitemap file passed itself."""
+    return path if path.is_dir() else sitemap_file.parent
+
+
 def read_disk_side(path: Path, limits: Limits, side: Side, what: str) -> Iterator[ParsedSitemap]:
-    """Every urlset of a build (or baseline) sitemap on disk, children mapped to files."""
+    """Every urlset of a build (or baseline) sitemap on disk, children mapped to files.
+    ``side.sources`` lists every file read, indexes included, each before its children."""
     sitemap_file = find_build_sitemap(path, what)
-    root_dir = path if path.is_dir() else sitemap_file.parent
+    root_dir = build_root(path, sitemap_file)
     read_files = {sitemap_file.resolve()}
 
     def parse_file(file: Path) -> ParsedSitemap:
@@ -572,6 +579,7 @@ __all__ = [
     "BUILD_NAMES",
     "Limits",
     "Side",
+    "build_root",
     "find_build_sitemap",
     "map_child_to_file",
     "merge",
