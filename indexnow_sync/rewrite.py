@@ -41,7 +41,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from .errors import RewriteError, SitemapParseError, SitemapWriteError
+from .errors import BuildSitemapError, RewriteError, SitemapParseError, SitemapWriteError
 from .lastmod import instant
 from .sitemap import DEFAULT_MAX_BYTES, ParsedSitemap, decompress, is_gzip, parse_sitemap
 from .sources import Limits, Side, build_root, map_child_to_file, read_disk_side, read_file
@@ -708,38 +708,44 @@ def fix_build_lastmods(
     index's lastmod for a child is the latest lastmod in that child. Files are found, walked
     and their children mapped exactly as the build side is read (``sources``). Urlsets are
     rewritten first, then indexes from the deepest up; all are replaced together, children
-    before the indexes that list them, or none is (:class:`FileSet`). ``dry_run``: compute
-    only, write nothing."""
+    before the indexes that list them, or none is (:class:`FileSet`).
+
+    A copy of a rewritten file beside it, gzipped or not (``sitemap.xml.gz`` beside
+    ``sitemap.xml``, as MkDocs writes), that the walk does not read is rewritten with it
+    while it holds the same document, so the two still agree. ``dry_run``: compute only,
+    write nothing."""
     limits = replace(limits or Limits(), key_prefix=b"")  # (page keys: whole URLs)
+    cap = limits.max_sitemap_bytes
     side = Side()
     latest: dict[Path, int | None] = {}
     corrections = Corrections()
     changed: list[str] = []
-    cap = limits.max_sitemap_bytes
+    # Files with a possible copy beside them: (copy, the file's mapping, its new document).
+    copies: list[tuple[Path, Mapping[str, int], bytes]] = []
 
     with FileSet(write) as files:
 
-        def take(path: Path, result: Rewritten) -> None:
+        def take(path: Path, result: Rewritten, mapping: Mapping[str, int]) -> None:
             nonlocal corrections
             latest[path.resolve()] = result.latest
             corrections += result.corrections
-            if dry_run:
-                if result.changed:
-                    changed.append(str(path))
-                return
-            files.clear_stale(path)
+            twin = _twin(path)
+            if not dry_run:
+                files.clear_stale(path)
+                files.clear_stale(twin)
+            if twin.is_file():
+                copies.append((twin, mapping, decompress(result.data, str(path), cap)))
             if result.changed:
                 changed.append(str(path))
-                files.stage(path, result.data)
+                if not dry_run:
+                    files.stage(path, result.data)
 
         urlsets: set[str] = set()
         for doc in read_disk_side(build, limits, side, "--build"):
             urlsets.add(doc.source)
             data = read_file(Path(doc.source), limits)
-            take(
-                Path(doc.source),
-                rewrite_lastmods(data, true_lastmods, doc.source, before=doc, max_bytes=cap),
-            )
+            result = rewrite_lastmods(data, true_lastmods, doc.source, before=doc, max_bytes=cap)
+            take(Path(doc.source), result, true_lastmods)
         root_dir = build_root(build, Path(side.sources[0]))
         for source in reversed(side.sources):  # (each index after its children)
             if source in urlsets:
@@ -754,7 +760,29 @@ def fix_build_lastmods(
                 moment = latest.get(file.resolve()) if file is not None else None
                 if moment is not None:
                     children[child] = moment
-            take(path, rewrite_lastmods(data, children, source, before=index, max_bytes=cap))
+            result = rewrite_lastmods(data, children, source, before=index, max_bytes=cap)
+            take(path, result, children)
+        walked = {Path(source).resolve() for source in side.sources}
+        for twin, mapping, new_document in copies:
+            if twin.resolve() in walked:
+                continue  # (read and rewritten on its own)
+            # A copy is what, rewritten the same way, gives the same document: so one that
+            # a crash left behind (the file new, its copy old) is completed too.
+            try:
+                copy = rewrite_lastmods(read_file(twin, limits), mapping, str(twin), max_bytes=cap)
+                if decompress(copy.data, str(twin), cap) != new_document:
+                    continue  # not a copy
+            except (SitemapParseError, SitemapWriteError, BuildSitemapError):
+                continue  # (not a sitemap this run reads: not a copy either)
+            if copy.changed:
+                changed.append(str(twin))
+                if not dry_run:
+                    files.stage(twin, copy.data)
         if not dry_run:
             files.commit()
     return LastmodFix(tuple(changed), corrections, len(side.sources))
+
+
+def _twin(path: Path) -> Path:
+    """``sitemap.xml.gz`` for ``sitemap.xml`` and the other way round."""
+    return path.with_name(path.name[:-3] if path.name.endswith(".gz") else f"{path.name}.gz")

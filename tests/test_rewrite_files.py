@@ -349,3 +349,45 @@ def test_the_formatted_instant_is_what_the_index_says(tmp_path: Path) -> None:
     assert loc_and_lastmod((build / "sitemap-index.xml").read_bytes())[0][1] == format_lastmod(
         at("2031-02-03T03:05:06Z")
     )
+
+
+def test_a_gzip_copy_beside_the_sitemap_is_kept_a_copy(tmp_path: Path) -> None:
+    # MkDocs writes sitemap.xml and the same document as sitemap.xml.gz; the build side reads
+    # sitemap.xml only, and both are served.
+    build = tmp_path / "site"
+    build.mkdir()
+    plain = urlset(url(f"{SITE}/", "2025-06-12"), url(f"{SITE}/a/", "2025-06-12"))
+    (build / "sitemap.xml").write_bytes(plain)
+    (build / "sitemap.xml.gz").write_bytes(gzip.compress(plain, mtime=1_700_000_000))
+    result = fix_build_lastmods(build, TRUTH)
+    assert [Path(f).name for f in result.files] == ["sitemap.xml", "sitemap.xml.gz"]
+    assert result.corrections == Corrections(back=2)  # (the copy is not counted twice)
+    new = (build / "sitemap.xml").read_bytes()
+    packed = (build / "sitemap.xml.gz").read_bytes()
+    assert gzip.decompress(packed) == new and packed[4:8] == (1_700_000_000).to_bytes(4, "little")
+    assert loc_and_lastmod(new)[0] == (f"{SITE}/", "2025-01-10T08:00:00Z")
+
+
+def test_a_copy_left_old_by_a_crash_is_completed_by_the_next_run(tmp_path: Path) -> None:
+    build = tmp_path / "site"
+    build.mkdir()
+    plain = urlset(url(f"{SITE}/", "2025-06-12"))
+    (build / "sitemap.xml").write_bytes(plain)
+    (build / "sitemap.xml.gz").write_bytes(gzip.compress(plain))
+    fix_build_lastmods(build, TRUTH)
+    new = (build / "sitemap.xml").read_bytes()
+    (build / "sitemap.xml.gz").write_bytes(gzip.compress(plain))  # (as if not renamed yet)
+    result = fix_build_lastmods(build, TRUTH)
+    assert [Path(f).name for f in result.files] == ["sitemap.xml.gz"]
+    assert gzip.decompress((build / "sitemap.xml.gz").read_bytes()) == new
+
+
+def test_a_different_file_beside_the_sitemap_is_not_a_copy(tmp_path: Path) -> None:
+    build = tmp_path / "site"
+    build.mkdir()
+    (build / "sitemap.xml").write_bytes(urlset(url(f"{SITE}/", "2025-06-12")))
+    other = gzip.compress(urlset(url(f"{SITE}/a/", "2025-06-12")))
+    (build / "sitemap.xml.gz").write_bytes(other)
+    result = fix_build_lastmods(build, TRUTH)
+    assert [Path(f).name for f in result.files] == ["sitemap.xml"]
+    assert (build / "sitemap.xml.gz").read_bytes() == other
