@@ -105,10 +105,11 @@ def rewrite_lastmods(
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Rewritten:
     """``data`` (one sitemap document, plain or gzip) with the ``<lastmod>`` of every entry
-    whose loc is in ``true_lastmods`` set to that instant (nanoseconds since the epoch, UTC;
-    written to the second). An entry whose lastmod already is that instant keeps its text
-    (so a second run with the same instants changes nothing); entries not in the mapping and
-    entries without a loc are left alone. ``before`` is the document as already parsed (by
+    whose loc is in ``true_lastmods`` set to that instant (nanoseconds since the epoch, UTC),
+    written as :func:`format_lastmod` writes it: a lastmod that already reads so is left as
+    it is (so a second run with the same instants changes nothing), one that names the same
+    instant otherwise is reworded (not counted as a correction); entries not in the mapping
+    and entries without a loc are left alone. ``before`` is the document as already parsed (by
     the caller's walk of the build), else it is parsed here. Raises
     :class:`SitemapParseError` for a document that is not a readable sitemap and
     :class:`RewriteError` for one this module will not rewrite."""
@@ -129,17 +130,19 @@ def rewrite_lastmods(
             continue
         wanted = truncate_to_second(wanted)
         expected[entry.loc.encode("utf-8")] = wanted
-        old = instant(entry.lastmod_text.encode("utf-8")) if entry.lastmod else None
-        if old == wanted:
+        value = format_lastmod(wanted)
+        if entry.lastmod and entry.lastmod_text.strip(_WS) == value:
             continue
-        edits.append(entry.edit(format_lastmod(wanted)))
-        if entry.is_page:
-            if old is None:
-                corrections += Corrections(added=1)
-            elif wanted < old:
-                corrections += Corrections(back=1)
-            else:
-                corrections += Corrections(forward=1)
+        edits.append(entry.edit(value))
+        old = instant(entry.lastmod_text.encode("utf-8")) if entry.lastmod else None
+        if not entry.is_page or old == wanted:
+            continue  # (an index's entries follow their children; the same instant reworded)
+        if old is None:
+            corrections += Corrections(added=1)
+        elif wanted < old:
+            corrections += Corrections(back=1)
+        else:
+            corrections += Corrections(forward=1)
     if not edits:
         return Rewritten(data, corrections, _latest(before), changed=False)
     new_document = text.encode(_apply(text.view, edits))

@@ -152,16 +152,16 @@ def test_crlf_cdata_character_references_comments_and_an_empty_lastmod() -> None
     }
     new, corrections = rewritten(document, truth, valid=False)  # (<lastmod/> is invalid)
     assert_valid(new)
-    # The first lastmod is already that instant (written +02:00): kept as written.
+    # The first lastmod is already that instant (written +02:00): reworded, not counted.
     assert corrections == Corrections(added=2)
-    assert b"<lastmod>2024-05-01T10:00:00+02:00</lastmod>" in new
+    assert b"<lastmod>2024-05-01T08:00:00Z</lastmod>" in new
     # Added with the file's own line ends; the self-closing element opened.
     assert (
         b"<loc>https://www.example.com/caf&#xE9;/</loc>\r\n\t\t<lastmod>2025-03-01T08:30:00Z"
         b"</lastmod>\r\n\t\t<changefreq>" in new
     )
     assert b"<lastmod>2025-03-01T08:30:00Z</lastmod></url>" in new
-    assert new.count(b"\r\n") == document.count(b"\r\n") + 1
+    assert new.count(b"\r\n") == document.count(b"\r\n") + 1  # (the added line)
     assert new.count(b"\n") == new.count(b"\r\n")
 
 
@@ -200,14 +200,16 @@ def test_the_default_namespace_and_prefixed_forms_validate() -> None:
         rewritten(document, {"https://www.example.com/": T0})
 
 
-def test_a_lastmod_already_at_the_true_instant_is_kept_as_written() -> None:
+def test_a_lastmod_at_the_true_instant_is_reworded_in_utc_and_not_counted() -> None:
     document = (
         f'<urlset xmlns="{NS}"><url><loc>https://www.example.com/</loc>'
         "<lastmod>2025-03-01T09:30:00+01:00</lastmod></url></urlset>"
     ).encode()
-    result = rewrite_lastmods(document, {"https://www.example.com/": T0}, "s.xml")
-    assert result.data is document
-    assert not result.changed and result.corrections == Corrections()
+    new, corrections = rewritten(document, {"https://www.example.com/": T0})
+    assert new == document.replace(b"2025-03-01T09:30:00+01:00", b"2025-03-01T08:30:00Z")
+    assert corrections == Corrections()
+    again = rewrite_lastmods(new, {"https://www.example.com/": T0}, "s.xml")
+    assert again.data is new and not again.changed
 
 
 def test_a_second_rewrite_with_the_same_instants_changes_nothing() -> None:

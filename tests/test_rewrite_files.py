@@ -150,7 +150,8 @@ def test_a_page_not_in_the_mapping_keeps_its_lastmod_and_counts_for_its_index(
     ]
     index = (build / "sitemap-index.xml").read_bytes()
     assert loc_and_lastmod(index)[1] == (f"{SITE}/sitemap-1.xml.gz", "2022-01-01T00:00:00Z")
-    assert loc_and_lastmod(index)[0] == (f"{SITE}/sitemap-0.xml", "2025-06-12")  # unchanged
+    # sitemap-0.xml: its latest entry is still 2025-06-12, now written in UTC to the second.
+    assert loc_and_lastmod(index)[0] == (f"{SITE}/sitemap-0.xml", "2025-06-12T00:00:00Z")
 
 
 def test_a_dry_run_writes_nothing_and_says_what_it_would_do(tmp_path: Path) -> None:
