@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
+from .errors import join_message
 from .models import Skipped
 from .robots import Agent
 
@@ -492,7 +493,7 @@ def _fetch_verdict(
                 policy, attempts, None
             ):
                 continue
-            detail = exc.message.removeprefix(f"{url}: ")
+            detail = exc.inline.removeprefix(f"{url}: ")
             tries = f" ({attempts} attempts)" if attempts > 1 else ""
             return PageVerdict(url, direction, False, "status", f"no answer{tries}: {detail}")
         items = response.header_items
@@ -539,17 +540,20 @@ def guard_problem(verdicts: Sequence[PageVerdict]) -> str | None:
     if len(verdicts) < 3:
         return None
     if all(v.refused for v in verdicts):
-        return (
-            f"all {len(verdicts)} checked pages answered 401, 403 or a bot challenge: the site's "
-            "bot protection refuses the checker, which says nothing about what engines' "
-            "crawlers get; nothing was sent. Allow the User-Agent 'indexnow-sync/' through "
-            "the protection, or use --check robots (robots.txt only, no page requests)"
+        return join_message(
+            f"all {len(verdicts)} checked pages answered 401, 403 or a bot challenge; nothing "
+            "was sent",
+            "the site's bot protection refuses the checker, which says nothing about what "
+            "engines' crawlers get",
+            "allow the User-Agent 'indexnow-sync/' through the protection, or use "
+            "--check robots (robots.txt only, no page requests)",
         )
     if all(v.noindex_all for v in verdicts):
-        return (
-            f"all {len(verdicts)} checked pages are noindex: the host looks like a preview or "
-            "staging deploy (platforms mark those with X-Robots-Tag: noindex); nothing was "
-            "sent. Point --site at the production host, or fix the noindex"
+        return join_message(
+            f"all {len(verdicts)} checked pages are noindex; nothing was sent",
+            "the host looks like a preview or staging deploy (platforms mark those with "
+            "X-Robots-Tag: noindex)",
+            "point --site at the production host, or fix the noindex",
         )
     return None
 

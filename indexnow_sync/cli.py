@@ -1,7 +1,8 @@
 """The ``indexnow-sync`` command line: parse, build a Config, run, render, exit.
 
-The only module that prints or exits. Every :class:`IndexNowSyncError` becomes one line on
-stderr (and the ``error`` field of ``--json``) and its exit code: 0 success, 1 the run failed,
+The only module that prints or exits. Every :class:`IndexNowSyncError` becomes its lines on
+stderr (``error: what failed``, then the cause and the fix indented; the ``error`` field of
+``--json`` holds the same lines) and its exit code: 0 success, 1 the run failed,
 2 bad input or usage. Heavy modules (lxml, requests, yaml) are imported inside the commands so
 ``indexnow-sync --version`` starts fast.
 """
@@ -266,7 +267,7 @@ def _execute(
             f"internal error: {type(exc).__name__}: {exc} (please report it; set "
             "INDEXNOW_SYNC_DEBUG=1 for details)"
         )
-    from .report import human_lines, tail_lines, to_json
+    from .report import error_lines, human_lines, tail_lines, to_json
 
     if (
         error is None
@@ -298,7 +299,8 @@ def _execute(
     for line in lines:
         _err(line)
     if error is not None:
-        _err(f"error: {error.message}")
+        for line in error_lines(error.message):
+            _err(line)
     report_path = kwargs.get("report")
     if report_path is not None:
         from .plan import atomic_write
@@ -306,7 +308,8 @@ def _execute(
         try:
             atomic_write(Path(report_path), map(_redact, _json_chunks(report)))
         except IndexNowSyncError as exc:
-            _err(f"error: --report {exc.message}")
+            for line in error_lines(f"--report {exc.message}"):
+                _err(line)
     if github.in_github_actions(os.environ):
         try:
             for line in github.write_github_files(report, os.environ, redact=_redact):
@@ -535,7 +538,10 @@ def keygen(folder: Path | None) -> None:
         try:
             path = write_key_file(folder, key)
         except IndexNowSyncError as exc:
-            _err(f"error: {exc.message}")
+            from .report import error_lines
+
+            for line in error_lines(exc.message):
+                _err(line)
             sys.exit(exc.exit_code)
         from .keyfile import scrub
 

@@ -331,7 +331,7 @@ def load_config(
             key = str(raw_key).replace("_", "-")
             if key not in OPTIONS:
                 known = ", ".join(sorted(OPTIONS))
-                raise ConfigError(f"{file}: unknown key '{raw_key}' (known keys: {known})")
+                raise ConfigError(f"{file}: unknown key '{raw_key}'", cause=f"known keys: {known}")
             field, convert, is_path = OPTIONS[key]
             if raw_value is None:
                 continue
@@ -339,7 +339,7 @@ def load_config(
                 value = convert(raw_value)
             except ValueError as exc:
                 shown = "" if key == "key" else _got(raw_value)
-                raise ConfigError(f"{file}: key '{raw_key}': {exc}{shown}") from None
+                raise _bad_value(f"{file}: key '{raw_key}'", exc, shown) from None
             if is_path and not value.is_absolute():
                 value = (file.parent / value).resolve()
             layer[field] = value
@@ -352,7 +352,7 @@ def load_config(
                 layer[field] = convert(environ[name])
             except ValueError as exc:
                 shown = "" if option == "key" else _got(environ[name])
-                raise ConfigError(f"environment {name}: {exc}{shown}") from None
+                raise _bad_value(f"environment {name}", exc, shown) from None
     _merge_layer(values, layer, "environment INDEXNOW_LIVE and INDEXNOW_BASELINE")
     layer = {}
     for option, value in flags.items():
@@ -363,11 +363,19 @@ def load_config(
             layer[field] = convert(value)
         except ValueError as exc:
             shown = "" if option == "key" else _got(value)
-            raise ConfigError(f"--{option}: {exc}{shown}") from None
+            raise _bad_value(f"--{option}", exc, shown) from None
     _merge_layer(values, layer, "--live and --baseline")
     config = Config(config_file=file)
     known_fields = {f.name for f in fields(Config)}
     return replace(config, **{k: v for k, v in values.items() if k in known_fields})
+
+
+def _bad_value(where: str, exc: ValueError, shown: str) -> ConfigError:
+    """A converter's ValueError as a ConfigError naming where the value came from. The
+    converters word their messages "what is wrong; how to write it": the second part is the
+    fix, on a line of its own."""
+    problem, _, fix = str(exc).partition("; ")
+    return ConfigError(f"{where}: {problem}{shown}", fix=fix)
 
 
 def raw_file_value(option: str, explicit: Path | None, cwd: Path) -> Any:

@@ -124,7 +124,9 @@ def _header(report: Mapping[str, Any]) -> list[str]:
     error = report.get("error")
     if isinstance(error, Mapping):
         kind = _md_text(error.get("kind") or "error")
-        message = _md_text(_clip(str(error.get("message") or "")))
+        # What failed on the first line; the cause and the fix each on a line of their own.
+        parts = _clip(str(error.get("message") or "")).splitlines() or [""]
+        message = "<br>".join(_md_text(part) for part in parts if part.strip())
         lines += [f"❌ **Failed** ({kind}): {message}", ""]
     elif _count(report, "failed"):
         lines += ["❌ **Some URLs were not submitted.**", ""]

@@ -413,7 +413,7 @@ def check_hosted_key_file(
 
 
 def _fetch_problem(exc: FetchError, url: str, key: str) -> tuple[str, str]:
-    detail = scrub(exc.message, key).removeprefix(display_url(url, key) + ": ")
+    detail = scrub(exc.inline, key).removeprefix(display_url(url, key) + ": ")
     if exc.reason == "redirect_off_host":
         target = exc.target
         host = urlrules.request_host(target) if urlrules.host_key(target) else ""
@@ -429,7 +429,15 @@ def _fetch_problem(exc: FetchError, url: str, key: str) -> tuple[str, str]:
     return "unreachable", f"could not be fetched ({detail})"
 
 
+def failure_parts(check: KeyCheck, note: str = "") -> tuple[str, str, str]:
+    """A failed check as an error's (what failed, cause, fix): ``key file <url> <problem>``,
+    then the cause and ``note`` (e.g. that nothing was to be sent), then the fix."""
+    cause = "\n".join(part for part in (check.cause or "", note) if part)
+    return f"key file {check.url} {check.problem}", cause, check.fix or ""
+
+
 def require_ok(check: KeyCheck) -> None:
-    """Raise :class:`KeyCheckError` ("key file <url> <problem>; fix: <fix>") unless ok."""
+    """Raise :class:`KeyCheckError` (see :func:`failure_parts`) unless ``check`` is ok."""
     if not check.ok:
-        raise KeyCheckError(f"key file {check.url} {check.problem}; fix: {check.fix}")
+        what, cause, fix = failure_parts(check)
+        raise KeyCheckError(what, cause=cause, fix=fix)

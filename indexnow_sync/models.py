@@ -100,6 +100,7 @@ class KeyCheck:
     pending: bool = False
     local_only: bool = False
     kind: str | None = None  # the problem's kind (keyfile.KINDS), None when ok
+    cause: str | None = None  # why it may have happened, when that is not plain from problem
 
 
 @dataclass(frozen=True, slots=True)

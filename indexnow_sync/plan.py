@@ -145,9 +145,10 @@ def plan_lock(
             while not _try_lock(fd):
                 if clock() >= deadline:
                     raise PlanBusyError(
-                        f"--plan {path}: another submission of this plan is running (it holds "
-                        f"{lock}); nothing was sent. The plan keeps every URL not yet accepted: "
-                        "re-run 'submit --plan' when the other run has finished"
+                        f"--plan {path}: another submission of this plan is running; nothing "
+                        "was sent",
+                        cause=f"it holds {lock}; the plan keeps every URL not yet accepted",
+                        fix="re-run 'submit --plan' when the other run has finished",
                     )
                 sleep(_LOCK_POLL)
         try:
@@ -283,7 +284,8 @@ def read_plan(path: Path) -> Plan:
         raw = json.loads(path.read_bytes())
     except FileNotFoundError:
         raise PlanFileError(
-            f"--plan {path}: no such file; run 'indexnow-sync plan --out {path}' before the deploy"
+            f"--plan {path}: no such file",
+            fix=f"run 'indexnow-sync plan --out {path}' before the deploy",
         ) from None
     except OSError as exc:
         raise PlanFileError(f"--plan {path}: cannot be read ({exc.strerror})") from exc
@@ -296,9 +298,9 @@ def read_plan(path: Path) -> Plan:
     version = raw.get("version")
     if version not in READABLE_VERSIONS or isinstance(version, bool):
         raise PlanFileError(
-            f"--plan {path}: is plan format version {version!r}; this indexnow-sync reads "
-            f"versions {READABLE_VERSIONS[0]} to {VERSION}: re-run 'plan' with the same "
-            "version as 'submit'"
+            f"--plan {path}: is plan format version {version!r}",
+            cause=f"this indexnow-sync reads versions {READABLE_VERSIONS[0]} to {VERSION}",
+            fix="re-run 'plan' with the same version as 'submit'",
         )
     try:
         delta = Delta(

@@ -72,6 +72,7 @@ def to_json(
             "ok": check.ok,
             "url": check.url,
             "problem": check.problem,
+            "cause": check.cause,
             "fix": check.fix,
             "local_only": check.local_only,
         }
@@ -87,6 +88,13 @@ def to_json(
 
 
 SKIPPED_SHOWN = 10
+
+
+def error_lines(message: str) -> list[str]:
+    """An error on stderr: ``error: what failed``, then the cause and the fix indented beneath
+    it, one to a line (``errors.py`` says how messages are written)."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()] or ["(no message)"]
+    return [f"error: {lines[0]}", *(f"  {line}" for line in lines[1:])]
 
 
 def skipped_lines(skipped: list[dict[str, str]]) -> list[str]:

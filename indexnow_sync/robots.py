@@ -337,15 +337,15 @@ def interpret(url: str, response: PrefixResponse) -> FetchedRobots:
             ),
         )
     if _to_retry(status):
-        raise RobotsError(_unhealthy(url, f"answered {status}"))
+        raise _unhealthy(url, f"answered {status}")
     return FetchedRobots(url, status, RobotsRules.allow_all())
 
 
-def _unhealthy(url: str, what: str) -> str:
-    return (
-        f"{url} {what}: engines treat an unreachable robots.txt as 'disallow everything' "
-        "(RFC 9309), so nothing was submitted; retry when the site is healthy, or use "
-        "--check off to submit without checking"
+def _unhealthy(url: str, what: str, *, fix: str = "") -> RobotsError:
+    return RobotsError(
+        f"{url} {what}; nothing was submitted",
+        cause="engines treat an unreachable robots.txt as 'disallow everything' (RFC 9309)",
+        fix=fix or "retry when the site is healthy, or use --check off to submit without checking",
     )
 
 
@@ -383,8 +383,8 @@ def fetch_robots(
             if exc.reason not in ("timeout", "connection") or not budget.before_retry(
                 policy, attempts, None
             ):
-                detail = exc.message.removeprefix(f"{url}: ")
-                raise RobotsError(_unhealthy(url, f"could not be read: {detail}")) from exc
+                detail = exc.what.removeprefix(f"{url}: ")
+                raise _unhealthy(url, f"could not be read: {detail}", fix=exc.fix) from exc
             continue
         if _to_retry(response.status):
             value = response.header("Retry-After")

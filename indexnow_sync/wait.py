@@ -203,7 +203,7 @@ def read_live_listing(
                 known = found.get(loc)
                 found[loc] = lastmod if known is None else later(known, lastmod)
     except LiveSitemapError as exc:
-        return {}, exc.message
+        return {}, exc.what
     if side.missing:
         return {}, "no live sitemap yet"
     return found, None

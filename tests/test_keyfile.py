@@ -321,7 +321,7 @@ def test_slow_key_file_times_out_as_a_failed_check(site_server: SiteServer) -> N
     assert "timed out" in (check.problem or "")
 
 
-def test_require_ok_raises_one_line_with_problem_and_fix(
+def test_require_ok_raises_the_problem_then_the_fix_on_its_own_line(
     site_server: SiteServer,  # noqa: F811
     client: WebClient,
 ) -> None:
@@ -330,9 +330,11 @@ def test_require_ok_raises_one_line_with_problem_and_fix(
     with pytest.raises(KeyCheckError) as caught:
         require_ok(check)
     message = str(caught.value)
-    assert message.startswith(f"key file {site_server.base_url}/3f9a…4c8d.txt ends with a newline")
-    assert "; fix: write the file without a newline: printf '%s'" in message
-    assert "\n" not in message
+    assert message.splitlines() == [
+        f"key file {site_server.base_url}/3f9a…4c8d.txt ends with a newline (\\n)",
+        f"fix: {check.fix}",
+    ]
+    assert check.fix is not None and check.fix.startswith("write the file without a newline: ")
     assert_key_hidden(message)
 
 
