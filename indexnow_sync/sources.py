@@ -311,13 +311,17 @@ def read_live_side(
     """Every urlset of the live sitemap(s). Sets ``side.missing`` when there is none (404).
 
     Without ``live_url``: every sitemap robots.txt lists, else the first of the usual names
-    that is not 404/410 (each read once: its status is seen as its body starts)."""
+    that is not 404/410 (each read once: its status is seen as its body starts).
+    A 404 for a ``live_url`` the user named (``--live``, ``INDEXNOW_LIVE``, config ``live``)
+    is an error, never a first deploy: a typo must not submit the whole site."""
     listed = [live_url] if live_url else _discover(client, site, side)
     roots = listed or [f"{site}/{name}" for name in LIVE_NAMES]
     found = False
     for url in roots:
         root = _read_live(client, url, site, limits, missing_ok=True)
         if isinstance(root, int):
+            if live_url:
+                raise _named_sitemap_missing(live_url, root)
             if listed:
                 side.warnings.append(f"{url} answered {root}")
             continue
@@ -327,11 +331,25 @@ def read_live_side(
             break
     if not found:
         side.missing = True
-        where = live_url or f"{site} (robots.txt and {', '.join(LIVE_NAMES)})"
         side.warnings.append(
-            f"no live sitemap at {where}: treating this as a first deploy, every URL in the "
-            "build counts as added (still capped by --max-urls)"
+            f"no live sitemap at {site} (robots.txt and {', '.join(LIVE_NAMES)}): treating "
+            "this as a first deploy, every URL in the build counts as added (still capped by "
+            "--max-urls)"
         )
+
+
+def _named_sitemap_missing(url: str, status: int) -> LiveSitemapError:
+    return LiveSitemapError(
+        f"no sitemap at {url} (HTTP {status}): check --live; nothing was submitted",
+        cause=(
+            "a sitemap you named (--live, INDEXNOW_LIVE or the config's live) must exist: "
+            "only a discovered one may be missing (a first deploy)"
+        ),
+        fix=(
+            "correct the URL, or leave --live out to use the site's robots.txt and "
+            "/sitemap.xml; on a first deploy with no live sitemap yet, pass --baseline"
+        ),
+    )
 
 
 def _discover(client: WebClient, site: str, side: Side) -> list[str]:
