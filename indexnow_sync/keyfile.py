@@ -329,8 +329,8 @@ def fix_for(problem_kind: str, write: str) -> str:
         ),
         "other_content": f"the file must hold only the key: {write}",
         "not_found": (
-            "deploy the key file at that address, or point --key-location at where it is; "
-            f"to write it into the build output: {write}"
+            "deploy the key file at that address (or point --key-location at it); "
+            f"to write it: {write}"
         ),
         "server_error": "the site is failing; retry when it answers 200 again",
         "status": "serve the key file with HTTP 200 at that address",
@@ -347,6 +347,18 @@ def fix_for(problem_kind: str, write: str) -> str:
     return fixes.get(problem_kind, f"the file must hold exactly the key: {write}")
 
 
+# Why a problem of a kind may have happened, where the problem itself does not say.
+_CAUSES = {
+    "not_found": (
+        "the key file is not deployed at that address, or the key given (INDEXNOW_KEY, --key) "
+        "is not the one whose key file the site serves\n"
+        "to check a key file the site serves under another name against this key: "
+        "indexnow-sync verify-key --key-location URL-OF-THAT-FILE"
+    ),
+    "wrong_key": "the key given (INDEXNOW_KEY, --key) is not the one the deployed file holds",
+}
+
+
 def _check(shown: str, kind: str, problem: str, write: str, *, local: bool) -> KeyCheck:
     return KeyCheck(
         ok=False,
@@ -355,6 +367,7 @@ def _check(shown: str, kind: str, problem: str, write: str, *, local: bool) -> K
         fix=fix_for(kind, write),
         local_only=local,
         kind=kind,
+        cause=None if local else _CAUSES.get(kind),
     )
 
 

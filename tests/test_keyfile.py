@@ -338,6 +338,25 @@ def test_require_ok_raises_the_problem_then_the_fix_on_its_own_line(
     assert_key_hidden(message)
 
 
+def test_a_missing_hosted_key_file_says_the_key_may_differ_and_how_to_check(
+    site_server: SiteServer,  # noqa: F811
+    client: WebClient,
+) -> None:
+    # Issue 19: "was not found (HTTP 404)" alone sent users to deploy a file that was
+    # deployed, under the name of another key. Before the fix: no cause, no verify-key.
+    site_server.route(f"/{KEY}.txt", "nope", status=404)
+    check = check_hosted_key_file(client, key_file_url(site_server.base_url, KEY, None), KEY)
+    assert check.kind == "not_found" and check.cause is not None
+    assert "the key given (INDEXNOW_KEY, --key) is not the one" in check.cause
+    assert "indexnow-sync verify-key --key-location URL-OF-THAT-FILE" in check.cause
+    with pytest.raises(KeyCheckError) as caught:
+        require_ok(check)
+    lines = str(caught.value).splitlines()
+    assert lines[0].endswith("was not found (HTTP 404)")
+    assert lines[-1].startswith("fix: deploy the key file at that address")
+    assert all(len(line) < 160 for line in lines)
+
+
 # --- the key file in the build folder ------------------------------------------------------
 
 
