@@ -361,7 +361,23 @@ def _write_json(report: dict[str, Any], stream: Any) -> None:
     stream.flush()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
+class _Commands(click.Group):
+    """The command group; its help lists every command's summary whole, wrapped (click cuts
+    a summary longer than the line with "...", which hid what ``plan`` and ``verify-key``
+    are for at 80 columns)."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=1_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
 @click.version_option(
     __version__, "--version", prog_name="indexnow-sync", message="%(prog)s %(version)s"
 )

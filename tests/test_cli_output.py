@@ -346,3 +346,21 @@ def test_readme_synopsis_names_every_option_of_every_command() -> None:
                 if option.startswith("--"):
                     both = option.replace("--", "--[no-]", 1)  # --[no-]include-removed
                     assert option in entry or both in entry, f"{name} lacks {option} in README"
+
+
+# --- issue 19: the top-level help --------------------------------------------------------------
+
+
+def test_top_level_help_shows_every_command_summary_whole(tmp_path: Path) -> None:
+    # Before: click cut "plan" and "verify-key" short with "..." at 80 columns.
+    from indexnow_sync.cli import cli as group
+
+    done = cli("--help", cwd=tmp_path, env={"COLUMNS": "80"})
+    assert done.returncode == 0
+    text = done.stdout.decode("utf-8")
+    listing = " ".join(text[text.index("Commands:") :].split())
+    assert "..." not in listing
+    for name, command in group.commands.items():
+        summary = " ".join((command.help or "").split("\n\n")[0].split())
+        assert f"{name} {summary}" in listing, (name, text)
+    assert max(len(line) for line in text.splitlines()) <= 80
