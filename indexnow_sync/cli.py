@@ -282,9 +282,9 @@ def _execute(
         ]
         detail = failing[0].detail if failing else ""
         error = SubmissionError(
-            f"{len(outcome.result.failed)} URL(s) were not submitted"
-            + (f": {detail}" if detail else "")
-            + "; re-run to send them"
+            f"{len(outcome.result.failed)} URL(s) were not submitted",
+            cause=f"{failing[0].endpoint}: {detail}" if failing and detail else detail,
+            fix="re-run to send them",
         )
     report = to_json(outcome, error, command)
     if report["site"] is None and config is not None:
