@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,7 @@ from .errors import (
     UsageError,
 )
 from .models import Deferred, Delta, KeyCheck, RequestRecord, Skipped, SubmitResult
+from .outcome import Outcome, Progress, Ready
 from .urls import authority_prefix, host_key, normalize_site, origin
 
 if TYPE_CHECKING:
@@ -41,32 +42,8 @@ if TYPE_CHECKING:
     from .wait import Deadline, PollPolicy
     from .web import PrefixResponse, WebClient
 
-Progress = Callable[[str], None]
-# Called once with what the run found (delta, key check) right before the first POST, so the
-# CLI can show it before the per-request progress lines.
-Ready = Callable[["Outcome"], None]
 BUILD_GUESSES = (".", "dist", "public", "build", "out", "_site", "site")
 RESUBMIT_PAUSE = 600.0  # seconds: the engines ask not to resubmit a URL sooner
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """Everything a command found and did, for the report."""
-
-    command: str
-    site: str | None
-    dry_run: bool
-    delta: Delta | None = None
-    key_check: KeyCheck | None = None
-    result: SubmitResult | None = None
-    warnings: tuple[str, ...] = ()
-    plan_file: str | None = None
-    extra_skipped: tuple[Skipped, ...] = ()
-    notes: tuple[str, ...] = field(default_factory=tuple)
-    checks: dict[str, Any] | None = None  # what the checks before submitting did
-    build_checks: tuple[Skipped, ...] = ()  # problems found in the build (warnings only)
-    deferred: tuple[Deferred, ...] = ()  # not live yet: not sent, kept for a later run
-    waiting: dict[str, Any] | None = None  # what waiting for the deploy did (--wait)
 
 
 def configured_site(config: Config) -> str | None:
@@ -1339,3 +1316,16 @@ def write_key_file(folder: Path, key: str) -> Path:
         handle.write(key.encode("ascii"))
     path.chmod(0o644)
     return path
+
+
+__all__ = [
+    "Outcome",
+    "configured_site",
+    "generate_key",
+    "run_plan",
+    "run_submit_plan",
+    "run_submit_urls",
+    "run_sync",
+    "run_verify_key",
+    "write_key_file",
+]
