@@ -15,12 +15,25 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import Config
+from .delta import (
+    Sides,
+    build_digest,
+    compute_delta,
+    find_build,
+    in_scope,
+    infer_site,
+    plan_notes,
+    plan_site,
+    replan,
+    well_formed,
+)
 from .errors import (
     CheckGuardError,
     DeferredError,
@@ -33,7 +46,7 @@ from .errors import (
 )
 from .models import Deferred, Delta, KeyCheck, RequestRecord, Skipped, SubmitResult
 from .outcome import Outcome, Progress, Ready
-from .urls import authority_prefix, host_key, normalize_site, origin
+from .urls import normalize_site, origin
 
 if TYPE_CHECKING:
     from .checks import PageVerdict
@@ -42,7 +55,6 @@ if TYPE_CHECKING:
     from .wait import Deadline, PollPolicy
     from .web import PrefixResponse, WebClient
 
-BUILD_GUESSES = (".", "dist", "public", "build", "out", "_site", "site")
 RESUBMIT_PAUSE = 600.0  # seconds: the engines ask not to resubmit a URL sooner
 
 
@@ -62,21 +74,6 @@ def configured_site(config: Config) -> str | None:
     return None
 
 
-def _build_path(config: Config) -> Path:
-    if config.build is not None:
-        return config.build
-    from .sources import BUILD_NAMES
-
-    for guess in BUILD_GUESSES:
-        folder = Path(guess)
-        if any((folder / name).is_file() for name in BUILD_NAMES):
-            return folder
-    raise UsageError(
-        "no --build given and no sitemap found in ., dist, public, build, out, _site or site; "
-        "pass --build PATH (the build output folder or the sitemap file)"
-    )
-
-
 def _client(config: Config) -> WebClient:
     from .web import WebClient
 
@@ -87,131 +84,15 @@ def _client(config: Config) -> WebClient:
     )
 
 
+def _sides(config: Config, site: str | None, build: Path) -> Sides:
+    return Sides(site, build, config.baseline, config.live, config.max_sitemap_bytes)
+
+
 def _budget() -> WaitBudget:
     """The run's one waiting budget for retries: robots.txt, page checks and POSTs share it."""
     from .indexnow import RetryPolicy, WaitBudget
 
     return WaitBudget(RetryPolicy().max_wait_total)
-
-
-def compute_delta(
-    config: Config,
-    client: WebClient | None = None,
-    robots_read: dict[str, PrefixResponse] | None = None,
-) -> tuple[Delta, dict[str, Any], dict[str, Any], str | None]:
-    """The delta for a config: (delta, before info, after info, site). ``robots_read``
-    receives the robots.txt answers live discovery read (for the checks: once per host)."""
-    from .diff import Differ
-    from .sources import Limits, Side, merge, read_disk_side, read_live_side
-
-    site = configured_site(config)
-    prefix = f"{site}/".encode() if site else b""
-    limits = Limits(max_sitemap_bytes=config.max_sitemap_bytes, key_prefix=prefix)
-    build = _build_path(config)
-    before_side = Side()
-    if config.baseline is not None:
-        before_map = merge(read_disk_side(config.baseline, limits, before_side, "--baseline"))
-        before_info: dict[str, Any] = {"kind": "baseline", "path": str(config.baseline)}
-    else:
-        if site is None:
-            raise UsageError(
-                "nothing to compare the build with: pass --site URL (the live site), "
-                "--live URL (the live sitemap) or --baseline FILE (a saved sitemap)"
-            )
-        own = client is None
-        web = client or _client(config)
-        try:
-            before_map = merge(read_live_side(web, site, config.live, limits, before_side))
-        finally:
-            if own:
-                web.close()
-        before_info = {"kind": "live", "url": config.live or site}
-        if robots_read is not None:
-            robots_read.update(before_side.robots)
-    before_info.update(
-        count=len(before_map), missing=before_side.missing, sources=before_side.sources
-    )
-    build_side = Side()
-    differ = Differ(before_map, prefix)
-    hosts = _BuildHosts(site, prefix)
-    for doc in read_disk_side(build, limits, build_side, "--build"):
-        differ.add(doc.entries)
-        hosts.add(doc.entries)
-    hosts.require_site_host(build)
-    delta = differ.finish(site, before_missing=before_side.missing)
-    if delta.after_count == 0:
-        build_side.warnings.append(
-            f"the build sitemap under {build} lists no URLs at all: is the build complete?"
-        )
-    after_info = {"path": str(build), "count": delta.after_count, "sources": build_side.sources}
-    warnings = (*before_side.warnings, *build_side.warnings, *delta.warnings)
-    return replace(delta, warnings=tuple(dict.fromkeys(warnings))), before_info, after_info, site
-
-
-class _BuildHosts:
-    """Notices a --site that matches no URL of the build (www vs apex, a staging host): every
-    URL would be skipped and the run would end green having sent nothing."""
-
-    def __init__(self, site: str | None, prefix: bytes) -> None:
-        self.site = site
-        self.site_key = host_key(site) if site else None
-        self.prefix = prefix
-        self.on_site = site is None
-        self.urls = 0
-        self.others: dict[str, int] = {}
-        self._decided: dict[str, tuple[str, int | None] | None] = {}
-
-    def add(self, entries: dict[bytes, bytes]) -> None:
-        if self.on_site:
-            return
-        from .sitemap import PREFIX_MARK
-        from .urls import authority_prefix
-
-        for loc in entries:
-            self.urls += 1
-            if loc[:1] == PREFIX_MARK:  # stored as the site's own origin
-                self.on_site = True
-                return
-            authority = authority_prefix(loc.decode("utf-8", "replace"))
-            if authority not in self._decided:
-                self._decided[authority] = host_key(authority)
-            key = self._decided[authority]
-            if key is None:
-                continue  # relative or not http(s): skipped with its own reason later
-            if key == self.site_key:
-                self.on_site = True
-                return
-            label = key[0] if key[1] is None else f"{key[0]}:{key[1]}"
-            self.others[label] = self.others.get(label, 0) + 1
-
-    def require_site_host(self, build: Path) -> None:
-        if self.on_site or not self.others:
-            return
-        common = sorted(self.others, key=lambda host: -self.others[host])
-        hosts = ", ".join(common[:3]) + (f" and {len(common) - 3} more" if len(common) > 3 else "")
-        scheme = (self.site or "https:").split(":", 1)[0]
-        raise UsageError(
-            f"the build's URLs are on {hosts}, --site is {self.site}: no URL of the build "
-            f"under {build} is on the site's host, so nothing could be submitted; pass "
-            f"--site {scheme}://{common[0]} (or fix the host in the sitemap's <loc>s)"
-        )
-
-
-def build_digest(sources: Iterable[str]) -> str:
-    """A digest of the build's sitemap files as read: equal digests mean the same build, so a
-    re-run of ``plan`` can tell its own earlier plan from another build's."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for source in sources:
-        digest.update(b"\0file\0")
-        try:
-            with Path(source).open("rb") as handle:
-                while chunk := handle.read(1 << 20):
-                    digest.update(chunk)
-        except OSError:
-            digest.update(source.encode("utf-8", "replace"))
-    return "sha256:" + digest.hexdigest()
 
 
 def run_plan(config: Config, out: Path) -> Outcome:
@@ -229,30 +110,23 @@ def run_plan(config: Config, out: Path) -> Outcome:
     if check is not None and not check.ok:
         outcome = Outcome("plan", site, False, key_check=check)
         raise _KeyFailed(outcome, check, note="no plan was written: fix the file and re-run")
-    delta, before, after, site = compute_delta(config)
-    after = {**after, "digest": build_digest(after.get("sources", ()))}
-    previous = _previous_plan(out)
-    pending = previous.pending(include_removed=config.sends_removed) if previous else []
-    if previous is not None and pending:
-        same_build = previous.after.get("digest") == after["digest"] and previous.site == site
-        if same_build:
-            note = (
-                f"kept the existing plan {out} of this same build (made {previous.created}): "
-                f"{len(pending)} URL(s) still to submit, {len(previous.accepted)} already "
-                "accepted; delete it to plan afresh"
-            )
-            return Outcome(
-                "plan",
-                site,
-                False,
-                delta=previous.delta,
-                key_check=check,
-                warnings=(*key_warnings, *previous.delta.warnings),
-                plan_file=str(out),
-                notes=(note,),
-            )
-        delta = _carry_pending(delta, previous, pending, out)
-    findings, warnings = _check_build(config, _build_path(config), [*delta.added, *delta.changed])
+    build = find_build(config.build)
+    read = compute_delta(_sides(config, site, build), lambda: _client(config))
+    delta, before = read.delta, read.before
+    after = {**read.after, "digest": build_digest(read.after.get("sources", ()))}
+    delta, kept = replan(delta, after["digest"], site, out, include_removed=config.sends_removed)
+    if kept is not None:
+        return Outcome(
+            "plan",
+            site,
+            False,
+            delta=delta,
+            key_check=check,
+            warnings=(*key_warnings, *delta.warnings),
+            plan_file=str(out),
+            notes=(kept,),
+        )
+    findings, warnings = _check_build(config, build, [*delta.added, *delta.changed])
     delta = replace(delta, warnings=(*delta.warnings, *warnings))
     write_plan(out, replace(new_plan(delta, site, before, after), build_checks=findings))
     return Outcome(
@@ -275,7 +149,7 @@ def _plan_key_check(config: Config, site: str | None) -> tuple[KeyCheck | None, 
     if not config.key:
         return None, ()
     key = _key(config)
-    build = _build_path(config)
+    build = find_build(config.build)
     candidate = built_key_file(config, site, key, build)
     if candidate is None or not candidate.is_file():
         if candidate is None or not build.is_dir():
@@ -308,50 +182,6 @@ def built_key_file(config: Config, site: str | None, key: str, build: Path) -> P
         return None
     folder = build if build.is_dir() else build.parent
     return folder / relative
-
-
-def _previous_plan(out: Path) -> Plan | None:
-    from .plan import read_plan
-
-    if not out.is_file():
-        return None
-    try:
-        return read_plan(out)
-    except PlanFileError:
-        return None  # not a plan we can read: it holds nothing we could still send
-
-
-def _carry_pending(delta: Delta, previous: Plan, pending: list[str], out: Path) -> Delta:
-    """The new delta plus the URLs an earlier plan (of another build) never got submitted."""
-    planned = {*delta.added, *delta.changed, *delta.removed}
-    carried = [url for url in pending if url not in planned]
-    if not carried:
-        return delta
-    was_added, was_removed = set(previous.delta.added), set(previous.delta.removed)
-    added = [url for url in carried if url in was_added]
-    removed = [url for url in carried if url in was_removed]
-    changed = [url for url in carried if url not in was_added and url not in was_removed]
-    warning = (
-        f"{out} held a plan of another build (made {previous.created}) with "
-        f"{len(pending)} URL(s) never submitted: {len(carried)} of them are carried into this "
-        "plan so they are not lost (did its 'submit' step fail or never run?)"
-    )
-    return replace(
-        delta,
-        added=(*delta.added, *added),
-        changed=(*delta.changed, *changed),
-        removed=(*delta.removed, *removed),
-        # What the live sitemap must show before --wait counts a carried URL live.
-        lastmods={
-            **{
-                url: previous.delta.lastmods[url]
-                for url in carried
-                if url in previous.delta.lastmods
-            },
-            **delta.lastmods,
-        },
-        warnings=(*delta.warnings, warning),
-    )
 
 
 # --- checks before submitting ---
@@ -825,7 +655,7 @@ def _check_built_key_first(config: Config, key: str) -> None:
     stops ``sync`` before the live site is read (``plan`` and ``submit`` read nothing live
     before their key check). The full check, hosted file included, follows the delta."""
     site = configured_site(config)
-    check = _built_key_check(config, site, key, _build_path(config))
+    check = _built_key_check(config, site, key, find_build(config.build))
     if check is not None and not check.ok:
         raise _KeyFailed(Outcome("sync", site, config.dry_run, key_check=check), check)
 
@@ -904,12 +734,6 @@ def _cap(urls: list[str], config: Config, outcome: Outcome) -> None:
         raise error
 
 
-def _scope(urls: Iterable[str], site: str, config: Config) -> tuple[list[str], list[Skipped]]:
-    from .keyfile import filter_in_scope
-
-    return filter_in_scope(urls, site, config.key_location)
-
-
 def _gates(
     config: Config,
     client: WebClient,
@@ -981,10 +805,13 @@ def run_sync(
     client = _client(config)
     robots_read: dict[str, PrefixResponse] = {}
     try:
-        delta, _before, _after, site = compute_delta(config, client, robots_read)
+        site = configured_site(config)
+        build = find_build(config.build)
+        read = compute_delta(_sides(config, site, build), lambda: nullcontext(client), robots_read)
+        delta = read.delta
         site = _require_site(site, "sync")
-        urls, skipped = _scope(delta.to_submit(include_removed=config.sends_removed), site, config)
-        build = _build_path(config)
+        candidates = delta.to_submit(include_removed=config.sends_removed)
+        urls, skipped = in_scope(candidates, site, config.key_location)
         findings, build_warnings = _check_build(config, build, [*delta.added, *delta.changed])
         outcome = Outcome(
             "sync",
@@ -1069,28 +896,15 @@ def _submit_plan(
 
     key = _submission_key(config)
     plan: Plan = read_plan(plan_path)
-    site = configured_site(config) or _plan_site(plan, plan_path)
+    site = configured_site(config) or plan_site(plan, plan_path)
     site = _require_site(site, "submit --plan (the plan has no site)")
     pending = plan.pending(include_removed=config.sends_removed)
-    urls, skipped = _scope(pending, site, config)
+    urls, skipped = in_scope(pending, site, config.key_location)
     removed = set(plan.delta.removed)
     findings, build_warnings = _check_build(
         config, config.build, [url for url in urls if url not in removed]
     )
-    already = len(plan.accepted)
-    notes: tuple[str, ...] = (
-        (f"{already} URL(s) of this plan were already accepted earlier; not sent again",)
-        if already
-        else ()
-    )
-    if deadline is not None and not plan.lastmods_known and plan.delta.changed:
-        notes = (
-            *notes,
-            f"{plan_path} is a plan of format version 1, without the build's lastmods: "
-            "waiting for the deploy checks that its changed URLs are listed in the live "
-            "sitemap, not that they show the new lastmod (plans written by this version "
-            "record them)",
-        )
+    notes = plan_notes(plan, plan_path, waiting=deadline is not None)
     outcome = Outcome(
         "submit",
         site,
@@ -1150,15 +964,6 @@ def _submit_plan(
     return outcome
 
 
-def _plan_site(plan: Plan, plan_path: Path) -> str | None:
-    if plan.site is None:
-        return None
-    try:
-        return normalize_site(plan.site)
-    except ValueError as exc:
-        raise PlanFileError(f"--plan {plan_path}: its site {exc} (got {plan.site!r})") from None
-
-
 def run_submit_urls(
     config: Config,
     urls: list[str],
@@ -1173,7 +978,7 @@ def run_submit_urls(
     sitemap); deferred ones are not recorded in ``state``."""
     key = _submission_key(config)
     deadline = _deadline(config, pacing)
-    site = configured_site(config) or _infer_site(urls)
+    site = configured_site(config) or infer_site(urls)
     site = _require_site(site, "submit")
     recent: dict[str, float] = _read_state(state) if state else {}
     now = time.time()
@@ -1184,8 +989,8 @@ def run_submit_urls(
             f"{len(dict.fromkeys(urls)) - len(fresh)} URL(s) were accepted less than 10 "
             f"minutes ago (per {state}); not resubmitted",
         )
-    fresh, malformed = _well_formed(fresh)
-    scoped, skipped = _scope(fresh, site, config)
+    fresh, malformed = well_formed(fresh)
+    scoped, skipped = in_scope(fresh, site, config.key_location)
     skipped = malformed + skipped
     findings, build_warnings = _check_build(config, config.build, scoped)
     outcome = Outcome(
@@ -1232,31 +1037,6 @@ def run_submit_urls(
     if error is not None:
         raise error
     return outcome
-
-
-def _well_formed(urls: list[str]) -> tuple[list[str], list[Skipped]]:
-    """A given URL list without what no engine takes (whitespace, control characters, over
-    2,048 characters, relative or non-http(s)): the same rules as sitemap URLs."""
-    from .diff import url_problem
-
-    kept: list[str] = []
-    skipped: list[Skipped] = []
-    for url in urls:
-        problem = url_problem(url, None)
-        if problem is None:
-            kept.append(url)
-        else:
-            shown = url if url.isprintable() else url.encode("unicode_escape").decode("ascii")
-            skipped.append(Skipped(shown, problem[1], problem[0]))
-    return kept, skipped
-
-
-def _infer_site(urls: list[str]) -> str | None:
-    """The one host all URLs are on, as a site (https preferred), or None."""
-    origins = {origin(prefix) for prefix in {authority_prefix(u) for u in urls}} - {None}
-    if len({host_key(o) for o in origins if o}) != 1:
-        return None
-    return max(o for o in origins if o)
 
 
 def _read_state(path: Path) -> dict[str, float]:
