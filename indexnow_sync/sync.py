@@ -38,13 +38,13 @@ from .errors import (
     CheckGuardError,
     DeferredError,
     IndexNowSyncError,
-    KeyCheckError,
     NotDeployedError,
     PlanFileError,
     TooManyUrlsError,
     UsageError,
 )
-from .models import Deferred, Delta, KeyCheck, RequestRecord, Skipped, SubmitResult
+from .keycheck import KeyFile, KeyResult, check_key_file, record_key_check, require_key
+from .models import Deferred, Delta, RequestRecord, Skipped, SubmitResult
 from .outcome import Outcome, Progress, Ready
 from .urls import normalize_site, origin
 
@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from .wait import Deadline, PollPolicy
     from .web import PrefixResponse, WebClient
 
+NOTHING_TO_SEND = "nothing was to be sent this time, but the next submission would fail"
 RESUBMIT_PAUSE = 600.0  # seconds: the engines ask not to resubmit a URL sooner
 
 
@@ -84,6 +85,11 @@ def _client(config: Config) -> WebClient:
     )
 
 
+def _key_file(config: Config, key: str, site: str | None, build: Path | None) -> KeyFile:
+    offline_ok = config.dry_run and config.baseline is not None
+    return KeyFile(key, config.key_location, site, build, offline_ok=offline_ok)
+
+
 def _sides(config: Config, site: str | None, build: Path) -> Sides:
     return Sides(site, build, config.baseline, config.live, config.max_sitemap_bytes)
 
@@ -106,11 +112,12 @@ def run_plan(config: Config, out: Path) -> Outcome:
     from .plan import new_plan, write_plan
 
     site = configured_site(config)
-    check, key_warnings = _plan_key_check(config, site)
-    if check is not None and not check.ok:
-        outcome = Outcome("plan", site, False, key_check=check)
-        raise _KeyFailed(outcome, check, note="no plan was written: fix the file and re-run")
+    key = require_key(config.key) if config.key else None
     build = find_build(config.build)
+    checked = check_key_file(_key_file(config, key, site, build)) if key else KeyResult(None)
+    note = "no plan was written: fix the file and re-run"
+    record_key_check(Outcome("plan", site, False), checked, note=note)
+    check, key_warnings = checked.check, checked.warnings
     read = compute_delta(_sides(config, site, build), lambda: _client(config))
     delta, before = read.delta, read.before
     after = {**read.after, "digest": build_digest(read.after.get("sources", ()))}
@@ -139,52 +146,6 @@ def run_plan(config: Config, out: Path) -> Outcome:
         plan_file=str(out),
         build_checks=findings,
     )
-
-
-def _plan_key_check(config: Config, site: str | None) -> tuple[KeyCheck | None, tuple[str, ...]]:
-    """The built key file's check at plan time: (check, warnings). No key known: nothing to
-    check. A build folder without the key file: a warning (it may be deployed another way)."""
-    from .keyfile import check_local_key_file, scrub, shorten_key
-
-    if not config.key:
-        return None, ()
-    key = _key(config)
-    build = find_build(config.build)
-    candidate = built_key_file(config, site, key, build)
-    if candidate is None or not candidate.is_file():
-        if candidate is None or not build.is_dir():
-            return None, ()
-        target = scrub(str(candidate), key).replace(shorten_key(key), "$INDEXNOW_KEY")
-        return None, (
-            f"no key file {scrub(str(candidate), key)} in the build folder: engines will not "
-            "find the key after the deploy unless it is served another way; create it: "
-            f'printf \'%s\' "$INDEXNOW_KEY" > "{target}"',
-        )
-    check = check_local_key_file(candidate, key)
-    if check.ok:
-        check = replace(check, fix="the hosted one is checked by 'submit' after the deploy")
-    return check, ()
-
-
-def built_key_file(config: Config, site: str | None, key: str, build: Path) -> Path | None:
-    """Where the build holds the key file engines will fetch: ``{key}.txt`` at its root, or
-    the path of ``--key-location``; None when that is not a path under the build folder."""
-    from urllib.parse import urlsplit
-
-    from .keyfile import key_file_url
-
-    if site is not None:
-        url = key_file_url(site, key, config.key_location)
-    else:
-        url = config.key_location or f"/{key}.txt"
-    relative = urlsplit(url).path.lstrip("/")
-    if not relative or relative.endswith("/") or ".." in Path(relative).parts:
-        return None
-    folder = build if build.is_dir() else build.parent
-    return folder / relative
-
-
-# --- checks before submitting ---
 
 
 def _check_build(
@@ -271,10 +232,6 @@ def _check_before_submit(
 
 
 # --- waiting for the deploy ---
-
-# Hosted key-file problems that a deploy fixes: the file not there yet, the site's HTML page
-# in its place (an SPA fallback), or the previous key's file.
-KEY_PROBLEMS_A_DEPLOY_FIXES = frozenset({"not_found", "html", "wrong_key"})
 
 
 def _deadline(config: Config, pacing: PollPolicy | None) -> Deadline | None:
@@ -546,22 +503,11 @@ def _deferred_error(
 # --- key and submission ---
 
 
-def _key(config: Config) -> str:
-    from .keyfile import validate_key
-
-    if not config.key:
-        raise UsageError(
-            "no IndexNow key: pass --key or set INDEXNOW_KEY (create one with "
-            "'indexnow-sync keygen')"
-        )
-    return validate_key(config.key)
-
-
 def _submission_key(config: Config) -> str:
     """The key of a run that may submit; the endpoint is checked too, before any work."""
     from .indexnow import resolve_endpoint
 
-    key = _key(config)
+    key = require_key(config.key)
     resolve_endpoint(config.endpoint)
     return key
 
@@ -570,108 +516,6 @@ def _require_site(site: str | None, what: str) -> str:
     if site is None:
         raise UsageError(f"{what} needs --site URL (the public base URL, e.g. https://example.com)")
     return site
-
-
-def check_key(
-    config: Config,
-    site: str,
-    key: str,
-    client: WebClient,
-    *,
-    build: Path | None,
-    write_folder: Path | None = None,
-) -> KeyCheck:
-    """Check the built key file (if the build holds it), then the hosted one. A dry run with
-    --baseline and an unreachable site settles for the local check, and says so. The fix of
-    a failed check writes the file into ``build`` (else ``write_folder``: the build a plan
-    was made from)."""
-    from .keyfile import check_hosted_key_file, key_file_url
-
-    url = key_file_url(site, key, config.key_location)
-    local = _built_key_check(config, site, key, build) if build is not None else None
-    if local is not None and not local.ok:
-        return local
-    folder = (build if build.is_dir() else build.parent) if build is not None else write_folder
-    hosted = check_hosted_key_file(
-        client, url, key, build_folder=None if folder is None else str(folder)
-    )
-    if (
-        not hosted.ok
-        and local is not None
-        and config.dry_run
-        and config.baseline is not None
-        and hosted.kind in ("unreachable", "timeout")
-    ):
-        return replace(
-            local,
-            local_only=True,
-            problem=None,
-            fix=f"the hosted key file {hosted.problem}",
-        )
-    return hosted
-
-
-def _require_key_file(
-    config: Config,
-    site: str,
-    key: str,
-    client: WebClient,
-    outcome: Outcome,
-    *,
-    build: Path | None,
-    nothing_to_send: bool = False,
-    deadline: Deadline | None = None,
-    progress: Progress | None = None,
-    write_folder: Path | None = None,
-) -> Outcome:
-    """The outcome with its key check; raises (keeping the outcome) unless the check passed:
-    no submission happens before that, in a dry run too. Runs also when there is nothing to
-    send: a broken key file must not stay hidden until the next delta. With a ``deadline``
-    (``--wait``), a hosted key file that a deploy would fix is checked again until then."""
-    check = check_key(config, site, key, client, build=build, write_folder=write_folder)
-    if deadline is not None and not nothing_to_send and _deploy_fixes(check):
-        from .wait import poll
-
-        check = poll(
-            deadline,
-            lambda: check_key(config, site, key, client, build=build, write_folder=write_folder),
-            lambda current: not _deploy_fixes(current),
-            lambda current: (
-                f"key file {current.url}: "
-                + ("ok" if current.ok else f"{current.problem} (not deployed yet?)")
-            ),
-            progress,
-            first=check,
-        )
-    outcome = replace(outcome, key_check=check)
-    if not check.ok:
-        note = "nothing was to be sent this time, but the next submission would fail"
-        raise _KeyFailed(outcome, check, note=note if nothing_to_send else "")
-    return outcome
-
-
-def _check_built_key_first(config: Config, key: str) -> None:
-    """SPEC: a key file in the build is checked "before anything else", so a newline in it
-    stops ``sync`` before the live site is read (``plan`` and ``submit`` read nothing live
-    before their key check). The full check, hosted file included, follows the delta."""
-    site = configured_site(config)
-    check = _built_key_check(config, site, key, find_build(config.build))
-    if check is not None and not check.ok:
-        raise _KeyFailed(Outcome("sync", site, config.dry_run, key_check=check), check)
-
-
-def _built_key_check(config: Config, site: str | None, key: str, build: Path) -> KeyCheck | None:
-    """The check of the key file the build holds; None when it holds none."""
-    from .keyfile import check_local_key_file
-
-    candidate = built_key_file(config, site, key, build)
-    if candidate is None or not candidate.is_file():
-        return None
-    return check_local_key_file(candidate, key)
-
-
-def _deploy_fixes(check: KeyCheck) -> bool:
-    return not check.ok and not check.local_only and check.kind in KEY_PROBLEMS_A_DEPLOY_FIXES
 
 
 def _submit(
@@ -756,18 +600,11 @@ def _gates(
     pages, waiting for the deploy with ``--wait``. Returns the URLs to send, the outcome,
     whether the deploy has not happened at all, and the run's retry budget (None: nothing was
     to be sent, so there is nothing to POST either)."""
-    outcome = _require_key_file(
-        config,
-        site,
-        key,
-        client,
-        outcome,
-        build=build,
-        nothing_to_send=not urls,
-        deadline=deadline,
-        progress=progress,
-        write_folder=write_folder,
+    key_file = replace(_key_file(config, key, site, build), write_folder=write_folder)
+    checked = check_key_file(
+        key_file, client, deadline=deadline if urls else None, progress=progress
     )
+    outcome = record_key_check(outcome, checked, note="" if urls else NOTHING_TO_SEND)
     if not urls:
         return [], outcome, False, None
     if ready is not None:
@@ -801,12 +638,14 @@ def run_sync(
     Raises :class:`DeferredError` (keeping the outcome) when URLs were deferred."""
     key = _submission_key(config)
     deadline = _deadline(config, pacing)
-    _check_built_key_first(config, key)
+    site = configured_site(config)
+    build = find_build(config.build)
+    # SPEC: a key file in the build is checked "before anything else": before the live site.
+    built = check_key_file(_key_file(config, key, site, build))
+    record_key_check(Outcome("sync", site, config.dry_run), built)
     client = _client(config)
     robots_read: dict[str, PrefixResponse] = {}
     try:
-        site = configured_site(config)
-        build = find_build(config.build)
         read = compute_delta(_sides(config, site, build), lambda: nullcontext(client), robots_read)
         delta = read.delta
         site = _require_site(site, "sync")
@@ -852,15 +691,6 @@ def run_sync(
     if error is not None:
         raise error
     return outcome
-
-
-class _KeyFailed(KeyCheckError):
-    """A failed key check that still carries what the run found (for the report)."""
-
-    def __init__(self, outcome: Outcome, check: KeyCheck, *, note: str = "") -> None:
-        message = f"key file {check.url} {check.problem}; fix: {check.fix}"
-        super().__init__(f"{message}; {note}" if note else message)
-        self.outcome = outcome
 
 
 def run_submit_plan(
@@ -1069,17 +899,14 @@ def _write_state(path: Path, accepted: dict[str, float]) -> None:
 
 
 def run_verify_key(config: Config) -> Outcome:
-    key = _key(config)
+    key = require_key(config.key)
     site = _require_site(configured_site(config), "verify-key")
     client = _client(config)
     try:
-        check = check_key(config, site, key, client, build=config.build)
+        checked = check_key_file(_key_file(config, key, site, config.build), client)
     finally:
         client.close()
-    outcome = Outcome("verify-key", site, False, key_check=check)
-    if not check.ok:
-        raise _KeyFailed(outcome, check)
-    return outcome
+    return record_key_check(Outcome("verify-key", site, False), checked)
 
 
 def generate_key() -> str:
