@@ -1,5 +1,6 @@
 """The key stage: every check of a run's key file behind :func:`check_key_file`, one
-:class:`KeyResult`, and :func:`record_key_check` that stops the run when it failed.
+:class:`KeyResult`; :func:`record_key_check` stops the run when it failed, and
+:func:`require_key_file` is the stage as a command that submits runs it.
 
 SPEC "Key file rules": a key file in the build is checked before anything else (``plan``
 fails before a broken file ships; ``sync`` before it reads the live site), then the hosted one,
@@ -109,6 +110,28 @@ def record_key_check(outcome: Outcome, result: KeyResult, *, note: str = "") -> 
     if result.check is not None and not result.check.ok:
         raise KeyFailed(outcome, result.check, note=note)
     return outcome
+
+
+def require_key_file(
+    target: KeyFile,
+    client: WebClient,
+    outcome: Outcome,
+    *,
+    nothing_to_send: bool,
+    deadline: Deadline | None,
+    progress: Progress | None,
+) -> Outcome:
+    """The key stage of a command that submits: the hosted key file checked (waiting for the
+    deploy only when there is something to send) and recorded in ``outcome``; raises unless
+    it passed. Runs also when there is nothing to send: a broken key file must not stay
+    hidden until the next delta."""
+    result = check_key_file(
+        target, client, deadline=None if nothing_to_send else deadline, progress=progress
+    )
+    return record_key_check(outcome, result, note=_NOTHING_TO_SEND if nothing_to_send else "")
+
+
+_NOTHING_TO_SEND = "nothing was to be sent this time, but the next submission would fail"
 
 
 def _built_key_file(target: KeyFile, build: Path) -> Path | None:
