@@ -7,12 +7,14 @@ A command's first stages, as values in and values out:
 - :func:`compute_delta` reads the before side, streams the build against it (:mod:`diff`), and
   refuses a ``--site`` that no URL of the build is on (:class:`_BuildHosts`).
   *Coming:* content fingerprints (``content.py``) refine the delta's ``changed`` right after
-  that loc/lastmod diff, as one more stage on its result, and the fingerprint manifest
-  (``manifest.py``) is written into the build folder there, before the plan or the POSTs.
+  that loc/lastmod diff, as one more stage on its result; the fingerprint manifest
+  (``manifest.py``) is written into the build folder there, and ``--fix-lastmod``
+  (``rewrite.py``) gives the build's sitemaps their true lastmods, before the plan or the
+  POSTs.
 - A re-run of ``plan`` (:func:`replan`): this same build's plan is kept, another build's
   pending URLs are carried into the new one. :func:`build_digest` tells the builds apart.
-- A plan being submitted (:func:`planned`) and a URL list (:func:`well_formed`,
-  :func:`infer_site`) are the delta's other sources.
+- A plan being submitted (:func:`plan_site`, :func:`plan_notes`) and a URL list
+  (:func:`well_formed`, :func:`infer_site`) are the delta's other sources.
 - :func:`in_scope`: which URLs the key file's location may vouch for.
 
 Nothing here prints or reads a Config: the command passes the values each stage uses.
