@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -55,7 +56,11 @@ def run_bench(repo: Path, *args: str) -> None:
 
 def test_the_checks_and_plan_benches_leave_the_work_tree_clean(repo: Path) -> None:
     run_bench(repo, "bench/checks.py", "--urls", "20", "--runs", "1")
-    run_bench(repo, "bench/run.py", "--urls", "1000", "--runs", "1")
+    # (run.py's site listens on a fixed port by default, which another bench may hold)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    run_bench(repo, "bench/run.py", "--urls", "1000", "--runs", "1", "--port", port)
     assert git("status", "--porcelain", "--untracked-files=all", cwd=repo) == ""
     written = sorted(p.name for p in (repo / "bench" / ".cache" / "results").iterdir())
     assert written == ["checks-20.json", "plan-1000.json"]
