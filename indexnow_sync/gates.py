@@ -67,9 +67,10 @@ def deadline_for(
         return None
     if check != "pages":
         raise UsageError(
-            f"--wait needs --check pages (got --check {check}): waiting for the deploy "
-            "means checking that each page is live, which only the page checks see; drop "
-            "--wait, or use --check pages"
+            f"--wait needs --check pages (got --check {check})",
+            cause="waiting for the deploy means checking that each page is live, which only "
+            "the page checks see",
+            fix="drop --wait, or use --check pages",
         )
     from .wait import Deadline
 

@@ -52,14 +52,15 @@ def validate_key(key: str) -> str:
     Raises :class:`KeyFormatError` saying which rule failed, without echoing the key.
     """
     rule = "an IndexNow key must be 8 to 128 characters of a-z, A-Z, 0-9 and '-'"
+    fix = "'indexnow-sync keygen' makes one"
     if not KEY_MIN <= len(key) <= KEY_MAX:
-        raise KeyFormatError(f"the IndexNow key is {len(key)} characters long; {rule}")
+        raise KeyFormatError(f"the IndexNow key is {len(key)} characters long", cause=rule, fix=fix)
     if not _KEY_RE.fullmatch(key):
         position, char = next((i, c) for i, c in enumerate(key) if not _KEY_RE.fullmatch(c))
-        what = _CHAR_NAMES.get(char, "a character outside that set")
+        what = _CHAR_NAMES.get(char, "a character outside a-z, A-Z, 0-9 and '-'")
         where = "the last character" if position == len(key) - 1 else f"character {position + 1}"
         raise KeyFormatError(
-            f"the IndexNow key ({len(key)} characters) has {what} as {where}; {rule}"
+            f"the IndexNow key ({len(key)} characters) has {what} as {where}", cause=rule, fix=fix
         )
     return key
 

@@ -31,9 +31,9 @@ def cap(urls: list[str], max_urls: int, outcome: Outcome) -> None:
     """Raises :class:`TooManyUrlsError` (keeping the outcome) for more than ``max_urls``."""
     if len(urls) > max_urls:
         error = TooManyUrlsError(
-            f"{len(urls)} URLs to submit, more than --max-urls {max_urls}; nothing was "
-            "sent. If this is expected (first run, big release), raise --max-urls; if not, "
-            "check the diff with --dry-run (a generator stamping every lastmod?)"
+            f"{len(urls)} URLs to submit, more than --max-urls {max_urls}; nothing was sent",
+            fix="if this is expected (first run, big release), raise --max-urls; if not, "
+            "check the diff with --dry-run (a generator stamping every lastmod?)",
         )
         error.outcome = outcome  # type: ignore[attr-defined]
         raise error

@@ -415,7 +415,8 @@ def configured_site(config: Config) -> str | None:
         try:
             return normalize_site(config.site)
         except ValueError as exc:
-            raise UsageError(f"--site {exc} (got {config.site!r})") from None
+            problem, _, fix = str(exc).partition("; ")  # (normalize_site: "problem; how")
+            raise UsageError(f"--site {problem} (got {config.site!r})", fix=fix) from None
     if config.live:
         site = origin(config.live)
         if site is None:

@@ -216,7 +216,7 @@ def test_site_on_another_host_than_every_build_url_fails_naming_both(tmp_path: P
         )  # fmt: skip
         assert done.returncode == 2, done.stderr
         message = report_of(done)["error"]["message"]
-        assert "the build's URLs are on www.example.com" in message
+        assert "the build's URLs are on https://www.example.com" in message
         assert "--site is https://example.com" in message
     assert not (tmp_path / "p.json").exists()
 

@@ -61,7 +61,7 @@ def test_valid_keys_pass_unchanged() -> None:
         ("a" * 129, "129 characters long"),
         (KEY + "\n", "a newline as the last character"),
         ("abcd efgh1234", "a space as character 5"),
-        ("abcd_efgh1234", "a character outside that set as character 5"),
+        ("abcd_efgh1234", "a character outside a-z, A-Z, 0-9 and '-' as character 5"),
     ],
 )
 def test_bad_keys_are_refused_saying_which_rule_without_the_key(key: str, expected: str) -> None:
