@@ -281,9 +281,11 @@ def _execute(
             if r.outcome not in ("accepted", "pending", "dry_run")
         ]
         detail = failing[0].detail if failing else ""
+        # (a request's detail is one line everywhere else: "HTTP 422: body; likely cause: ...")
+        cause = detail.replace("; likely cause: ", "\nlikely cause: ")
         error = SubmissionError(
             f"{len(outcome.result.failed)} URL(s) were not submitted",
-            cause=f"{failing[0].endpoint}: {detail}" if failing and detail else detail,
+            cause=f"{failing[0].endpoint}: {cause}" if failing and detail else cause,
             fix="re-run to send them",
         )
     report = to_json(outcome, error, command)
@@ -413,7 +415,12 @@ def sync(**kwargs: Any) -> None:
     from .sync import run_sync
 
     head = _Head("sync")
-    _execute("sync", kwargs, lambda config: run_sync(config, progress=_err, ready=head), head)
+    report = kwargs.get("report")
+
+    def run(config: Any) -> Any:
+        return run_sync(config, progress=_err, ready=head, report=report)
+
+    _execute("sync", kwargs, run, head)
 
 
 @cli.command(epilog=EPILOG)

@@ -97,8 +97,10 @@ class KeyFailed(KeyCheckError):
     """A failed key check that still carries what the run found (for the report)."""
 
     def __init__(self, outcome: Outcome, check: KeyCheck, *, note: str = "") -> None:
-        message = f"key file {check.url} {check.problem}; fix: {check.fix}"
-        super().__init__(f"{message}; {note}" if note else message)
+        from .keyfile import failure_parts
+
+        what, cause, fix = failure_parts(check, note)
+        super().__init__(what, cause=cause, fix=fix)
         self.outcome = outcome
 
 
@@ -220,6 +222,16 @@ def _built_then_hosted(target: KeyFile, client: WebClient) -> KeyCheck:
             local_only=True,
             problem=None,
             fix=f"the hosted key file {hosted.problem}",
+        )
+    if local is not None and _deploy_fixes(hosted):
+        # The build holds the right file: the deploy has not happened, or not reached the
+        # host. Writing the file again (the usual fix) would change nothing.
+        return replace(
+            hosted,
+            cause=f"the build's key file {local.url} is correct: the build is not deployed "
+            "(or not live) yet",
+            fix="deploy it, then run this again; or run 'indexnow-sync plan --out PLAN' "
+            "before the deploy and 'indexnow-sync submit --plan PLAN' after it",
         )
     return hosted
 

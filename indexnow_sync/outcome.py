@@ -41,76 +41,105 @@ class Outcome:
 
 
 def finish(
-    outcome: Outcome, *, not_deployed: bool, mode: str, wait: float, plan: Path | None = None
+    outcome: Outcome,
+    *,
+    not_deployed: bool,
+    mode: str,
+    wait: float,
+    plan: Path | None = None,
+    report: Path | None = None,
 ) -> Outcome:
     """The end of a submitting run: ``outcome``, or the :class:`DeferredError` (exit 1,
     keeping the outcome) when URLs were deferred, its message saying what to do in this
-    ``mode`` (``live`` or ``baseline`` sync, ``plan``, ``urls``); ``wait``: ``--wait``."""
-    error = _deferred_error(outcome, not_deployed=not_deployed, mode=mode, wait=wait, plan=plan)
+    ``mode`` (``live`` or ``baseline`` sync, ``plan``, ``urls``); ``wait``: ``--wait``;
+    ``report``: the run's ``--report FILE``, if it has one (a fix may read it)."""
+    error = _deferred_error(
+        outcome, not_deployed=not_deployed, mode=mode, wait=wait, plan=plan, report=report
+    )
     if error is not None:
         raise error
     return outcome
 
 
 def _deferred_error(
-    outcome: Outcome, *, not_deployed: bool, mode: str, wait: float, plan: Path | None
+    outcome: Outcome,
+    *,
+    not_deployed: bool,
+    mode: str,
+    wait: float,
+    plan: Path | None,
+    report: Path | None,
 ) -> DeferredError | None:
     count = len(outcome.deferred)
     if not count:
         return None
     sent = len(outcome.result.submitted) if outcome.result is not None else 0
+    error: DeferredError
     if not_deployed:
-        message = (
-            f"every added URL answered 404 or 410: the deploy has not happened (or not "
-            f"propagated) yet; nothing was sent, and the {count} checked URL(s) are deferred. "
-        )
+        cause = f"the {count} checked URL(s) are deferred (or the deploy has not propagated yet)"
         if mode == "live":
-            message += (
-                "This 'sync' took its delta from the live site, so it must run before the new "
-                "build is live, and a re-run after the deploy finds nothing to send: run "
-                "'indexnow-sync plan --out PLAN' before the deploy and 'indexnow-sync submit "
-                "--plan PLAN' after it, or diff against the previous build with --baseline; or, "
-                "when the platform deploys beside this job, add --wait SECONDS (e.g. --wait "
-                "900) to submit once the build is live"
+            cause += (
+                "\nthis 'sync' took its delta from the live site: it must run before the new "
+                "build is live (a re-run after the deploy finds nothing to send)"
+            )
+            fix = (
+                "run 'indexnow-sync plan --out PLAN' before the deploy and 'indexnow-sync "
+                "submit --plan PLAN' after it\nor diff against the previous build with "
+                "--baseline; or, when the platform deploys beside this job, add --wait 900"
             )
         elif mode == "plan":
-            message += (
-                f"The plan keeps them pending: re-run 'indexnow-sync submit --plan {plan}' "
+            fix = (
+                f"the plan keeps them pending: re-run 'indexnow-sync submit --plan {plan}' "
                 "after the deploy, or add --wait SECONDS to wait for it"
             )
         else:
-            message += "Re-run after the deploy, or add --wait SECONDS to wait for it"
-        error: DeferredError = NotDeployedError(message)
+            fix = "re-run after the deploy, or add --wait SECONDS to wait for it"
+        error = NotDeployedError(
+            "every added URL answered 404 or 410: the deploy has not happened yet; nothing "
+            "was sent",
+            cause=cause,
+            fix=fix,
+        )
+    elif outcome.dry_run:
+        error = DeferredError(
+            f"dry run: {count} URL(s) are not live yet",
+            cause=f"a real run would wait up to --wait {wait:g} s for them and defer (not send) "
+            "those still not live",
+        )
     else:
-        if outcome.dry_run:
-            message = (
-                f"dry run: {count} URL(s) are not live yet; a real run would wait up to "
-                f"--wait {wait:g} s for them and defer (not send) those still not live"
+        cause = f"not sent; {sent} URL(s) were sent"
+        if mode == "plan":
+            fix = (
+                f"the plan keeps them pending: re-run 'indexnow-sync submit --plan {plan}' "
+                "to check and send them"
             )
+        elif mode == "urls":
+            fix = "re-run the same 'submit' once they are live to send them"
         else:
-            message = (
-                f"{count} URL(s) were not live after waiting up to {wait:g} s and were "
-                f"deferred (not sent; {sent} URL(s) were sent). "
+            cause += (
+                "; a re-run of 'sync' against the live site will not find them again"
+                if mode == "live"
+                else "; a re-run of 'sync' would send the whole delta again"
             )
-            if mode == "plan":
-                message += (
-                    f"The plan keeps them pending: re-run 'indexnow-sync submit --plan {plan}' "
-                    "to check and send them"
-                )
-            elif mode == "urls":
-                message += "Re-run the same 'submit' once they are live to send them"
-            else:
-                message += (
-                    "They are listed under 'deferred' in the JSON report (--json, --report "
-                    "FILE); send them once they are live with: jq -r '.deferred[].url' "
-                    f"report.json | indexnow-sync submit --urls-file - --site {outcome.site} "
-                    "--wait SECONDS (a re-run of 'sync' "
-                    + (
-                        "against the live site will not find them again)"
-                        if mode == "live"
-                        else "would send the whole delta again)"
-                    )
-                )
-        error = DeferredError(message)
+            fix = _send_deferred_later(outcome.site, report)
+        error = DeferredError(
+            f"{count} URL(s) were not live after waiting up to {wait:g} s and were deferred",
+            cause=cause,
+            fix=fix,
+        )
     error.outcome = outcome  # type: ignore[attr-defined]
     return error
+
+
+def _send_deferred_later(site: str | None, report: Path | None) -> str:
+    """How to send a sync's deferred URLs once they are live: from the run's --report FILE
+    when it has one; else from the URLs shown, saying to add --report next time."""
+    submit = f"indexnow-sync submit --urls-file - --site {site} --wait 600"
+    if report is not None:
+        return f"send them once they are live: jq -r '.deferred[].url' {report} | {submit}"
+    return (
+        f"send them once they are live: indexnow-sync submit --site {site} --wait 600 "
+        "followed by the deferred URLs shown above\n"
+        f"or add --report FILE to this command to keep them: jq -r '.deferred[].url' FILE | "
+        f"{submit}"
+    )

@@ -30,6 +30,7 @@ from .delta import (
     Sides,
     build_digest,
     compute_delta,
+    deployed_already,
     find_build,
     in_scope,
     infer_site,
@@ -74,9 +75,11 @@ def run_sync(
     ready: Ready | None = None,
     *,
     pacing: PollPolicy | None = None,
+    report: Path | None = None,
 ) -> Outcome:
     """Diff, check the key, wait for the deploy (``--wait``), check and submit the delta.
-    Raises :class:`DeferredError` (keeping the outcome) when URLs were deferred."""
+    Raises :class:`DeferredError` (keeping the outcome) when URLs were deferred; its fix
+    reads them from ``report`` (the run's ``--report FILE``) when there is one."""
     key = _submission_key(config)
     deadline = _deadline(config, pacing)
     site = configured_site(config)
@@ -89,7 +92,9 @@ def run_sync(
     try:
         # sides -> delta
         sides = _sides(config, site, build)
-        delta = compute_delta(sides, lambda: nullcontext(client), robots_read).delta
+        read = compute_delta(sides, lambda: nullcontext(client), robots_read)
+        delta = read.delta
+        late = deployed_already(read)
         site = _require_site(site, "sync")
         candidates = delta.to_submit(include_removed=config.sends_removed)
         urls, skipped = in_scope(candidates, site, config.key_location)
@@ -102,6 +107,7 @@ def run_sync(
             warnings=(*delta.warnings, *warnings),
             extra_skipped=tuple(skipped),
             build_checks=findings,
+            notes=() if late is None else (late,),
         )
         cap(urls, config.max_urls, outcome)
         # key -> gates
@@ -128,7 +134,7 @@ def run_sync(
     finally:
         client.close()
     mode = "live" if config.baseline is None else "baseline"
-    return finish(outcome, not_deployed=not_deployed, mode=mode, wait=config.wait)
+    return finish(outcome, not_deployed=not_deployed, mode=mode, wait=config.wait, report=report)
 
 
 def run_plan(config: Config, out: Path) -> Outcome:
