@@ -26,22 +26,12 @@ import yaml
 from indexnow_sync import errors
 from tests.indexnow_server import IndexNowServer
 from tests.siteserver import SiteServer
+from tests.test_action import sitemap
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 SITE = "https://www.example.com"
 PAGE = "<html><head><title>{0}</title></head><body><main>{0}</main></body></html>"
-
-
-def sitemap(base: str, pages: dict[str, str]) -> str:
-    items = "".join(
-        f"<url><loc>{base}{path}</loc><lastmod>{lastmod}</lastmod></url>"
-        for path, lastmod in pages.items()
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{items}</urlset>'
-    )
 
 
 def write_site(folder: Path, base: str, pages: dict[str, str], text: str) -> None:
