@@ -206,15 +206,20 @@ class SiteGenerator:
         """Why this generator cannot run here (a skip reason), None when it can."""
         raise NotImplementedError
 
-    def write(self, source: Source, root: Path) -> None:
+    def files(self, source: Source) -> dict[str, str]:
+        """The source tree: relative path -> text."""
+        return {**self.site_files(source), **dict(map(self.doc_file, source.docs))}
+
+    def site_files(self, source: Source) -> dict[str, str]:
+        """The configuration, theme and home page (relative path -> text)."""
+        raise NotImplementedError
+
+    def doc_file(self, doc: Doc) -> tuple[str, str]:
+        """One page's source file: (relative path, text)."""
         raise NotImplementedError
 
     def command(self, root: Path, out: Path, work: Path) -> list[str]:
         raise NotImplementedError
-
-    def output(self, out: Path) -> Path:
-        """The folder that is deployed (and passed to ``plan --build``)."""
-        return out
 
     def doc_path(self, slug: str) -> str:
         raise NotImplementedError
@@ -232,9 +237,11 @@ class SiteGenerator:
 
     def build(self, source: Source, out: Path, work: Path) -> Path:
         """Write ``source`` under ``work`` and build it into ``out`` (no network, the build
-        instant as its clock). Returns the folder to deploy."""
+        instant as its clock). Returns ``out``, the folder to deploy."""
         root = work / "src"
-        self.write(source, root)
+        for name, text in self.files(source).items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(text, encoding="utf-8")
         for path in root.rglob("*"):  # a fresh checkout at the build instant
             os.utime(path, (source.built_at, source.built_at))
         env = {
@@ -258,7 +265,7 @@ class SiteGenerator:
             raise RuntimeError(
                 f"{self.name} build failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
             )
-        return self.output(out)
+        return out
 
     def _truth(
         self, before: Source, after: Source, changed: Iterable[str], moved: Iterable[str]
@@ -290,26 +297,19 @@ class MkDocs(SiteGenerator):
             return "mkdocs is not installed: pip install -e '.[test]'"
         return None
 
-    def write(self, source: Source, root: Path) -> None:
-        docs = root / "docs"
-        (docs / "css").mkdir(parents=True)
+    def site_files(self, source: Source) -> dict[str, str]:
         nav = "".join(f"  - {doc.title}: {doc.slug}.md\n" for doc in source.docs)
         extra = "extra_css:\n  - css/extra.css\n" if source.extra_css else ""
-        (root / "mkdocs.yml").write_text(
-            f"site_name: Harness Docs\nsite_url: {PLACEHOLDER}/\ntheme:\n  name: mkdocs\n"
-            f"{extra}nav:\n  - Home: index.md\n{nav}",
-            encoding="utf-8",
-        )
-        (docs / "css" / "extra.css").write_text(source.style, encoding="utf-8")
-        (docs / "index.md").write_text(
-            "# Harness Docs\n\nThis site documents the tool. "
+        return {
+            "mkdocs.yml": f"site_name: Harness Docs\nsite_url: {PLACEHOLDER}/\n"
+            f"theme:\n  name: mkdocs\n{extra}nav:\n  - Home: index.md\n{nav}",
+            "docs/css/extra.css": source.style,
+            "docs/index.md": "# Harness Docs\n\nThis site documents the tool. "
             f"Start with [{source.doc(EDITED).title}]({EDITED}.md).\n",
-            encoding="utf-8",
-        )
-        for doc in source.docs:
-            (docs / f"{doc.slug}.md").write_text(
-                f"---\ndate: {doc.date}\n---\n\n# {doc.title}\n\n{doc.body}\n", encoding="utf-8"
-            )
+        }
+
+    def doc_file(self, doc: Doc) -> tuple[str, str]:
+        return f"docs/{doc.slug}.md", f"---\ndate: {doc.date}\n---\n\n# {doc.title}\n\n{doc.body}\n"
 
     def command(self, root: Path, out: Path, work: Path) -> list[str]:
         return [sys.executable, "-m", "mkdocs", "build", "--quiet", "--strict",
@@ -354,37 +354,29 @@ class Hugo(SiteGenerator):
             )
         return None
 
-    def write(self, source: Source, root: Path) -> None:
-        theme = root / "themes" / "harness"
-        layouts = theme / "layouts" / "_default"
-        posts = root / "content" / "posts"
-        for folder in (layouts, theme / "assets" / "css", theme / "static" / "css", posts):
-            folder.mkdir(parents=True)
-        frontmatter = '\n[frontmatter]\nlastmod = [":fileModTime"]\n'
-        (root / "hugo.toml").write_text(
-            f'baseURL = "{PLACEHOLDER}/"\ntitle = "Harness Blog"\ntheme = "harness"\n'
-            'timeZone = "UTC"\nenableGitInfo = false\n'
+    def site_files(self, source: Source) -> dict[str, str]:
+        lastmod = (
+            '[frontmatter]\nlastmod = [":fileModTime"]\n' if self.lastmod == "filetime" else ""
+        )
+        files = {
+            "hugo.toml": f'baseURL = "{PLACEHOLDER}/"\ntitle = "Harness Blog"\n'
+            'theme = "harness"\ntimeZone = "UTC"\nenableGitInfo = false\n'
             'disableKinds = ["taxonomy", "term", "RSS"]\n'
-            f"[params]\nextraCSS = {str(source.extra_css).lower()}\n"
-            + (frontmatter if self.lastmod == "filetime" else ""),
-            encoding="utf-8",
-        )
-        (theme / "assets" / "css" / "site.css").write_text(source.style, encoding="utf-8")
-        (theme / "static" / "css" / "extra.css").write_text(source.style, encoding="utf-8")
+            f"{lastmod}[params]\nextraCSS = {str(source.extra_css).lower()}\n",
+            "themes/harness/assets/css/site.css": source.style,
+            "themes/harness/static/css/extra.css": source.style,
+            "content/_index.md": "---\ntitle: Home\n---\nWelcome to the harness blog.\n",
+            "content/posts/_index.md": "---\ntitle: Posts\n---\nEvery post, by title.\n",
+        }
         for name, text in _HUGO_LAYOUTS.items():
-            (layouts / name).write_text(text, encoding="utf-8")
-        (root / "content" / "_index.md").write_text(
-            "---\ntitle: Home\n---\nWelcome to the harness blog.\n", encoding="utf-8"
+            files[f"themes/harness/layouts/_default/{name}"] = text
+        return files
+
+    def doc_file(self, doc: Doc) -> tuple[str, str]:
+        return f"content/posts/{doc.slug}.md", (
+            f"---\ntitle: {doc.title}\ndate: {doc.date}T10:00:00Z\n"
+            f"description: About {doc.title.lower()}\n---\n{doc.body}\n"
         )
-        (posts / "_index.md").write_text(
-            "---\ntitle: Posts\n---\nEvery post, by title.\n", encoding="utf-8"
-        )
-        for doc in source.docs:
-            (posts / f"{doc.slug}.md").write_text(
-                f"---\ntitle: {doc.title}\ndate: {doc.date}T10:00:00Z\n"
-                f"description: About {doc.title.lower()}\n---\n{doc.body}\n",
-                encoding="utf-8",
-            )
 
     def command(self, root: Path, out: Path, work: Path) -> list[str]:
         binary = hugo_binary()
@@ -489,36 +481,27 @@ class Sphinx(SiteGenerator):
                 return f"{package} is not installed: pip install -e '.[test]'"
         return None
 
-    def write(self, source: Source, root: Path) -> None:
-        for folder in ("_static", "_templates"):
-            (root / folder).mkdir(parents=True)
-        css = '\nhtml_css_files = ["extra.css"]\n' if source.extra_css else "\n"
-        (root / "conf.py").write_text(
-            'project = "Harness Manual"\ncopyright = "the harness"\n'
+    def site_files(self, source: Source) -> dict[str, str]:
+        css = 'html_css_files = ["extra.css"]\n' if source.extra_css else ""
+        toctree = "".join(f"   {doc.slug}\n" for doc in source.docs)
+        return {
+            "conf.py": 'project = "Harness Manual"\ncopyright = "the harness"\n'
             'extensions = ["sphinx_sitemap"]\n'
             f'html_baseurl = "{PLACEHOLDER}/"\nsitemap_url_scheme = "{{link}}"\n'
             'html_theme = "alabaster"\nhtml_static_path = ["_static"]\n'
-            'templates_path = ["_templates"]\nhtml_last_updated_fmt = "%b %d, %Y"' + css,
-            encoding="utf-8",
-        )
-        # alabaster shows no "last updated": the theme's footer gets one (the build date).
-        (root / "_templates" / "layout.html").write_text(
-            '{% extends "!layout.html" %}\n{% block footer %}{{ super() }}\n'
+            f'templates_path = ["_templates"]\nhtml_last_updated_fmt = "%b %d, %Y"\n{css}',
+            # alabaster shows no "last updated": the footer gets one (the build date).
+            "_templates/layout.html": '{% extends "!layout.html" %}\n'
+            "{% block footer %}{{ super() }}\n"
             '<div class="updated">Last updated on {{ last_updated }}</div>{% endblock %}\n',
-            encoding="utf-8",
-        )
-        (root / "_static" / "extra.css").write_text(source.style, encoding="utf-8")
-        toctree = "".join(f"   {doc.slug}\n" for doc in source.docs)
-        (root / "index.rst").write_text(
-            "Harness Manual\n==============\n\nThis manual documents the tool.\n\n"
+            "_static/extra.css": source.style,
+            "index.rst": "Harness Manual\n==============\n\nThis manual documents the tool.\n\n"
             f".. toctree::\n   :maxdepth: 1\n\n{toctree}",
-            encoding="utf-8",
-        )
-        for doc in source.docs:
-            (root / f"{doc.slug}.rst").write_text(
-                f":date: {doc.date}\n\n{doc.title}\n{'=' * len(doc.title)}\n\n{doc.body}\n",
-                encoding="utf-8",
-            )
+        }
+
+    def doc_file(self, doc: Doc) -> tuple[str, str]:
+        underline = "=" * len(doc.title)
+        return f"{doc.slug}.rst", f":date: {doc.date}\n\n{doc.title}\n{underline}\n\n{doc.body}\n"
 
     def command(self, root: Path, out: Path, work: Path) -> list[str]:
         return [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "-E",
