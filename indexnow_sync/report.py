@@ -123,7 +123,11 @@ def _named(title: str, shown: list[str], total: int, what: str) -> list[str]:
     if not total:
         return []
     more = total - len(shown)
-    tail = [f"  ... and {more} more {what} (all of them are in --json)"] if more > 0 else []
+    tail = (
+        [f"  ... and {more} more {what} (--json or --report FILE lists them all)"]
+        if more > 0
+        else []
+    )
     return [title, *shown, *tail]
 
 
