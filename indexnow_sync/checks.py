@@ -27,7 +27,6 @@ Decisions the SPEC leaves open, made here (and in README):
 from __future__ import annotations
 
 import codecs
-import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -35,8 +34,9 @@ from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
+from .buildfiles import BuildFiles
 from .models import Skipped
 from .robots import Agent
 
@@ -668,58 +668,6 @@ def run_checks(
 _HTML_SUFFIXES = (".html", ".htm")
 
 
-def _base_segments(paths: Sequence[list[str]], root: Path) -> int:
-    """How many leading path segments the site adds in front of the build folder (a GitHub
-    Pages project site serves the build under ``/repo/``): the leading segments every URL
-    shares that name nothing in the build, as long as some URL goes deeper (``/docs/`` alone
-    could be a page of the build that is missing, not a base path)."""
-    depth = 0
-    while paths and all(len(p) > depth for p in paths) and any(len(p) > depth + 1 for p in paths):
-        segment = paths[0][depth]
-        here = root.joinpath(*paths[0][:depth])
-        if any(p[depth] != segment for p in paths) or any(
-            (here / name).exists() for name in (segment, segment + ".html")
-        ):
-            break
-        depth += 1
-    return depth
-
-
-def _segments(url: str) -> tuple[list[str], bool] | None:
-    """The URL path's segments (decoded) and whether it ends with "/"; None when it could
-    leave the folder."""
-    path = unquote(urlsplit(url).path) or "/"
-    segments = [s for s in path.split("/") if s not in ("", ".")]
-    if ".." in segments or "\\" in path or "\0" in path:
-        return None
-    return segments, path.endswith("/")
-
-
-def build_file_for(
-    segments: list[str], trailing: bool, root: Path, resolved_root: Path | None = None
-) -> Path | None:
-    """The file under ``root`` a web server would answer for a URL path: ``/a/`` is
-    ``a/index.html``; ``/a`` is ``a``, ``a.html`` or ``a/index.html``. ``resolved_root``:
-    ``root.resolve()``, computed once by a caller that asks for many URLs.
-
-    Plain ``os.path`` calls, not pathlib: a plan asks this for every added or changed URL
-    (52,000 at 1M URLs per side, most of them without a file in a sitemap-only build), and
-    pathlib's object per try cost seconds there."""
-    if trailing or not segments:
-        tries = [[*segments, "index.html"]]
-    else:
-        tries = [segments, [*segments[:-1], segments[-1] + ".html"], [*segments, "index.html"]]
-    base = os.fspath(root)
-    for parts in tries:
-        candidate = os.path.join(base, *parts)  # noqa: PTH118 - speed, see the docstring
-        if os.path.isfile(candidate):  # noqa: PTH113
-            inside = resolved_root or root.resolve()
-            found = Path(candidate)
-            if found.resolve().is_relative_to(inside):
-                return found
-    return None
-
-
 @dataclass(frozen=True)
 class BuildCheck:
     """Problems found in the build: each as a code and reason per URL (nothing is skipped for
@@ -744,17 +692,14 @@ def check_build(
 
     findings: list[Skipped] = []
     notes: list[str] = []
-    split = {url: _segments(url) for url in urls}
-    usable = [s[0] for s in split.values() if s is not None]
-    base = _base_segments(usable, root)
+    files = BuildFiles(root, urls)
 
     robots_file = root / "robots.txt"
     if robots_file.is_file() and mode in ("pages", "robots"):
-        if base:
-            shown = "/" + "/".join(usable[0][:base]) + "/robots.txt"
+        if files.base:
             notes.append(
-                f"{robots_file} is served at {shown}, where engines do not look (they read "
-                "robots.txt only at the host's root): not checked"
+                f"{robots_file} is served at {files.base_path}/robots.txt, where engines do "
+                "not look (they read robots.txt only at the host's root): not checked"
             )
         else:
             with robots_file.open("rb") as handle:
@@ -770,13 +715,10 @@ def check_build(
 
     read = 0
     if mode == "pages":
-        resolved_root = root.resolve()
         for url in urls:
-            parts = split[url]
-            if parts is None or read >= limit:
+            if read >= limit:
                 continue
-            segments, trailing = parts
-            file = build_file_for(segments[base:], trailing, root, resolved_root)
+            file = files.file_for(url)
             if file is None:
                 continue  # not a page of this build (or generated elsewhere): not checked
             read += 1
