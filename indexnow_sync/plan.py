@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .errors import PlanBusyError, PlanFileError
+from .errors import IndexNowSyncError, PlanBusyError, PlanFileError
 from .models import Deferred, Delta, Skipped
 
 FORMAT = "indexnow-sync-plan"
@@ -158,8 +158,18 @@ def plan_lock(
         os.close(fd)
 
 
-def atomic_write(path: Path, chunks: Iterable[str]) -> None:
-    """Write text atomically: the file is either the old one or the complete new one.
+def atomic_write(
+    path: Path, chunks: Iterable[str], *, error: type[IndexNowSyncError] = PlanFileError
+) -> None:
+    """Write text (UTF-8) atomically: see :func:`atomic_write_bytes`."""
+    atomic_write_bytes(path, (chunk.encode("utf-8") for chunk in chunks), error=error)
+
+
+def atomic_write_bytes(
+    path: Path, chunks: Iterable[bytes], *, error: type[IndexNowSyncError] = PlanFileError
+) -> None:
+    """Write bytes atomically: the file is either the old one or the complete new one.
+    A failure raises ``error`` naming the file.
 
     A symlink is followed (the link stays). A path that is not a regular file (``/dev/stdout``,
     a named pipe) is written through: renaming over it would replace the device or pipe itself.
@@ -170,21 +180,21 @@ def atomic_write(path: Path, chunks: Iterable[str]) -> None:
         special = False
     if special:
         try:
-            with path.open("w", encoding="utf-8") as stream:
+            with path.open("wb") as stream:
                 for chunk in chunks:
                     stream.write(chunk)
         except OSError as exc:
-            raise PlanFileError(f"{path}: cannot write ({exc.strerror})") from exc
+            raise error(f"{path}: cannot write ({exc.strerror})") from exc
         return
     if path.is_symlink():
         path = path.resolve()
     folder = path.parent if str(path.parent) else Path()
     try:
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed
-            "w", encoding="utf-8", dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False
+            "wb", dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False
         )
     except OSError as exc:
-        raise PlanFileError(f"{path}: cannot write here ({exc.strerror})") from exc
+        raise error(f"{path}: cannot write here ({exc.strerror})") from exc
     try:
         with handle:
             for chunk in chunks:
@@ -195,7 +205,7 @@ def atomic_write(path: Path, chunks: Iterable[str]) -> None:
     except OSError as exc:
         with contextlib.suppress(OSError):
             Path(handle.name).unlink()
-        raise PlanFileError(f"{path}: cannot write ({exc.strerror})") from exc
+        raise error(f"{path}: cannot write ({exc.strerror})") from exc
 
 
 _PIECE = 10_000
