@@ -377,8 +377,7 @@ def _words(text: str) -> str:
 
 # Hrefs that name their host (a first host character after "//"): urljoin takes only the
 # scheme from the base for them (whether it equals the href's decides its answer).
-_ABSOLUTE = re.compile(r"https?://[^/?#\\]")
-_NETWORK_PATH = re.compile(r"//[^/?#\\]")
+_WITH_HOST = re.compile(r"(?:https?:)?//[^/?#\\]")
 # A path (no scheme: no ":" before the query; no ";" params; nothing urlsplit would strip or
 # refuse), then an optional query and fragment: what _PageResolver joins itself.
 _PLAIN_PATH = re.compile(
@@ -439,6 +438,20 @@ class _PageResolver:
         if folder[-1] != "":
             del folder[-1]  # the last segment is not a folder
         self._folder = folder
+        # The folder's non-empty segments, when none is "." or "..": what resolving it
+        # leaves (else every relative path takes the general steps).
+        plain = "." not in folder and ".." not in folder
+        self._names: list[str] | None = [name for name in folder if name] if plain else None
+
+    @staticmethod
+    def _clean_relative(path: str) -> bool:
+        """A relative path that is "../" repeated, then a tail with no "." or ".." segment
+        and no empty segment but perhaps the last (a tail starting with "." or "/" is left to the
+        general steps, so is "./")."""
+        tail = path
+        while tail.startswith("../"):
+            tail = tail[3:]
+        return tail[:1] not in (".", "/") and "/." not in tail and "//" not in tail
 
     def __call__(self, raw: str) -> str:
         href = raw.strip()
@@ -448,7 +461,7 @@ class _PageResolver:
         if found is not None:
             return found
         try:
-            if _ABSOLUTE.match(href) or _NETWORK_PATH.match(href):
+            if _WITH_HOST.match(href):
                 found = self._run.shared((self._scheme, href), self._base, href)
             elif self._fast and href and _PLAIN_PATH.fullmatch(href):
                 found = self._join(href)
@@ -468,8 +481,16 @@ class _PageResolver:
             joined = self._path
             if not query:
                 query = self._query
-        elif path[:1] == "/" and "/." not in path and "//" not in path:
+        elif path[0] == "/" and "/." not in path and "//" not in path:
             joined = path  # no dot segment to resolve, no empty one to drop
+        elif path[0] != "/" and self._names is not None and self._clean_relative(path):
+            # "../" k times, then segments without dots or empty ones: the base folder's
+            # non-empty segments less k, then those (what the loop below computes).
+            ups = 0
+            while path.startswith("../", ups * 3):
+                ups += 1
+            kept = self._names[: max(0, len(self._names) - ups)]
+            joined = "/" + "/".join([*kept, path[ups * 3 :]])
         else:
             if path[:1] == "/":
                 segments = path.split("/")

@@ -551,6 +551,9 @@ _BASES = st.sampled_from(
         "https://site.example/a/b/c",
         "https://user@site.example/a;p/b?q#f",
         "https://site.example/a//b/./c/",
+        "https://site.example/a/../b/",
+        "https://site.example/p/00007/",
+        "https://site.example/deep/er/still/page.html",
         "/relative/page/",
     ]
 )
@@ -590,10 +593,15 @@ _HREFS = st.one_of(
     st.text(alphabet="/.#?:abc%[]@ ", max_size=12),
     st.text(alphabet="/.ab#?;:", max_size=14),
     st.lists(st.sampled_from(["..", ".", "", "a", "b.html", "%41"]), max_size=6).map("/".join),
+    st.tuples(
+        st.integers(0, 4),
+        st.lists(st.sampled_from(["..", ".", "", "a", ".b", "c.html"]), max_size=4),
+        st.sampled_from(["", "?", "?q=1", "#", "#f", "?#"]),
+    ).map(lambda t: "../" * t[0] + "/".join(t[1]) + t[2]),
 )
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(_BASES, st.lists(_HREFS, min_size=1, max_size=6))
 def test_the_link_resolver_equals_urljoin(base: str, hrefs: list[str]) -> None:
     """The fast resolver (per-page and per-run caches, the fragment shortcut) is exact:
