@@ -93,27 +93,42 @@ class Rules:
 NO_RULES = Rules()
 
 
+def _xpath(selector: str) -> str:
+    """The XPath of a CSS selector; ``ValueError`` naming the problem when it has none."""
+    from cssselect import HTMLTranslator, SelectorError
+
+    try:
+        xpath = HTMLTranslator().css_to_xpath(selector)
+        etree.XPath(xpath)
+    except (SelectorError, etree.XPathError) as exc:
+        raise ValueError(
+            f"{selector!r} is not a CSS selector indexnow-sync can use ({exc}); use element, "
+            "class, id and attribute selectors such as '.built-at' or 'div#related'"
+        ) from None
+    return xpath
+
+
+def selector_problem(selector: str) -> str | None:
+    """Why ``selector`` cannot be an ``--ignore`` selector, or None."""
+    try:
+        _xpath(selector)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 def compile_rules(selectors: Iterable[str]) -> Rules:
     """The rules for ``--ignore`` selectors; an unreadable selector is a :class:`ConfigError`
     naming it (exit 2, before anything is read)."""
-    from cssselect import HTMLTranslator, SelectorError
-
     given = tuple(dict.fromkeys(s.strip() for s in selectors if s.strip()))
     if not given:
         return NO_RULES
-    translator = HTMLTranslator()
     xpaths = []
     for selector in given:
         try:
-            xpath = translator.css_to_xpath(selector)
-            etree.XPath(xpath)
-        except (SelectorError, etree.XPathError) as exc:
-            raise ConfigError(
-                f"--ignore {selector!r} is not a CSS selector indexnow-sync can use ({exc}); "
-                "use element, class, id and attribute selectors such as '.built-at' or "
-                "'div#related'"
-            ) from exc
-        xpaths.append(xpath)
+            xpaths.append(_xpath(selector))
+        except ValueError as exc:
+            raise ConfigError(f"--ignore {exc}") from None
     named = json.dumps(sorted(given), ensure_ascii=False).encode("utf-8")
     tag = "." + _b64(hashlib.sha256(named).digest()[:4])
     return Rules(given, tag, tuple(xpaths))
@@ -181,6 +196,12 @@ def _parts(fp: str) -> tuple[str, int | None, str, str, str] | None:
             rest, robots = rest[: -len(suffix)], suffix
             break
     return kind, version, tag, rest, robots
+
+
+def made_as_html(fp: str) -> bool:
+    """Whether ``fp`` was made by the HTML rule (else from bytes). A live answer compared
+    with it is fingerprinted the same way, whatever its Content-Type says: like with like."""
+    return fp[:1] == "h"
 
 
 def is_fingerprint(value: object) -> bool:

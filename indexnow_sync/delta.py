@@ -74,16 +74,22 @@ class DeltaRead:
     delta: Delta
     before: dict[str, Any]
     after: dict[str, Any]
+    # Every build URL with its <lastmod> text ("" when none), in the build's order: kept only
+    # when asked (content fingerprints need the whole build; a lastmod diff does not).
+    build: dict[str, str] | None = None
 
 
 def compute_delta(
     sides: Sides,
     live_client: Callable[[], AbstractContextManager[WebClient]],
     robots_read: dict[str, PrefixResponse] | None = None,
+    *,
+    keep_build: bool = False,
 ) -> DeltaRead:
     """The delta between the before side and the build. ``live_client`` gives the client
     that reads the live site (entered only when the before side is live). ``robots_read``
-    receives the robots.txt answers live discovery read (for the checks: once per host)."""
+    receives the robots.txt answers live discovery read (for the checks: once per host).
+    ``keep_build``: also return every build URL and its lastmod (:attr:`DeltaRead.build`)."""
     from .diff import Differ
     from .sources import Limits, Side, merge, read_disk_side, read_live_side
 
@@ -112,9 +118,12 @@ def compute_delta(
     build_side = Side()
     differ = Differ(before_map, prefix)
     hosts = _BuildHosts(site, prefix)
+    kept: dict[bytes, bytes] | None = {} if keep_build else None
     for doc in read_disk_side(build, limits, build_side, "--build"):
         differ.add(doc.entries)
         hosts.add(doc.entries)
+        if kept is not None:
+            _keep(kept, doc.entries)
     hosts.require_site_host(build)
     delta = differ.finish(site, before_missing=before_side.missing)
     if delta.after_count == 0:
@@ -124,7 +133,29 @@ def compute_delta(
     after_info = {"path": str(build), "count": delta.after_count, "sources": build_side.sources}
     warnings = (*before_side.warnings, *build_side.warnings, *delta.warnings)
     delta = replace(delta, warnings=tuple(dict.fromkeys(warnings)))
-    return DeltaRead(delta, before_info, after_info)
+    return DeltaRead(delta, before_info, after_info, _texts(kept, prefix))
+
+
+def _keep(kept: dict[bytes, bytes], entries: dict[bytes, bytes]) -> None:
+    """Add one build sitemap's entries; a URL listed again keeps its latest lastmod."""
+    from .lastmod import later
+
+    for loc, lastmod in entries.items():
+        seen = kept.get(loc)
+        kept[loc] = lastmod if seen is None else later(seen, lastmod)
+
+
+def _texts(kept: dict[bytes, bytes] | None, prefix: bytes) -> dict[str, str] | None:
+    if kept is None:
+        return None
+    from .sitemap import expand_key
+
+    return {
+        expand_key(loc, prefix).decode("utf-8", "replace"): lastmod.decode(
+            "utf-8", "replace"
+        ).strip()
+        for loc, lastmod in kept.items()
+    }
 
 
 class _BuildHosts:

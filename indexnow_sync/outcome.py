@@ -38,6 +38,7 @@ class Outcome:
     build_checks: tuple[Skipped, ...] = ()  # problems found in the build (warnings only)
     deferred: tuple[Deferred, ...] = ()  # not live yet: not sent, kept for a later run
     waiting: dict[str, Any] | None = None  # what waiting for the deploy did (--wait)
+    content: dict[str, Any] | None = None  # what content fingerprints did (--changed-by)
 
 
 def finish(
@@ -88,9 +89,15 @@ def _deferred_error(
                 f"--wait {wait:g} s for them and defer (not send) those still not live"
             )
         else:
+            waited = (
+                f"after waiting up to {wait:g} s"
+                if wait > 0
+                else "yet (their pages still serve the previous content, and such a page "
+                "is never sent early; --wait SECONDS waits for the deploy)"
+            )
             message = (
-                f"{count} URL(s) were not live after waiting up to {wait:g} s and were "
-                f"deferred (not sent; {sent} URL(s) were sent). "
+                f"{count} URL(s) were not live {waited} and were deferred (not sent; "
+                f"{sent} URL(s) were sent). "
             )
             if mode == "plan":
                 message += (

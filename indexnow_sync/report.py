@@ -4,7 +4,10 @@ The JSON object is SPEC's "Output" contract: ``site``, ``dry_run``, ``added``, `
 ``removed``, ``skipped``, ``submitted``, ``failed``, ``key_check``, ``requests``, plus
 ``counts``, ``warnings``, ``plan_file``, ``command``, ``version``, ``error``, ``checks`` (what
 the checks before submitting did), ``build_checks``, ``deferred`` (URLs not live yet when the
-run stopped waiting: ``{url, reason}``) and ``wait`` (what waiting for the deploy did).
+run stopped waiting: ``{url, reason}``), ``wait`` (what waiting for the deploy did),
+``changed_reasons`` (each changed URL's reason: ``content`` or ``lastmod``),
+``unchanged_content`` (a new lastmod, the same content: never sent) and ``content`` (what
+content fingerprints did: where the before side's came from, how many were compared).
 ``skipped`` and ``build_checks`` entries are ``{url, code, reason}``;
 ``counts.skipped_by_code`` counts every code.
 """
@@ -19,6 +22,7 @@ from .outcome import Outcome
 from .plan import deferred_entries, skipped_entries
 
 REPORT_VERSION = 1
+KEPT_PLAN = "kept the existing plan"  # how delta.replan's note starts
 
 
 def to_json(
@@ -35,6 +39,12 @@ def to_json(
         "dry_run": outcome.dry_run if outcome else False,
         "added": list(delta.added) if delta else [],
         "changed": list(delta.changed) if delta else [],
+        # Why each changed URL is changed: "content" (its fingerprints differ) or "lastmod".
+        "changed_reasons": {url: delta.reasons.get(url, "lastmod") for url in delta.changed}
+        if delta
+        else {},
+        # A new lastmod, the same content: not changed, never sent.
+        "unchanged_content": list(delta.unchanged_content) if delta else [],
         "removed": list(delta.removed) if delta else [],
         "skipped": skipped_entries(skipped),
         "submitted": submitted,
@@ -65,6 +75,7 @@ def to_json(
         "build_checks": skipped_entries(outcome.build_checks if outcome else ()),
         "deferred": deferred_entries(outcome.deferred if outcome else ()),
         "wait": outcome.waiting if outcome else None,
+        "content": outcome.content if outcome else None,
     }
     if outcome and outcome.key_check:
         check = outcome.key_check
@@ -77,7 +88,16 @@ def to_json(
         }
     report["counts"] = {
         name: len(report[name])
-        for name in ("added", "changed", "removed", "skipped", "submitted", "failed", "deferred")
+        for name in (
+            "added",
+            "changed",
+            "removed",
+            "skipped",
+            "submitted",
+            "failed",
+            "deferred",
+            "unchanged_content",
+        )
     }
     by_code = dict.fromkeys(SKIP_CODES, 0)
     for entry in skipped:
@@ -135,6 +155,11 @@ def head_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:
             f"delta: {counts['added']} added, {counts['changed']} changed, "
             f"{counts['removed']} removed, {counts['skipped']} skipped"
             + (f" (site {report['site']})" if report.get("site") else "")
+        )
+    if counts.get("unchanged_content"):
+        lines.append(
+            f"unchanged content: {counts['unchanged_content']} URL(s) have a new <lastmod> but "
+            "the same content: not changed, not sent (listed in --json as unchanged_content)"
         )
     for warning in report["warnings"]:
         lines.append(f"warning: {warning}")
@@ -197,7 +222,7 @@ def tail_lines(
         lines.append(f"NOT sent: {counts['failed']} URL(s); re-run to send them")
         for url in report["failed"][:20]:
             lines.append(f"  not sent {url}")
-    if report.get("plan_file") and command == "plan" and not report.get("notes"):
-        # (a plan's only note is that the existing plan was kept, not written)
+    kept = any(note.startswith(KEPT_PLAN) for note in report.get("notes") or ())
+    if report.get("plan_file") and command == "plan" and not kept:
         lines.append(f"plan written to {report['plan_file']}")
     return lines
