@@ -312,6 +312,7 @@ def test_sync_submits_the_delta_and_reports_it(site: Site) -> None:
         "submitted-count": "3",
         "failed-count": "0",
         "deferred-count": "0",
+        "unchanged-content-count": "0",
         "plan-file": "",
         "report": result.outputs["report"],
         "exit-code": "0",
