@@ -98,6 +98,15 @@ class _Before:
     warnings: list[str] = field(default_factory=list)
 
 
+def without_pages(delta: Delta, build: Path) -> ContentResult:
+    """A build without HTML pages (:func:`has_pages`): lastmod decides, and the note says so."""
+    note = (
+        f"the build under {build} has no HTML pages: lastmod decides what changed "
+        "(content fingerprints need the built pages)"
+    )
+    return ContentResult(delta, {"changed_by": "content", "pages": 0}, notes=(note,))
+
+
 def by_content(
     delta: Delta,
     build_entries: Mapping[str, str],
@@ -109,16 +118,11 @@ def by_content(
     client: Callable[[], WebClient],
     robots_read: Mapping[str, PrefixResponse] | None = None,
 ) -> ContentResult:
-    """The delta with ``changed`` decided by content (see the module's docstring).
+    """The delta with ``changed`` decided by content (see the module's docstring), for a
+    build with HTML pages (:func:`has_pages`; else :func:`without_pages`).
     ``build_entries``: every build URL and its lastmod text. ``client`` gives the web
     client, asked for only when the live site is read."""
     root = build_root(build)
-    if not has_pages(root):
-        note = (
-            f"the build under {build} has no HTML pages: lastmod decides what changed "
-            "(content fingerprints need the built pages)"
-        )
-        return ContentResult(delta, {"changed_by": "content", "pages": 0}, notes=(note,))
     rules = compile_rules(settings.ignore)
     urls = list(build_entries)
     files = BuildFiles(root, urls)
@@ -412,4 +416,11 @@ def _why_not_compared(
     return reasons
 
 
-__all__ = ["ContentResult", "ContentSettings", "build_root", "by_content", "has_pages"]
+__all__ = [
+    "ContentResult",
+    "ContentSettings",
+    "build_root",
+    "by_content",
+    "has_pages",
+    "without_pages",
+]

@@ -119,7 +119,7 @@ def run_sync(
             extra_skipped=tuple(skipped),
             notes=content.notes if content else (),
             build_checks=findings,
-            content=_content_report(config, content),
+            content=_content_report(content),
         )
         cap(urls, config.max_urls, outcome)
         # key -> gates
@@ -196,7 +196,7 @@ def run_plan(config: Config, out: Path, *, clock: Clock | None = None) -> Outcom
         plan_file=str(out),
         notes=(*(content.notes if content else ()), *(() if kept is None else (kept,))),
         build_checks=findings,
-        content=_content_report(config, content),
+        content=_content_report(content),
     )
 
 
@@ -521,10 +521,13 @@ def _by_content(
     write: bool,
     clock: Clock | None,
 ) -> ContentResult | None:
-    """The delta decided by content (None: lastmod decides, see :func:`_pages`)."""
-    if read.build is None:
+    """The delta decided by content (None with --changed-by lastmod)."""
+    if not config.by_content:
         return None
-    from .changed import ContentSettings, by_content
+    from .changed import ContentSettings, by_content, without_pages
+
+    if read.build is None:  # no HTML pages in the build (see _pages)
+        return without_pages(read.delta, build)
 
     settings = ContentSettings(
         ignore=config.ignore,
@@ -555,13 +558,9 @@ def _content_warnings(content: ContentResult | None) -> tuple[str, ...]:
     return content.warnings if content else ()
 
 
-def _content_report(config: Config, content: ContentResult | None) -> dict[str, Any]:
+def _content_report(content: ContentResult | None) -> dict[str, Any]:
     """The report's ``content`` section: what decided ``changed`` and how."""
-    if content is not None:
-        return content.report
-    if not config.by_content:
-        return {"changed_by": "lastmod"}
-    return {"changed_by": "content", "pages": 0}
+    return content.report if content is not None else {"changed_by": "lastmod"}
 
 
 def _sides(config: Config, site: str | None, build: Path) -> Sides:

@@ -389,6 +389,30 @@ def test_a_job_env_variable_cannot_swap_the_cli(site: Site, tmp_path: Path) -> N
     assert "INDEXNOW_SYNC_ACTION_TEST_CLI" not in (ROOT / "action.yml").read_text()
 
 
+def test_content_inputs_reach_the_tool(site: Site) -> None:
+    # The default: content decides, with the live manifest; the build gets its own.
+    default = run(site, sync_inputs(site, **{"dry-run": "true"}))
+    assert default.success, default.log
+    assert report_of(default)["content"]["before"] == "manifest"
+    # changed-by: lastmod reads and writes no manifest; fingerprints: off neither; ignore:
+    # one selector per line.
+    lastmod = run(site, sync_inputs(site, **{"changed-by": "lastmod"}))
+    assert lastmod.success, lastmod.log
+    assert report_of(lastmod)["content"] == {"changed_by": "lastmod"}
+    assert not (site.build / "indexnow-fingerprints.json").exists()
+    off = run(
+        site,
+        sync_inputs(site, fingerprints="off", ignore=".built-at\n#related", **{"dry-run": "true"}),
+    )
+    assert off.success, off.log
+    assert report_of(off)["content"]["manifest_read"] is None
+    bad = run(site, sync_inputs(site, ignore="p::before"))
+    assert bad.outputs["exit-code"] == "2"
+    assert any(
+        "--ignore" in e.message or "INDEXNOW_IGNORE" in e.message for e in bad.annotations("error")
+    )
+
+
 def test_config_input_names_the_config_file(site: Site) -> None:
     (site.workspace / "sites").mkdir()
     (site.workspace / "sites" / "example.yml").write_text(
