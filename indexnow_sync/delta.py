@@ -6,11 +6,11 @@ A command's first stages, as values in and values out:
   ``--build`` is given), and before it a saved ``--baseline`` or the live site.
 - :func:`compute_delta` reads the before side, streams the build against it (:mod:`diff`), and
   refuses a ``--site`` that no URL of the build is on (:class:`_BuildHosts`).
-  *Coming:* content fingerprints (``content.py``) refine the delta's ``changed`` right after
-  that loc/lastmod diff, as one more stage on its result; the fingerprint manifest
-  (``manifest.py``) is written into the build folder there, and ``--fix-lastmod``
-  (``rewrite.py``) gives the build's sitemaps their true lastmods, before the plan or the
-  POSTs.
+  With ``keep_build`` it also hands on every build URL and its lastmod: content fingerprints
+  (:mod:`changed`) then decide the delta's ``changed`` right after that loc/lastmod diff, as
+  one more stage on its result, and write the fingerprint manifest into the build folder.
+  *Coming:* ``--fix-lastmod`` (``rewrite.py``) gives the build's sitemaps their true
+  lastmods there, before the plan or the POSTs.
 - A re-run of ``plan`` (:func:`replan`): this same build's plan is kept, another build's
   pending URLs are carried into the new one. :func:`build_digest` tells the builds apart.
 - A plan being submitted (:func:`plan_site`, :func:`plan_notes`) and a URL list

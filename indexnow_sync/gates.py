@@ -13,9 +13,11 @@ In the contract's order, after the key stage (:mod:`keycheck`) and before the PO
   everything back.
 
 What is not live is deferred (:class:`~indexnow_sync.models.Deferred`), never lost; how the
-run then ends is :func:`outcome.finish`. *Coming:* with content fingerprints, a page's check
-compares the live page's fingerprint with the build's here (the same page, a stale copy, or
-neither).
+run then ends is :func:`outcome.finish`. With content fingerprints (the delta keeps the build's
+and the previous ones), a page's check compares the live page's fingerprint with them
+(:class:`checks.Expected`): the build's is live; the previous one (a stale copy) is not live
+yet, waited for or deferred (at once without ``--wait``), never sent early; neither is sent,
+with a warning.
 """
 
 from __future__ import annotations
