@@ -180,14 +180,26 @@ def _to_concurrency(value: Any) -> int:
     return number
 
 
-def _to_agents(value: Any) -> tuple[str, ...]:
-    """A list of robots.txt agent names, or one string of comma-separated names."""
-    items = value.split(",") if isinstance(value, str) else value
+def _items(value: Any, split: Callable[[str], list[str]], many: str, one: str) -> tuple[str, ...]:
+    """A list's items, or one string's (``split``), without blanks and repeats; at least one.
+    ``many`` and ``one`` say what they are, for the message."""
+    items = split(value) if isinstance(value, str) else value
     if not isinstance(items, (list, tuple)):
-        raise ValueError("expected a list of user-agent names, e.g. [bingbot, YandexBot]")
+        raise ValueError(f"expected a list of {many}")
     names = tuple(dict.fromkeys(_to_str(item) for item in items if str(item).strip()))
     if not names:
-        raise ValueError("expected at least one user-agent name, e.g. bingbot")
+        raise ValueError(f"expected at least one {one}")
+    return names
+
+
+def _to_agents(value: Any) -> tuple[str, ...]:
+    """A list of robots.txt agent names, or one string of comma-separated names."""
+    names = _items(
+        value,
+        lambda text: text.split(","),
+        "user-agent names, e.g. [bingbot, YandexBot]",
+        "user-agent name, e.g. bingbot",
+    )
     for name in names:
         if any(char in name for char in "\r\n#:"):
             raise ValueError(f"{name!r} is not a user-agent name")
@@ -207,12 +219,12 @@ def _to_changed_by(value: Any) -> str:
 def _to_selectors(value: Any) -> tuple[str, ...]:
     """CSS selectors: a list, or one string with one selector per line (a comma inside a
     line is CSS's own "or": ``.a, .b``)."""
-    items = value.splitlines() if isinstance(value, str) else value
-    if not isinstance(items, (list, tuple)):
-        raise ValueError("expected a list of CSS selectors, e.g. ['.built-at', '#related']")
-    selectors = tuple(dict.fromkeys(_to_str(item) for item in items if str(item).strip()))
-    if not selectors:
-        raise ValueError("expected at least one CSS selector, e.g. .built-at")
+    selectors = _items(
+        value,
+        str.splitlines,
+        "CSS selectors, e.g. ['.built-at', '#related']",
+        "CSS selector, e.g. .built-at",
+    )
     from .content import selector_problem
 
     for selector in selectors:
