@@ -342,8 +342,12 @@ class _Tools(threading.local):
         # decode_html would (bad bytes become U+FFFD), and skipping Python's decoding saves
         # a tenth of the parse.
         self.utf8_parser = parser("utf-8")
-        # The first match in document order; the [1] on the descendant axis stops at it.
-        self.main = etree.XPath("descendant::*[self::main or @role='main'][1]")
+        # The first [role=main] before a <main> (or around it), and the first of all.
+        self.role_before = etree.XPath(
+            "(ancestor::*[@role='main'] | preceding::*[@role='main'])[1]"
+        )
+        self.role_main = etree.XPath("descendant::*[@role='main'][1]")
+        self.normalize = etree.XPath("normalize-space($text)")
         self.text = etree.XPath(".//text()", smart_strings=False)
         self.hrefs = etree.XPath(".//a/@href", smart_strings=False)
         self.outside_article = etree.XPath(
@@ -390,10 +394,14 @@ def _strings(result: object) -> list[str]:
     return cast("list[str]", result) if isinstance(result, list) else []
 
 
+_WHITESPACE = re.compile(r"[ \t\n\r\f]+")
+
+
 def _words(text: str) -> str:
-    """Every run of whitespace (Unicode's: non-breaking spaces too) as one space, none at
-    the ends."""
-    return " ".join(text.split())
+    """Every run of HTML whitespace (space, tab, LF, FF, CR; not a non-breaking space) as one
+    space, none at the ends: XPath's normalize-space, which the main text goes through (XML
+    holds no FF)."""
+    return _WHITESPACE.sub(" ", text).strip(" ")
 
 
 # Hrefs that name their host (a first host character after "//"): urljoin takes only the
@@ -401,6 +409,15 @@ def _words(text: str) -> str:
 _WITH_HOST = re.compile(r"(?:https?:)?//[^/?#\\]")
 # A path (no scheme: no ":" before the query; no ";" params; nothing urlsplit would strip or
 # refuse), then an optional query and fragment: what _PageResolver joins itself.
+# An absolute http(s) URL of plain characters, without an empty "?" or "#" and without ";" in
+# its path (urljoin would drop an empty one, or empty ;params): urljoin gives it back as it
+# is, whatever the base (or refuses it: then it is kept as well).
+_PLAIN_ABSOLUTE = re.compile(
+    r"https?://[A-Za-z0-9._~!$&'()*+,;=:@%\[\]-]+"
+    r"(?:/[A-Za-z0-9._~!$&'()*+,=:@%/-]*)?"
+    r"(?:\?[A-Za-z0-9._~!$&'()*+,;=:@%/?-]+)?"
+    r"(?:#[A-Za-z0-9._~!$&'()*+,;=:@%/?#-]+)?"
+)
 _PLAIN_PATH = re.compile(
     r"(?!//)[A-Za-z0-9._~!$&'()*+,=@%/-]*"
     r"(?:\?[A-Za-z0-9._~!$&'()*+,=@%/?:;-]*)?"
@@ -432,14 +449,19 @@ class _Resolver:
 
 class _PageResolver:
     """``urljoin(base, href.strip())`` for one page's links (``href`` kept as written when
-    urljoin refuses it), fast. What it buys: a docs page's 30 links cost ~40 µs instead of
-    ~250 µs of urljoin, most of a page's fingerprint beyond parsing. Exact: a fragment-only
-    href is the base without its fragment plus the href; an absolute one goes through
-    urljoin once per run (its answer depends on the base's scheme alone); a plain path
-    (:data:`_PLAIN_PATH`, on an http(s) base with a host and no ``;params``) is joined by
-    :meth:`_join`, urljoin's own algorithm (identical in Python 3.10 to 3.13) without its
-    parsing; anything else is urljoin's. ``tests/test_content.py`` checks every branch
-    against urljoin on generated hrefs."""
+    urljoin refuses it), fast. What it buys: a docs page's 40 links cost ~25 µs instead of
+    ~300 µs of urljoin, the largest part of a page's fingerprint beyond parsing.
+
+    Exact, branch by branch (``tests/test_content.py`` checks each against urljoin on
+    generated hrefs): a fragment-only href is the base without its fragment plus the href;
+    an absolute http(s) href of plain characters with no empty ``?`` or ``#``
+    (:data:`_PLAIN_ABSOLUTE`) is urljoin's answer as it is; a plain path
+    (:data:`_PLAIN_PATH`) on an http(s) base with a host and no ``;params`` is joined by
+    urljoin's own steps (identical in Python 3.10 to 3.13) without its parsing, with two
+    shortcuts: a path from the root with no dot segment and no empty one is itself, and
+    "../" repeated before such a path drops that many of the base folder's segments; another
+    absolute href goes through urljoin once per run (its answer depends on the base's scheme
+    alone); anything else is urljoin's."""
 
     def __init__(self, run: _Resolver, base: str) -> None:
         self._run = run
@@ -464,25 +486,62 @@ class _PageResolver:
         plain = "." not in folder and ".." not in folder
         self._names: list[str] | None = [name for name in folder if name] if plain else None
 
-    @staticmethod
-    def _clean_relative(path: str) -> bool:
-        """A relative path that is "../" repeated, then a tail with no "." or ".." segment
-        and no empty segment but perhaps the last (a tail starting with "." or "/" is left to the
-        general steps, so is "./")."""
-        tail = path
-        while tail.startswith("../"):
-            tail = tail[3:]
-        return tail[:1] not in (".", "/") and "/." not in tail and "//" not in tail
-
     def __call__(self, raw: str) -> str:
-        href = raw.strip()
-        if href[:1] == "#" and len(href) > 1:
-            return f"{self._no_fragment}{href}"
+        return self.all((raw,))[0]
+
+    def all(self, hrefs: Iterable[str]) -> list[str]:
+        """Each href resolved, in order (the shortcuts inline: a page has dozens)."""
+        out: list[str] = []
+        append = out.append
+        no_fragment, prefix, names = self._no_fragment, self._prefix, self._names
+        plain_path = _PLAIN_PATH.fullmatch if self._fast else None
+        plain_absolute = _PLAIN_ABSOLUTE.fullmatch
+        for raw in hrefs:
+            href = raw.strip()
+            first = href[:1]
+            if first == "#" and len(href) > 1:
+                append(no_fragment + href)
+                continue
+            if first == "h" and plain_absolute(href):
+                append(href)
+                continue
+            joined = None
+            if plain_path is not None and first and plain_path(href):
+                path, fragment, query = href, "", ""
+                if "#" in path:
+                    path, _, fragment = path.partition("#")
+                if "?" in path:
+                    path, _, query = path.partition("?")
+                if not path:
+                    pass  # the base's own path (and query): the general steps
+                elif path[0] == "/":
+                    if "/." not in path and "//" not in path:
+                        joined = path
+                elif names is not None:
+                    ups = 0
+                    while path.startswith("../", ups * 3):
+                        ups += 1
+                    tail = path[ups * 3 :]
+                    if tail[:1] not in (".", "/") and "/." not in tail and "//" not in tail:
+                        kept = names[: max(0, len(names) - ups)]
+                        joined = "/" + "/".join([*kept, tail])
+                if joined is not None:
+                    url = prefix + joined
+                    if query:
+                        url = f"{url}?{query}"
+                    if fragment:
+                        url = f"{url}#{fragment}"
+                    append(url)
+                    continue
+            append(self._slow(href))
+        return out
+
+    def _slow(self, href: str) -> str:
         found = self._page.get(href)
         if found is not None:
             return found
         try:
-            if _WITH_HOST.match(href):
+            if href[:1] in "hH/" and _WITH_HOST.match(href):
                 found = self._run.shared((self._scheme, href), self._base, href)
             elif self._fast and href and _PLAIN_PATH.fullmatch(href):
                 found = self._join(href)
@@ -502,16 +561,6 @@ class _PageResolver:
             joined = self._path
             if not query:
                 query = self._query
-        elif path[0] == "/" and "/." not in path and "//" not in path:
-            joined = path  # no dot segment to resolve, no empty one to drop
-        elif path[0] != "/" and self._names is not None and self._clean_relative(path):
-            # "../" k times, then segments without dots or empty ones: the base folder's
-            # non-empty segments less k, then those (what the loop below computes).
-            ups = 0
-            while path.startswith("../", ups * 3):
-                ups += 1
-            kept = self._names[: max(0, len(self._names) - ups)]
-            joined = "/" + "/".join([*kept, path[ups * 3 :]])
         else:
             if path[:1] == "/":
                 segments = path.split("/")
@@ -546,33 +595,33 @@ def html_fingerprint(data: bytes, url: str, rules: Rules = NO_RULES) -> str | No
     bytes hold no document lxml can read."""
     tools = _TOOLS
     name, skip = _encoding(data)
+    source: bytes | str
     try:
         if name == "utf-8":
-            roles = b"role" in data.lower()
-            root = etree.fromstring(data[skip:] if skip else data, tools.utf8_parser)
+            source = data[skip:] if skip else data
+            root = etree.fromstring(source, tools.utf8_parser)
         else:
-            text = data[skip:].decode(name, "replace")
-            roles = "role" in text.lower()
-            root = etree.fromstring(text, tools.parser)
+            source = data[skip:].decode(name, "replace")
+            root = etree.fromstring(source, tools.parser)
     except (etree.LxmlError, ValueError):
         return None
     if root is None:
         return None
     try:
-        record = _indexed(root, url, rules, tools, roles=roles)
+        record = _indexed(root, url, rules, tools, source=source)
         return f"h{RULE_VERSION}{rules.tag}:{_digest(record)}"
     except (etree.LxmlError, ValueError, RecursionError):
         return None
 
 
 def _indexed(
-    root: etree._Element, url: str, rules: Rules, tools: _Tools, *, roles: bool = True
+    root: etree._Element, url: str, rules: Rules, tools: _Tools, *, source: bytes | str = ""
 ) -> bytes:
     """What engines index of a parsed page, as unambiguous bytes to hash: the fields joined
     with U+001E, the items of a list field with U+001F (characters XML does not allow, so
     lxml never holds them in a text or an attribute: none can come from the page).
-    ``roles``: whether the page's source has a ``role`` attribute anywhere (else only a
-    ``<main>`` element can be the main content, found without an XPath over every element)."""
+    ``source``: the page's text or bytes (a page without ``role`` in it needs no search for
+    ``[role=main]``)."""
     etree.strip_elements(root, *_DROPPED_TAGS, with_tail=False)
     for xpath in rules._xpaths:
         for element in _elements(tools.ignored(xpath)(root)):
@@ -598,28 +647,28 @@ def _indexed(
             if title is None:
                 title = _words("".join(t for t in element.itertext() if isinstance(t, str)))
         elif tag == "meta":
-            name = _words(element.get("name") or "").lower()
+            named = element.get("name")
+            if not named:
+                continue  # charset, viewport, http-equiv, og: properties
+            name = _words(named).lower()
             if name == "description":
                 if description is None:
                     description = _words(element.get("content") or "")
             elif name in _ROBOTS_NAMES:
                 robots.append(f"{name}:{_words(element.get('content') or '').lower()}")
         else:
+            rel_text = element.get("rel")
             href = element.get("href")
-            if href is None or not href.strip():
+            if not rel_text or href is None or not href.strip():
                 continue
-            rel = (element.get("rel") or "").lower().split()
+            rel = rel_text.lower().split()
             if "canonical" in rel:
                 canonicals.append(resolve(href))
             if "alternate" in rel and element.get("hreflang") is not None:
                 language = _words(element.get("hreflang") or "").lower()
                 alternates.append(f"{language} {resolve(href)}")
 
-    if roles:
-        found = _elements(tools.main(root))
-        main = found[0] if found else None
-    else:
-        main = next(root.iter("main"), None)
+    main = _main_element(root, tools, source)
     if main is not None:
         container = main
         for nav in list(container.iter("nav")):
@@ -629,8 +678,10 @@ def _indexed(
         container = body if body is not None else root
         for element in _elements(tools.outside_article(container)):
             _drop(element)
-    text = _words(" ".join(_strings(tools.text(container))))
-    links = [resolve(href) for href in _strings(tools.hrefs(container))]
+    # Joined with spaces, then every whitespace run made one space by libxml2 (a third of
+    # the cost of doing it in Python, on a page's main text).
+    text = str(tools.normalize(root, text=" ".join(_strings(tools.text(container)))))
+    links = resolve.all(_strings(tools.hrefs(container)))
 
     nfc = unicodedata.normalize
     fields = (
@@ -645,4 +696,23 @@ def _indexed(
     # NFC of the joined record equals NFC of each field: a control character neither
     # composes with nor reorders a combining mark. (The sorted fields are normalised first:
     # their order must not depend on the spelling.)
-    return nfc("NFC", "\x1e".join(fields)).encode("utf-8")
+    record = "\x1e".join(fields)
+    return (record if record.isascii() else nfc("NFC", record)).encode("utf-8")
+
+
+def _main_element(
+    root: etree._Element, tools: _Tools, source: bytes | str
+) -> etree._Element | None:
+    """The first ``<main>`` or ``[role=main]`` element in document order. The first
+    ``<main>`` is found by tag, then only what comes before it (or holds it) is searched for a
+    ``[role=main]``; without a ``<main>``, the whole page is, and only when ``role`` occurs in
+    its source at all."""
+    main = next(root.iter("main"), None)
+    if main is not None:
+        earlier = _elements(tools.role_before(main))
+        return earlier[0] if earlier else main
+    has_role = b"role" in source.lower() if isinstance(source, bytes) else "role" in source.lower()
+    if not has_role:
+        return None
+    found = _elements(tools.role_main(root))
+    return found[0] if found else None

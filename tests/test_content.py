@@ -594,6 +594,12 @@ _HREFS = st.one_of(
     st.text(alphabet="/.ab#?;:", max_size=14),
     st.lists(st.sampled_from(["..", ".", "", "a", "b.html", "%41"]), max_size=6).map("/".join),
     st.tuples(
+        st.sampled_from(["http://", "https://", "HTTPS://", "http:/", "https:"]),
+        st.text(alphabet="ab.:[]@%;", max_size=8),
+        st.text(alphabet="/.ab;%", max_size=10),
+        st.sampled_from(["", "?", "?q", "#", "#f", "?#", "?q#f", " x", "\tx"]),
+    ).map("".join),
+    st.tuples(
         st.integers(0, 4),
         st.lists(st.sampled_from(["..", ".", "", "a", ".b", "c.html"]), max_size=4),
         st.sampled_from(["", "?", "?q=1", "#", "#f", "?#"]),
