@@ -573,10 +573,15 @@ def _by_content(verdict: PageVerdict, response: PrefixResponse, expected: Expect
             reason=f"HTTP {verdict.status} with the previous content (a cached copy?)",
             warnings=(),
         )
+    seen = (
+        "neither the build's nor the previous one"
+        if expected.before is not None
+        else "not the build's (and the previous content is not known)"
+    )
     note = (
-        f"{verdict.url}: the live page's content is neither the build's nor the previous "
-        "one (does the server or a CDN rewrite pages, e.g. e-mail obfuscation or injected "
-        "markup?): sent anyway; --ignore SELECTOR leaves such parts out"
+        f"{verdict.url}: the live page's content is {seen} (does the server or a CDN "
+        "rewrite pages, e.g. e-mail obfuscation or injected markup?): sent anyway; "
+        "--ignore SELECTOR leaves such parts out"
     )
     return replace(verdict, warnings=(*verdict.warnings, note))
 

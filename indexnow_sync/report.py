@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import IndexNowSyncError
-from .models import SKIP_CODES
+from .models import SKIP_CODES, Delta
 from .outcome import Outcome
 from .plan import deferred_entries, skipped_entries
 
@@ -40,9 +40,7 @@ def to_json(
         "added": list(delta.added) if delta else [],
         "changed": list(delta.changed) if delta else [],
         # Why each changed URL is changed: "content" (its fingerprints differ) or "lastmod".
-        "changed_reasons": {url: delta.reasons.get(url, "lastmod") for url in delta.changed}
-        if delta
-        else {},
+        "changed_reasons": _reasons(delta) if delta else {},
         # A new lastmod, the same content: not changed, never sent.
         "unchanged_content": list(delta.unchanged_content) if delta else [],
         "removed": list(delta.removed) if delta else [],
@@ -104,6 +102,14 @@ def to_json(
         by_code[entry.code] = by_code.get(entry.code, 0) + 1
     report["counts"]["skipped_by_code"] = by_code
     return report
+
+
+def _reasons(delta: Delta) -> dict[str, str]:
+    """Each changed URL's reason; "lastmod" for all when content did not decide (at C speed:
+    a million-URL plan has tens of thousands of changed URLs)."""
+    if not delta.reasons:
+        return dict.fromkeys(delta.changed, "lastmod")
+    return {url: delta.reasons.get(url, "lastmod") for url in delta.changed}
 
 
 SKIPPED_SHOWN = 10
