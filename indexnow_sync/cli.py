@@ -110,6 +110,25 @@ def _options(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
             help="Wait up to SECONDS for the deploy to be live (live sitemap, then pages); "
             "defer what is not live by then. Default 0: look once.",
         ),
+        "changed-by": click.option(
+            "--changed-by",
+            metavar="content|lastmod",
+            help="What decides 'changed': the pages' content where both sides have "
+            "fingerprints, else lastmod (content, default); or lastmod alone.",
+        ),
+        "ignore": click.option(
+            "--ignore",
+            multiple=True,
+            metavar="SELECTOR",
+            help="CSS selector of a volatile part of the pages to leave out of their "
+            "fingerprints, repeatable (e.g. '.built-at').",
+        ),
+        "fingerprints": click.option(
+            "--fingerprints",
+            metavar="NAME|off",
+            help="The fingerprint manifest written into the build folder and read from the "
+            "live site (default indexnow-fingerprints.json); off: none.",
+        ),
     }
     common: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
         click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout."),
@@ -409,6 +428,9 @@ def cli() -> None:
     "check-concurrency",
     "robots-agent",
     "wait",
+    "changed-by",
+    "ignore",
+    "fingerprints",
 )
 def sync(**kwargs: Any) -> None:
     """Diff, check the key, and submit the delta in one go."""
@@ -435,6 +457,9 @@ def sync(**kwargs: Any) -> None:
     "max-sitemap-bytes",
     "check",
     "robots-agent",
+    "changed-by",
+    "ignore",
+    "fingerprints",
 )
 @click.option(
     "--out",

@@ -7,11 +7,11 @@ A command's first stages, as values in and values out:
 - :func:`compute_delta` reads the before side, streams the build against it (:mod:`diff`), and
   refuses a ``--site`` that the build's URLs differ from (only by the scheme or ``www.`` for
   most of them, or that none is on: :class:`_BuildHosts`).
-  *Coming:* content fingerprints (``content.py``) refine the delta's ``changed`` right after
-  that loc/lastmod diff, as one more stage on its result; the fingerprint manifest
-  (``manifest.py``) is written into the build folder there, and ``--fix-lastmod``
-  (``rewrite.py``) gives the build's sitemaps their true lastmods, before the plan or the
-  POSTs.
+  With ``keep_build`` it also hands on every build URL and its lastmod: content fingerprints
+  (:mod:`changed`) then decide the delta's ``changed`` right after that loc/lastmod diff, as
+  one more stage on its result, and write the fingerprint manifest into the build folder.
+  *Coming:* ``--fix-lastmod`` (``rewrite.py``) gives the build's sitemaps their true
+  lastmods there, before the plan or the POSTs.
 - A re-run of ``plan`` (:func:`replan`): this same build's plan is kept, another build's
   pending URLs are carried into the new one. :func:`build_digest` tells the builds apart.
 - A plan being submitted (:func:`plan_site`, :func:`plan_notes`) and a URL list
@@ -76,16 +76,22 @@ class DeltaRead:
     delta: Delta
     before: dict[str, Any]
     after: dict[str, Any]
+    # Every build URL with its <lastmod> text ("" when none), in the build's order: kept only
+    # when asked (content fingerprints need the whole build; a lastmod diff does not).
+    build: dict[str, str] | None = None
 
 
 def compute_delta(
     sides: Sides,
     live_client: Callable[[], AbstractContextManager[WebClient]],
     robots_read: dict[str, PrefixResponse] | None = None,
+    *,
+    keep_build: bool = False,
 ) -> DeltaRead:
     """The delta between the before side and the build. ``live_client`` gives the client
     that reads the live site (entered only when the before side is live). ``robots_read``
-    receives the robots.txt answers live discovery read (for the checks: once per host)."""
+    receives the robots.txt answers live discovery read (for the checks: once per host).
+    ``keep_build``: also return every build URL and its lastmod (:attr:`DeltaRead.build`)."""
     from .diff import Differ
     from .sources import Limits, Side, merge, read_disk_side, read_live_side
 
@@ -115,9 +121,12 @@ def compute_delta(
     build_side = Side()
     differ = Differ(before_map, prefix)
     hosts = _BuildHosts(site)
+    kept: dict[bytes, bytes] | None = {} if keep_build else None
     for doc in read_disk_side(build, limits, build_side, "--build"):
         differ.add(doc.entries)
         hosts.add(doc.entries)
+        if kept is not None:
+            _keep(kept, doc.entries)
     hosts.require_site_form(build)
     delta = differ.finish(site, before_missing=before_side.missing)
     if delta.after_count == 0:
@@ -127,7 +136,29 @@ def compute_delta(
     after_info = {"path": str(build), "count": delta.after_count, "sources": build_side.sources}
     warnings = (*before_side.warnings, *build_side.warnings, *delta.warnings)
     delta = replace(delta, warnings=tuple(dict.fromkeys(warnings)))
-    return DeltaRead(delta, before_info, after_info)
+    return DeltaRead(delta, before_info, after_info, _texts(kept, prefix))
+
+
+def _keep(kept: dict[bytes, bytes], entries: dict[bytes, bytes]) -> None:
+    """Add one build sitemap's entries; a URL listed again keeps its latest lastmod."""
+    from .lastmod import later
+
+    for loc, lastmod in entries.items():
+        seen = kept.get(loc)
+        kept[loc] = lastmod if seen is None else later(seen, lastmod)
+
+
+def _texts(kept: dict[bytes, bytes] | None, prefix: bytes) -> dict[str, str] | None:
+    if kept is None:
+        return None
+    from .sitemap import expand_key
+
+    return {
+        expand_key(loc, prefix).decode("utf-8", "replace"): lastmod.decode(
+            "utf-8", "replace"
+        ).strip()
+        for loc, lastmod in kept.items()
+    }
 
 
 def deployed_already(read: DeltaRead) -> str | None:

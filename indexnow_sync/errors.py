@@ -173,3 +173,10 @@ class NotDeployedError(DeferredError):
     so nothing was sent and every checked URL was deferred."""
 
     kind = "not_deployed"
+
+
+class ManifestError(IndexNowSyncError):
+    """The fingerprint manifest could not be written into the build folder (a live manifest
+    that cannot be read is only a warning, never this)."""
+
+    kind = "manifest"

@@ -38,6 +38,7 @@ class Outcome:
     build_checks: tuple[Skipped, ...] = ()  # problems found in the build (warnings only)
     deferred: tuple[Deferred, ...] = ()  # not live yet: not sent, kept for a later run
     waiting: dict[str, Any] | None = None  # what waiting for the deploy did (--wait)
+    content: dict[str, Any] | None = None  # what content fingerprints did (--changed-by)
 
 
 def finish(
@@ -122,8 +123,14 @@ def _deferred_error(
                 else "; a re-run of 'sync' would send the whole delta again"
             )
             fix = _send_deferred_later(outcome.site, report)
+        if wait <= 0:
+            cause += (
+                "\ntheir pages still serve the previous content, and such a page is never sent "
+                "early; --wait SECONDS waits for the deploy"
+            )
+        waited = f"after waiting up to {wait:g} s" if wait > 0 else "yet"
         error = DeferredError(
-            f"{count} URL(s) were not live after waiting up to {wait:g} s and were deferred",
+            f"{count} URL(s) were not live {waited} and were deferred",
             cause=cause,
             fix=fix,
         )

@@ -44,6 +44,8 @@ from protego import Protego
 from .errors import RobotsError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .indexnow import RetryPolicy, WaitBudget
     from .web import PrefixResponse, WebClient
 
@@ -244,6 +246,13 @@ def parse_robots(body: bytes, content_type: str = "") -> tuple[RobotsRules, list
         )
         return RobotsRules.allow_all(), notes
     return RobotsRules(text), notes
+
+
+def read_robots_file(path: Path) -> tuple[RobotsRules, list[str]]:
+    """A robots.txt on disk (a build's), read like a fetched one: at most 500 KiB."""
+    with path.open("rb") as handle:
+        body = handle.read(ROBOTS_MAX_BYTES + 1)
+    return parse_robots(cut_to_limit(body), "")
 
 
 def cut_to_limit(body: bytes, limit: int = ROBOTS_MAX_BYTES) -> bytes:

@@ -19,14 +19,16 @@ CLI renders both. ``progress`` callbacks let the CLI show per-batch lines as the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .delta import (
+    DeltaRead,
     Sides,
     build_digest,
     compute_delta,
@@ -62,6 +64,7 @@ from .send import Sending, SentRecently, cap, send
 from .urls import normalize_site, origin
 
 if TYPE_CHECKING:
+    from .changed import ContentResult
     from .indexnow import WaitBudget
     from .models import Skipped
     from .plan import Plan
@@ -76,6 +79,7 @@ def run_sync(
     *,
     pacing: PollPolicy | None = None,
     report: Path | None = None,
+    clock: Clock | None = None,
 ) -> Outcome:
     """Diff, check the key, wait for the deploy (``--wait``), check and submit the delta.
     Raises :class:`DeferredError` (keeping the outcome) when URLs were deferred; its fix
@@ -90,11 +94,25 @@ def run_sync(
     client = _client(config)
     robots_read: dict[str, PrefixResponse] = {}
     try:
-        # sides -> delta
+        # sides -> delta (by content, where the build has pages)
         sides = _sides(config, site, build)
-        read = compute_delta(sides, lambda: nullcontext(client), robots_read)
-        delta = read.delta
-        late = deployed_already(read)
+        pages = _pages(config, build)
+        read = compute_delta(sides, lambda: nullcontext(client), robots_read, keep_build=pages)
+        content = _by_content(
+            config,
+            read,
+            site,
+            build,
+            lambda: client,
+            robots_read,
+            write=not config.dry_run,
+            clock=clock,
+        )
+        delta = content.delta if content else read.delta
+        # Only when neither the lastmods nor the content moved: a content change the live
+        # sitemap cannot show (an edit the generator did not date) means "not deployed yet".
+        nothing = not (delta.added or delta.changed or delta.removed)
+        late = deployed_already(read) if nothing else None
         site = _require_site(site, "sync")
         candidates = delta.to_submit(include_removed=config.sends_removed)
         urls, skipped = in_scope(candidates, site, config.key_location)
@@ -104,10 +122,11 @@ def run_sync(
             site,
             config.dry_run,
             delta=delta,
-            warnings=(*delta.warnings, *warnings),
+            warnings=(*delta.warnings, *_content_warnings(content), *warnings),
             extra_skipped=tuple(skipped),
+            notes=(*(content.notes if content else ()), *(() if late is None else (late,))),
             build_checks=findings,
-            notes=() if late is None else (late,),
+            content=_content_report(content),
         )
         cap(urls, config.max_urls, outcome)
         # key -> gates
@@ -137,7 +156,7 @@ def run_sync(
     return finish(outcome, not_deployed=not_deployed, mode=mode, wait=config.wait, report=report)
 
 
-def run_plan(config: Config, out: Path) -> Outcome:
+def run_plan(config: Config, out: Path, *, clock: Clock | None = None) -> Outcome:
     """Compute the delta and write the plan. With a key known (flag, environment, config),
     the build's key file is checked first, so a broken one fails before it ships.
 
@@ -153,8 +172,18 @@ def run_plan(config: Config, out: Path) -> Outcome:
     checked = check_key_file(_key_file(config, key, site, build)) if key else KeyResult(None)
     note = "no plan was written: fix the file and re-run"
     record_key_check(Outcome("plan", site, False), checked, note=note)
-    # sides -> delta
-    read = compute_delta(_sides(config, site, build), lambda: _client(config))
+    # sides -> delta (by content, where the build has pages)
+    robots_read: dict[str, PrefixResponse] = {}
+    pages = _pages(config, build)
+    read = compute_delta(
+        _sides(config, site, build), lambda: _client(config), robots_read, keep_build=pages
+    )
+    web = _Lazy(lambda: _client(config))
+    try:
+        content = _by_content(config, read, site, build, web, robots_read, write=True, clock=clock)
+    finally:
+        web.close()
+    read = replace(read, delta=content.delta) if content else read
     after = {**read.after, "digest": build_digest(read.after.get("sources", ()))}
     delta, kept = replan(
         read.delta, after["digest"], site, out, include_removed=config.sends_removed
@@ -170,10 +199,11 @@ def run_plan(config: Config, out: Path) -> Outcome:
         False,
         delta=delta,
         key_check=checked.check,
-        warnings=(*checked.warnings, *delta.warnings),
+        warnings=(*checked.warnings, *delta.warnings, *_content_warnings(content)),
         plan_file=str(out),
-        notes=() if kept is None else (kept,),
+        notes=(*(content.notes if content else ()), *(() if kept is None else (kept,))),
         build_checks=findings,
+        content=_content_report(content),
     )
 
 
@@ -458,6 +488,87 @@ def _client(config: Config) -> WebClient:
         max_bytes=config.max_sitemap_bytes,
         pool_maxsize=config.check_concurrency,
     )
+
+
+Clock = Callable[[], datetime]
+
+
+class _Lazy:
+    """A web client made on first use (a plan against a baseline may never need one)."""
+
+    def __init__(self, make: Callable[[], WebClient]) -> None:
+        self._make = make
+        self._client: WebClient | None = None
+
+    def __call__(self) -> WebClient:
+        if self._client is None:
+            self._client = self._make()
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+
+def _pages(config: Config, build: Path) -> bool:
+    """Whether content decides: --changed-by content and a build with HTML pages (a
+    sitemap-only build costs nothing more than finding that out)."""
+    from .changed import build_root, has_pages
+
+    return config.by_content and has_pages(build_root(build))
+
+
+def _by_content(
+    config: Config,
+    read: DeltaRead,
+    site: str | None,
+    build: Path,
+    client: Callable[[], WebClient],
+    robots_read: Mapping[str, PrefixResponse],
+    *,
+    write: bool,
+    clock: Clock | None,
+) -> ContentResult | None:
+    """The delta decided by content (None with --changed-by lastmod)."""
+    if not config.by_content:
+        return None
+    from .changed import ContentSettings, by_content, without_pages
+
+    if read.build is None:  # no HTML pages in the build (see _pages)
+        return without_pages(read.delta, build)
+
+    settings = ContentSettings(
+        ignore=config.ignore,
+        manifest_name=config.manifest_name,
+        agents=config.robots_agent,
+        concurrency=config.check_concurrency,
+        max_bytes=config.max_sitemap_bytes,
+        write=write,
+        now=(clock or _utc_now)(),
+    )
+    return by_content(
+        read.delta,
+        read.build,
+        build,
+        site=site,
+        baseline=config.baseline,
+        settings=settings,
+        client=client,
+        robots_read=robots_read,
+    )
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _content_warnings(content: ContentResult | None) -> tuple[str, ...]:
+    return content.warnings if content else ()
+
+
+def _content_report(content: ContentResult | None) -> dict[str, Any]:
+    """The report's ``content`` section: what decided ``changed`` and how."""
+    return content.report if content is not None else {"changed_by": "lastmod"}
 
 
 def _sides(config: Config, site: str | None, build: Path) -> Sides:

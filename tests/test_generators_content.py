@@ -8,13 +8,12 @@ the removed) and what the generator's lastmod says.
 
 - ``test_the_declared_truth_is_what_the_builds_show``: the harness's truth, checked against a
   plain reading of the two builds (the pages' main content, the sitemaps' lastmods).
-- ``test_the_lastmod_rule``: what today's loc+lastmod diff reports, exactly, with the live
-  site carrying whatever a previous `plan` wrote. Once issue 20 lands these run with
-  ``--changed-by lastmod`` (set :data:`CHANGED_BY_LASTMOD`) and must keep passing.
+- ``test_the_lastmod_rule``: what the loc+lastmod diff reports, exactly, with the live site
+  carrying whatever a previous `plan` wrote: ``--changed-by lastmod`` (issue 20) restores it.
 - ``test_what_the_lastmod_rule_gets_wrong``: the found / missed / false figures per generator.
-- ``test_content_decides_changed_*``: issue 20 (content fingerprints), expected to fail until
-  it lands (strict xfail: remove the mark with the feature).
-- ``test_fix_lastmod_*``: issue 18 (``--fix-lastmod``), likewise.
+- ``test_content_decides_changed_*``: issue 20 (content fingerprints, the default).
+- ``test_fix_lastmod_*``: issue 18 (``--fix-lastmod``), expected to fail until it lands
+  (strict xfail: remove the mark with the feature).
 """
 
 from __future__ import annotations
@@ -42,12 +41,9 @@ from tests.generators import (
     source_after,
 )
 
-# Issue 20: becomes ("--changed-by", "lastmod") when the option exists.
-CHANGED_BY_LASTMOD: tuple[str, ...] = ()
+# Issue 20: today's rule, as an option.
+CHANGED_BY_LASTMOD: tuple[str, ...] = ("--changed-by", "lastmod")
 
-CONTENT = pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="issue 20: content fingerprints not integrated yet"
-)
 FIX_LASTMOD = pytest.mark.xfail(
     strict=True, raises=AssertionError, reason="issue 18: --fix-lastmod not implemented yet"
 )
@@ -145,7 +141,6 @@ def test_what_the_lastmod_rule_gets_wrong() -> None:
 # --- issue 20: content decides --------------------------------------------------------------------
 
 
-@CONTENT
 @scenarios
 def test_content_decides_changed_in_the_steady_state(
     generated_site: GeneratedSite, generator: str, edit: str
@@ -169,7 +164,6 @@ def test_content_decides_changed_in_the_steady_state(
     assert (new / MANIFEST).is_file()
 
 
-@CONTENT
 @scenarios
 def test_content_decides_changed_on_a_first_run(
     generated_site: GeneratedSite, generator: str, edit: str

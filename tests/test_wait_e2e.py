@@ -64,10 +64,11 @@ class World:
             encoding="utf-8",
         )
         (root / f"{KEY}.txt").write_text(KEY, encoding="ascii")
-        for path in pages:
+        for path, lastmod in pages.items():
+            # A page's content changes exactly when its lastmod does (a well-behaved site).
             page = root / path.strip("/") / "index.html"
             page.parent.mkdir(parents=True, exist_ok=True)
-            page.write_text(f"<!doctype html><title>{name} {path}</title><p>{path}</p>")
+            page.write_text(f"<!doctype html><title>{path}</title><p>{path} of {lastmod}</p>")
         return root
 
     def config(self, **options: Any) -> Config:
@@ -296,15 +297,16 @@ def test_a_dry_run_never_waits_and_reports_what_a_real_run_would_wait_for(world:
     assert outcome.waiting is not None
     assert outcome.waiting["sitemap_reads"] == 1 and outcome.waiting["page_rechecks"] == 0
     assert isinstance(error, DeferredError)  # exits as the real run would at its deadline
-    assert error.message.startswith("dry run: 2 URL(s) are not live yet")
-    # Gate 1 passes (the new sitemap is live); a changed page answering 200 cannot be told
-    # from its previous version, so its new lastmod in the live sitemap is what counts.
+    assert error.message.startswith("dry run: 3 URL(s) are not live yet")
+    # Gate 1 passes (the new sitemap is live); the changed page answers 200 with its previous
+    # content (the plan keeps both fingerprints): not live yet either.
     assert deferred_of(outcome) == {
+        world.u("/"): "answers 200 with the previous content (a cached copy?)",
         world.u("/blog/two/"): "answered 404",
         world.u("/gone/"): "still answers 200",
     }
     assert outcome.result is not None
-    assert set(outcome.result.submitted) == world.urls("/", "/blog/new/")  # would submit
+    assert set(outcome.result.submitted) == world.urls("/blog/new/")  # would submit
     assert world.endpoint.requests == []
 
 
@@ -460,13 +462,19 @@ def test_a_wait_that_defers_everything_says_so_not_nothing_to_submit(world: Worl
 def test_one_live_added_page_is_enough_to_count_as_deployed(world: World) -> None:
     world.site.deploy(world.new, paths=["/blog/new/"])
     result = cli_run(world, "sync", "--site", world.site.base_url, "--build", str(world.new))
-    assert result.exit_code == 0  # as before: the missing one is skipped
     report = json.loads(result.stdout)
+    # Deployed, in part: the missing added page is skipped, as before...
     assert {e["url"]: e["code"] for e in report["skipped"]} == {
         world.u("/blog/two/"): "not_found",
         world.u("/gone/"): "still_live",
     }
-    assert report["deferred"] == []
+    assert report["submitted"] == [world.u("/blog/new/")]
+    # ... and the changed page, still serving its previous content, is never sent early.
+    assert result.exit_code == 1 and report["error"]["kind"] == "deferred"
+    assert report["deferred"] == [
+        {"url": world.u("/"), "reason": "answers 200 with the previous content (a cached copy?)"}
+    ]
+    assert "their pages still serve the previous content" in report["error"]["message"]
 
 
 # --- the CLI with a real (sub-second) wait: progress, report, GitHub files ----------------------
@@ -474,7 +482,8 @@ def test_one_live_added_page_is_enough_to_count_as_deployed(world: World) -> Non
 
 def test_cli_wait_progress_report_and_github_files(world: World, tmp_path: Path) -> None:
     # The pages are deployed but /blog/two/ (404 throughout); the live sitemap switches once
-    # the delta has been read from it (one request).
+    # the delta has been read from it (one request). The changed / serves its new content
+    # already, so content finds it unchanged (the first run compares live pages): not sent.
     world.site.deploy(world.new)
     world.site.deploy(world.old, paths=["/sitemap.xml", "/blog/two/"])
     world.site.deploy(world.new, paths=["/sitemap.xml"], after_requests=1)
@@ -495,13 +504,14 @@ def test_cli_wait_progress_report_and_github_files(world: World, tmp_path: Path)
     assert report["error"]["kind"] == "deferred"
     assert report["deferred"] == [{"url": world.u("/blog/two/"), "reason": "answered 404"}]
     assert report["counts"]["deferred"] == 1
-    assert set(report["submitted"]) == world.urls("/", "/blog/new/", "/gone/")
+    assert set(report["submitted"]) == world.urls("/blog/new/", "/gone/")
+    assert report["unchanged_content"] == [world.u("/")]
     assert report["wait"]["seconds"] == 0.3 and report["wait"]["sitemap_reads"] == 1
     stderr = result.stderr
-    assert "live sitemap: 0 of 3 delta entries live, waiting up to 0.3s more" in stderr
-    assert "live sitemap: 3 of 3 delta entries live" in stderr
-    assert "pages: 1 of 4 not live yet (1 answering 404/410)" in stderr
-    assert "submitted 3 URL(s)" in stderr
+    assert "live sitemap: 0 of 2 delta entries live, waiting up to 0.3s more" in stderr
+    assert "live sitemap: 2 of 2 delta entries live" in stderr
+    assert "pages: 1 of 3 not live yet (1 answering 404/410)" in stderr
+    assert "submitted 2 URL(s)" in stderr
     assert (
         f"deferred 1 URL(s), not live yet (not sent):\n  deferred {world.u('/blog/two/')}" in stderr
     )
@@ -568,11 +578,13 @@ def test_sync_after_the_deploy_says_the_deploy_has_probably_happened_already(
     result = cli_run(world, "sync", "--site", world.site.base_url, "--build", str(world.new))
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
-    assert report["notes"] == [
+    late = (
         "the live sitemap already lists the build's 4 URL(s) with the build's lastmods: if this "
         "deploy changed pages, it has probably happened already; run 'plan' before the deploy "
         "and 'submit --plan' after it (or use --baseline)"
-    ]
+    )
+    # (the other note says why content did not decide: no live manifest yet)
+    assert [note for note in report["notes"] if not note.startswith("content: ")] == [late]
     assert report["warnings"] == []  # a deploy that changed no page is fine: fail-on: warning
     assert "note: the live sitemap already lists the build's 4 URL(s)" in result.stderr
     assert result.stderr.rstrip().endswith("nothing to submit")
@@ -582,7 +594,8 @@ def test_sync_before_the_deploy_has_no_such_note(world: World) -> None:
     world.site.deploy(world.new, paths=["/blog/new/", "/blog/two/", "/"])
     result = cli_run(world, "sync", "--site", world.site.base_url, "--build", str(world.new))
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout)["notes"] == []
+    notes = json.loads(result.stdout)["notes"]
+    assert not [note for note in notes if "probably happened already" in note], notes
 
 
 def test_a_missing_hosted_key_file_while_the_build_holds_the_right_one_says_deploy_first(
