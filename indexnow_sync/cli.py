@@ -1,7 +1,8 @@
 """The ``indexnow-sync`` command line: parse, build a Config, run, render, exit.
 
-The only module that prints or exits. Every :class:`IndexNowSyncError` becomes one line on
-stderr (and the ``error`` field of ``--json``) and its exit code: 0 success, 1 the run failed,
+The only module that prints or exits. Every :class:`IndexNowSyncError` becomes its lines on
+stderr (``error: what failed``, then the cause and the fix indented; the ``error`` field of
+``--json`` holds the same lines) and its exit code: 0 success, 1 the run failed,
 2 bad input or usage. Heavy modules (lxml, requests, yaml) are imported inside the commands so
 ``indexnow-sync --version`` starts fast.
 """
@@ -108,6 +109,25 @@ def _options(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
             metavar="SECONDS",
             help="Wait up to SECONDS for the deploy to be live (live sitemap, then pages); "
             "defer what is not live by then. Default 0: look once.",
+        ),
+        "changed-by": click.option(
+            "--changed-by",
+            metavar="content|lastmod",
+            help="What decides 'changed': the pages' content where both sides have "
+            "fingerprints, else lastmod (content, default); or lastmod alone.",
+        ),
+        "ignore": click.option(
+            "--ignore",
+            multiple=True,
+            metavar="SELECTOR",
+            help="CSS selector of a volatile part of the pages to leave out of their "
+            "fingerprints, repeatable (e.g. '.built-at').",
+        ),
+        "fingerprints": click.option(
+            "--fingerprints",
+            metavar="NAME|off",
+            help="The fingerprint manifest written into the build folder and read from the "
+            "live site (default indexnow-fingerprints.json); off: none.",
         ),
     }
     common: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
@@ -266,7 +286,7 @@ def _execute(
             f"internal error: {type(exc).__name__}: {exc} (please report it; set "
             "INDEXNOW_SYNC_DEBUG=1 for details)"
         )
-    from .report import human_lines, tail_lines, to_json
+    from .report import error_lines, human_lines, tail_lines, to_json
 
     if (
         error is None
@@ -280,10 +300,12 @@ def _execute(
             if r.outcome not in ("accepted", "pending", "dry_run")
         ]
         detail = failing[0].detail if failing else ""
+        # (a request's detail is one line everywhere else: "HTTP 422: body; likely cause: ...")
+        cause = detail.replace("; likely cause: ", "\nlikely cause: ")
         error = SubmissionError(
-            f"{len(outcome.result.failed)} URL(s) were not submitted"
-            + (f": {detail}" if detail else "")
-            + "; re-run to send them"
+            f"{len(outcome.result.failed)} URL(s) were not submitted",
+            cause=f"{failing[0].endpoint}: {cause}" if failing and detail else cause,
+            fix="re-run to send them",
         )
     report = to_json(outcome, error, command)
     if report["site"] is None and config is not None:
@@ -298,7 +320,8 @@ def _execute(
     for line in lines:
         _err(line)
     if error is not None:
-        _err(f"error: {error.message}")
+        for line in error_lines(error.message):
+            _err(line)
     report_path = kwargs.get("report")
     if report_path is not None:
         from .plan import atomic_write
@@ -306,7 +329,8 @@ def _execute(
         try:
             atomic_write(Path(report_path), map(_redact, _json_chunks(report)))
         except IndexNowSyncError as exc:
-            _err(f"error: --report {exc.message}")
+            for line in error_lines(f"--report {exc.message}"):
+                _err(line)
     if github.in_github_actions(os.environ):
         try:
             for line in github.write_github_files(report, os.environ, redact=_redact):
@@ -358,7 +382,23 @@ def _write_json(report: dict[str, Any], stream: Any) -> None:
     stream.flush()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
+class _Commands(click.Group):
+    """The command group; its help lists every command's summary whole, wrapped (click cuts
+    a summary longer than the line with "...", which hid what ``plan`` and ``verify-key``
+    are for at 80 columns)."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=1_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
 @click.version_option(
     __version__, "--version", prog_name="indexnow-sync", message="%(prog)s %(version)s"
 )
@@ -388,13 +428,21 @@ def cli() -> None:
     "check-concurrency",
     "robots-agent",
     "wait",
+    "changed-by",
+    "ignore",
+    "fingerprints",
 )
 def sync(**kwargs: Any) -> None:
     """Diff, check the key, and submit the delta in one go."""
     from .sync import run_sync
 
     head = _Head("sync")
-    _execute("sync", kwargs, lambda config: run_sync(config, progress=_err, ready=head), head)
+    report = kwargs.get("report")
+
+    def run(config: Any) -> Any:
+        return run_sync(config, progress=_err, ready=head, report=report)
+
+    _execute("sync", kwargs, run, head)
 
 
 @cli.command(epilog=EPILOG)
@@ -409,6 +457,9 @@ def sync(**kwargs: Any) -> None:
     "max-sitemap-bytes",
     "check",
     "robots-agent",
+    "changed-by",
+    "ignore",
+    "fingerprints",
 )
 @click.option(
     "--out",
@@ -535,7 +586,10 @@ def keygen(folder: Path | None) -> None:
         try:
             path = write_key_file(folder, key)
         except IndexNowSyncError as exc:
-            _err(f"error: {exc.message}")
+            from .report import error_lines
+
+            for line in error_lines(exc.message):
+                _err(line)
             sys.exit(exc.exit_code)
         from .keyfile import scrub
 

@@ -11,7 +11,8 @@ that did not change is never sent, so it needs no checking.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable, Mapping
+from dataclasses import dataclass, replace
 from itertools import compress
 from operator import eq, not_
 from urllib.parse import urlsplit
@@ -130,12 +131,9 @@ class Differ:
                 f"treated as absent (e.g. {examples}); use YYYY-MM-DD or "
                 "YYYY-MM-DDThh:mm:ss+00:00"
             )
-        if common >= CHURN_MIN_URLS and len(self._changed) >= CHURN_SHARE * common:
-            warnings.append(
-                f"{len(self._changed)} of {common} URLs present in both sitemaps have a new "
-                "<lastmod>: the generator probably stamps the build time on every page, so every "
-                "page looks changed; set lastmod from the content's real modification date"
-            )
+        churn = churn_warning(len(self._changed), common)
+        if churn is not None:
+            warnings.append(churn)
         if skipped:
             warnings.append(
                 f"{len(skipped)} URL(s) skipped and never sent: "
@@ -167,6 +165,102 @@ class Differ:
                         text = shared[lastmod] = _text(lastmod).strip()
                     lastmods[_text(expand_key(loc, prefix) if prefix else loc)] = text
         return lastmods
+
+
+def churn_warning(moved: int, common: int) -> str | None:
+    """The warning when nearly every URL's lastmod moved at once (a generator stamping the
+    build time), or None."""
+    if common < CHURN_MIN_URLS or moved < CHURN_SHARE * common:
+        return None
+    return (
+        f"{moved} of {common} URLs present in both sitemaps have a new "
+        "<lastmod>: the generator probably stamps the build time on every page, so every "
+        "page looks changed; set lastmod from the content's real modification date"
+    )
+
+
+@dataclass(frozen=True)
+class ContentDecision:
+    """The delta with ``changed`` decided by content (:func:`decide_by_content`), and how
+    each URL present on both sides was decided."""
+
+    delta: Delta
+    same: int = 0  # fingerprints equal (not changed)
+    different: int = 0  # fingerprints differ (changed, reason "content")
+    unknown: tuple[str, ...] = ()  # a side without a fingerprint: the lastmod rule decided
+
+
+def decide_by_content(
+    delta: Delta,
+    common: Iterable[str],
+    before: Mapping[str, str | None],
+    build: Mapping[str, str | None],
+    site: str | None = None,
+    *,
+    build_lastmods: Mapping[str, str] | None = None,
+    pages_only: Container[str] = (),
+) -> ContentDecision:
+    """SPEC "Delta rule": a URL on both sides (``common``, in build order) with a fingerprint
+    on both is changed exactly when they differ (reason ``content``), whatever lastmod says;
+    otherwise the lastmod rule's answer (``delta.changed``) stands (reason ``lastmod``). URLs
+    whose lastmod moved but content did not are listed in ``unchanged_content``. A URL in
+    ``pages_only`` has a before fingerprint taken from its live page: only the pages are
+    compared (the build's robots.txt suffix left aside). A URL newly changed by content is
+    validated like every delta URL (``site``'s host, its text): skipped when it fails.
+    ``build_lastmods``: the build's lastmod text of URLs that may become changed (kept in
+    ``lastmods``, what waiting for the deploy looks for)."""
+    from .content import compare, page_part
+
+    build_lastmods = build_lastmods or {}
+    by_lastmod = set(delta.changed)
+    invalid = {s.url for s in delta.skipped}
+    site_key = host_key(site) if site else None
+    changed: list[str] = []
+    reasons: dict[str, str] = {}
+    unchanged: list[str] = []
+    skipped: list[Skipped] = []
+    unknown: list[str] = []
+    same = different = 0
+    for url in common:
+        moved = url in by_lastmod
+        if url in invalid:
+            continue  # skipped already (off the site's host, malformed)
+        old, new = before.get(url), build.get(url)
+        if url in pages_only and old is not None and new is not None:
+            new = page_part(new)
+        verdict = compare(old, new)
+        if verdict == "same":
+            same += 1
+            if moved:
+                unchanged.append(url)
+        elif verdict == "different":
+            different += 1
+            problem = None if moved else url_problem(url, site_key)
+            if problem is None:
+                changed.append(url)
+                reasons[url] = "content"
+            else:
+                skipped.append(Skipped(_printable(url), problem[1], problem[0]))
+        else:
+            unknown.append(url)
+            if moved:
+                changed.append(url)
+                reasons[url] = "lastmod"
+    # What the live sitemap must show once the build is live: for added and changed URLs.
+    lastmods = {url: text for url, text in delta.lastmods.items() if url not in by_lastmod}
+    for url in changed:
+        text = delta.lastmods.get(url) or build_lastmods.get(url, "")
+        if text:
+            lastmods[url] = text
+    refined = replace(
+        delta,
+        changed=tuple(changed),
+        lastmods=lastmods,
+        reasons=reasons,
+        unchanged_content=tuple(unchanged),
+        skipped=(*delta.skipped, *skipped),
+    )
+    return ContentDecision(refined, same, different, tuple(unknown))
 
 
 def diff(before: dict[bytes, bytes], after: dict[bytes, bytes], site: str | None = None) -> Delta:

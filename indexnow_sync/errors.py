@@ -1,8 +1,14 @@
 """Every failure a user can act on, as one exception class each.
 
-The library raises these and never prints or exits; only ``cli.py`` turns them into one line
-on stderr and an exit code. Each message names the file, URL or config key involved and says
+The library raises these and never prints or exits; only ``cli.py`` turns them into lines on
+stderr and an exit code. Each message names the file, URL or config key involved and says
 what to do about it. ``exit_code`` follows SPEC.md: 1 = the run failed, 2 = bad input or usage.
+
+A message is a short first line saying what failed, then, each on a line of its own, the
+cause and the fix (``fix: ...``): ``IndexNowSyncError(what, cause=..., fix=...)``. Every line
+stays under about 160 characters (a URL may make one longer). ``message`` holds the lines
+joined by newlines (the JSON ``error.message``); :attr:`~IndexNowSyncError.inline` is the
+same on one line, for a message quoted inside another (a page's skip reason).
 """
 
 from __future__ import annotations
@@ -14,12 +20,25 @@ class IndexNowSyncError(Exception):
     exit_code: int = 1
     kind: str = "error"
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, cause: str = "", fix: str = "") -> None:
+        self.what = message
+        self.cause = cause
+        self.fix = fix
+        self.message = join_message(message, cause, fix)
+        super().__init__(self.message)
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def inline(self) -> str:
+        """The message on one line (its lines joined by "; ")."""
+        return "; ".join(line.strip() for line in self.message.splitlines() if line.strip())
+
+
+def join_message(what: str, cause: str = "", fix: str = "") -> str:
+    """What failed, the cause and the fix, one to a line (empty parts left out)."""
+    return "\n".join(part for part in (what, cause, f"fix: {fix}" if fix else "") if part)
 
 
 # --- exit 2: bad input or usage -------------------------------------------------------------
@@ -51,8 +70,8 @@ class SitemapParseError(IndexNowSyncError):
 
     kind = "sitemap"
 
-    def __init__(self, source: str, problem: str) -> None:
-        super().__init__(f"{source}: {problem}")
+    def __init__(self, source: str, problem: str, *, cause: str = "", fix: str = "") -> None:
+        super().__init__(f"{source}: {problem}", cause=cause, fix=fix)
         self.source = source
         self.problem = problem
 
@@ -106,8 +125,17 @@ class FetchError(IndexNowSyncError):
 
     kind = "fetch"
 
-    def __init__(self, url: str, reason: str, message: str, *, target: str = "") -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        url: str,
+        reason: str,
+        message: str,
+        *,
+        target: str = "",
+        cause: str = "",
+        fix: str = "",
+    ) -> None:
+        super().__init__(message, cause=cause, fix=fix)
         self.url = url
         self.reason = reason
         self.target = target  # for redirect_off_host: where the redirect pointed
@@ -163,3 +191,10 @@ class NotDeployedError(DeferredError):
     so nothing was sent and every checked URL was deferred."""
 
     kind = "not_deployed"
+
+
+class ManifestError(IndexNowSyncError):
+    """The fingerprint manifest could not be written into the build folder (a live manifest
+    that cannot be read is only a warning, never this)."""
+
+    kind = "manifest"

@@ -327,7 +327,7 @@ def _post(
     try:
         response = client.post_json(endpoint_url, body)
     except FetchError as exc:
-        detail = scrub(exc.message, key)
+        detail = scrub(exc.inline, key)
         if exc.reason in ("timeout", "connection"):
             # The site was fine a moment ago (its key file was read): say it is the endpoint.
             detail = (

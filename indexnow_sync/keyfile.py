@@ -52,14 +52,15 @@ def validate_key(key: str) -> str:
     Raises :class:`KeyFormatError` saying which rule failed, without echoing the key.
     """
     rule = "an IndexNow key must be 8 to 128 characters of a-z, A-Z, 0-9 and '-'"
+    fix = "'indexnow-sync keygen' makes one"
     if not KEY_MIN <= len(key) <= KEY_MAX:
-        raise KeyFormatError(f"the IndexNow key is {len(key)} characters long; {rule}")
+        raise KeyFormatError(f"the IndexNow key is {len(key)} characters long", cause=rule, fix=fix)
     if not _KEY_RE.fullmatch(key):
         position, char = next((i, c) for i, c in enumerate(key) if not _KEY_RE.fullmatch(c))
-        what = _CHAR_NAMES.get(char, "a character outside that set")
+        what = _CHAR_NAMES.get(char, "a character outside a-z, A-Z, 0-9 and '-'")
         where = "the last character" if position == len(key) - 1 else f"character {position + 1}"
         raise KeyFormatError(
-            f"the IndexNow key ({len(key)} characters) has {what} as {where}; {rule}"
+            f"the IndexNow key ({len(key)} characters) has {what} as {where}", cause=rule, fix=fix
         )
     return key
 
@@ -329,8 +330,8 @@ def fix_for(problem_kind: str, write: str) -> str:
         ),
         "other_content": f"the file must hold only the key: {write}",
         "not_found": (
-            "deploy the key file at that address, or point --key-location at where it is; "
-            f"to write it into the build output: {write}"
+            "deploy the key file at that address (or point --key-location at it); "
+            f"to write it: {write}"
         ),
         "server_error": "the site is failing; retry when it answers 200 again",
         "status": "serve the key file with HTTP 200 at that address",
@@ -347,6 +348,18 @@ def fix_for(problem_kind: str, write: str) -> str:
     return fixes.get(problem_kind, f"the file must hold exactly the key: {write}")
 
 
+# Why a problem of a kind may have happened, where the problem itself does not say.
+_CAUSES = {
+    "not_found": (
+        "the key file is not deployed at that address, or the key given (INDEXNOW_KEY, --key) "
+        "is not the one whose key file the site serves\n"
+        "to check a key file the site serves under another name against this key: "
+        "indexnow-sync verify-key --key-location URL-OF-THAT-FILE"
+    ),
+    "wrong_key": "the key given (INDEXNOW_KEY, --key) is not the one the deployed file holds",
+}
+
+
 def _check(shown: str, kind: str, problem: str, write: str, *, local: bool) -> KeyCheck:
     return KeyCheck(
         ok=False,
@@ -355,6 +368,7 @@ def _check(shown: str, kind: str, problem: str, write: str, *, local: bool) -> K
         fix=fix_for(kind, write),
         local_only=local,
         kind=kind,
+        cause=None if local else _CAUSES.get(kind),
     )
 
 
@@ -413,7 +427,7 @@ def check_hosted_key_file(
 
 
 def _fetch_problem(exc: FetchError, url: str, key: str) -> tuple[str, str]:
-    detail = scrub(exc.message, key).removeprefix(display_url(url, key) + ": ")
+    detail = scrub(exc.inline, key).removeprefix(display_url(url, key) + ": ")
     if exc.reason == "redirect_off_host":
         target = exc.target
         host = urlrules.request_host(target) if urlrules.host_key(target) else ""
@@ -429,7 +443,15 @@ def _fetch_problem(exc: FetchError, url: str, key: str) -> tuple[str, str]:
     return "unreachable", f"could not be fetched ({detail})"
 
 
+def failure_parts(check: KeyCheck, note: str = "") -> tuple[str, str, str]:
+    """A failed check as an error's (what failed, cause, fix): ``key file <url> <problem>``,
+    then the cause and ``note`` (e.g. that nothing was to be sent), then the fix."""
+    cause = "\n".join(part for part in (check.cause or "", note) if part)
+    return f"key file {check.url} {check.problem}", cause, check.fix or ""
+
+
 def require_ok(check: KeyCheck) -> None:
-    """Raise :class:`KeyCheckError` ("key file <url> <problem>; fix: <fix>") unless ok."""
+    """Raise :class:`KeyCheckError` (see :func:`failure_parts`) unless ``check`` is ok."""
     if not check.ok:
-        raise KeyCheckError(f"key file {check.url} {check.problem}; fix: {check.fix}")
+        what, cause, fix = failure_parts(check)
+        raise KeyCheckError(what, cause=cause, fix=fix)

@@ -4,7 +4,10 @@ The JSON object is SPEC's "Output" contract: ``site``, ``dry_run``, ``added``, `
 ``removed``, ``skipped``, ``submitted``, ``failed``, ``key_check``, ``requests``, plus
 ``counts``, ``warnings``, ``plan_file``, ``command``, ``version``, ``error``, ``checks`` (what
 the checks before submitting did), ``build_checks``, ``deferred`` (URLs not live yet when the
-run stopped waiting: ``{url, reason}``) and ``wait`` (what waiting for the deploy did).
+run stopped waiting: ``{url, reason}``), ``wait`` (what waiting for the deploy did),
+``changed_reasons`` (each changed URL's reason: ``content`` or ``lastmod``),
+``unchanged_content`` (a new lastmod, the same content: never sent) and ``content`` (what
+content fingerprints did: where the before side's came from, how many were compared).
 ``skipped`` and ``build_checks`` entries are ``{url, code, reason}``;
 ``counts.skipped_by_code`` counts every code.
 """
@@ -14,11 +17,12 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import IndexNowSyncError
-from .models import SKIP_CODES
+from .models import SKIP_CODES, Delta
+from .outcome import Outcome
 from .plan import deferred_entries, skipped_entries
-from .sync import Outcome
 
 REPORT_VERSION = 1
+KEPT_PLAN = "kept the existing plan"  # how delta.replan's note starts
 
 
 def to_json(
@@ -35,6 +39,10 @@ def to_json(
         "dry_run": outcome.dry_run if outcome else False,
         "added": list(delta.added) if delta else [],
         "changed": list(delta.changed) if delta else [],
+        # Why each changed URL is changed: "content" (its fingerprints differ) or "lastmod".
+        "changed_reasons": _reasons(delta) if delta else {},
+        # A new lastmod, the same content: not changed, never sent.
+        "unchanged_content": list(delta.unchanged_content) if delta else [],
         "removed": list(delta.removed) if delta else [],
         "skipped": skipped_entries(skipped),
         "submitted": submitted,
@@ -65,6 +73,7 @@ def to_json(
         "build_checks": skipped_entries(outcome.build_checks if outcome else ()),
         "deferred": deferred_entries(outcome.deferred if outcome else ()),
         "wait": outcome.waiting if outcome else None,
+        "content": outcome.content if outcome else None,
     }
     if outcome and outcome.key_check:
         check = outcome.key_check
@@ -72,12 +81,22 @@ def to_json(
             "ok": check.ok,
             "url": check.url,
             "problem": check.problem,
+            "cause": check.cause,
             "fix": check.fix,
             "local_only": check.local_only,
         }
     report["counts"] = {
         name: len(report[name])
-        for name in ("added", "changed", "removed", "skipped", "submitted", "failed", "deferred")
+        for name in (
+            "added",
+            "changed",
+            "removed",
+            "skipped",
+            "submitted",
+            "failed",
+            "deferred",
+            "unchanged_content",
+        )
     }
     by_code = dict.fromkeys(SKIP_CODES, 0)
     for entry in skipped:
@@ -86,7 +105,22 @@ def to_json(
     return report
 
 
+def _reasons(delta: Delta) -> dict[str, str]:
+    """Each changed URL's reason; "lastmod" for all when content did not decide (at C speed:
+    a million-URL plan has tens of thousands of changed URLs)."""
+    if not delta.reasons:
+        return dict.fromkeys(delta.changed, "lastmod")
+    return {url: delta.reasons.get(url, "lastmod") for url in delta.changed}
+
+
 SKIPPED_SHOWN = 10
+
+
+def error_lines(message: str) -> list[str]:
+    """An error on stderr: ``error: what failed``, then the cause and the fix indented beneath
+    it, one to a line (``errors.py`` says how messages are written)."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()] or ["(no message)"]
+    return [f"error: {lines[0]}", *(f"  {line}" for line in lines[1:])]
 
 
 def skipped_lines(skipped: list[dict[str, str]]) -> list[str]:
@@ -115,7 +149,11 @@ def _named(title: str, shown: list[str], total: int, what: str) -> list[str]:
     if not total:
         return []
     more = total - len(shown)
-    tail = [f"  ... and {more} more {what} (all of them are in --json)"] if more > 0 else []
+    tail = (
+        [f"  ... and {more} more {what} (--json or --report FILE lists them all)"]
+        if more > 0
+        else []
+    )
     return [title, *shown, *tail]
 
 
@@ -135,6 +173,11 @@ def head_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:
             f"delta: {counts['added']} added, {counts['changed']} changed, "
             f"{counts['removed']} removed, {counts['skipped']} skipped"
             + (f" (site {report['site']})" if report.get("site") else "")
+        )
+    if counts.get("unchanged_content"):
+        lines.append(
+            f"unchanged content: {counts['unchanged_content']} URL(s) have a new <lastmod> but "
+            "the same content: not changed, not sent (listed in --json as unchanged_content)"
         )
     for warning in report["warnings"]:
         lines.append(f"warning: {warning}")
@@ -197,7 +240,7 @@ def tail_lines(
         lines.append(f"NOT sent: {counts['failed']} URL(s); re-run to send them")
         for url in report["failed"][:20]:
             lines.append(f"  not sent {url}")
-    if report.get("plan_file") and command == "plan" and not report.get("notes"):
-        # (a plan's only note is that the existing plan was kept, not written)
+    kept = any(note.startswith(KEPT_PLAN) for note in report.get("notes") or ())
+    if report.get("plan_file") and command == "plan" and not kept:
         lines.append(f"plan written to {report['plan_file']}")
     return lines

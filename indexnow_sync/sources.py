@@ -190,9 +190,9 @@ def find_build_sitemap(path: Path, what: str = "--build") -> Path:
             if candidate.is_file():
                 return candidate
         raise BuildSitemapError(
-            f"{what} {path}: no sitemap found in this folder "
-            f"(looked for {', '.join(BUILD_NAMES)}); "
-            "build the site first, or pass the sitemap file itself"
+            f"{what} {path}: no sitemap found in this folder",
+            cause=f"looked for {', '.join(BUILD_NAMES)}",
+            fix="build the site first, or pass the sitemap file itself",
         )
     raise BuildSitemapError(f"{what} {path}: no such file or folder")
 
@@ -277,9 +277,10 @@ def read_disk_side(path: Path, limits: Limits, side: Side, what: str) -> Iterato
             file = map_child_to_file(child, index_file, root_dir)
             if file is None:
                 raise BuildSitemapError(
-                    f"{index.source}: lists {child}, but no such file is under {root_dir} "
-                    f"(looked for {_expected_path(child, root_dir)}); a built index's children "
-                    "must be in the build folder (they are never fetched)"
+                    f"{index.source}: lists {child}, but no such file is under {root_dir}",
+                    cause=f"looked for {_expected_path(child, root_dir)}; a built index's "
+                    "children must be in the build folder (they are never fetched)",
+                    fix="build the whole site, or pass the folder that holds every sitemap file",
                 )
             if file.resolve() in read_files:
                 side.warnings.append(f"{index.source}: lists {child} again (a cycle?); read once")
@@ -293,7 +294,7 @@ def read_disk_side(path: Path, limits: Limits, side: Side, what: str) -> Iterato
         root = _note(side, parse_file(sitemap_file))
         yield from walk(root, load_children, limits, side)
     except SitemapParseError as exc:
-        raise BuildSitemapError(str(exc)) from exc
+        raise BuildSitemapError(exc.what, cause=exc.cause, fix=exc.fix) from exc
 
 
 def _expected_path(child: str, root: Path) -> str:
@@ -317,13 +318,17 @@ def read_live_side(
     """Every urlset of the live sitemap(s). Sets ``side.missing`` when there is none (404).
 
     Without ``live_url``: every sitemap robots.txt lists, else the first of the usual names
-    that is not 404/410 (each read once: its status is seen as its body starts)."""
+    that is not 404/410 (each read once: its status is seen as its body starts).
+    A 404 for a ``live_url`` the user named (``--live``, ``INDEXNOW_LIVE``, config ``live``)
+    is an error, never a first deploy: a typo must not submit the whole site."""
     listed = [live_url] if live_url else _discover(client, site, side)
     roots = listed or [f"{site}/{name}" for name in LIVE_NAMES]
     found = False
     for url in roots:
         root = _read_live(client, url, site, limits, missing_ok=True)
         if isinstance(root, int):
+            if live_url:
+                raise _named_sitemap_missing(live_url, root)
             if listed:
                 side.warnings.append(f"{url} answered {root}")
             continue
@@ -333,11 +338,25 @@ def read_live_side(
             break
     if not found:
         side.missing = True
-        where = live_url or f"{site} (robots.txt and {', '.join(LIVE_NAMES)})"
         side.warnings.append(
-            f"no live sitemap at {where}: treating this as a first deploy, every URL in the "
-            "build counts as added (still capped by --max-urls)"
+            f"no live sitemap at {site} (robots.txt and {', '.join(LIVE_NAMES)}): treating "
+            "this as a first deploy, every URL in the build counts as added (still capped by "
+            "--max-urls)"
         )
+
+
+def _named_sitemap_missing(url: str, status: int) -> LiveSitemapError:
+    return LiveSitemapError(
+        f"no sitemap at {url} (HTTP {status}): check --live; nothing was submitted",
+        cause=(
+            "a sitemap you named (--live, INDEXNOW_LIVE or the config's live) must exist: "
+            "only a discovered one may be missing (a first deploy)"
+        ),
+        fix=(
+            "correct the URL, or leave --live out to use the site's robots.txt and "
+            "/sitemap.xml; on a first deploy with no live sitemap yet, pass --baseline"
+        ),
+    )
 
 
 def _discover(client: WebClient, site: str, side: Side) -> list[str]:
@@ -349,7 +368,8 @@ def _discover(client: WebClient, site: str, side: Side) -> list[str]:
     if response.status >= 500:
         raise LiveSitemapError(
             f"{robots_url} answered {response.status}: the site is unhealthy; not reading the "
-            "live sitemap (nothing submitted). Retry when it is up, or pass --baseline"
+            "live sitemap (nothing submitted)",
+            fix="retry when it is up, or pass --baseline",
         )
     if response.status == 200 and response.content_type != "text/html":
         from .robots import cut_to_limit
@@ -388,20 +408,20 @@ def _fetch(client: WebClient, url: str, site: str, limits: Limits) -> HttpRespon
 
 def _unreadable(exc: FetchError) -> LiveSitemapError:
     return LiveSitemapError(
-        f"live sitemap {exc}; nothing was submitted (a run never treats an unreadable "
-        "live site as empty)"
+        f"live sitemap {exc.what}; nothing was submitted",
+        cause=exc.cause or "a run never treats an unreadable live site as empty",
+        fix=exc.fix,
     )
 
 
 def _check_live_status(url: str, status: int) -> None:
     if status != 200:
         raise LiveSitemapError(
-            f"live sitemap {url} answered HTTP {status}; nothing was submitted. "
-            + (
-                "The site is unhealthy: retry when it is up, or pass --baseline."
-                if status >= 500
-                else "Pass --live with the right URL, or --baseline."
-            )
+            f"live sitemap {url} answered HTTP {status}; nothing was submitted",
+            cause="the site is unhealthy" if status >= 500 else "",
+            fix="retry when it is up, or pass --baseline"
+            if status >= 500
+            else "pass --live with the right URL, or --baseline",
         )
 
 
@@ -438,7 +458,9 @@ def _read_live_whole(client: WebClient, url: str, site: str, limits: Limits) -> 
 
 
 def _unparsable(exc: SitemapParseError) -> LiveSitemapError:
-    return LiveSitemapError(f"live sitemap {exc}; nothing was submitted")
+    return LiveSitemapError(
+        f"live sitemap {exc.what}; nothing was submitted", cause=exc.cause, fix=exc.fix
+    )
 
 
 def read_live_children(
@@ -572,7 +594,7 @@ def _live_tree(
     try:
         yield from walk(_note(side, root), load_children, limits, side)
     except SitemapParseError as exc:
-        raise LiveSitemapError(f"live sitemap {exc}; nothing was submitted") from exc
+        raise _unparsable(exc) from exc
 
 
 __all__ = [

@@ -129,9 +129,9 @@ CASES = [
         (1,),
     ),
     Case(
-        "live sitemap URL is missing (404: first deploy)",
+        "named live sitemap URL is missing (404: an error)",
         lambda w: _sync(w, "--live", w.u(f"{KEY}/none.xml"), "--dry-run"),
-        (0,),
+        (1,),
     ),
     Case(
         "endpoint URL with ?key= that echoes the key in its 422",

@@ -1,0 +1,718 @@
+"""A page's fingerprint: a hash of what engines index, and nothing else (SPEC "What changed:
+content, not just lastmod"). Pure: bytes in, a short string out; no file, no network.
+
+An HTML page's fingerprint covers, in this order:
+
+- the ``<title>``; the meta description; the robots directives of its ``<meta>`` tags
+  (``robots`` and the engines' own names: ``googlebot``, ``bingbot``, ``msnbot``,
+  ``yandex``...); the canonical(s) and the hreflang alternates (sorted), resolved against
+  the page's URL (and ``<base href>``);
+- the main content: the visible text and the ``<a href>`` targets (resolved) of the first
+  ``<main>`` or ``[role=main]`` element, else of ``<body>`` without ``<nav>`` and without the
+  ``<header>``, ``<footer>`` and ``<aside>`` elements that are not inside an ``<article>``.
+  A ``<nav>`` inside the main element (breadcrumbs, a table of contents, a "next page" link)
+  is left out too: it changes when another page is added, not when this one is edited.
+
+Never part of it: ``<script>``, ``<style>``, ``<noscript>``, ``<template>``, comments,
+processing instructions, every attribute not named above (classes, ids, asset hashes, nonces,
+``alt``, ``data-*``), how text is split into elements and lines (text nodes are joined with a
+space, then every whitespace run becomes one space), and the Unicode normalisation form
+(text is compared in NFC). ``--ignore SELECTOR`` (CSS, via cssselect) removes more elements
+before anything is read (a "built at 12:03" line, a random "related posts" block).
+
+The build's own robots.txt is part of it too, as a suffix the caller gives
+(:data:`ROBOTS_SOME`, :data:`ROBOTS_ALL`: the build disallows the URL for some or all of the
+engines): a page that robots.txt newly allows or blocks is a page engines see differently.
+Comparing a live answer with the build (is the deploy live?) compares the page part alone
+(:func:`page_part`), as the live robots.txt is not the page.
+
+Any other file (a PDF, an image), and an HTML page over :data:`MAX_HTML_BYTES` or that
+cannot be parsed at all, is fingerprinted by its bytes.
+
+A fingerprint is ``KIND VERSION [.IGNORE] : DIGEST [ROBOTS]``: ``h1:...`` (HTML, rule
+version 1), ``h1.Kx3f9a:...`` (the same with a set of ``--ignore`` selectors, named by a
+short hash of them), ``b1:...`` (bytes). Two fingerprints made by another rule version, or
+HTML ones made with other ``--ignore`` selectors, are **unknown** to each other, never
+"different" (:func:`compare`): a rule change must not make every page look changed.
+
+The page's text is decoded from its bytes alone (the same bytes always give the same
+fingerprint, whatever a server's Content-Type says): a BOM decides, else a ``<meta charset>``
+in the first 1,024 bytes naming a text encoding (WHATWG labels: ``latin1``/``ascii`` read as
+windows-1252, a ``utf-16`` label as UTF-8), else UTF-8; bytes that do not decode become U+FFFD.
+Parsing is lxml's HTML parser with no network access, comments and processing instructions
+dropped; nothing in a page can make this raise.
+"""
+
+from __future__ import annotations
+
+import base64
+import codecs
+import hashlib
+import json
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal, cast
+from urllib.parse import urljoin, urlparse
+
+from lxml import etree
+
+from .errors import ConfigError
+
+RULE_VERSION = 1
+MAX_HTML_BYTES = 10 * 1024 * 1024
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+ROBOTS_SOME = ".rs"  # the build's robots.txt disallows the URL for some of the engines
+ROBOTS_ALL = ".ra"  # ... for every engine
+_ROBOTS_SUFFIXES = (ROBOTS_SOME, ROBOTS_ALL)
+_DIGEST_BYTES = 16  # 128 bits: collisions are out of reach for any site's page count
+_DROPPED_TAGS = ("script", "style", "noscript", "template")
+_ROBOTS_NAMES = frozenset(
+    {"robots", "googlebot", "googlebot-news", "bingbot", "msnbot", "yandex", "yandexbot"}
+)
+_BLOCK_OUTSIDE_ARTICLE = ("header", "footer", "aside")
+
+Comparison = Literal["same", "different", "unknown"]
+
+
+# --- the rule's settings: --ignore selectors ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What this run's fingerprints are made with: the ``--ignore`` selectors (as given) and
+    their tag in every HTML fingerprint (``""`` without selectors)."""
+
+    ignore: tuple[str, ...] = ()
+    tag: str = ""
+    _xpaths: tuple[str, ...] = field(default=(), repr=False)
+
+
+NO_RULES = Rules()
+
+
+def _xpath(selector: str) -> str:
+    """The XPath of a CSS selector; ``ValueError`` naming the problem when it has none."""
+    from cssselect import HTMLTranslator, SelectorError
+
+    try:
+        xpath = HTMLTranslator().css_to_xpath(selector)
+        etree.XPath(xpath)
+    except (SelectorError, etree.XPathError) as exc:
+        raise ValueError(
+            f"{selector!r} is not a CSS selector indexnow-sync can use ({exc}); use element, "
+            "class, id and attribute selectors such as '.built-at' or 'div#related'"
+        ) from None
+    return xpath
+
+
+def selector_problem(selector: str) -> str | None:
+    """Why ``selector`` cannot be an ``--ignore`` selector, or None."""
+    try:
+        _xpath(selector)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def compile_rules(selectors: Iterable[str]) -> Rules:
+    """The rules for ``--ignore`` selectors; an unreadable selector is a :class:`ConfigError`
+    naming it (exit 2, before anything is read)."""
+    given = tuple(dict.fromkeys(s.strip() for s in selectors if s.strip()))
+    if not given:
+        return NO_RULES
+    xpaths = []
+    for selector in given:
+        try:
+            xpaths.append(_xpath(selector))
+        except ValueError as exc:
+            raise ConfigError(f"--ignore {exc}") from None
+    named = json.dumps(sorted(given), ensure_ascii=False).encode("utf-8")
+    tag = "." + _b64(hashlib.sha256(named).digest()[:4])
+    return Rules(given, tag, tuple(xpaths))
+
+
+# --- fingerprints, and comparing them -------------------------------------------------------
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _digest(data: bytes) -> str:
+    return _b64(hashlib.sha256(data).digest()[:_DIGEST_BYTES])
+
+
+def bytes_fingerprint(data: bytes) -> str:
+    """The fingerprint of a file by its bytes (anything that is not an HTML page)."""
+    return f"b{RULE_VERSION}:{_digest(data)}"
+
+
+class BytesHasher:
+    """:func:`bytes_fingerprint` fed a piece at a time (a large PDF is never held whole)."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+
+    def update(self, data: bytes) -> None:
+        self._hash.update(data)
+
+    def fingerprint(self) -> str:
+        return f"b{RULE_VERSION}:{_b64(self._hash.digest()[:_DIGEST_BYTES])}"
+
+
+def byte_hash(data: bytes) -> str:
+    """A short hash of bytes, for recognising an unchanged file (the manifest keeps it)."""
+    return _digest(data)
+
+
+def fingerprint(
+    data: bytes, url: str, *, html: bool, rules: Rules = NO_RULES, robots: str = ""
+) -> str:
+    """The fingerprint of one page of ``url``: by the HTML rule when ``html`` (and the page
+    is at most :data:`MAX_HTML_BYTES` and parses), else by its bytes. ``robots``: ``""``,
+    :data:`ROBOTS_SOME` or :data:`ROBOTS_ALL` (what the build's robots.txt says of it)."""
+    if html and len(data) <= MAX_HTML_BYTES:
+        found = html_fingerprint(data, url, rules)
+        if found is not None:
+            return found + robots
+    return bytes_fingerprint(data) + robots
+
+
+def _parts(fp: str) -> tuple[str, int | None, str, str, str] | None:
+    """(kind, version, ignore tag, digest, robots suffix) of a fingerprint; None if it is
+    not one."""
+    head, sep, rest = fp.partition(":")
+    if not sep or not head or not rest:
+        return None
+    kind, settings = head[0], head[1:]
+    version_text, _, tag = settings.partition(".")
+    version = int(version_text) if version_text.isdigit() and len(version_text) < 6 else None
+    robots = ""
+    for suffix in _ROBOTS_SUFFIXES:
+        if rest.endswith(suffix):
+            rest, robots = rest[: -len(suffix)], suffix
+            break
+    return kind, version, tag, rest, robots
+
+
+def made_as_html(fp: str) -> bool:
+    """Whether ``fp`` was made by the HTML rule (else from bytes). A live answer compared
+    with it is fingerprinted the same way, whatever its Content-Type says: like with like."""
+    return fp[:1] == "h"
+
+
+def is_fingerprint(value: object) -> bool:
+    """True when ``value`` reads as a fingerprint of any version (used to validate files)."""
+    return isinstance(value, str) and len(value) < 128 and _parts(value) is not None
+
+
+def page_part(fp: str) -> str:
+    """The fingerprint without its robots.txt suffix: what the page itself holds."""
+    for suffix in _ROBOTS_SUFFIXES:
+        if fp.endswith(suffix):
+            return fp[: -len(suffix)]
+    return fp
+
+
+def compare(before: str | None, after: str | None) -> Comparison:
+    """``same`` or ``different`` when both fingerprints were made by the same rule (version,
+    and for two HTML ones the same ``--ignore`` selectors); else ``unknown``."""
+    a = _parts(before) if before else None
+    b = _parts(after) if after else None
+    if a is None or b is None or a[1] is None or a[1] != b[1]:
+        return "unknown"
+    if a[0] == "h" and b[0] == "h" and a[2] != b[2]:
+        return "unknown"
+    return "same" if a[0] == b[0] and a[3:] == b[3:] else "different"
+
+
+def current(fp: str | None, rules: Rules) -> bool:
+    """True when ``fp`` was made by this version of the rule with these ``rules`` (so it
+    can be reused for a file whose bytes did not change)."""
+    parts = _parts(fp) if fp else None
+    if parts is None or parts[1] != RULE_VERSION:
+        return False
+    return parts[0] != "h" or parts[2] == rules.tag[1:]
+
+
+# --- is it HTML? ----------------------------------------------------------------------------
+
+_HTML_START = (b"<!doctype html", b"<html", b"<head")
+
+
+def sniff_html(data: bytes) -> bool:
+    """HTML by how it starts (a BOM and whitespace skipped)."""
+    start = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return start.startswith(_HTML_START)
+
+
+def file_is_html(name: str, data: bytes) -> bool:
+    """A build file is HTML by its suffix (``.html``, ``.htm``, ``.xhtml``), or by how it
+    starts (an extensionless ``about`` file)."""
+    return name.lower().endswith(HTML_SUFFIXES) or sniff_html(data)
+
+
+def answer_is_html(content_type: str, data: bytes) -> bool:
+    """A live answer is HTML by its media type (lower case, no parameters), or by how it
+    starts when it has none."""
+    if content_type in ("text/html", "application/xhtml+xml"):
+        return True
+    return not content_type and sniff_html(data)
+
+
+# --- decoding -------------------------------------------------------------------------------
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# Bounded: at most 1,024 bytes are searched, and no quantifier can backtrack past a '>'.
+_META_CHARSET = re.compile(
+    rb"<meta[^>]{0,512}?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]{1,40})", re.I
+)
+# WHATWG Encoding Standard readings that differ from Python's codec of the same name.
+_WHATWG = {
+    "ascii": "cp1252",
+    "us-ascii": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "l1": "cp1252",
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "iso_8859-1": "cp1252",
+    "utf-16": "utf-8",
+    "utf-16le": "utf-8",
+    "utf-16be": "utf-8",
+    "x-user-defined": "utf-8",
+}
+
+
+def _encoding(data: bytes) -> tuple[str, int]:
+    """The page's encoding (a Python codec name) and the length of its BOM."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name, len(bom)
+    found = _META_CHARSET.search(data[:1024])
+    if found is not None:
+        label = found.group(1).decode("ascii").lower()
+        name = _WHATWG.get(label, label)
+        try:
+            info = codecs.lookup(name)
+            b"x".decode(info.name, "replace")  # refuses non-text codecs and odd handlers
+        except (LookupError, UnicodeError, ValueError, TypeError):
+            return "utf-8", 0  # a label that names no text encoding: the default
+        if getattr(info, "_is_text_encoding", True):
+            return info.name, 0
+    return "utf-8", 0
+
+
+def decode_html(data: bytes) -> str:
+    """A page's text from its bytes alone: BOM, else ``<meta charset>`` (a text encoding),
+    else UTF-8; undecodable bytes become U+FFFD. Never raises."""
+    name, skip = _encoding(data)
+    return data[skip:].decode(name, "replace")
+
+
+# --- the HTML rule --------------------------------------------------------------------------
+
+
+class _Tools(threading.local):
+    """lxml parsers and compiled XPaths are used by one thread at a time: one set per thread
+    (page checks fingerprint live answers on several)."""
+
+    def __init__(self) -> None:
+        # Whitespace-only text nodes are dropped while parsing (a tenth of the parse on a
+        # real page): text is joined with spaces and whitespace collapsed anyway.
+        def parser(encoding: str | None) -> etree.HTMLParser:
+            return etree.HTMLParser(
+                encoding=encoding,
+                remove_comments=True,
+                remove_pis=True,
+                no_network=True,
+                remove_blank_text=True,
+                collect_ids=False,
+            )
+
+        self.parser = parser(None)
+        # UTF-8 bytes (nearly every page) are parsed as they are: libxml2 decodes them as
+        # decode_html would (bad bytes become U+FFFD), and skipping Python's decoding saves
+        # a tenth of the parse.
+        self.utf8_parser = parser("utf-8")
+        # The first [role=main] before a <main> (or around it), and the first of all.
+        self.role_before = etree.XPath(
+            "(ancestor::*[@role='main'] | preceding::*[@role='main'])[1]"
+        )
+        self.role_main = etree.XPath("descendant::*[@role='main'][1]")
+        self.normalize = etree.XPath("normalize-space($text)")
+        self.text = etree.XPath(".//text()", smart_strings=False)
+        self.hrefs = etree.XPath(".//a/@href", smart_strings=False)
+        self.outside_article = etree.XPath(
+            ".//nav | "
+            + " | ".join(f".//{tag}[not(ancestor::article)]" for tag in _BLOCK_OUTSIDE_ARTICLE)
+        )
+        self.ignore: dict[str, etree.XPath] = {}
+
+    def ignored(self, xpath: str) -> etree.XPath:
+        found = self.ignore.get(xpath)
+        if found is None:
+            found = self.ignore[xpath] = etree.XPath(xpath)
+        return found
+
+
+_TOOLS = _Tools()
+
+
+def _drop(element: etree._Element) -> None:
+    """Remove an element and everything in it, keeping the text that follows it."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    if tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)
+
+
+def _elements(result: object) -> list[etree._Element]:
+    """The elements of an XPath result (lxml types it as any XPath value)."""
+    if not isinstance(result, list):
+        return []
+    return [item for item in result if isinstance(item, etree._Element)]
+
+
+def _strings(result: object) -> list[str]:
+    """The strings of an XPath result of text nodes or attribute values (plain ``str``:
+    the XPaths are compiled with ``smart_strings=False``)."""
+    return cast("list[str]", result) if isinstance(result, list) else []
+
+
+_WHITESPACE = re.compile(r"[ \t\n\r\f]+")
+
+
+def _words(text: str) -> str:
+    """Every run of HTML whitespace (space, tab, LF, FF, CR; not a non-breaking space) as one
+    space, none at the ends: XPath's normalize-space, which the main text goes through (XML
+    holds no FF)."""
+    return _WHITESPACE.sub(" ", text).strip(" ")
+
+
+# Hrefs that name their host (a first host character after "//"): urljoin takes only the
+# scheme from the base for them (whether it equals the href's decides its answer).
+_WITH_HOST = re.compile(r"(?:https?:)?//[^/?#\\]")
+# A path (no scheme: no ":" before the query; no ";" params; nothing urlsplit would strip or
+# refuse), then an optional query and fragment: what _PageResolver joins itself.
+# An absolute http(s) URL of plain characters, without an empty "?" or "#" and without ";" in
+# its path (urljoin would drop an empty one, or empty ;params): urljoin gives it back as it
+# is, whatever the base (or refuses it: then it is kept as well).
+_PLAIN_ABSOLUTE = re.compile(
+    r"https?://[A-Za-z0-9._~!$&'()*+,;=:@%\[\]-]+"
+    r"(?:/[A-Za-z0-9._~!$&'()*+,=:@%/-]*)?"
+    r"(?:\?[A-Za-z0-9._~!$&'()*+,;=:@%/?-]+)?"
+    r"(?:#[A-Za-z0-9._~!$&'()*+,;=:@%/?#-]+)?"
+)
+_PLAIN_PATH = re.compile(
+    r"(?!//)[A-Za-z0-9._~!$&'()*+,=@%/-]*"
+    r"(?:\?[A-Za-z0-9._~!$&'()*+,=@%/?:;-]*)?"
+    r"(?:#[A-Za-z0-9._~!$&'()*+,=@%/?:;#-]*)?"
+)
+
+
+class _Resolver:
+    """Joins the run's absolute links (site-wide navigation and links to other sites repeat
+    on every page) once each."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._shared: dict[tuple[str, str], str] = {}
+
+    def resolver(self, base: str) -> _PageResolver:
+        return _PageResolver(self, base)
+
+    def shared(self, key: tuple[str, str], base: str, href: str) -> str:
+        found = self._shared.get(key)
+        if found is None:
+            found = urljoin(base, href)
+            with self._lock:
+                if len(self._shared) > 100_000:
+                    self._shared.clear()
+                self._shared[key] = found
+        return found
+
+
+class _PageResolver:
+    """``urljoin(base, href.strip())`` for one page's links (``href`` kept as written when
+    urljoin refuses it), fast. What it buys: a docs page's 40 links cost ~25 µs instead of
+    ~300 µs of urljoin, the largest part of a page's fingerprint beyond parsing.
+
+    Exact, branch by branch (``tests/test_content.py`` checks each against urljoin on
+    generated hrefs): a fragment-only href is the base without its fragment plus the href;
+    an absolute http(s) href of plain characters with no empty ``?`` or ``#``
+    (:data:`_PLAIN_ABSOLUTE`) is urljoin's answer as it is; a plain path
+    (:data:`_PLAIN_PATH`) on an http(s) base with a host and no ``;params`` is joined by
+    urljoin's own steps (identical in Python 3.10 to 3.13) without its parsing, with two
+    shortcuts: a path from the root with no dot segment and no empty one is itself, and
+    "../" repeated before such a path drops that many of the base folder's segments; another
+    absolute href goes through urljoin once per run (its answer depends on the base's scheme
+    alone); anything else is urljoin's."""
+
+    def __init__(self, run: _Resolver, base: str) -> None:
+        self._run = run
+        self._base = base
+        self._no_fragment = base.split("#", 1)[0]
+        self._page: dict[str, str] = {}
+        try:
+            scheme, netloc, path, params, query, _ = urlparse(base)
+        except ValueError:
+            scheme = netloc = path = params = query = ""
+        self._scheme = scheme
+        self._fast = scheme in ("http", "https") and bool(netloc) and not params
+        self._prefix = f"{scheme}://{netloc}"
+        self._query = query
+        self._path = path
+        folder = path.split("/")
+        if folder[-1] != "":
+            del folder[-1]  # the last segment is not a folder
+        self._folder = folder
+        # The folder's non-empty segments, when none is "." or "..": what resolving it
+        # leaves (else every relative path takes the general steps).
+        plain = "." not in folder and ".." not in folder
+        self._names: list[str] | None = [name for name in folder if name] if plain else None
+
+    def __call__(self, raw: str) -> str:
+        return self.all((raw,))[0]
+
+    def all(self, hrefs: Iterable[str]) -> list[str]:
+        """Each href resolved, in order (the shortcuts inline: a page has dozens)."""
+        out: list[str] = []
+        append = out.append
+        no_fragment, prefix, names = self._no_fragment, self._prefix, self._names
+        plain_path = _PLAIN_PATH.fullmatch if self._fast else None
+        plain_absolute = _PLAIN_ABSOLUTE.fullmatch
+        for raw in hrefs:
+            href = raw.strip()
+            first = href[:1]
+            if first == "#" and len(href) > 1:
+                append(no_fragment + href)
+                continue
+            if first == "h" and plain_absolute(href):
+                append(href)
+                continue
+            joined = None
+            if plain_path is not None and first and plain_path(href):
+                path, fragment, query = href, "", ""
+                if "#" in path:
+                    path, _, fragment = path.partition("#")
+                if "?" in path:
+                    path, _, query = path.partition("?")
+                if not path:
+                    pass  # the base's own path (and query): the general steps
+                elif path[0] == "/":
+                    if "/." not in path and "//" not in path:
+                        joined = path
+                elif names is not None:
+                    ups = 0
+                    while path.startswith("../", ups * 3):
+                        ups += 1
+                    tail = path[ups * 3 :]
+                    if tail[:1] not in (".", "/") and "/." not in tail and "//" not in tail:
+                        kept = names[: max(0, len(names) - ups)]
+                        joined = "/" + "/".join([*kept, tail])
+                if joined is not None:
+                    url = prefix + joined
+                    if query:
+                        url = f"{url}?{query}"
+                    if fragment:
+                        url = f"{url}#{fragment}"
+                    append(url)
+                    continue
+            append(self._slow(href))
+        return out
+
+    def _slow(self, href: str) -> str:
+        found = self._page.get(href)
+        if found is not None:
+            return found
+        try:
+            if href[:1] in "hH/" and _WITH_HOST.match(href):
+                found = self._run.shared((self._scheme, href), self._base, href)
+            elif self._fast and href and _PLAIN_PATH.fullmatch(href):
+                found = self._join(href)
+            else:
+                found = urljoin(self._base, href)
+        except ValueError:  # an href urljoin refuses ("http://[::1"): kept as written
+            found = href
+        self._page[href] = found
+        return found
+
+    def _join(self, href: str) -> str:
+        """urljoin's steps for a plain relative reference on this base."""
+        rest, _, fragment = href.partition("#")
+        path, _, query = rest.partition("?")
+        if not path:
+            # An empty path keeps the base's path (and its query when the href has none).
+            joined = self._path
+            if not query:
+                query = self._query
+        else:
+            if path[:1] == "/":
+                segments = path.split("/")
+            else:
+                segments = self._folder + path.split("/")
+                segments[1:-1] = filter(None, segments[1:-1])
+            resolved: list[str] = []
+            for segment in segments:
+                if segment == "..":
+                    if resolved:
+                        resolved.pop()
+                elif segment != ".":
+                    resolved.append(segment)
+            if segments[-1] in (".", ".."):
+                resolved.append("")
+            joined = "/".join(resolved) or "/"
+        if joined and joined[:1] != "/":
+            joined = "/" + joined
+        url = self._prefix + joined
+        if query:
+            url = f"{url}?{query}"
+        if fragment:
+            url = f"{url}#{fragment}"
+        return url
+
+
+_RESOLVER = _Resolver()
+
+
+def html_fingerprint(data: bytes, url: str, rules: Rules = NO_RULES) -> str | None:
+    """The HTML rule's fingerprint of a page (without a robots.txt suffix), None when the
+    bytes hold no document lxml can read."""
+    tools = _TOOLS
+    name, skip = _encoding(data)
+    source: bytes | str
+    try:
+        if name == "utf-8":
+            source = data[skip:] if skip else data
+            root = etree.fromstring(source, tools.utf8_parser)
+        else:
+            source = data[skip:].decode(name, "replace")
+            root = etree.fromstring(source, tools.parser)
+    except (etree.LxmlError, ValueError):
+        return None
+    if root is None:
+        return None
+    try:
+        record = _indexed(root, url, rules, tools, source=source)
+        return f"h{RULE_VERSION}{rules.tag}:{_digest(record)}"
+    except (etree.LxmlError, ValueError, RecursionError):
+        return None
+
+
+def _indexed(
+    root: etree._Element, url: str, rules: Rules, tools: _Tools, *, source: bytes | str = ""
+) -> bytes:
+    """What engines index of a parsed page, as unambiguous bytes to hash: the fields joined
+    with U+001E, the items of a list field with U+001F (characters XML does not allow, so
+    lxml never holds them in a text or an attribute: none can come from the page).
+    ``source``: the page's text or bytes (a page without ``role`` in it needs no search for
+    ``[role=main]``)."""
+    etree.strip_elements(root, *_DROPPED_TAGS, with_tail=False)
+    for xpath in rules._xpaths:
+        for element in _elements(tools.ignored(xpath)(root)):
+            _drop(element)
+
+    base_href = next((b.get("href") for b in root.iter("base") if b.get("href")), None)
+    base = url
+    if base_href is not None:
+        try:
+            base = urljoin(url, base_href.strip())
+        except ValueError:  # an href urljoin refuses: the page's own URL
+            base = url
+    resolve = _RESOLVER.resolver(base)
+
+    title: str | None = None
+    description: str | None = None
+    robots: list[str] = []
+    canonicals: list[str] = []
+    alternates: list[str] = []
+    for element in root.iter("title", "meta", "link"):
+        tag = element.tag
+        if tag == "title":
+            if title is None:
+                title = _words("".join(t for t in element.itertext() if isinstance(t, str)))
+        elif tag == "meta":
+            named = element.get("name")
+            if not named:
+                continue  # charset, viewport, http-equiv, og: properties
+            name = _words(named).lower()
+            if name == "description":
+                if description is None:
+                    description = _words(element.get("content") or "")
+            elif name in _ROBOTS_NAMES:
+                robots.append(f"{name}:{_words(element.get('content') or '').lower()}")
+        else:
+            rel_text = element.get("rel")
+            href = element.get("href")
+            if not rel_text or href is None or not href.strip():
+                continue
+            rel = rel_text.lower().split()
+            if "canonical" in rel:
+                canonicals.append(resolve(href))
+            if "alternate" in rel and element.get("hreflang") is not None:
+                language = _words(element.get("hreflang") or "").lower()
+                alternates.append(f"{language} {resolve(href)}")
+
+    main = _main_element(root, tools, source)
+    if main is not None:
+        container = main
+        for nav in list(container.iter("nav")):
+            _drop(nav)
+    else:
+        body = root.find("body")
+        container = body if body is not None else root
+        for element in _elements(tools.outside_article(container)):
+            _drop(element)
+    # Joined with spaces, then every whitespace run made one space by libxml2 (a third of
+    # the cost of doing it in Python, on a page's main text).
+    text = str(tools.normalize(root, text=" ".join(_strings(tools.text(container)))))
+    links = resolve.all(_strings(tools.hrefs(container)))
+
+    nfc = unicodedata.normalize
+    fields = (
+        title or "",
+        description or "",
+        "\x1f".join(sorted(nfc("NFC", item) for item in robots)),
+        "\x1f".join(canonicals),
+        "\x1f".join(sorted({nfc("NFC", item) for item in alternates})),
+        text,
+        "\x1f".join(links),
+    )
+    # NFC of the joined record equals NFC of each field: a control character neither
+    # composes with nor reorders a combining mark. (The sorted fields are normalised first:
+    # their order must not depend on the spelling.)
+    record = "\x1e".join(fields)
+    return (record if record.isascii() else nfc("NFC", record)).encode("utf-8")
+
+
+def _main_element(
+    root: etree._Element, tools: _Tools, source: bytes | str
+) -> etree._Element | None:
+    """The first ``<main>`` or ``[role=main]`` element in document order. The first
+    ``<main>`` is found by tag, then only what comes before it (or holds it) is searched for a
+    ``[role=main]``; without a ``<main>``, the whole page is, and only when ``role`` occurs in
+    its source at all."""
+    main = next(root.iter("main"), None)
+    if main is not None:
+        earlier = _elements(tools.role_before(main))
+        return earlier[0] if earlier else main
+    has_role = b"role" in source.lower() if isinstance(source, bytes) else "role" in source.lower()
+    if not has_role:
+        return None
+    found = _elements(tools.role_main(root))
+    return found[0] if found else None

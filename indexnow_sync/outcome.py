@@ -1,0 +1,152 @@
+"""What a command found and did (:class:`Outcome`, the one value :mod:`report` renders), the
+callbacks a command reports through while it runs, and how a submitting run ends
+(:func:`finish`: with URLs deferred, the error that says what to do about them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import DeferredError, NotDeployedError
+from .models import Deferred, Delta, KeyCheck, Skipped, SubmitResult
+
+# One human line as it happens (a batch sent, a look while waiting); the CLI prints it.
+Progress = Callable[[str], None]
+# Called once with what the run found (delta, key check) right before the first POST, so the
+# CLI can show it before the per-request progress lines.
+Ready = Callable[["Outcome"], None]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Everything a command found and did, for the report."""
+
+    command: str
+    site: str | None
+    dry_run: bool
+    delta: Delta | None = None
+    key_check: KeyCheck | None = None
+    result: SubmitResult | None = None
+    warnings: tuple[str, ...] = ()
+    plan_file: str | None = None
+    extra_skipped: tuple[Skipped, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    checks: dict[str, Any] | None = None  # what the checks before submitting did
+    build_checks: tuple[Skipped, ...] = ()  # problems found in the build (warnings only)
+    deferred: tuple[Deferred, ...] = ()  # not live yet: not sent, kept for a later run
+    waiting: dict[str, Any] | None = None  # what waiting for the deploy did (--wait)
+    content: dict[str, Any] | None = None  # what content fingerprints did (--changed-by)
+
+
+def finish(
+    outcome: Outcome,
+    *,
+    not_deployed: bool,
+    mode: str,
+    wait: float,
+    plan: Path | None = None,
+    report: Path | None = None,
+) -> Outcome:
+    """The end of a submitting run: ``outcome``, or the :class:`DeferredError` (exit 1,
+    keeping the outcome) when URLs were deferred, its message saying what to do in this
+    ``mode`` (``live`` or ``baseline`` sync, ``plan``, ``urls``); ``wait``: ``--wait``;
+    ``report``: the run's ``--report FILE``, if it has one (a fix may read it)."""
+    error = _deferred_error(
+        outcome, not_deployed=not_deployed, mode=mode, wait=wait, plan=plan, report=report
+    )
+    if error is not None:
+        raise error
+    return outcome
+
+
+def _deferred_error(
+    outcome: Outcome,
+    *,
+    not_deployed: bool,
+    mode: str,
+    wait: float,
+    plan: Path | None,
+    report: Path | None,
+) -> DeferredError | None:
+    count = len(outcome.deferred)
+    if not count:
+        return None
+    sent = len(outcome.result.submitted) if outcome.result is not None else 0
+    error: DeferredError
+    if not_deployed:
+        cause = f"the {count} checked URL(s) are deferred (or the deploy has not propagated yet)"
+        if mode == "live":
+            cause += (
+                "\nthis 'sync' took its delta from the live site: it must run before the new "
+                "build is live (a re-run after the deploy finds nothing to send)"
+            )
+            fix = (
+                "run 'indexnow-sync plan --out PLAN' before the deploy and 'indexnow-sync "
+                "submit --plan PLAN' after it\nor diff against the previous build with "
+                "--baseline; or, when the platform deploys beside this job, add --wait 900"
+            )
+        elif mode == "plan":
+            fix = (
+                f"the plan keeps them pending: re-run 'indexnow-sync submit --plan {plan}' "
+                "after the deploy, or add --wait SECONDS to wait for it"
+            )
+        else:
+            fix = "re-run after the deploy, or add --wait SECONDS to wait for it"
+        error = NotDeployedError(
+            "every added URL answered 404 or 410: the deploy has not happened yet; nothing "
+            "was sent",
+            cause=cause,
+            fix=fix,
+        )
+    elif outcome.dry_run:
+        error = DeferredError(
+            f"dry run: {count} URL(s) are not live yet",
+            cause=f"a real run would wait up to --wait {wait:g} s for them and defer (not send) "
+            "those still not live",
+        )
+    else:
+        cause = f"not sent; {sent} URL(s) were sent"
+        if mode == "plan":
+            fix = (
+                f"the plan keeps them pending: re-run 'indexnow-sync submit --plan {plan}' "
+                "to check and send them"
+            )
+        elif mode == "urls":
+            fix = "re-run the same 'submit' once they are live to send them"
+        else:
+            cause += (
+                "; a re-run of 'sync' against the live site will not find them again"
+                if mode == "live"
+                else "; a re-run of 'sync' would send the whole delta again"
+            )
+            fix = _send_deferred_later(outcome.site, report)
+        if wait <= 0:
+            cause += (
+                "\ntheir pages still serve the previous content, and such a page is never sent "
+                "early; --wait SECONDS waits for the deploy"
+            )
+        waited = f"after waiting up to {wait:g} s" if wait > 0 else "yet"
+        error = DeferredError(
+            f"{count} URL(s) were not live {waited} and were deferred",
+            cause=cause,
+            fix=fix,
+        )
+    error.outcome = outcome  # type: ignore[attr-defined]
+    return error
+
+
+def _send_deferred_later(site: str | None, report: Path | None) -> str:
+    """How to send a sync's deferred URLs once they are live: from the run's --report FILE
+    when it has one; else from the URLs shown, saying to add --report next time."""
+    submit = f"indexnow-sync submit --urls-file - --site {site} --wait 600"
+    if report is not None:
+        return f"send them once they are live: jq -r '.deferred[].url' {report} | {submit}"
+    return (
+        f"send them once they are live: indexnow-sync submit --site {site} --wait 600 "
+        "followed by the deferred URLs shown above\n"
+        f"or add --report FILE to this command to keep them: jq -r '.deferred[].url' FILE | "
+        f"{submit}"
+    )
