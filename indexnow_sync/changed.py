@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 from .buildfiles import BuildFiles
 from .content import HTML_SUFFIXES, ROBOTS_ALL, ROBOTS_SOME, Rules, compare, compile_rules
-from .diff import churn_warning, decide_by_content
+from .diff import churn_warning, decide_by_content, with_true_lastmods
+from .lastmod import instant
 from .manifest import (
     Manifest,
     ManifestProblem,
@@ -41,6 +42,7 @@ from .manifest import (
     write_manifest,
 )
 from .models import Delta, Fingerprints
+from .rewrite import format_lastmod, truncate_to_second
 
 if TYPE_CHECKING:
     from .web import PrefixResponse, WebClient
@@ -59,6 +61,7 @@ class ContentSettings:
     max_bytes: int
     write: bool
     now: datetime
+    fix_lastmod: bool = False  # the delta and the sitemaps take the true lastmods
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,9 @@ class ContentResult:
     report: dict[str, Any]
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    # With --fix-lastmod: each build URL's true lastmod (when its content last changed, in
+    # nanoseconds, UTC), for the URLs where that is known; None without it.
+    true_lastmods: Mapping[str, int] | None = None
 
 
 def build_root(build: Path) -> Path:
@@ -117,11 +123,17 @@ def by_content(
     settings: ContentSettings,
     client: Callable[[], WebClient],
     robots_read: Mapping[str, PrefixResponse] | None = None,
+    before_lastmods: Mapping[str, str] | None = None,
 ) -> ContentResult:
     """The delta with ``changed`` decided by content (see the module's docstring), for a
     build with HTML pages (:func:`has_pages`; else :func:`without_pages`).
     ``build_entries``: every build URL and its lastmod text. ``client`` gives the web
-    client, asked for only when the live site is read."""
+    client, asked for only when the live site is read.
+
+    With ``settings.fix_lastmod``, each URL's true lastmod is the instant the manifest says
+    its content last changed (:func:`manifest.content_changed`), and the lastmod rule is
+    decided again with them against ``before_lastmods`` (the before side's lastmod of each
+    URL in both): the delta is the one the rewritten sitemaps will show."""
     root = build_root(build)
     rules = compile_rules(settings.ignore)
     urls = list(build_entries)
@@ -147,6 +159,17 @@ def by_content(
 
     found = fingerprint_folder(files, urls, rules=rules, previous=before.manifest, robots=robots)
     built = found.fingerprints
+    manifest = build_manifest(
+        build_entries.items(), found, previous=before.manifest, now=settings.now, site=site
+    )
+    generated = delta
+    truth: dict[str, int] | None = None
+    if settings.fix_lastmod:
+        truth = content_changed_instants(manifest)
+        texts = {url: format_lastmod(moment) for url, moment in truth.items()}
+        delta = with_true_lastmods(delta, common, before_lastmods or {}, texts, site)
+        build_entries = {url: texts.get(url, text) for url, text in build_entries.items()}
+        by_lastmod = set(delta.changed)
     if baseline is None and site is not None:
         # The live pages of the URLs whose lastmod moved, where the manifest cannot answer.
         wanted = [
@@ -176,12 +199,9 @@ def by_content(
     refined = replace(
         refined,
         fingerprints=Fingerprints(kept, old, rules.ignore),
-        warnings=_churn(delta, refined, decision.unknown),
+        warnings=_churn(generated, refined, decision.unknown),
     )
 
-    manifest = build_manifest(
-        build_entries.items(), found, previous=before.manifest, now=settings.now, site=site
-    )
     written = None
     if settings.write and name is not None:
         path = root / name
@@ -211,7 +231,18 @@ def by_content(
             f"content: {total} URL(s) present on both sides could not be compared by content "
             f"({why}): lastmod decided for them"
         )
-    return ContentResult(refined, report, tuple(before.warnings), tuple(notes))
+    return ContentResult(refined, report, tuple(before.warnings), tuple(notes), truth)
+
+
+def content_changed_instants(manifest: Manifest) -> dict[str, int]:
+    """URL -> when its content last changed (nanoseconds, UTC, to the second), for the URLs
+    of ``manifest`` where that is known: what ``--fix-lastmod`` writes as their lastmod."""
+    instants: dict[str, int] = {}
+    for url, entry in manifest.entries.items():
+        moment = instant(entry.content_changed.encode("utf-8"))
+        if moment is not None:
+            instants[url] = truncate_to_second(moment)
+    return instants
 
 
 def _churn(delta: Delta, refined: Delta, unknown: tuple[str, ...]) -> tuple[str, ...]:

@@ -129,6 +129,12 @@ def _options(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
             help="The fingerprint manifest written into the build folder and read from the "
             "live site (default indexnow-fingerprints.json); off: none.",
         ),
+        "fix-lastmod": click.option(
+            "--fix-lastmod/--no-fix-lastmod",
+            default=None,
+            help="Before the deploy: rewrite the build's sitemaps so each <lastmod> is when "
+            "the page's content last changed (default: leave them as built).",
+        ),
     }
     common: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
         click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout."),
@@ -431,6 +437,7 @@ def cli() -> None:
     "changed-by",
     "ignore",
     "fingerprints",
+    "fix-lastmod",
 )
 def sync(**kwargs: Any) -> None:
     """Diff, check the key, and submit the delta in one go."""
@@ -460,6 +467,7 @@ def sync(**kwargs: Any) -> None:
     "changed-by",
     "ignore",
     "fingerprints",
+    "fix-lastmod",
 )
 @click.option(
     "--out",

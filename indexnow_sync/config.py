@@ -44,6 +44,9 @@ class Config:
     changed_by: str = "content"
     ignore: tuple[str, ...] = ()  # CSS selectors of volatile parts, left out of fingerprints
     fingerprints: str = "indexnow-fingerprints.json"  # the manifest's name in the build; "off"
+    # Rewrite the build's sitemaps so each <lastmod> says when its content really changed
+    # (SPEC "A true lastmod in the deployed sitemap"); plan and sync, before the deploy.
+    fix_lastmod: bool = False
     config_file: Path | None = None
 
     @property
@@ -286,6 +289,7 @@ OPTIONS: dict[str, tuple[str, Callable[[Any], Any], bool]] = {
     "changed-by": ("changed_by", _to_changed_by, False),
     "ignore": ("ignore", _to_selectors, False),
     "fingerprints": ("fingerprints", _to_fingerprints, False),
+    "fix-lastmod": ("fix_lastmod", _to_bool, False),
 }
 
 

@@ -10,8 +10,9 @@ A command's first stages, as values in and values out:
   With ``keep_build`` it also hands on every build URL and its lastmod: content fingerprints
   (:mod:`changed`) then decide the delta's ``changed`` right after that loc/lastmod diff, as
   one more stage on its result, and write the fingerprint manifest into the build folder.
-  *Coming:* ``--fix-lastmod`` (``rewrite.py``) gives the build's sitemaps their true
-  lastmods there, before the plan or the POSTs.
+  With ``keep_before`` it also hands on the before side's lastmod of each URL in both:
+  ``--fix-lastmod`` decides the lastmod rule again there with the true lastmods, and
+  (``rewrite.py``) gives the build's sitemaps those lastmods, before the plan or the POSTs.
 - A re-run of ``plan`` (:func:`replan`): this same build's plan is kept, another build's
   pending URLs are carried into the new one. :func:`build_digest` tells the builds apart.
 - A plan being submitted (:func:`plan_site`, :func:`plan_notes`) and a URL list
@@ -79,6 +80,9 @@ class DeltaRead:
     # Every build URL with its <lastmod> text ("" when none), in the build's order: kept only
     # when asked (content fingerprints need the whole build; a lastmod diff does not).
     build: dict[str, str] | None = None
+    # The before side's <lastmod> text of every URL also in the build: kept only when asked
+    # (--fix-lastmod decides the lastmod rule again, with the build's true lastmods).
+    before_lastmods: dict[str, str] | None = None
 
 
 def compute_delta(
@@ -87,11 +91,14 @@ def compute_delta(
     robots_read: dict[str, PrefixResponse] | None = None,
     *,
     keep_build: bool = False,
+    keep_before: bool = False,
 ) -> DeltaRead:
     """The delta between the before side and the build. ``live_client`` gives the client
     that reads the live site (entered only when the before side is live). ``robots_read``
     receives the robots.txt answers live discovery read (for the checks: once per host).
-    ``keep_build``: also return every build URL and its lastmod (:attr:`DeltaRead.build`)."""
+    ``keep_build``: also return every build URL and its lastmod (:attr:`DeltaRead.build`);
+    ``keep_before``: the before side's lastmod of each URL in both
+    (:attr:`DeltaRead.before_lastmods`)."""
     from .diff import Differ
     from .sources import Limits, Side, merge, read_disk_side, read_live_side
 
@@ -136,7 +143,8 @@ def compute_delta(
     after_info = {"path": str(build), "count": delta.after_count, "sources": build_side.sources}
     warnings = (*before_side.warnings, *build_side.warnings, *delta.warnings)
     delta = replace(delta, warnings=tuple(dict.fromkeys(warnings)))
-    return DeltaRead(delta, before_info, after_info, _texts(kept, prefix))
+    before_lastmods = _texts(differ.common_lastmods(), prefix) if keep_before else None
+    return DeltaRead(delta, before_info, after_info, _texts(kept, prefix), before_lastmods)
 
 
 def _keep(kept: dict[bytes, bytes], entries: dict[bytes, bytes]) -> None:

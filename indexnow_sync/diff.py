@@ -151,6 +151,11 @@ class Differ:
             lastmods=self._build_lastmods(),
         )
 
+    def common_lastmods(self) -> dict[bytes, bytes]:
+        """The before side's raw lastmod of every URL also in the build (after
+        :meth:`finish`: what the lastmod rule compared the build's lastmods with)."""
+        return {loc: value[1:] for loc, value in self._before.items() if value[:1] == _SEEN}
+
     def _build_lastmods(self) -> dict[str, str]:
         """URL -> the build's raw lastmod, for added and changed URLs that have one (what the
         live sitemap must show once the build is live). Equal texts share one object."""
@@ -261,6 +266,53 @@ def decide_by_content(
         skipped=(*delta.skipped, *skipped),
     )
     return ContentDecision(refined, same, different, tuple(unknown))
+
+
+def with_true_lastmods(
+    delta: Delta,
+    common: Iterable[str],
+    before_lastmods: Mapping[str, str],
+    true_lastmods: Mapping[str, str],
+    site: str | None = None,
+) -> Delta:
+    """SPEC "A true lastmod in the deployed sitemap": the lastmod rule decided again for the
+    URLs on both sides (``common``, in build order), each build URL's lastmod being the one
+    ``--fix-lastmod`` writes (``true_lastmods``: URL -> its text) against the before side's
+    (``before_lastmods``); a URL without a true lastmod keeps the generator's answer. The
+    ``lastmods`` of the added and changed URLs (what waiting for the deploy looks for) become
+    the true ones. A URL newly changed is validated like every delta URL (``site``'s host,
+    its text): skipped when it fails."""
+    invalid = {s.url for s in delta.skipped}
+    site_key = host_key(site) if site else None
+    was = set(delta.changed)
+    changed: list[str] = []
+    skipped: list[Skipped] = []
+    for url in common:
+        if url in invalid:
+            continue
+        true = true_lastmods.get(url)
+        if true is None:
+            moved = url in was
+        else:
+            moved = is_changed(before_lastmods.get(url, "").encode(), true.encode())
+        if not moved:
+            continue
+        problem = None if url in was else url_problem(url, site_key)
+        if problem is None:
+            changed.append(url)
+        else:
+            skipped.append(Skipped(_printable(url), problem[1], problem[0]))
+    lastmods: dict[str, str] = {}
+    for url in (*delta.added, *changed):
+        text = true_lastmods.get(url) or delta.lastmods.get(url, "")
+        if text:
+            lastmods[url] = text
+    return replace(
+        delta,
+        changed=tuple(changed),
+        lastmods=lastmods,
+        skipped=(*delta.skipped, *skipped),
+    )
 
 
 def diff(before: dict[bytes, bytes], after: dict[bytes, bytes], site: str | None = None) -> Delta:

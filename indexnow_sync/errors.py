@@ -103,8 +103,13 @@ class RewriteError(SitemapWriteError):
     UTF-16 or a single-byte one, a DTD internal subset, or a result that would not read back
     exactly as intended)."""
 
-    def __init__(self, source: str, problem: str) -> None:
-        super().__init__(f"{source}: {problem}")
+    def __init__(self, source: str, problem: str, *, cause: str = "", fix: str = "") -> None:
+        fix = fix or "make the generator write a plain UTF-8 sitemap, or run without --fix-lastmod"
+        super().__init__(
+            f"{source}: {problem}",
+            cause=cause or "--fix-lastmod left it as it was, and changed no sitemap file",
+            fix=fix,
+        )
         self.source = source
         self.problem = problem
 

@@ -61,9 +61,13 @@ def _count(report: Mapping[str, Any], name: str) -> int:
 
 def outputs(report: Mapping[str, Any]) -> dict[str, str]:
     """Step outputs for a report: ``added-count`` ... ``failed-count``, ``deferred-count``,
-    ``unchanged-content-count`` and ``plan-file``."""
+    ``unchanged-content-count``, ``lastmods-corrected-count`` (with --fix-lastmod) and
+    ``plan-file``."""
     result = {f"{name}-count": str(_count(report, name)) for name in _COUNT_FIELDS}
     result["unchanged-content-count"] = str(_count(report, "unchanged_content"))
+    fix = report.get("lastmod_fix")
+    corrected = fix.get("corrected") if isinstance(fix, Mapping) else 0
+    result["lastmods-corrected-count"] = str(corrected if isinstance(corrected, int) else 0)
     plan_file = report.get("plan_file")
     if plan_file:
         result["plan-file"] = str(plan_file)
@@ -158,6 +162,10 @@ def _header(report: Mapping[str, Any]) -> list[str]:
             "",
         ]
 
+    fix = report.get("lastmod_fix")
+    if isinstance(fix, Mapping) and isinstance(fix.get("corrected"), int):
+        lines += [_lastmod_fix_summary(fix), ""]
+
     key_check = report.get("key_check")
     if isinstance(key_check, Mapping):
         url = _md_code(key_check.get("url") or "")
@@ -196,6 +204,21 @@ def _header(report: Mapping[str, Any]) -> list[str]:
             lines.append(f"\n… and {len(requests) - _MAX_REQUEST_ROWS} more requests.")
         lines.append("")
     return lines
+
+
+def _lastmod_fix_summary(fix: Mapping[str, Any]) -> str:
+    """What --fix-lastmod did, as a line of the summary."""
+    if fix.get("skipped"):
+        return f"🕒 **True lastmods**: none written: {_md_text(fix['skipped'])}"
+    files = fix.get("files")
+    count = len(files) if isinstance(files, Sequence) else 0
+    verb = "corrected" if fix.get("written") else "would be corrected (dry run)"
+    return (
+        f"🕒 **True lastmods**: {fix['corrected']} &lt;lastmod&gt; {verb} in {count} sitemap "
+        f"file(s): {fix.get('moved_back', 0)} moved back to when the content changed, "
+        f"{fix.get('added', 0)} added where missing, {fix.get('moved_forward', 0)} moved "
+        "forward for an edit the generator did not date."
+    )
 
 
 def _section_lines(name: str, values: Iterable[Any]) -> Iterator[str]:

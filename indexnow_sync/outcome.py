@@ -39,6 +39,7 @@ class Outcome:
     deferred: tuple[Deferred, ...] = ()  # not live yet: not sent, kept for a later run
     waiting: dict[str, Any] | None = None  # what waiting for the deploy did (--wait)
     content: dict[str, Any] | None = None  # what content fingerprints did (--changed-by)
+    lastmod_fix: dict[str, Any] | None = None  # what --fix-lastmod did to the build's sitemaps
 
 
 def finish(

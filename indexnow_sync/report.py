@@ -6,8 +6,10 @@ The JSON object is SPEC's "Output" contract: ``site``, ``dry_run``, ``added``, `
 the checks before submitting did), ``build_checks``, ``deferred`` (URLs not live yet when the
 run stopped waiting: ``{url, reason}``), ``wait`` (what waiting for the deploy did),
 ``changed_reasons`` (each changed URL's reason: ``content`` or ``lastmod``),
-``unchanged_content`` (a new lastmod, the same content: never sent) and ``content`` (what
-content fingerprints did: where the before side's came from, how many were compared).
+``unchanged_content`` (a new lastmod, the same content: never sent), ``content`` (what
+content fingerprints did: where the before side's came from, how many were compared) and
+``lastmod_fix`` (with ``--fix-lastmod``: the sitemap files rewritten and how many lastmods
+were corrected, ``moved_back``, ``added``, ``moved_forward``; null without it).
 ``skipped`` and ``build_checks`` entries are ``{url, code, reason}``;
 ``counts.skipped_by_code`` counts every code.
 """
@@ -74,6 +76,7 @@ def to_json(
         "deferred": deferred_entries(outcome.deferred if outcome else ()),
         "wait": outcome.waiting if outcome else None,
         "content": outcome.content if outcome else None,
+        "lastmod_fix": outcome.lastmod_fix if outcome else None,
     }
     if outcome and outcome.key_check:
         check = outcome.key_check
@@ -174,6 +177,9 @@ def head_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:
             f"{counts['removed']} removed, {counts['skipped']} skipped"
             + (f" (site {report['site']})" if report.get("site") else "")
         )
+    fix = report.get("lastmod_fix")
+    if fix:
+        lines.append(lastmod_fix_line(fix))
     if counts.get("unchanged_content"):
         lines.append(
             f"unchanged content: {counts['unchanged_content']} URL(s) have a new <lastmod> but "
@@ -190,6 +196,29 @@ def head_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:
         scope = f" (built file only: {check['fix']})" if check.get("local_only") else ""
         lines.append(f"key file {check['url']}: {state}{scope}")
     return lines
+
+
+def lastmod_fix_line(fix: dict[str, Any]) -> str:
+    """The one line that says what --fix-lastmod did to the build's sitemaps."""
+    if fix.get("skipped"):
+        return f"true lastmods: none written: {fix['skipped']}"
+    files = len(fix["files"])
+    if not fix["corrected"] and not files:
+        return "true lastmods: every <lastmod> already says when its content changed"
+    did = "corrected" if fix["written"] else "would correct (dry run: nothing written)"
+    parts = [
+        f"{count} {what}"
+        for count, what in (
+            (fix["moved_back"], "moved back to when the content changed"),
+            (fix["added"], "added where missing"),
+            (fix["moved_forward"], "moved forward for an edit the generator did not date"),
+        )
+        if count
+    ]
+    where = f"{files} sitemap file(s)"
+    return f"true lastmods: {did} {fix['corrected']} <lastmod> in {where}" + (
+        ": " + ", ".join(parts) if parts else " (written in UTC to the second)"
+    )
 
 
 def tail_lines(

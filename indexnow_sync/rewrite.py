@@ -201,8 +201,8 @@ def _check(
 def _not_exact(source: str, what: str) -> RewriteError:
     return RewriteError(
         source,
-        f"could not be rewritten exactly ({what}); it was left as it is and no sitemap file "
-        "was changed. Please report this (with the file), and run without --fix-lastmod",
+        f"could not be rewritten exactly ({what})",
+        fix="please report this (with the file); meanwhile run without --fix-lastmod",
     )
 
 
@@ -256,9 +256,10 @@ class _Text:
         if codec not in _ASCII_BASED:
             raise RewriteError(
                 source,
-                f"declares the encoding {name!r}; --fix-lastmod rewrites sitemaps in UTF-8 "
-                "(which the protocol requires), UTF-16 and single-byte encodings only: "
-                "have the generator write UTF-8, or run without --fix-lastmod",
+                f"declares the encoding {name!r}",
+                cause="--fix-lastmod rewrites sitemaps in UTF-8 (which the protocol requires), "
+                "UTF-16 and single-byte encodings only; no sitemap file was changed",
+                fix="have the generator write UTF-8, or run without --fix-lastmod",
             )
         return cls(view, codec, narrow=True)
 
@@ -408,9 +409,9 @@ class _Scanner:
             elif char == "[":
                 raise RewriteError(
                     self._source,
-                    "declares a DTD internal subset (<!DOCTYPE ... [ ]>); --fix-lastmod does "
-                    "not rewrite such a file: remove it from the sitemap, or run without "
-                    "--fix-lastmod",
+                    "declares a DTD internal subset (<!DOCTYPE ... [ ]>)",
+                    fix="remove the DOCTYPE from the sitemap (no sitemap needs one), or run "
+                    "without --fix-lastmod",
                 )
             elif char == ">":
                 return at + 1
@@ -525,19 +526,19 @@ class _Scanner:
                 text = text.replace("\t", " ").replace("\n", " ")
             return _REFERENCE.sub(_referenced, text) if "&" in text else text
         except (ValueError, OverflowError) as exc:  # (UnicodeDecodeError is a ValueError)
-            raise RewriteError(self._source, f"{exc}; --fix-lastmod left it as it is") from exc
+            raise RewriteError(self._source, f"cannot be read as XML text ({exc})") from exc
 
     def _cdata(self, raw: str) -> str:
         try:
             return _newlines(self._text.decode(raw))
         except ValueError as exc:
-            raise RewriteError(self._source, f"{exc}; --fix-lastmod left it as it is") from exc
+            raise RewriteError(self._source, f"cannot be read as XML text ({exc})") from exc
 
     def _error(self, at: int, problem: str) -> RewriteError:
         return RewriteError(
             self._source,
-            f"{problem} (at character {at}); --fix-lastmod left it as it is: check the file "
-            "is well-formed XML, or run without --fix-lastmod",
+            f"{problem} (at character {at})",
+            fix="check that the file is well-formed XML, or run without --fix-lastmod",
         )
 
 
@@ -615,9 +616,11 @@ class FileSet:
         except OSError as exc:
             self.discard()
             raise SitemapWriteError(
-                f"{target}: cannot be written ({exc.strerror or exc}); no sitemap file was "
-                "changed. Free space or fix the permissions in the build folder, or run "
-                "without --fix-lastmod"
+                f"{target}: cannot be written ({exc.strerror or exc})",
+                cause="no sitemap file was changed: they are replaced only once every new "
+                "one is written",
+                fix="free space or fix the permissions in the build folder, or run without "
+                "--fix-lastmod",
             ) from exc
         except SitemapWriteError:
             self.discard()
@@ -629,9 +632,10 @@ class FileSet:
         info = target.stat()
         if not info.st_mode & 0o222 or not os.access(target, os.W_OK):
             raise SitemapWriteError(
-                f"{target}: is read-only; no sitemap file was changed. --fix-lastmod "
-                "rewrites the build's sitemap files in place: make them writable, or run "
-                "without --fix-lastmod"
+                f"{target}: is read-only",
+                cause="--fix-lastmod rewrites the build's sitemap files in place; no sitemap "
+                "file was changed",
+                fix="make the build's sitemap files writable, or run without --fix-lastmod",
             )
         temp = temp_path(target)
         self.clear_stale(target)
@@ -657,9 +661,9 @@ class FileSet:
                 self._staged = left
                 self.discard()
                 raise SitemapWriteError(
-                    f"{target}: cannot be replaced ({exc.strerror or exc}); {done} of "
-                    f"{done + len(left)} sitemap files were replaced already: fix the cause "
-                    "and run again, which completes the set"
+                    f"{target}: cannot be replaced ({exc.strerror or exc})",
+                    cause=f"{done} of {done + len(left)} sitemap files were replaced already",
+                    fix="fix the cause and run again: the next run completes the set",
                 ) from exc
         for folder in dict.fromkeys(target.parent for _, target in self._staged):
             _sync_folder(folder)

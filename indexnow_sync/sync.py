@@ -84,6 +84,7 @@ def run_sync(
     """Diff, check the key, wait for the deploy (``--wait``), check and submit the delta.
     Raises :class:`DeferredError` (keeping the outcome) when URLs were deferred; its fix
     reads them from ``report`` (the run's ``--report FILE``) when there is one."""
+    _require_manifest_for_fix(config)
     key = _submission_key(config)
     deadline = _deadline(config, pacing)
     site = configured_site(config)
@@ -97,7 +98,13 @@ def run_sync(
         # sides -> delta (by content, where the build has pages)
         sides = _sides(config, site, build)
         pages = _pages(config, build)
-        read = compute_delta(sides, lambda: nullcontext(client), robots_read, keep_build=pages)
+        read = compute_delta(
+            sides,
+            lambda: nullcontext(client),
+            robots_read,
+            keep_build=pages,
+            keep_before=pages and config.fix_lastmod,
+        )
         content = _by_content(
             config,
             read,
@@ -108,6 +115,7 @@ def run_sync(
             write=not config.dry_run,
             clock=clock,
         )
+        fixed = _fix_lastmod(config, build, content, write=not config.dry_run)
         delta = content.delta if content else read.delta
         # Only when neither the lastmods nor the content moved: a content change the live
         # sitemap cannot show (an edit the generator did not date) means "not deployed yet".
@@ -127,6 +135,7 @@ def run_sync(
             notes=(*(content.notes if content else ()), *(() if late is None else (late,))),
             build_checks=findings,
             content=_content_report(content),
+            lastmod_fix=fixed,
         )
         cap(urls, config.max_urls, outcome)
         # key -> gates
@@ -165,6 +174,7 @@ def run_plan(config: Config, out: Path, *, clock: Clock | None = None) -> Outcom
     into the new one (:func:`delta.replan`)."""
     from .plan import new_plan, write_plan
 
+    _require_manifest_for_fix(config)
     site = configured_site(config)
     key = require_key(config.key) if config.key else None
     build = find_build(config.build)
@@ -176,13 +186,18 @@ def run_plan(config: Config, out: Path, *, clock: Clock | None = None) -> Outcom
     robots_read: dict[str, PrefixResponse] = {}
     pages = _pages(config, build)
     read = compute_delta(
-        _sides(config, site, build), lambda: _client(config), robots_read, keep_build=pages
+        _sides(config, site, build),
+        lambda: _client(config),
+        robots_read,
+        keep_build=pages,
+        keep_before=pages and config.fix_lastmod,
     )
     web = _Lazy(lambda: _client(config))
     try:
         content = _by_content(config, read, site, build, web, robots_read, write=True, clock=clock)
     finally:
         web.close()
+    fixed = _fix_lastmod(config, build, content, write=True)  # (the digest is of what ships)
     read = replace(read, delta=content.delta) if content else read
     after = {**read.after, "digest": build_digest(read.after.get("sources", ()))}
     delta, kept = replan(
@@ -204,6 +219,7 @@ def run_plan(config: Config, out: Path, *, clock: Clock | None = None) -> Outcom
         notes=(*(content.notes if content else ()), *(() if kept is None else (kept,))),
         build_checks=findings,
         content=_content_report(content),
+        lastmod_fix=fixed,
     )
 
 
@@ -545,6 +561,7 @@ def _by_content(
         max_bytes=config.max_sitemap_bytes,
         write=write,
         now=(clock or _utc_now)(),
+        fix_lastmod=config.fix_lastmod,
     )
     return by_content(
         read.delta,
@@ -555,7 +572,54 @@ def _by_content(
         settings=settings,
         client=client,
         robots_read=robots_read,
+        before_lastmods=read.before_lastmods,
     )
+
+
+def _require_manifest_for_fix(config: Config) -> None:
+    """--fix-lastmod writes when each page's content last changed, which the fingerprint
+    manifest carries from deploy to deploy: without it there is nothing true to write."""
+    if not config.fix_lastmod:
+        return
+    if not config.by_content:
+        problem = "--changed-by lastmod"
+    elif config.manifest_name is None:
+        problem = "--fingerprints off"
+    else:
+        return
+    raise UsageError(
+        f"--fix-lastmod cannot be used with {problem}",
+        cause="the true lastmods come from the fingerprint manifest, which keeps when each "
+        "page's content last changed from one deploy to the next",
+        fix=f"drop {problem} (or --fix-lastmod)",
+    )
+
+
+def _fix_lastmod(
+    config: Config, build: Path, content: ContentResult | None, *, write: bool
+) -> dict[str, Any] | None:
+    """Stage delta, --fix-lastmod: the build's sitemap files rewritten with the true
+    lastmods (:mod:`rewrite`), before the plan or any POST; ``write`` False (a dry run):
+    only counted. The report's ``lastmod_fix`` section; None without --fix-lastmod."""
+    if not config.fix_lastmod:
+        return None
+    from .rewrite import fix_build_lastmods
+    from .sources import Limits
+
+    section: dict[str, Any] = {"written": write, "files": [], "corrected": 0}
+    section.update(moved_back=0, added=0, moved_forward=0)
+    if content is None or content.true_lastmods is None:
+        section["skipped"] = (
+            "the build has no HTML pages, so when their content changed is not known: the "
+            "sitemaps were left as built"
+        )
+        return section
+    limits = Limits(max_sitemap_bytes=config.max_sitemap_bytes)
+    done = fix_build_lastmods(build, content.true_lastmods, limits, dry_run=not write)
+    fixes = done.corrections
+    section.update(files=list(done.files), corrected=fixes.total)
+    section.update(moved_back=fixes.back, added=fixes.added, moved_forward=fixes.forward)
+    return section
 
 
 def _utc_now() -> datetime:

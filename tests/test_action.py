@@ -313,6 +313,7 @@ def test_sync_submits_the_delta_and_reports_it(site: Site) -> None:
         "failed-count": "0",
         "deferred-count": "0",
         "unchanged-content-count": "0",
+        "lastmods-corrected-count": "0",
         "plan-file": "",
         "report": result.outputs["report"],
         "exit-code": "0",

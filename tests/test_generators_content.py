@@ -188,7 +188,6 @@ def test_content_decides_changed_on_a_first_run(
 W3C_SECONDS_Z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
 
-@FIX_LASTMOD
 @pytest.mark.parametrize("generator", ["mkdocs", "hugo"])
 def test_fix_lastmod_moves_only_the_edited_pages_and_keeps_every_lastmod_the_next_day(
     generated_site: GeneratedSite, generator: str

@@ -208,7 +208,11 @@ def test_a_read_only_sitemap_file_stops_the_set_and_names_it(
     locked.chmod(0o444)
     with pytest.raises(SitemapWriteError) as caught:
         fix_build_lastmods(build, TRUTH)
-    assert str(caught.value).startswith(f"{locked}: is read-only; no sitemap file was changed")
+    assert str(caught.value).splitlines() == [
+        f"{locked}: is read-only",
+        "--fix-lastmod rewrites the build's sitemap files in place; no sitemap file was changed",
+        "fix: make the build's sitemap files writable, or run without --fix-lastmod",
+    ]
     assert caught.value.exit_code == 1
     assert_nothing_changed(build, before)
     locked.chmod(0o644)
