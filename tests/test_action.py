@@ -414,6 +414,29 @@ def test_content_inputs_reach_the_tool(site: Site) -> None:
     )
 
 
+def test_the_fix_lastmod_input_reaches_the_tool(site: Site) -> None:
+    built = (site.build / "sitemap.xml").read_bytes()
+    plan = {"command": "plan", "plan-file": "indexnow-plan.json"}
+    # Empty (the default) and false: the build's sitemap ships as built.
+    for value in ("", "false"):
+        left = run(site, sync_inputs(site, **plan, **{"fix-lastmod": value}))
+        assert left.success, left.log
+        assert report_of(left)["lastmod_fix"] is None
+        assert left.outputs["lastmods-corrected-count"] == "0"
+        assert (site.build / "sitemap.xml").read_bytes() == built
+    fixed = run(site, sync_inputs(site, **plan, **{"fix-lastmod": "TRUE"}))
+    assert fixed.success, fixed.log
+    section = report_of(fixed)["lastmod_fix"]
+    assert section["written"] is True and section["files"]
+    assert fixed.outputs["lastmods-corrected-count"] == str(section["corrected"])
+    assert (site.build / "sitemap.xml").read_bytes() != built
+    bad = run(site, sync_inputs(site, **{"fix-lastmod": "yes"}))
+    assert bad.outputs["exit-code"] == "2"
+    assert any(
+        "input fix-lastmod must be true or false" in e.message for e in bad.annotations("error")
+    )
+
+
 def test_config_input_names_the_config_file(site: Site) -> None:
     (site.workspace / "sites").mkdir()
     (site.workspace / "sites" / "example.yml").write_text(

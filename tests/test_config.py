@@ -424,3 +424,32 @@ def test_a_bad_selector_in_the_file_names_the_file_and_key(tmp_path: Path) -> No
     with pytest.raises(ConfigError) as caught:
         load_config({}, {}, tmp_path)
     assert str(caught.value).startswith(f"{path}: key 'ignore': 'a >' is not a CSS selector")
+
+
+# --- issue 18: --fix-lastmod ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("file_text", "env", "flags", "fix"),
+    [
+        ("", {}, {}, False),
+        ("fix-lastmod: true\n", {}, {}, True),
+        ("fix_lastmod: yes\n", {}, {}, True),
+        ("", {"INDEXNOW_FIX_LASTMOD": "1"}, {}, True),
+        ("fix-lastmod: true\n", {"INDEXNOW_FIX_LASTMOD": "false"}, {}, False),
+        ("", {"INDEXNOW_FIX_LASTMOD": "true"}, {"fix-lastmod": False}, False),
+        ("fix-lastmod: false\n", {}, {"fix-lastmod": True}, True),
+    ],
+)
+def test_fix_lastmod_from_every_source(
+    tmp_path: Path, file_text: str, env: dict[str, str], flags: dict[str, object], fix: bool
+) -> None:
+    write_config(tmp_path, file_text)
+    assert load_config(flags, env, tmp_path).fix_lastmod is fix
+
+
+def test_a_bad_fix_lastmod_value_names_its_source(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config({}, {"INDEXNOW_FIX_LASTMOD": "sometimes"}, tmp_path)
+    assert str(caught.value).startswith("environment INDEXNOW_FIX_LASTMOD")
+    assert caught.value.exit_code == 2
