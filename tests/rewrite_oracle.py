@@ -6,6 +6,9 @@ production code. lxml parses the old and the new document whole; the trees must 
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
+from datetime import datetime, timezone
 from functools import cache
 from pathlib import Path
 
@@ -138,3 +141,38 @@ def _remove(element: etree._Element) -> None:
 
 def _canonical(root: etree._Element) -> bytes:
     return etree.tostring(root.getroottree(), method="c14n", with_comments=True)
+
+
+def assert_only_lastmods_changed(old: bytes, new: bytes, truth: Mapping[str, int]) -> None:
+    """``new`` is ``old`` with each entry's lastmod set to its loc's instant in ``truth``
+    (nanoseconds, read to the second) and every other lastmod as it was; nothing else of the
+    tree differs."""
+    old_tree, new_tree = without_lastmods(old, new)
+    assert new_tree == old_tree
+    for (loc, was), (new_loc, lastmod) in zip(
+        loc_and_lastmod(old), loc_and_lastmod(new), strict=True
+    ):
+        assert new_loc == loc
+        if loc is not None and loc in truth:
+            assert lastmod is not None
+            assert _instant(lastmod) == truth[loc] // 10**9 * 10**9
+        else:
+            assert lastmod == was
+
+
+def _instant(w3c: str) -> int:
+    """Nanoseconds since the epoch of a W3C datetime (Python's own reading, not the tool's)."""
+    moment = datetime.fromisoformat(w3c.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    delta = moment - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return (delta.days * 86_400 + delta.seconds) * 10**9 + delta.microseconds * 1000
+
+
+def changed_lines(old: bytes, new: bytes) -> list[str]:
+    """The lines that differ between two UTF-8 documents, as ``difflib.ndiff`` marks them."""
+    return [
+        line
+        for line in difflib.ndiff(old.decode().splitlines(), new.decode().splitlines())
+        if line[:1] in "+-"
+    ]
