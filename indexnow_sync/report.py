@@ -203,8 +203,14 @@ def lastmod_fix_line(fix: dict[str, Any]) -> str:
     if fix.get("skipped"):
         return f"true lastmods: none written: {fix['skipped']}"
     files = len(fix["files"])
-    if not fix["corrected"] and not files:
-        return "true lastmods: every <lastmod> already says when its content changed"
+    if not fix["corrected"]:
+        if not files:
+            return "true lastmods: every <lastmod> already says when its content changed"
+        did = "rewrote" if fix["written"] else "would rewrite (dry run: nothing written)"
+        return (
+            f"true lastmods: none moved; {did} {files} sitemap file(s) to write them in UTC to "
+            "the second"
+        )
     did = "corrected" if fix["written"] else "would correct (dry run: nothing written)"
     parts = [
         f"{count} {what}"
@@ -215,9 +221,8 @@ def lastmod_fix_line(fix: dict[str, Any]) -> str:
         )
         if count
     ]
-    where = f"{files} sitemap file(s)"
-    return f"true lastmods: {did} {fix['corrected']} <lastmod> in {where}" + (
-        ": " + ", ".join(parts) if parts else " (written in UTC to the second)"
+    return f"true lastmods: {did} {fix['corrected']} <lastmod> in {files} sitemap file(s): " + (
+        ", ".join(parts)
     )
 
 

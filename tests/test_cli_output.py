@@ -528,3 +528,43 @@ def test_a_build_on_another_scheme_stops_before_any_page_is_requested(
     paths = {request.path for request in site_server.requests}
     assert paths <= {"/robots.txt", "/sitemap.xml"}  # the live sitemap only: no page, no key
     assert endpoint.requests == []
+
+
+# --- issue 18: the one line --fix-lastmod writes -------------------------------------------
+
+_FIX = {"written": True, "files": ["b/sitemap.xml"], "moved_back": 0, "added": 0}
+
+
+@pytest.mark.parametrize(
+    ("fix", "line"),
+    [
+        (
+            {**_FIX, "corrected": 3, "moved_back": 1, "added": 2, "moved_forward": 0},
+            "true lastmods: corrected 3 <lastmod> in 1 sitemap file(s): 1 moved back to when "
+            "the content changed, 2 added where missing",
+        ),
+        (
+            {**_FIX, "written": False, "corrected": 1, "moved_forward": 1},
+            "true lastmods: would correct (dry run: nothing written) 1 <lastmod> in 1 sitemap "
+            "file(s): 1 moved forward for an edit the generator did not date",
+        ),
+        (
+            {**_FIX, "corrected": 0, "moved_forward": 0},
+            "true lastmods: none moved; rewrote 1 sitemap file(s) to write them in UTC to the "
+            "second",
+        ),
+        (
+            {**_FIX, "files": [], "corrected": 0, "moved_forward": 0},
+            "true lastmods: every <lastmod> already says when its content changed",
+        ),
+        (
+            {**_FIX, "files": [], "corrected": 0, "moved_forward": 0, "skipped": "no pages"},
+            "true lastmods: none written: no pages",
+        ),
+    ],
+    ids=["corrected", "dry-run", "reworded", "nothing", "skipped"],
+)
+def test_the_fix_lastmod_line(fix: dict[str, Any], line: str) -> None:
+    from indexnow_sync.report import lastmod_fix_line
+
+    assert lastmod_fix_line(fix) == line
