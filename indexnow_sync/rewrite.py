@@ -46,7 +46,6 @@ from .lastmod import instant
 from .sitemap import DEFAULT_MAX_BYTES, ParsedSitemap, decompress, is_gzip, parse_sitemap
 from .sources import Limits, Side, build_root, map_child_to_file, read_disk_side, read_file
 
-SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
 _NANOS = 1_000_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -185,7 +184,7 @@ def _check(
     try:
         after = parse_sitemap(new_data, source, max_bytes=max_bytes)
     except SitemapParseError as exc:
-        raise _not_exact(source, str(exc)) from exc
+        raise _not_exact(source, exc.problem) from exc
     if after.kind != before.kind or after.count != before.count:
         raise _not_exact(source, "its entries would change")
     if after.entries.keys() != before.entries.keys():
