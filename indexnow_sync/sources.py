@@ -310,32 +310,61 @@ def read_live_side(
 ) -> Iterator[ParsedSitemap]:
     """Every urlset of the live sitemap(s). Sets ``side.missing`` when there is none (404).
 
-    Without ``live_url``: every sitemap robots.txt lists, else the first of the usual names
-    that is not 404/410 (each read once: its status is seen as its body starts).
+    Without ``live_url``: every sitemap robots.txt lists (their union; one that answers
+    404/410 is left out, with a warning); when robots.txt lists none, or every one it lists
+    answers 404/410 (a stale ``Sitemap:`` line), the first of the usual names that is not
+    404/410 (each read once: its status is seen as its body starts). Only when every name
+    tried is missing is it a first deploy, and the warning names each one tried.
     A 404 for a ``live_url`` the user named (``--live``, ``INDEXNOW_LIVE``, config ``live``)
     is an error, never a first deploy: a typo must not submit the whole site."""
-    listed = [live_url] if live_url else _discover(client, site, side)
-    roots = listed or [f"{site}/{name}" for name in LIVE_NAMES]
-    found = False
-    for url in roots:
+    if live_url:
+        root = _read_live(client, live_url, site, limits, missing_ok=True)
+        if isinstance(root, int):
+            raise _named_sitemap_missing(live_url, root)
+        yield from _live_tree(client, root, site, limits, side)
+        return
+    listed = _discover(client, site, side)
+    gone: list[tuple[str, int]] = []  # the listed sitemaps that answered 404/410
+    for url in listed:
         root = _read_live(client, url, site, limits, missing_ok=True)
         if isinstance(root, int):
-            if live_url:
-                raise _named_sitemap_missing(live_url, root)
-            if listed:
-                side.warnings.append(f"{url} answered {root}")
+            gone.append((url, root))
             continue
-        found = True
         yield from _live_tree(client, root, site, limits, side)
-        if not listed:
-            break
-    if not found:
-        side.missing = True
+    robots_url = f"{site}/robots.txt"
+    stale = ", ".join(f"{url} ({status})" for url, status in gone)
+    if len(gone) < len(listed):  # some listed sitemap was read: their union, and no more
+        if gone:
+            side.warnings.append(
+                f"{robots_url} lists {stale}: not read (a stale Sitemap: line? engines read it too)"
+            )
+        return
+    if listed:
         side.warnings.append(
-            f"no live sitemap at {site} (robots.txt and {', '.join(LIVE_NAMES)}): treating "
-            "this as a first deploy, every URL in the build counts as added (still capped by "
-            "--max-urls)"
+            f"{robots_url} lists only sitemaps that answer 404/410 ({stale}): read "
+            f"{', '.join('/' + name for name in LIVE_NAMES)} instead; fix or remove the stale "
+            "Sitemap: line (engines read it too)"
         )
+    tried: list[str] = []
+    for name in LIVE_NAMES:
+        root = _read_live(client, f"{site}/{name}", site, limits, missing_ok=True)
+        if isinstance(root, int):
+            tried.append(f"/{name} ({root})")
+            continue
+        yield from _live_tree(client, root, site, limits, side)
+        return
+    side.missing = True
+    robots = side.robots.get(robots_url)
+    if listed:
+        looked = f"robots.txt lists {stale}"
+    elif robots is not None and robots.status != 200:
+        looked = f"{robots_url} answered {robots.status}"
+    else:
+        looked = f"{robots_url} lists no sitemap on this host"
+    side.warnings.append(
+        f"no live sitemap at {site}: {looked}; {', '.join(tried)}: treating this as a first "
+        "deploy, every URL in the build counts as added (still capped by --max-urls)"
+    )
 
 
 def _named_sitemap_missing(url: str, status: int) -> LiveSitemapError:
