@@ -242,7 +242,14 @@ def _execute(
     config = None
     _secrets.clear()
     _learn_keys(kwargs.get("key"), os.environ.get("INDEXNOW_KEY"))
+    report_path: Path | None = kwargs.get("report")
     try:
+        if report_path is not None:
+            try:
+                _require_writable(report_path)
+            except UsageError:
+                report_path = None  # (not written at the end either)
+                raise
         try:
             config = _config(kwargs)
         except Exception:
@@ -303,15 +310,18 @@ def _execute(
     if error is not None:
         for line in error_lines(error.message):
             _err(line)
-    report_path = kwargs.get("report")
     if report_path is not None:
         from .plan import atomic_write
 
         try:
-            atomic_write(Path(report_path), map(_redact, _json_chunks(report)))
+            atomic_write(report_path, map(_redact, _json_chunks(report)))
         except IndexNowSyncError as exc:
-            for line in error_lines(f"--report {exc.message}"):
+            lost = _report_lost(report_path, exc, report)
+            for line in error_lines(lost.message):
                 _err(line)
+            if error is None:  # the run's own error, if any, keeps its exit code
+                error = lost
+                report["error"] = {"kind": lost.kind, "message": lost.message}
     if github.in_github_actions(os.environ):
         try:
             for line in github.write_github_files(report, os.environ, redact=_redact):
@@ -321,6 +331,52 @@ def _execute(
     if as_json:
         _write_json(report, sys.stdout)
     sys.exit(error.exit_code if error is not None else 0)
+
+
+def _require_writable(path: Path) -> None:
+    """Refuse, before any request, a ``--report`` path that cannot be written: a folder, or a
+    file in a folder that does not exist or is not writable (nothing is created to find
+    out). A run that submits and then cannot say what it did is worse than one that stops."""
+    target = path.resolve() if path.is_symlink() else path
+    what = f"--report {path}"
+    if target.is_dir():
+        raise UsageError(
+            f"{what}: is a folder", fix=f"give a file path, e.g. --report {path / 'report.json'}"
+        )
+    if target.exists() and not target.is_file():  # /dev/stdout, a named pipe: written through
+        if not os.access(target, os.W_OK):
+            raise UsageError(f"{what}: is not writable", fix="give a file path you can write")
+        return
+    folder = target.parent
+    if not folder.is_dir():
+        raise UsageError(
+            f"{what}: its folder does not exist",
+            fix="create the folder first, or give a path in an existing folder",
+        )
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(
+            f"{what}: its folder is not writable", fix="give a path in a folder you can write"
+        )
+
+
+def _report_lost(path: Path, exc: IndexNowSyncError, report: dict[str, Any]) -> IndexNowSyncError:
+    """The error for a report that could not be written when the run ended: exit 1, saying
+    what the run did all the same (a submission that happened must not look undone)."""
+    from .errors import ReportFileError
+
+    reason = exc.what.removeprefix(f"{path.resolve() if path.is_symlink() else path}: ")
+    submitted = len(report["submitted"])
+    if submitted:
+        done = f"the run went on: {submitted} URL(s) were submitted (listed above)"
+    elif report["dry_run"]:
+        done = "the run went on: it was a dry run, nothing was sent"
+    else:
+        done = "the run went on: nothing was submitted"
+    return ReportFileError(
+        f"--report {path} could not be written ({reason})",
+        cause=done,
+        fix="write the report to a folder that stays in place, or use --json > FILE",
+    )
 
 
 def _site_of(config: Any) -> str | None:

@@ -141,6 +141,13 @@ class TooManyUrlsError(IndexNowSyncError):
     kind = "max_urls"
 
 
+class ReportFileError(IndexNowSyncError):
+    """``--report FILE`` could not be written when the run ended (its folder was checked
+    before any request): the run's report is lost, so the run fails, whatever it did."""
+
+    kind = "report_file"
+
+
 class PlanBusyError(IndexNowSyncError):
     """Another ``submit --plan`` holds the plan's lock; nothing was sent."""
 

@@ -12,6 +12,10 @@ build's host checked when the live site does not answer, and the dry run's outpu
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -20,7 +24,7 @@ import pytest
 from click.testing import CliRunner
 
 from indexnow_sync.cli import cli
-from tests.indexnow_server import IndexNowServer
+from tests.indexnow_server import Answer, IndexNowServer
 from tests.siteserver import SiteServer
 
 KEY = "3f9a0c1d2e4b5a6978877665544332211a2b4c8d"
@@ -68,16 +72,42 @@ class Run:
 
 
 def run(*args: str, env: Mapping[str, str | None] | None = None, key: str | None = KEY) -> Run:
-    environ: dict[str, str | None] = {"INDEXNOW_KEY": key}
+    environ: dict[str, str | None] = {"INDEXNOW_KEY": key, "GITHUB_ACTIONS": None}
     environ.update(env or {})
     result = CliRunner().invoke(cli, list(args), env=environ)
     return Run(result.exit_code, result.stdout, result.stderr)
 
 
-def assert_message_format(lines: list[str]) -> None:
-    """SPEC's error shape: a short first line, then at most one cause and one fix line."""
+def process(
+    *args: str, cwd: Path, env: Mapping[str, str] | None = None, key: str | None = KEY
+) -> subprocess.Popen[bytes]:
+    """The CLI as a user's shell starts it: a real process, stdout and stderr piped."""
+    environ = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("INDEXNOW_", "GITHUB_"))
+    }
+    if key is not None:
+        environ["INDEXNOW_KEY"] = key
+    environ.update(env or {})
+    return subprocess.Popen(
+        [sys.executable, "-m", "indexnow_sync", *args],
+        cwd=cwd,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def assert_message_format(lines: list[str], *places: object) -> None:
+    """SPEC's error shape: a short first line, then at most one cause and one fix line, each
+    under about 160 characters once the test's own long paths and URLs (``places``) are
+    counted as the short ones a user has."""
     assert lines[0].startswith("error: ")
-    assert all(len(line) < 170 for line in lines), lines
+    for line in lines:
+        for place in places:
+            line = line.replace(str(place), "/srv/site")
+        assert len(line) < 170, lines
     fixes = [line for line in lines if line.strip().startswith("fix:")]
     assert len(fixes) <= 1, lines
     assert len(lines) <= 3, lines
@@ -202,3 +232,67 @@ def test_a_first_deploy_without_robots_txt_says_it_answered_404(world: World) ->
     first = [w for w in done.report["warnings"] if "first deploy" in w]
     assert len(first) == 1, done.report["warnings"]
     assert f"{world.base}/robots.txt answered 404" in first[0]
+
+
+# --- 2. --report to a path that cannot be written -------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["no such folder", "a folder"])
+def test_an_unwritable_report_path_is_refused_before_any_request(world: World, where: str) -> None:
+    world.live(OLD)
+    world.built(NEW)
+    target = world.tmp / "nosuch" / "report.json" if where == "no such folder" else world.tmp
+    done = world.sync("--report", str(target), "--json")
+    assert done.code == 2, done.stderr
+    assert done.report["error"]["kind"] == "usage"
+    assert done.error_lines[0].startswith(f"error: --report {target}")
+    assert_message_format(done.error_lines, world.tmp)
+    assert world.server.requests == []
+    assert world.endpoint.requests == []
+    assert done.report["dry_run"] is False
+    assert sorted(p.name for p in world.tmp.iterdir()) == ["dist"]  # no stray file
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root may write anywhere")
+def test_a_report_in_a_read_only_folder_is_refused_before_any_request(world: World) -> None:
+    folder = world.tmp / "locked"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        done = world.sync("--report", str(folder / "report.json"))
+    finally:
+        folder.chmod(0o755)
+    assert done.code == 2, done.stderr
+    assert "not writable" in done.stderr
+    assert world.endpoint.requests == []
+
+
+def test_a_report_that_fails_at_the_end_fails_the_run_and_says_what_was_sent(
+    world: World,
+) -> None:
+    world.live(OLD)
+    world.built(NEW)
+    folder = world.tmp / "out"
+    folder.mkdir()
+    arrived, hold = threading.Event(), threading.Event()
+    world.endpoint.script(Answer(hold=hold, arrived=arrived))
+    running = process(
+        "sync", "--site", world.base, "--build", str(world.build),
+        "--endpoint", world.endpoint.endpoint, "--report", str(folder / "report.json"),
+        cwd=world.tmp,
+    )  # fmt: skip
+    try:
+        assert arrived.wait(60)
+        folder.rmdir()  # the report's folder goes away while the POST is on its way
+    finally:
+        hold.set()
+    _, stderr = running.communicate(timeout=60)
+    text = stderr.decode("utf-8")
+    assert running.returncode == 1, text
+    assert sorted(world.endpoint.accepted) == [world.u("b"), world.u("gone"), world.u("new")]
+    assert "submitted 3 URL(s)" in text
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("error: --report"))
+    block = lines[start : start + 3]
+    assert "could not be written" in block[0]
+    assert any("3 URL(s) were submitted" in line for line in block[1:]), block
