@@ -385,8 +385,18 @@ def _key_and_gates(
 
 
 def run_verify_key(config: Config) -> Outcome:
+    """Check the hosted key file. The site is ``--site`` (or ``--live``'s origin), else the
+    origin of ``--key-location``: checking a key file by its URL needs nothing more."""
     key = require_key(config.key)
-    site = _require_site(configured_site(config), "verify-key")
+    site = configured_site(config)
+    if site is None and config.key_location:
+        site = origin(config.key_location)
+    if site is None:
+        raise UsageError(
+            "verify-key needs --site URL or --key-location URL",
+            fix="pass the site (--site https://example.com: its /KEY.txt is checked) or the "
+            "key file's URL (--key-location https://example.com/KEY.txt)",
+        )
     client = _client(config)
     try:
         checked = check_key_file(_key_file(config, key, site, config.build), client)

@@ -296,3 +296,26 @@ def test_a_report_that_fails_at_the_end_fails_the_run_and_says_what_was_sent(
     block = lines[start : start + 3]
     assert "could not be written" in block[0]
     assert any("3 URL(s) were submitted" in line for line in block[1:]), block
+
+
+# --- 3. verify-key with --key-location alone ------------------------------------------------
+
+
+def test_verify_key_takes_the_site_from_the_key_location(world: World) -> None:
+    world.server.route("/keys/other.txt", KEY, content_type="text/plain")
+    done = run("verify-key", "--key-location", world.u("keys/other.txt"), "--json")
+    assert done.code == 0, done.stderr
+    assert done.report["site"] == world.base
+    assert done.report["key_check"]["ok"] is True
+
+
+def test_verify_key_with_a_key_location_that_404s_checks_it(world: World) -> None:
+    done = run("verify-key", "--key-location", world.u("nothing.txt"))
+    assert done.code == 1, done.stderr
+    assert "was not found (HTTP 404)" in done.error_lines[0]
+
+
+def test_verify_key_without_site_or_key_location_names_both(world: World) -> None:
+    done = run("verify-key")
+    assert done.code == 2
+    assert "--site URL" in done.error_lines[0] and "--key-location URL" in done.error_lines[0]
