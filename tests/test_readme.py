@@ -131,6 +131,45 @@ def test_the_quick_start_commands_succeed_before_and_after_a_deploy(
     assert key_file.stem not in done.stdout + done.stderr  # the key is never printed
 
 
+def test_the_local_dry_run_commands_succeed_before_and_after_a_deploy(
+    site_server: SiteServer, endpoint: IndexNowServer, tmp_path: Path
+) -> None:
+    # The section used to suggest 'sync --dry-run' before the deploy, which exits 1 there
+    # (the key file is not deployed, the added pages answer 404).
+    section = README[README.index("### A local dry run") : README.index("## Troubleshooting")]
+    commands = [line for line in code_blocks(section, "sh")[0].splitlines() if line.strip()]
+    deploy = next(i for i, line in enumerate(commands) if line.startswith("# ... deploy"))
+    base = site_server.base_url
+    project, served = tmp_path / "project", tmp_path / "served"
+    write_site(served, base, OLD, "old")
+    site_server.serve_dir(served)
+    write_site(project / "dist", base, NEW, "new")
+    key = "3f9a0c1d2e4b5a6978877665544332211a2b4c8d"
+    (project / "dist" / f"{key}.txt").write_text(key, encoding="utf-8")
+    script = [
+        "set -euo pipefail",
+        *(line.replace(SITE, base) for line in commands[:deploy]),
+        f'rm -rf "{served}" && cp -R dist "{served}"',
+        *(line.replace(SITE, base) for line in commands[deploy + 1 :]),
+    ]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("INDEXNOW_", "GITHUB_"))}
+    environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{environ['PATH']}"
+    environ.update(INDEXNOW_ENDPOINT=endpoint.endpoint, INDEXNOW_KEY=key, TMPDIR=str(tmp_path))
+    done = subprocess.run(
+        ["bash", "-c", "\n".join(script)],
+        cwd=project,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "error" not in done.stderr.lower(), done.stderr
+    assert f"  would submit (added) {base}/blog/" in done.stderr
+    assert endpoint.requests == []  # a preview sends nothing
+
+
 # --- links, pins, structure ---------------------------------------------------------------
 
 
