@@ -267,13 +267,15 @@ def replan(
     whose submit failed finds the site already deployed, and a fresh diff would find nothing).
     A plan of another build with URLs pending is never silently dropped: they are carried
     into the new delta, with a warning."""
+    from .plan import KEPT_PLAN
+
     previous = _previous_plan(out)
     pending = previous.pending(include_removed=include_removed) if previous else []
     if previous is None or not pending:
         return delta, None
     if previous.after.get("digest") == digest and previous.site == site:
         note = (
-            f"kept the existing plan {out} of this same build (made {previous.created}): "
+            f"{KEPT_PLAN} {out} of this same build (made {previous.created}): "
             f"{len(pending)} URL(s) still to submit, {len(previous.accepted)} already "
             "accepted; delete it to plan afresh"
         )

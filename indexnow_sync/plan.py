@@ -40,6 +40,8 @@ from .models import Deferred, Delta, Skipped
 FORMAT = "indexnow-sync-plan"
 VERSION = 2
 READABLE_VERSIONS = (1, 2)  # version 1: no build lastmods (waiting checks listing alone)
+# How the note of a re-run of ``plan`` that kept the existing plan (not written) begins.
+KEPT_PLAN = "kept the existing plan"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 from .errors import IndexNowSyncError
 from .models import SKIP_CODES
 from .outcome import Outcome
-from .plan import deferred_entries, skipped_entries
+from .plan import KEPT_PLAN, deferred_entries, skipped_entries
 
 REPORT_VERSION = 1
 
@@ -209,7 +209,7 @@ def tail_lines(
         lines.append(f"NOT sent: {counts['failed']} URL(s); re-run to send them")
         for url in report["failed"][:20]:
             lines.append(f"  not sent {url}")
-    if report.get("plan_file") and command == "plan" and not report.get("notes"):
-        # (a plan's only note is that the existing plan was kept, not written)
+    kept = any(note.startswith(KEPT_PLAN) for note in report.get("notes") or ())
+    if report.get("plan_file") and command == "plan" and not kept:
         lines.append(f"plan written to {report['plan_file']}")
     return lines

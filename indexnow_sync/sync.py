@@ -159,6 +159,7 @@ def run_plan(config: Config, out: Path) -> Outcome:
     delta, kept = replan(
         read.delta, after["digest"], site, out, include_removed=config.sends_removed
     )
+    late = deployed_already(read) if kept is None else None
     findings: tuple[Skipped, ...] = ()
     if kept is None:  # else the plan already in ``out`` is kept as it is
         findings, warnings = _check_build(config, build, [*delta.added, *delta.changed])
@@ -172,7 +173,7 @@ def run_plan(config: Config, out: Path) -> Outcome:
         key_check=checked.check,
         warnings=(*checked.warnings, *delta.warnings),
         plan_file=str(out),
-        notes=() if kept is None else (kept,),
+        notes=tuple(note for note in (kept, late) if note),
         build_checks=findings,
     )
 

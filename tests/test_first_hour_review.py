@@ -319,3 +319,29 @@ def test_verify_key_without_site_or_key_location_names_both(world: World) -> Non
     done = run("verify-key")
     assert done.code == 2
     assert "--site URL" in done.error_lines[0] and "--key-location URL" in done.error_lines[0]
+
+
+# --- 5. plan after the deploy ---------------------------------------------------------------
+
+
+def test_plan_after_the_deploy_says_the_deploy_has_probably_happened(world: World) -> None:
+    world.live(NEW)  # the live site already serves this build
+    world.built(NEW)
+    done = world.plan_cmd("--json")
+    assert done.code == 0, done.stderr
+    report = done.report
+    assert report["added"] == report["changed"] == report["removed"] == []
+    (note,) = report["notes"]
+    assert "the live sitemap already lists the build's 3 URL(s)" in note
+    assert "probably happened already" in note
+    assert f"note: {note}" in done.stderr
+    assert f"plan written to {world.plan}" in done.stderr
+    assert world.plan.is_file()
+
+
+def test_plan_before_the_deploy_has_no_such_note(world: World) -> None:
+    world.live(OLD)
+    world.built(NEW)
+    done = world.plan_cmd("--json")
+    assert done.code == 0, done.stderr
+    assert done.report["notes"] == []
