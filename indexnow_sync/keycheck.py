@@ -221,7 +221,8 @@ def _built_then_hosted(target: KeyFile, client: WebClient) -> KeyCheck:
             local,
             local_only=True,
             problem=None,
-            fix=f"the hosted key file {hosted.problem}",
+            fix=f"the hosted key file {hosted.problem}"
+            + (f": {hosted.cause}" if hosted.cause else ""),
         )
     if local is not None and _deploy_fixes(hosted):
         # The build holds the right file: the deploy has not happened, or not reached the

@@ -360,15 +360,24 @@ _CAUSES = {
 }
 
 
-def _check(shown: str, kind: str, problem: str, write: str, *, local: bool) -> KeyCheck:
+def _check(
+    shown: str,
+    kind: str,
+    problem: str,
+    write: str,
+    *,
+    local: bool,
+    cause: str | None = None,
+    fix: str | None = None,
+) -> KeyCheck:
     return KeyCheck(
         ok=False,
         url=shown,
         problem=problem,
-        fix=fix_for(kind, write),
+        fix=fix or fix_for(kind, write),
         local_only=local,
         kind=kind,
-        cause=None if local else _CAUSES.get(kind),
+        cause=cause or (None if local else _CAUSES.get(kind)),
     )
 
 
@@ -411,8 +420,8 @@ def check_hosted_key_file(
     try:
         response = client.get(url, same_host_as=url, max_bytes=KEY_FILE_MAX_BYTES)
     except FetchError as exc:
-        kind, problem = _fetch_problem(exc, url, key)
-        return _check(shown, kind, problem, write, local=False)
+        kind, problem, cause, fix = _fetch_problem(exc, url, key)
+        return _check(shown, kind, problem, write, local=False, cause=cause, fix=fix)
     found = diagnose_kind(
         response.body,
         key,
@@ -426,21 +435,26 @@ def check_hosted_key_file(
     return _check(shown, found[0], found[1], write, local=False)
 
 
-def _fetch_problem(exc: FetchError, url: str, key: str) -> tuple[str, str]:
-    detail = scrub(exc.inline, key).removeprefix(display_url(url, key) + ": ")
+def _fetch_problem(exc: FetchError, url: str, key: str) -> tuple[str, str, str, str]:
+    """A failed fetch of the key file as (kind, problem, cause, fix): the problem short (it
+    follows the URL on the error's first line), what the transport saw as the cause, and
+    its fix when it has one (e.g. "use http://"), else "" for the kind's own."""
+    detail = scrub(exc.what, key).removeprefix(display_url(url, key) + ": ")
     if exc.reason == "redirect_off_host":
         target = exc.target
         host = urlrules.request_host(target) if urlrules.host_key(target) else ""
         if host:
-            return "redirect_off_host", f"redirects to another host {host}"
-        return "redirect_off_host", f"redirects to another host ({detail})"
+            return "redirect_off_host", f"redirects to another host {host}", "", ""
+        return "redirect_off_host", "redirects to another host", detail, ""
     if exc.reason == "too_many_redirects":
-        return "too_many_redirects", "redirects too many times"
+        return "too_many_redirects", "redirects too many times", "", ""
     if exc.reason == "too_large":
-        return "too_large", "is larger than 1 MiB: that is not a key file"
+        return "too_large", "is larger than 1 MiB: that is not a key file", "", ""
     if exc.reason == "timeout":
-        return "timeout", f"could not be fetched: the request timed out ({detail})"
-    return "unreachable", f"could not be fetched ({detail})"
+        # (the transport's message says what happened, then "; what to do about it")
+        return "timeout", "could not be fetched: the request timed out", detail.split("; ")[0], ""
+    cause = f"{detail} ({scrub(exc.cause, key)})" if exc.cause else detail
+    return "unreachable", "could not be fetched", cause, scrub(exc.fix, key)
 
 
 def failure_parts(check: KeyCheck, note: str = "") -> tuple[str, str, str]:

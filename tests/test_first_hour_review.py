@@ -345,3 +345,58 @@ def test_plan_before_the_deploy_has_no_such_note(world: World) -> None:
     done = world.plan_cmd("--json")
     assert done.code == 0, done.stderr
     assert done.report["notes"] == []
+
+
+# --- 6. key-file fetch errors in the message format -----------------------------------------
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port nothing listens on (connection refused)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_verify_key_over_https_on_a_plain_http_port_is_one_cause_and_one_fix(
+    world: World,
+) -> None:
+    port = world.base.rsplit(":", 1)[1]
+    done = run("verify-key", "--site", f"https://127.0.0.1:{port}")
+    assert done.code == 1, done.stderr
+    lines = done.error_lines
+    assert_message_format(lines)
+    assert (
+        lines[0] == f"error: key file https://127.0.0.1:{port}/3f9a…4c8d.txt could not be fetched"
+    )
+    assert "it answers plain HTTP" in lines[1]
+    assert (
+        lines[2]
+        == f"  fix: use http:// (http://127.0.0.1:{port}) in --site, --live or --key-location"
+    )
+
+
+def test_verify_key_against_a_closed_port_is_one_cause_and_one_fix(closed_port: int) -> None:
+    done = run("verify-key", "--site", f"http://127.0.0.1:{closed_port}")
+    assert done.code == 1, done.stderr
+    lines = done.error_lines
+    assert_message_format(lines)
+    assert lines[0].endswith("could not be fetched")
+    assert "the connection was refused" in lines[1]
+    assert lines[2].startswith("  fix: ")
+
+
+def test_sync_with_a_baseline_against_a_site_that_is_down(world: World, closed_port: int) -> None:
+    down = f"http://127.0.0.1:{closed_port}"
+    (world.build / "sitemap.xml").write_text(urlset({f"{down}/new": None}), encoding="utf-8")
+    (world.tmp / "before.xml").write_text(urlset({}), encoding="utf-8")
+    done = run(
+        "sync", "--site", down, "--build", str(world.build),
+        "--baseline", str(world.tmp / "before.xml"), "--check", "off",
+    )  # fmt: skip
+    assert done.code == 1, done.stderr
+    assert_message_format(done.error_lines)
+    assert done.error_lines[0].endswith("could not be fetched")
