@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import IndexNowSyncError, SubmissionError, UsageError
+from .errors import IndexNowSyncError, UsageError
 
 EPILOG = "Exit codes: 0 success (also: nothing to submit), 1 the run failed, 2 bad input or usage."
 
@@ -276,25 +276,11 @@ def _execute(
         )
     from .report import error_lines, human_lines, tail_lines, to_json
 
-    if (
-        error is None
-        and outcome is not None
-        and outcome.result is not None
-        and outcome.result.failed
-    ):
-        failing = [
-            r
-            for r in outcome.result.requests
-            if r.outcome not in ("accepted", "pending", "dry_run")
-        ]
-        detail = failing[0].detail if failing else ""
-        # (a request's detail is one line everywhere else: "HTTP 422: body; likely cause: ...")
-        cause = detail.replace("; likely cause: ", "\nlikely cause: ")
-        error = SubmissionError(
-            f"{len(outcome.result.failed)} URL(s) were not submitted",
-            cause=f"{failing[0].endpoint}: {cause}" if failing and detail else cause,
-            fix="re-run to send them",
-        )
+    if error is None and outcome is not None:
+        from .outcome import failed_submission
+        from .sync import followup_options
+
+        error = failed_submission(outcome, followup_options(config, "key-location"))
     report = to_json(outcome, error, command)
     if report["site"] is None and config is not None:
         report["site"] = _site_of(config)  # a run that failed before it had an outcome

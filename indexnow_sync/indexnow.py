@@ -266,7 +266,7 @@ def _likely_cause(status: int, key_file: str) -> str:
     if status == 403:
         return (
             f"the key is not valid: the engine did not find the key file at {key_file} or it "
-            "does not hold exactly the key; run `indexnow-sync verify-key`"
+            "does not hold exactly the key"
         )
     if status == 422:
         return (

@@ -304,9 +304,14 @@ def write_command(folder: str | None, relative: str, key: str) -> str:
     path). The key itself never appears: it is read from the environment when pasted."""
     base = "BUILD_DIR" if folder is None else folder.rstrip("/") or "/"
     target = f"{base}/{relative.lstrip('/')}"
-    pieces = target.split(key) if key else [target]
-    quoted = '"$INDEXNOW_KEY"'.join(shlex.quote(piece) if piece else "" for piece in pieces)
-    return f"printf '%s' \"$INDEXNOW_KEY\" > {quoted}"
+    return f"printf '%s' \"$INDEXNOW_KEY\" > {shell_word(target, key)}"
+
+
+def shell_word(text: str, key: str) -> str:
+    """``text`` quoted for a shell command a message suggests, the key in it (a key file's
+    path or URL) read from the environment when pasted: ``dist/"$INDEXNOW_KEY".txt``."""
+    pieces = text.split(key) if key else [text]
+    return '"$INDEXNOW_KEY"'.join(shlex.quote(piece) if piece else "" for piece in pieces)
 
 
 def fix_for(problem_kind: str, write: str) -> str:

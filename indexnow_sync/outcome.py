@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import DeferredError, NotDeployedError
+from .errors import DeferredError, NotDeployedError, SubmissionError
 from .models import Deferred, Delta, KeyCheck, Skipped, SubmitResult
 
 # One human line as it happens (a batch sent, a look while waiting); the CLI prints it.
@@ -142,4 +142,34 @@ def _send_deferred_later(site: str | None, report: Path | None) -> str:
         "followed by the deferred URLs shown above\n"
         f"or add --report FILE to this command to keep them: jq -r '.deferred[].url' FILE | "
         f"{submit}"
+    )
+
+
+def failed_submission(outcome: Outcome, key_location: str = "") -> SubmissionError | None:
+    """The error of a run whose POSTs did not all go through (None when they did): the first
+    failing request's answer as the cause, and a fix that fits it. A refusal (400/403/422)
+    comes again on a re-run as it is: fix its cause first (a 403: the key file, checked by
+    verify-key, ``key_location`` its ``--key-location`` option); retries that ran out may
+    succeed later. ``key_location``: `` --key-location WORD`` when the run had one."""
+    result = outcome.result
+    if result is None or not result.failed:
+        return None
+    failing = [r for r in result.requests if r.outcome not in ("accepted", "pending", "dry_run")]
+    first = failing[0] if failing else None
+    detail = first.detail if first else ""
+    # (a request's detail is one line everywhere else: "HTTP 422: body; likely cause: ...")
+    cause = detail.replace("; likely cause: ", "\nlikely cause: ")
+    if first is None or first.outcome != "refused":
+        fix = "re-run to send them"
+    elif first.status == 403:
+        fix = (
+            f"check the hosted key file: indexnow-sync verify-key --site {outcome.site}"
+            f"{key_location}; fix it, then re-run"
+        )
+    else:
+        fix = "fix the cause above, then re-run (the endpoint refuses it again as it is)"
+    return SubmissionError(
+        f"{len(result.failed)} URL(s) were not submitted",
+        cause=f"{first.endpoint}: {cause}" if first and detail else cause,
+        fix=fix,
     )

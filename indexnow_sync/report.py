@@ -206,7 +206,7 @@ def tail_lines(
         elif not report["failed"] and not report.get("deferred"):
             lines.append("nothing to submit")
     if report["failed"]:
-        lines.append(f"NOT sent: {counts['failed']} URL(s); re-run to send them")
+        lines.append(f"NOT sent: {counts['failed']} URL(s) (the error below says why)")
         for url in report["failed"][:20]:
             lines.append(f"  not sent {url}")
     kept = any(note.startswith(KEPT_PLAN) for note in report.get("notes") or ())

@@ -442,6 +442,25 @@ def configured_site(config: Config) -> str | None:
     return None
 
 
+def followup_options(config: Config | None, *names: str) -> str:
+    """The run's options among ``names`` (``endpoint``, ``key-location``) that a command a
+    message suggests must repeat, as `` --name WORD`` each, ready to paste (the key read
+    from the environment): a follow-up that drops --endpoint goes to another endpoint."""
+    from .indexnow import DEFAULT_ENDPOINT
+    from .keyfile import shell_word
+
+    if config is None:
+        return ""
+    values = {
+        "endpoint": None if config.endpoint == DEFAULT_ENDPOINT else config.endpoint,
+        "key-location": config.key_location,
+    }
+    key = config.key or ""
+    return "".join(
+        f" --{name} {shell_word(value, key)}" for name in names if (value := values[name])
+    )
+
+
 def _require_site(site: str | None, what: str) -> str:
     if site is None:
         raise UsageError(f"{what} needs --site URL (the public base URL, e.g. https://example.com)")
@@ -501,6 +520,7 @@ def _sending(config: Config, key: str) -> Sending:
 __all__ = [
     "Outcome",
     "configured_site",
+    "followup_options",
     "generate_key",
     "run_plan",
     "run_submit_plan",

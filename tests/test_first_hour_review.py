@@ -400,3 +400,38 @@ def test_sync_with_a_baseline_against_a_site_that_is_down(world: World, closed_p
     assert done.code == 1, done.stderr
     assert_message_format(done.error_lines)
     assert done.error_lines[0].endswith("could not be fetched")
+
+
+# --- 7. an endpoint that refuses ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [400, 422])
+def test_a_refusal_says_to_fix_the_cause_not_just_to_re_run(world: World, status: int) -> None:
+    world.live(OLD)
+    world.built(NEW)
+    world.endpoint.script(Answer(status=status, body="Invalid url"))
+    done = world.sync()
+    assert done.code == 1, done.stderr
+    lines = done.error_lines
+    assert lines[0] == "error: 3 URL(s) were not submitted"
+    assert f"HTTP {status}: Invalid url" in "\n".join(lines[1:])
+    assert (
+        lines[-1]
+        == "  fix: fix the cause above, then re-run (the endpoint refuses it again as it is)"
+    )
+    assert "re-run to send them" not in done.stderr
+
+
+def test_a_403_puts_the_verify_key_check_in_the_fix(world: World) -> None:
+    world.live(OLD)
+    world.built(NEW)
+    world.endpoint.script(Answer(status=403, body="Forbidden"))
+    done = world.sync()
+    assert done.code == 1, done.stderr
+    lines = done.error_lines
+    assert "likely cause: the key is not valid" in "\n".join(lines[1:-1])
+    assert "verify-key" not in "\n".join(lines[:-1])
+    assert lines[-1] == (
+        f"  fix: check the hosted key file: indexnow-sync verify-key --site {world.base}; "
+        "fix it, then re-run"
+    )
