@@ -378,11 +378,19 @@ def well_formed(urls: list[str]) -> tuple[list[str], list[Skipped]]:
 
 
 def infer_site(urls: list[str]) -> str | None:
-    """The one host all URLs are on, as a site (https preferred), or None."""
-    origins = {origin(prefix) for prefix in {authority_prefix(u) for u in urls}} - {None}
-    if len({host_key(o) for o in origins if o}) != 1:
+    """The one host all URLs are on, as a site, or None: with the scheme most of them use
+    (https on a tie), so that one ``https://`` URL in a list of ``http://`` ones is the odd
+    one out, not the site."""
+    from collections import Counter
+
+    counts: Counter[str] = Counter()
+    for prefix, count in Counter(authority_prefix(url) for url in urls).items():
+        site = origin(prefix)
+        if site is not None:
+            counts[site] += count
+    if len({host_key(site) for site in counts}) != 1:
         return None
-    return max(o for o in origins if o)
+    return max((count, site) for site, count in counts.items())[1]
 
 
 def in_scope(

@@ -101,7 +101,8 @@ class LiveSitemapError(IndexNowSyncError):
 class FetchError(IndexNowSyncError):
     """An HTTP request failed at the transport level, was too large, or redirected off-host.
 
-    ``reason`` is one of: ``timeout``, ``connection``, ``too_large``, ``redirect_off_host``,
+    ``reason`` is one of: ``timeout``, ``connection``, ``plain_http`` (an https:// URL on a
+    port that answers plain HTTP), ``too_large``, ``redirect_off_host``,
     ``too_many_redirects``, ``bad_url``, ``bad_encoding``.
     """
 

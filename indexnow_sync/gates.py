@@ -181,6 +181,7 @@ def pass_gates(
         outcome,
         budget,
         progress,
+        site=site,
         settle=settler,
         # After waiting, robots.txt is read again: the deploy may have changed it.
         robots_read=robots_read if deadline is None else None,
@@ -287,6 +288,7 @@ def _check_before_submit(
     budget: WaitBudget,
     progress: Progress | None,
     *,
+    site: str,
     settle: Callable[[Any, list[PageVerdict]], list[PageVerdict]] | None = None,
     robots_read: Mapping[str, PrefixResponse] | None = None,
 ) -> tuple[list[str], Outcome, list[PageVerdict]]:
@@ -311,6 +313,7 @@ def _check_before_submit(
             progress=progress,
             settle=settle,
             robots_read=robots_read,
+            site=site,
         )
     except IndexNowSyncError as exc:
         exc.outcome = outcome  # type: ignore[attr-defined]

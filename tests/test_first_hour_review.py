@@ -435,3 +435,39 @@ def test_a_403_puts_the_verify_key_check_in_the_fix(world: World) -> None:
         f"  fix: check the hosted key file: indexnow-sync verify-key --site {world.base}; "
         "fix it, then re-run"
     )
+
+
+# --- 8. a URL list that brings in another scheme --------------------------------------------
+
+
+@pytest.mark.parametrize("given_site", [True, False], ids=["with --site", "site inferred"])
+def test_an_https_url_in_a_list_for_an_http_site_costs_only_that_url(
+    world: World, given_site: bool
+) -> None:
+    world.built({"a": None, "new": None})  # (served pages; the build is not used)
+    foreign = "https" + world.u("b").removeprefix("http")  # a plain-HTTP port: no TLS there
+    urls = [world.u("a"), world.u("new"), foreign]
+    site = ("--site", world.base) if given_site else ()
+    done = run(
+        "submit", *urls, *site, "--endpoint", world.endpoint.endpoint, "--json"
+    )  # fmt: skip
+    assert done.code == 0, done.stderr
+    report = done.report
+    assert report["site"] == world.base
+    assert report["submitted"] == [world.u("a"), world.u("new")]
+    (skipped,) = report["skipped"]
+    assert (skipped["url"], skipped["code"]) == (foreign, "robots")
+    assert "robots.txt" in skipped["reason"] and "the URL list" in skipped["reason"]
+    assert sorted(world.endpoint.accepted) == [world.u("a"), world.u("new")]
+
+
+def test_the_sites_own_robots_txt_unreachable_still_stops_the_run(world: World) -> None:
+    world.built({"a": None})
+    world.server.route("/robots.txt", "down", status=503, headers={"Retry-After": "0"})
+    done = run(
+        "submit", world.u("a"), "--site", world.base, "--endpoint", world.endpoint.endpoint,
+        "--json",
+    )  # fmt: skip
+    assert done.code == 1, done.stderr
+    assert done.report["error"]["kind"] == "robots"
+    assert world.endpoint.requests == []
