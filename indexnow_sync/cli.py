@@ -178,7 +178,7 @@ def _learn_keys(*values: object) -> None:
             if len(text) >= 8 and text not in _secrets:
                 _secrets.append(text)
                 if os.environ.get("GITHUB_ACTIONS") == "true":
-                    click.echo(github.mask_command(text), err=True)  # unredacted on purpose
+                    _echo(github.mask_command(text), sys.stderr)  # unredacted on purpose
 
 
 def _learn_config_file_key(kwargs: dict[str, Any]) -> None:
@@ -203,7 +203,27 @@ def _redact(text: str) -> str:
 
 
 def _err(line: str) -> None:
-    click.echo(_redact(line), err=True)
+    _echo(_redact(line), sys.stderr)
+
+
+def _echo(text: str, stream: Any, *, nl: bool = True) -> None:
+    """Write a line; a reader that went away (``| head``) costs that output, never a
+    traceback, and the run goes on to its own exit code."""
+    try:
+        click.echo(text, file=stream, nl=nl)
+    except BrokenPipeError:
+        _closed(stream)
+
+
+def _closed(stream: Any) -> None:
+    """Point a stream whose reader has gone at the null device: what is still written to it
+    (and Python's flush at exit) goes nowhere instead of raising BrokenPipeError."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # (no file descriptor: a test's buffer)
+        pass
 
 
 class _Head:
@@ -263,8 +283,14 @@ def _execute(
         error = exc
         outcome = getattr(exc, "outcome", None)
     except KeyboardInterrupt:
-        _err("indexnow-sync: interrupted")
-        sys.exit(130)
+        from .errors import InterruptedRun
+
+        error = InterruptedRun(
+            "interrupted (Ctrl-C)",
+            cause="the run stopped where it was: what an endpoint accepted before is recorded "
+            "in a plan (or --state) file",
+            fix="run the same command again: a plan sends only what is left",
+        )
     except Exception as exc:  # a bug: still one line, never a traceback unless asked
         if os.environ.get("INDEXNOW_SYNC_DEBUG"):
             import traceback
@@ -282,8 +308,10 @@ def _execute(
 
         error = failed_submission(outcome, followup_options(config, "key-location"))
     report = to_json(outcome, error, command)
-    if report["site"] is None and config is not None:
-        report["site"] = _site_of(config)  # a run that failed before it had an outcome
+    if outcome is None:  # a run that failed before it had an outcome: say what was asked
+        report["dry_run"] = config.dry_run if config is not None else _dry_run_given(kwargs)
+        if config is not None:
+            report["site"] = _site_of(config)
     has_delta = outcome is not None and outcome.delta is not None
     if head is not None and head.warnings_shown is not None:
         lines = tail_lines(
@@ -365,6 +393,15 @@ def _report_lost(path: Path, exc: IndexNowSyncError, report: dict[str, Any]) -> 
     )
 
 
+def _dry_run_given(kwargs: dict[str, Any]) -> bool:
+    """Whether the run was asked to be a dry run, when its config could not be read: the
+    flag, else ``INDEXNOW_DRY_RUN`` (the config file is what failed)."""
+    flag = kwargs.get("dry_run")
+    if flag is not None:
+        return bool(flag)
+    return os.environ.get("INDEXNOW_DRY_RUN", "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def _site_of(config: Any) -> str | None:
     """The site a config names, for the report of a run that failed before it had one; None
     when it names none or an invalid one (that is then the error being reported)."""
@@ -390,6 +427,14 @@ def _json_chunks(report: dict[str, Any]) -> Iterator[str]:
 
 
 def _write_json(report: dict[str, Any], stream: Any) -> None:
+    """The report on ``stream``; a reader that went away costs the output, nothing more."""
+    try:
+        _write_json_to(report, stream)
+    except BrokenPipeError:
+        _closed(stream)
+
+
+def _write_json_to(report: dict[str, Any], stream: Any) -> None:
     """JSON is UTF-8 (RFC 8259) whatever the console's encoding (Windows: cp1252), so it is
     written as UTF-8 bytes when the stream would encode it otherwise."""
     buffer = getattr(stream, "buffer", None)
@@ -611,7 +656,7 @@ def keygen(folder: Path | None) -> None:
         from .keyfile import scrub
 
         _err(f"wrote {scrub(str(path), key)} ({len(key)} bytes, no newline)")
-    click.echo(key)
+    _echo(key, sys.stdout)
 
 
 def _console_safe() -> None:
@@ -631,6 +676,7 @@ def _usage_report(exc: click.ClickException, argv: list[str]) -> None:
 
     command = next((arg for arg in argv if arg in cli.commands), "")
     report = to_json(None, UsageError(_redact(exc.format_message())), command)
+    report["dry_run"] = "--dry-run" in argv or _dry_run_given({})
     if github.in_github_actions(os.environ):
         try:
             for line in github.write_github_files(report, os.environ):
@@ -655,7 +701,7 @@ def main() -> None:
         _usage_report(exc, sys.argv[1:])
         shown = io.StringIO()
         exc.show(file=shown)
-        click.echo(_redact(shown.getvalue()), err=True, nl=False)
+        _echo(_redact(shown.getvalue()), sys.stderr, nl=False)
         sys.exit(2)
     except click.exceptions.Abort:
         _err("indexnow-sync: aborted")

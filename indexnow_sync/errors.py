@@ -149,6 +149,13 @@ class ReportFileError(IndexNowSyncError):
     kind = "report_file"
 
 
+class InterruptedRun(IndexNowSyncError):
+    """Ctrl-C (SIGINT): the run stopped where it was. Exit 130, as shells report it."""
+
+    exit_code = 130
+    kind = "interrupted"
+
+
 class PlanBusyError(IndexNowSyncError):
     """Another ``submit --plan`` holds the plan's lock; nothing was sent."""
 

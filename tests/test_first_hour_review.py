@@ -471,3 +471,73 @@ def test_the_sites_own_robots_txt_unreachable_still_stops_the_run(world: World) 
     assert done.code == 1, done.stderr
     assert done.report["error"]["kind"] == "robots"
     assert world.endpoint.requests == []
+
+
+# --- 10. --json in odd endings --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--live", "not-a-url"),
+        ("--build", "nosuch"),
+        ("--max-urls", "0"),
+    ],
+    ids=["a --live typo", "no such build", "a bad value"],
+)
+def test_a_dry_run_that_fails_early_reports_dry_run_true(
+    world: World, args: tuple[str, ...]
+) -> None:
+    done = run("sync", "--site", world.base, "--dry-run", *args, "--json")
+    assert done.code == 2, done.stderr
+    assert done.report["error"] is not None
+    assert done.report["dry_run"] is True
+
+
+def test_a_dry_run_refused_by_the_option_parser_reports_dry_run_true(tmp_path: Path) -> None:
+    running = process("sync", "--dry-run", "--dryrun", "--json", cwd=tmp_path)
+    stdout, stderr = running.communicate(timeout=60)
+    assert running.returncode == 2, stderr
+    report = json.loads(stdout)
+    assert (report["error"]["kind"], report["dry_run"]) == ("usage", True)
+
+
+def test_ctrl_c_with_json_still_prints_one_json_object(world: World) -> None:
+    import signal
+
+    world.live(OLD)
+    world.built(NEW)
+    arrived, hold = threading.Event(), threading.Event()
+    world.endpoint.script(Answer(hold=hold, arrived=arrived))
+    running = process(
+        "sync", "--site", world.base, "--build", str(world.build),
+        "--endpoint", world.endpoint.endpoint, "--json", cwd=world.tmp,
+    )  # fmt: skip
+    try:
+        assert arrived.wait(60)
+        running.send_signal(signal.SIGINT)
+        stdout, stderr = running.communicate(timeout=60)
+    finally:
+        hold.set()
+    assert running.returncode == 130, stderr
+    report = json.loads(stdout)
+    assert report["error"]["kind"] == "interrupted"
+    assert report["site"] == world.base
+    assert b"Traceback" not in stderr
+    assert b"error: interrupted" in stderr
+
+
+@pytest.mark.parametrize(
+    "args", [("sync", "--dryrun", "--json"), ("plan", "--json")], ids=["click", "a run"]
+)
+def test_a_closed_stdout_is_never_a_traceback(tmp_path: Path, args: tuple[str, ...]) -> None:
+    # As in 'indexnow-sync sync --dryrun --json | head -c 10': the reader has gone when the
+    # JSON is written.
+    running = process(*args, cwd=tmp_path)
+    assert running.stdout is not None and running.stderr is not None
+    running.stdout.close()  # before the child writes a byte
+    stderr = running.stderr.read()
+    running.wait(timeout=60)
+    assert b"Traceback" not in stderr and b"BrokenPipeError" not in stderr, stderr
+    assert b"Exception ignored" not in stderr, stderr
+    assert running.returncode == 2, stderr
