@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import PlanFileError, UsageError
+from .errors import BuildSitemapError, PlanFileError, UsageError
 from .models import Delta, Skipped
 from .urls import authority_prefix, host_key, normalize_site, origin
 
@@ -46,15 +46,40 @@ def find_build(build: Path | None) -> Path:
     (:data:`BUILD_GUESSES`, relative to the working folder) that holds a sitemap."""
     if build is not None:
         return build
-    from .sources import BUILD_NAMES
 
-    for guess in BUILD_GUESSES:
-        folder = Path(guess)
-        if any((folder / name).is_file() for name in BUILD_NAMES):
-            return folder
+    guesses = build_guesses()
+    if guesses:
+        return guesses[0]
     raise UsageError(
         "no --build given and no sitemap found in ., dist, public, build, out, _site or site",
         fix="pass --build PATH (the build output folder or the sitemap file)",
+    )
+
+
+def build_guesses() -> list[Path]:
+    """The usual output folders (:data:`BUILD_GUESSES`, in order, relative to the working
+    folder) that hold a sitemap: the first is the build when no ``--build`` is given."""
+    from .sources import BUILD_NAMES
+
+    return [
+        Path(guess)
+        for guess in BUILD_GUESSES
+        if any((Path(guess) / name).is_file() for name in BUILD_NAMES)
+    ]
+
+
+def _guessed(exc: BuildSitemapError, build: Path) -> BuildSitemapError:
+    """A build sitemap that cannot be read, in a build folder that was guessed: the fix says
+    so, and names the other folders that hold a sitemap (a Jekyll project's ``sitemap.xml``
+    in ``.`` is a Liquid template; the build's is ``_site/sitemap.xml``)."""
+    others = [str(folder) for folder in build_guesses() if folder != build]
+    where = f"pass --build {others[0]}" if others else "pass --build with the build output folder"
+    if len(others) > 1:
+        where += f" (also holding a sitemap: {', '.join(others[1:])})"
+    return BuildSitemapError(
+        exc.what,
+        cause=exc.cause,
+        fix=f"{build} was guessed as the build folder (no --build given): {where}",
     )
 
 
@@ -67,6 +92,7 @@ class Sides:
     baseline: Path | None  # a saved sitemap (file or folder) instead of the live site
     live: str | None  # the live sitemap's URL (default: discovered from the site)
     max_sitemap_bytes: int
+    guessed: bool = False  # the build was guessed (no --build): its errors say so
 
 
 @dataclass(frozen=True)
@@ -115,9 +141,14 @@ def compute_delta(
     build_side = Side()
     differ = Differ(before_map, prefix)
     hosts = _BuildHosts(site)
-    for doc in read_disk_side(build, limits, build_side, "--build"):
-        differ.add(doc.entries)
-        hosts.add(doc.entries)
+    try:
+        for doc in read_disk_side(build, limits, build_side, "--build"):
+            differ.add(doc.entries)
+            hosts.add(doc.entries)
+    except BuildSitemapError as exc:
+        if not sides.guessed:
+            raise
+        raise _guessed(exc, build) from exc
     hosts.require_site_form(build)
     delta = differ.finish(site, before_missing=before_side.missing)
     if delta.after_count == 0:

@@ -70,10 +70,13 @@ class SitemapParseError(IndexNowSyncError):
 
     kind = "sitemap"
 
-    def __init__(self, source: str, problem: str, *, cause: str = "", fix: str = "") -> None:
+    def __init__(
+        self, source: str, problem: str, *, cause: str = "", fix: str = "", wrong_file: bool = False
+    ) -> None:
         super().__init__(f"{source}: {problem}", cause=cause, fix=fix)
         self.source = source
         self.problem = problem
+        self.wrong_file = wrong_file  # another kind of file (HTML, a feed, other XML)
 
 
 class BuildSitemapError(UsageError):

@@ -287,7 +287,21 @@ def read_disk_side(path: Path, limits: Limits, side: Side, what: str) -> Iterato
         root = _note(side, parse_file(sitemap_file))
         yield from walk(root, load_children, limits, side)
     except SitemapParseError as exc:
-        raise BuildSitemapError(exc.what, cause=exc.cause, fix=exc.fix) from exc
+        raise _disk_error(exc, what, path) from exc
+
+
+def _disk_error(exc: SitemapParseError, what: str, given: Path) -> BuildSitemapError:
+    """A sitemap file on disk that cannot be read. A file passed itself (``--build
+    dist/index.html``) is named with its option; a file of another kind (an HTML page, a
+    feed, other XML) gets a fix that fits the disk, not the live site's "served"."""
+    named = given.is_file() and exc.source == str(given)
+    fix = exc.fix
+    if exc.wrong_file and named:
+        whose = "the previous build's" if what == "--baseline" else "the build's"
+        fix = f"pass {whose} sitemap file (or the folder that holds it) with {what}"
+    elif exc.wrong_file:
+        fix = "the build's index lists a file that is not a sitemap: fix the generator"
+    return BuildSitemapError(f"{what} {exc.what}" if named else exc.what, cause=exc.cause, fix=fix)
 
 
 def _expected_path(child: str, root: Path) -> str:

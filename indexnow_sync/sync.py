@@ -491,7 +491,14 @@ def _client(config: Config) -> WebClient:
 
 
 def _sides(config: Config, site: str | None, build: Path) -> Sides:
-    return Sides(site, build, config.baseline, config.live, config.max_sitemap_bytes)
+    return Sides(
+        site,
+        build,
+        config.baseline,
+        config.live,
+        config.max_sitemap_bytes,
+        guessed=config.build is None,
+    )
 
 
 def _key_file(config: Config, key: str, site: str | None, build: Path | None) -> KeyFile:

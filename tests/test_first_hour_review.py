@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -541,3 +542,97 @@ def test_a_closed_stdout_is_never_a_traceback(tmp_path: Path, args: tuple[str, .
     assert b"Traceback" not in stderr and b"BrokenPipeError" not in stderr, stderr
     assert b"Exception ignored" not in stderr, stderr
     assert running.returncode == 2, stderr
+
+
+# --- 11. a guessed build folder -------------------------------------------------------------
+
+LIQUID_SITEMAP = """---
+layout: null
+---
+<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+{% for post in site.posts %}<url><loc>{{ site.url }}{{ post.url }}</loc></url>{% endfor %}
+</urlset>
+"""
+
+
+def test_a_guessed_build_that_is_no_sitemap_says_it_was_guessed_and_names_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A Jekyll project: sitemap.xml in the source root is a Liquid template; the build's
+    # sitemap is _site/sitemap.xml.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sitemap.xml").write_text(LIQUID_SITEMAP, encoding="utf-8")
+    (tmp_path / "_site").mkdir()
+    (tmp_path / "_site" / "sitemap.xml").write_text(
+        urlset({"https://example.com/a": None}), encoding="utf-8"
+    )
+    (tmp_path / "before.xml").write_text(urlset({}), encoding="utf-8")
+    done = run(
+        "plan", "--site", "https://example.com", "--baseline", "before.xml", "--out", "p.json"
+    )
+    assert done.code == 2, done.stderr
+    lines = done.error_lines
+    assert lines[0].startswith("error: sitemap.xml: is not XML")
+    assert lines[-1] == (
+        "  fix: . was guessed as the build folder (no --build given): pass --build _site"
+    )
+    assert_message_format(lines)
+
+
+def test_the_readme_names_every_folder_a_build_is_guessed_in() -> None:
+    from indexnow_sync.delta import BUILD_GUESSES
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    quick = readme[readme.index("## Quick start") : readme.index("```yaml")]
+    named = [folder.strip("`/") for folder in re.findall(r"`[^`]+/?`", quick)]
+    assert [folder or "." for folder in named if folder in BUILD_GUESSES] == list(BUILD_GUESSES)
+
+
+# --- 15. the wrong file ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("option", ["--build", "--baseline"])
+def test_an_html_page_given_as_a_sitemap_names_the_option_and_the_right_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, option: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "index.html").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "dist" / "sitemap.xml").write_text(
+        urlset({"https://example.com/a": None}), encoding="utf-8"
+    )
+    sides = {"--build": "dist", "--baseline": "dist"}
+    sides[option] = "dist/index.html"
+    done = run(
+        "plan", "--site", "https://example.com", "--build", sides["--build"],
+        "--baseline", sides["--baseline"], "--out", "p.json", "--json",
+    )  # fmt: skip
+    assert done.code == 2, done.stderr
+    assert done.report["error"]["kind"] == "build_sitemap"
+    lines = done.error_lines
+    assert lines[0].startswith(f"error: {option} dist/index.html: is an HTML page, not a sitemap")
+    assert "served" not in done.stderr
+    assert lines[-1].startswith("  fix: pass ") and option in lines[-1]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "first"),
+    [
+        ("sitemap.xml", urlset({"https://example.com/a": None}), "is not valid JSON"),
+        ("plan.json", "{}", "is not an indexnow-sync plan file"),
+    ],
+    ids=["a sitemap", "other JSON"],
+)
+def test_a_plan_that_is_not_a_plan_has_a_cause_and_a_fix_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, content: str, first: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path(name).write_text(content, encoding="utf-8")
+    done = run("submit", "--plan", name, "--site", "https://example.com")
+    assert done.code == 2, done.stderr
+    lines = done.error_lines
+    assert lines[0] == f"error: --plan {name}: {first}"
+    assert len(lines) == 3 and lines[2].startswith("  fix: "), lines
+    assert "plan --out" in lines[2]
+    assert_message_format(lines)
