@@ -636,3 +636,67 @@ def test_a_plan_that_is_not_a_plan_has_a_cause_and_a_fix_line(
     assert len(lines) == 3 and lines[2].startswith("  fix: "), lines
     assert "plan --out" in lines[2]
     assert_message_format(lines)
+
+
+# --- 12. another key's file -----------------------------------------------------------------
+
+
+def test_checking_another_keys_file_does_not_suggest_writing_this_key_into_it(
+    world: World,
+) -> None:
+    # What the key-404 message suggests: verify-key --key-location URL-OF-THAT-FILE, here the
+    # file of another key (its name is the key it holds).
+    world.server.route(f"/{OTHER_KEY}.txt", OTHER_KEY, content_type="text/plain")
+    done = run("verify-key", "--key-location", world.u(f"{OTHER_KEY}.txt"))
+    assert done.code == 1, done.stderr
+    lines = done.error_lines
+    other_url = world.u(f"{OTHER_KEY}.txt")
+    assert_message_format(lines, other_url)
+    assert lines[0] == (
+        f"error: key file {other_url} holds a different key of the same length (40 characters)"
+    )
+    assert "another key's file (0000…9999)" in lines[1]
+    assert OTHER_KEY not in lines[2]  # not "write this key into the other key's file"
+    assert lines[2].startswith("  fix: submit with the key that file holds")
+    assert lines[2].endswith("""> BUILD_DIR/"$INDEXNOW_KEY".txt""")
+
+
+def test_a_key_404_says_the_build_holds_another_keys_file(world: World) -> None:
+    world.live(OLD)
+    world.built(NEW)
+    (world.build / f"{OTHER_KEY}.txt").write_text(OTHER_KEY, encoding="utf-8")
+    (world.build / "robots.txt").write_text("User-agent: *\n", encoding="utf-8")
+    world.server.route(f"/{KEY}.txt", "gone", status=404)
+    done = world.sync()
+    assert done.code == 1, done.stderr
+    lines = done.error_lines
+    assert lines[0].endswith("was not found (HTTP 404)")
+    assert f"the build folder {world.build} holds the key file of another key (0000…9999.txt)" in (
+        "\n".join(lines)
+    )
+    assert_message_format(lines, world.build, world.base)
+
+
+def test_a_key_404_says_the_build_holds_no_key_file(world: World) -> None:
+    world.live(OLD)
+    world.built(NEW)
+    world.server.route(f"/{KEY}.txt", "gone", status=404)
+    done = world.sync()
+    assert done.code == 1, done.stderr
+    lines = done.error_lines
+    assert f"the build folder {world.build} holds no key file" in "\n".join(lines)
+    assert lines[-1].endswith(f"""> {world.build}/"$INDEXNOW_KEY".txt""")
+    assert_message_format(lines, world.build, world.base)
+
+
+# --- 14. fixes that name what the run already did -------------------------------------------
+
+
+def test_a_key_404_at_a_key_location_given_does_not_say_to_point_it_there(world: World) -> None:
+    world.live(OLD)
+    world.built(NEW)
+    (world.build / "keys").mkdir()
+    done = world.sync("--key-location", world.u(f"keys/{KEY}.txt"))
+    assert done.code == 1, done.stderr
+    assert "was not found (HTTP 404)" in done.error_lines[0]
+    assert "--key-location" not in done.error_lines[-1]
