@@ -185,11 +185,19 @@ def _to_key(value: Any) -> str:
     key = _to_str(value)
     if isinstance(value, str) and value != key:
         where = "ends" if value.startswith(key) else "starts"
-        what = "a newline" if "\n" in value or "\r" in value else "whitespace"
+        around = value[len(key) :] if where == "ends" else value[: len(value) - len(value.lstrip())]
+        if "\n" in around or "\r" in around:
+            raise ValueError(
+                f"the key {where} with a newline; set it without: e.g. "
+                'INDEXNOW_KEY="$(cat key.txt)" (the $(...) drops a final newline), or save the '
+                "secret again without pressing Enter after the key"
+            )
+        what = "a space" if set(around) == {" "} else "whitespace"
+        slip = '" $KEY"' if where == "starts" else '"$KEY "'
+        place = "before" if where == "starts" else "after"
         raise ValueError(
-            f"the key {where} with {what}; set it without: e.g. "
-            'INDEXNOW_KEY="$(cat key.txt)" (the $(...) drops a final newline), or save the '
-            "secret again without pressing Enter after the key"
+            f"the key {where} with {what}; remove it {place} the key: "
+            f'--key "$KEY", not --key {slip}'
         )
     return key
 

@@ -55,6 +55,12 @@ def validate_key(key: str) -> str:
     fix = "'indexnow-sync keygen' makes one"
     if not KEY_MIN <= len(key) <= KEY_MAX:
         raise KeyFormatError(f"the IndexNow key is {len(key)} characters long", cause=rule, fix=fix)
+    if not _KEY_RE.fullmatch(key) and ("/" in key or "\\" in key or key.endswith(".txt")):
+        raise KeyFormatError(
+            f"the IndexNow key ({len(key)} characters) looks like a file path",
+            cause="the key is the file's content, not its path",
+            fix='pass the key itself: --key "$(cat FILE)" (or INDEXNOW_KEY="$(cat FILE)")',
+        )
     if not _KEY_RE.fullmatch(key):
         position, char = next((i, c) for i, c in enumerate(key) if not _KEY_RE.fullmatch(c))
         what = _CHAR_NAMES.get(char, "a character outside a-z, A-Z, 0-9 and '-'")

@@ -700,3 +700,35 @@ def test_a_key_404_at_a_key_location_given_does_not_say_to_point_it_there(world:
     assert done.code == 1, done.stderr
     assert "was not found (HTTP 404)" in done.error_lines[0]
     assert "--key-location" not in done.error_lines[-1]
+
+
+# --- 13. a path or a stray space given as the key -------------------------------------------
+
+
+@pytest.mark.parametrize("given", ["flag", "environment"])
+def test_a_key_file_path_given_as_the_key_is_called_a_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = f"public/{KEY}.txt"
+    args = ("verify-key", "--site", "https://example.com")
+    done = run(*args, "--key", path) if given == "flag" else run(*args, key=path)
+    assert done.code == 2, done.stderr
+    lines = done.error_lines
+    assert "looks like a file path" in lines[0]
+    assert (
+        lines[-1]
+        == """  fix: pass the key itself: --key "$(cat FILE)" (or INDEXNOW_KEY="$(cat FILE)")"""
+    )
+    assert KEY not in done.stderr
+
+
+def test_a_key_with_a_leading_space_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    done = run("verify-key", "--site", "https://example.com", "--key", f" {KEY}")
+    assert done.code == 2, done.stderr
+    text = "\n".join(done.error_lines)
+    assert "starts with a space" in text
+    assert "newline" not in text
