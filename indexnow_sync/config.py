@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,14 @@ class Config:
     robots_agent: tuple[str, ...] = ("bingbot", "YandexBot")
     wait: float = 0.0  # seconds to wait for the deploy to be live (0: look once)
     config_file: Path | None = None
+    # Where each value given came from, for messages about it: field -> "--live",
+    # "INDEXNOW_LIVE" or "indexnow.yml: live". A field not in it has its default.
+    given_as: Mapping[str, str] = dataclass_field(default_factory=dict, compare=False, hash=False)
+
+    def named(self, field_name: str) -> str:
+        """How the user named an option (``--live`` when it came from the command line or is
+        not set)."""
+        return self.given_as.get(field_name, "--" + field_name.replace("_", "-"))
 
     @property
     def sends_removed(self) -> bool:
@@ -332,6 +341,7 @@ def load_config(
     (option name -> value, already typed by click). Every known key is accepted from the
     file, also by commands that do not use it: one config is shared by all commands."""
     values: dict[str, Any] = {}
+    given_as: dict[str, str] = {}
     layer: dict[str, Any] = {}
     file = find_config_file(config_path, cwd, environ)
     if file is not None:
@@ -351,6 +361,7 @@ def load_config(
             if is_path and not value.is_absolute():
                 value = (file.parent / value).resolve()
             layer[field] = value
+            given_as[field] = f"{file.name}: {raw_key}"
         _merge_layer(values, layer, f"{file}: keys 'live' and 'baseline'")
     layer = {}
     for option, (field, convert, _is_path) in OPTIONS.items():
@@ -361,6 +372,7 @@ def load_config(
             except ValueError as exc:
                 shown = "" if option == "key" else _got(environ[name])
                 raise _bad_value(f"environment {name}", exc, shown) from None
+            given_as[field] = name
     _merge_layer(values, layer, "environment INDEXNOW_LIVE and INDEXNOW_BASELINE")
     layer = {}
     for option, value in flags.items():
@@ -372,8 +384,9 @@ def load_config(
         except ValueError as exc:
             shown = "" if option == "key" else _got(value)
             raise _bad_value(f"--{option}", exc, shown) from None
+        given_as[field] = f"--{option}"
     _merge_layer(values, layer, "--live and --baseline")
-    config = Config(config_file=file)
+    config = Config(config_file=file, given_as=given_as)
     known_fields = {f.name for f in fields(Config)}
     return replace(config, **{k: v for k, v in values.items() if k in known_fields})
 

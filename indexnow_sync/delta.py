@@ -93,6 +93,7 @@ class Sides:
     live: str | None  # the live sitemap's URL (default: discovered from the site)
     max_sitemap_bytes: int
     guessed: bool = False  # the build was guessed (no --build): its errors say so
+    live_named: str = "--live"  # where ``live`` came from (--live, INDEXNOW_LIVE, the config)
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,11 @@ def compute_delta(
                 "--baseline FILE (a saved sitemap)",
             )
         with live_client() as web:
-            before_map = merge(read_live_side(web, site, sides.live, limits, before_side))
+            before_map = merge(
+                read_live_side(
+                    web, site, sides.live, limits, before_side, live_named=sides.live_named
+                )
+            )
         before_info = {"kind": "live", "url": sides.live or site}
         if robots_read is not None:
             robots_read.update(before_side.robots)

@@ -48,13 +48,21 @@ def finish(
     wait: float,
     plan: Path | None = None,
     report: Path | None = None,
+    carry: str = "",
 ) -> Outcome:
     """The end of a submitting run: ``outcome``, or the :class:`DeferredError` (exit 1,
     keeping the outcome) when URLs were deferred, its message saying what to do in this
     ``mode`` (``live`` or ``baseline`` sync, ``plan``, ``urls``); ``wait``: ``--wait``;
-    ``report``: the run's ``--report FILE``, if it has one (a fix may read it)."""
+    ``report``: the run's ``--report FILE``, if it has one (a fix may read it); ``carry``:
+    the run's options every ``submit`` a fix suggests must repeat (`` --endpoint URL``)."""
     error = _deferred_error(
-        outcome, not_deployed=not_deployed, mode=mode, wait=wait, plan=plan, report=report
+        outcome,
+        not_deployed=not_deployed,
+        mode=mode,
+        wait=wait,
+        plan=plan,
+        report=report,
+        carry=carry,
     )
     if error is not None:
         raise error
@@ -69,6 +77,7 @@ def _deferred_error(
     wait: float,
     plan: Path | None,
     report: Path | None,
+    carry: str,
 ) -> DeferredError | None:
     count = len(outcome.deferred)
     if not count:
@@ -84,12 +93,12 @@ def _deferred_error(
             )
             fix = (
                 "run 'indexnow-sync plan --out PLAN' before the deploy and 'indexnow-sync "
-                "submit --plan PLAN' after it\nor diff against the previous build with "
+                f"submit --plan PLAN{carry}' after it\nor diff against the previous build with "
                 "--baseline; or, when the platform deploys beside this job, add --wait 900"
             )
         elif mode == "plan":
             fix = (
-                f"the plan keeps them pending: re-run 'indexnow-sync submit --plan {plan}' "
+                f"the plan keeps them pending: re-run 'indexnow-sync submit --plan {plan}{carry}' "
                 "after the deploy, or add --wait SECONDS to wait for it"
             )
         else:
@@ -110,7 +119,7 @@ def _deferred_error(
         cause = f"not sent; {sent} URL(s) were sent"
         if mode == "plan":
             fix = (
-                f"the plan keeps them pending: re-run 'indexnow-sync submit --plan {plan}' "
+                f"the plan keeps them pending: re-run 'indexnow-sync submit --plan {plan}{carry}' "
                 "to check and send them"
             )
         elif mode == "urls":
@@ -121,7 +130,7 @@ def _deferred_error(
                 if mode == "live"
                 else "; a re-run of 'sync' would send the whole delta again"
             )
-            fix = _send_deferred_later(outcome.site, report)
+            fix = _send_deferred_later(outcome.site, report, carry)
         error = DeferredError(
             f"{count} URL(s) were not live after waiting up to {wait:g} s and were deferred",
             cause=cause,
@@ -131,14 +140,14 @@ def _deferred_error(
     return error
 
 
-def _send_deferred_later(site: str | None, report: Path | None) -> str:
+def _send_deferred_later(site: str | None, report: Path | None, carry: str) -> str:
     """How to send a sync's deferred URLs once they are live: from the run's --report FILE
     when it has one; else from the URLs shown, saying to add --report next time."""
-    submit = f"indexnow-sync submit --urls-file - --site {site} --wait 600"
+    submit = f"indexnow-sync submit --urls-file - --site {site}{carry} --wait 600"
     if report is not None:
         return f"send them once they are live: jq -r '.deferred[].url' {report} | {submit}"
     return (
-        f"send them once they are live: indexnow-sync submit --site {site} --wait 600 "
+        f"send them once they are live: indexnow-sync submit --site {site}{carry} --wait 600 "
         "followed by the deferred URLs shown above\n"
         f"or add --report FILE to this command to keep them: jq -r '.deferred[].url' FILE | "
         f"{submit}"

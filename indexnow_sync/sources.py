@@ -50,6 +50,9 @@ if TYPE_CHECKING:
 
 BUILD_NAMES = ("sitemap-index.xml", "sitemap_index.xml", "sitemap.xml", "sitemap.xml.gz")
 LIVE_NAMES = ("sitemap.xml", "sitemap-index.xml", "sitemap_index.xml")
+# How errors about the live side end: what the run did not do because of them. ``plan``,
+# which never submits, says "no plan was written" instead (sync.run_plan).
+NOTHING_SUBMITTED = "nothing was submitted"
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -320,7 +323,13 @@ def robots_sitemaps(robots_txt: str) -> list[str]:
 
 
 def read_live_side(
-    client: WebClient, site: str, live_url: str | None, limits: Limits, side: Side
+    client: WebClient,
+    site: str,
+    live_url: str | None,
+    limits: Limits,
+    side: Side,
+    *,
+    live_named: str = "--live",
 ) -> Iterator[ParsedSitemap]:
     """Every urlset of the live sitemap(s). Sets ``side.missing`` when there is none (404).
 
@@ -330,11 +339,12 @@ def read_live_side(
     404/410 (each read once: its status is seen as its body starts). Only when every name
     tried is missing is it a first deploy, and the warning names each one tried.
     A 404 for a ``live_url`` the user named (``--live``, ``INDEXNOW_LIVE``, config ``live``)
-    is an error, never a first deploy: a typo must not submit the whole site."""
+    is an error, never a first deploy: a typo must not submit the whole site; it says where
+    the URL came from (``live_named``: ``--live``, ``INDEXNOW_LIVE``, ``indexnow.yml: live``)."""
     if live_url:
         root = _read_live(client, live_url, site, limits, missing_ok=True)
         if isinstance(root, int):
-            raise _named_sitemap_missing(live_url, root)
+            raise _named_sitemap_missing(live_url, root, live_named)
         yield from _live_tree(client, root, site, limits, side)
         return
     listed = _discover(client, site, side)
@@ -381,15 +391,15 @@ def read_live_side(
     )
 
 
-def _named_sitemap_missing(url: str, status: int) -> LiveSitemapError:
+def _named_sitemap_missing(url: str, status: int, named: str) -> LiveSitemapError:
     return LiveSitemapError(
-        f"no sitemap at {url} (HTTP {status}): check --live; nothing was submitted",
+        f"no sitemap at {url} (HTTP {status}): check {named}; {NOTHING_SUBMITTED}",
         cause=(
             "a sitemap you named (--live, INDEXNOW_LIVE or the config's live) must exist: "
             "only a discovered one may be missing (a first deploy)"
         ),
         fix=(
-            "correct the URL, or leave --live out to use the site's robots.txt and "
+            f"correct the URL, or leave {named} out to use the site's robots.txt and "
             "/sitemap.xml; on a first deploy with no live sitemap yet, pass --baseline"
         ),
     )
@@ -404,7 +414,7 @@ def _discover(client: WebClient, site: str, side: Side) -> list[str]:
     if response.status >= 500:
         raise LiveSitemapError(
             f"{robots_url} answered {response.status}: the site is unhealthy; not reading the "
-            "live sitemap (nothing submitted)",
+            f"live sitemap ({NOTHING_SUBMITTED})",
             fix="retry when it is up, or pass --baseline",
         )
     if response.status == 200 and response.content_type != "text/html":
@@ -444,7 +454,7 @@ def _fetch(client: WebClient, url: str, site: str, limits: Limits) -> HttpRespon
 
 def _unreadable(exc: FetchError) -> LiveSitemapError:
     return LiveSitemapError(
-        f"live sitemap {exc.what}; nothing was submitted",
+        f"live sitemap {exc.what}; {NOTHING_SUBMITTED}",
         cause=exc.cause or "a run never treats an unreadable live site as empty",
         fix=exc.fix,
     )
@@ -453,7 +463,7 @@ def _unreadable(exc: FetchError) -> LiveSitemapError:
 def _check_live_status(url: str, status: int) -> None:
     if status != 200:
         raise LiveSitemapError(
-            f"live sitemap {url} answered HTTP {status}; nothing was submitted",
+            f"live sitemap {url} answered HTTP {status}; {NOTHING_SUBMITTED}",
             cause="the site is unhealthy" if status >= 500 else "",
             fix="retry when it is up, or pass --baseline"
             if status >= 500
@@ -495,7 +505,7 @@ def _read_live_whole(client: WebClient, url: str, site: str, limits: Limits) -> 
 
 def _unparsable(exc: SitemapParseError) -> LiveSitemapError:
     return LiveSitemapError(
-        f"live sitemap {exc.what}; nothing was submitted", cause=exc.cause, fix=exc.fix
+        f"live sitemap {exc.what}; {NOTHING_SUBMITTED}", cause=exc.cause, fix=exc.fix
     )
 
 

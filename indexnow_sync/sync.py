@@ -39,7 +39,7 @@ from .delta import (
     replan,
     well_formed,
 )
-from .errors import UsageError
+from .errors import LiveSitemapError, UsageError
 from .gates import (
     Checks,
     Gates,
@@ -134,7 +134,14 @@ def run_sync(
     finally:
         client.close()
     mode = "live" if config.baseline is None else "baseline"
-    return finish(outcome, not_deployed=not_deployed, mode=mode, wait=config.wait, report=report)
+    return finish(
+        outcome,
+        not_deployed=not_deployed,
+        mode=mode,
+        wait=config.wait,
+        report=report,
+        carry=followup_options(config, "endpoint", "key-location"),
+    )
 
 
 def run_plan(config: Config, out: Path) -> Outcome:
@@ -154,7 +161,13 @@ def run_plan(config: Config, out: Path) -> Outcome:
     note = "no plan was written: fix the file and re-run"
     record_key_check(Outcome("plan", site, False), checked, note=note)
     # sides -> delta
-    read = compute_delta(_sides(config, site, build), lambda: _client(config))
+    try:
+        read = compute_delta(_sides(config, site, build), lambda: _client(config))
+    except LiveSitemapError as exc:  # (its message says what a submitting run did not do)
+        from .sources import NOTHING_SUBMITTED
+
+        what = exc.what.replace(NOTHING_SUBMITTED, "no plan was written")
+        raise LiveSitemapError(what, cause=exc.cause, fix=exc.fix) from exc
     after = {**read.after, "digest": build_digest(read.after.get("sources", ()))}
     delta, kept = replan(
         read.delta, after["digest"], site, out, include_removed=config.sends_removed
@@ -270,7 +283,14 @@ def _submit_plan(
         outcome = replace(outcome, result=result)
     finally:
         client.close()
-    return finish(outcome, not_deployed=not_deployed, mode="plan", wait=config.wait, plan=plan_path)
+    return finish(
+        outcome,
+        not_deployed=not_deployed,
+        mode="plan",
+        wait=config.wait,
+        plan=plan_path,
+        carry=followup_options(config, "endpoint", "key-location"),
+    )
 
 
 def run_submit_urls(
@@ -498,6 +518,7 @@ def _sides(config: Config, site: str | None, build: Path) -> Sides:
         config.live,
         config.max_sitemap_bytes,
         guessed=config.build is None,
+        live_named=config.named("live"),
     )
 
 

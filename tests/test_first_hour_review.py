@@ -732,3 +732,52 @@ def test_a_key_with_a_leading_space_says_so(
     text = "\n".join(done.error_lines)
     assert "starts with a space" in text
     assert "newline" not in text
+
+
+def test_a_max_urls_refusal_in_a_dry_run_does_not_suggest_a_dry_run(world: World) -> None:
+    world.live(OLD)
+    world.built(NEW)
+    done = world.sync("--dry-run", "--max-urls", "1")
+    assert done.code == 1, done.stderr
+    assert "more than --max-urls 1" in done.error_lines[0]
+    assert "--dry-run" not in "\n".join(done.error_lines)
+
+
+def test_deferred_urls_are_sent_later_to_the_runs_endpoint(world: World) -> None:
+    # The live sitemap never shows the build (--wait 1 ends with /b and /new deferred); the
+    # command that sends them later must go where this run sends: --endpoint, --key-location.
+    world.live(OLD)
+    world.built(NEW)
+    done = world.sync("--wait", "1", "--key-location", world.u(f"{KEY}.txt"))
+    assert done.code == 1, done.stderr
+    assert "were deferred" in done.error_lines[0]
+    fix = "\n".join(line for line in done.error_lines if "indexnow-sync submit" in line)
+    assert f"--endpoint {world.endpoint.endpoint}" in fix
+    assert f"""--key-location {world.base}/"$INDEXNOW_KEY".txt""" in fix
+
+
+@pytest.mark.parametrize(
+    ("how", "named"),
+    [("flag", "--live"), ("environment", "INDEXNOW_LIVE"), ("config", "indexnow.yml: live")],
+)
+def test_plan_with_a_live_typo_names_where_it_came_from_and_writes_no_plan(
+    world: World, how: str, named: str
+) -> None:
+    world.built(NEW)
+    typo = world.u("sitemp.xml")
+    args: tuple[str, ...] = ()
+    env: dict[str, str | None] = {}
+    if how == "flag":
+        args = ("--live", typo)
+    elif how == "environment":
+        env = {"INDEXNOW_LIVE": typo}
+    else:
+        (world.tmp / "indexnow.yml").write_text(f"live: {typo}\n", encoding="utf-8")
+    done = run(
+        "plan", "--site", world.base, "--build", str(world.build), "--out", str(world.plan),
+        *args, env=env,
+    )  # fmt: skip
+    assert done.code == 1, done.stderr
+    first = done.error_lines[0]
+    assert first == f"error: no sitemap at {typo} (HTTP 404): check {named}; no plan was written"
+    assert not world.plan.exists()
