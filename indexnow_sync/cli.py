@@ -9,7 +9,6 @@ stderr (``error: what failed``, then the cause and the fix indented; the ``error
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import sys
@@ -668,6 +667,39 @@ def _console_safe() -> None:
             reconfigure(errors="backslashreplace")
 
 
+def _parser_error(exc: click.ClickException) -> UsageError:
+    """An error click's option parser found, in the format of every other error: click's
+    message first, its usage line as the cause, and its "Did you mean ...?" (or ours, for a
+    command) in the fix, with the --help that lists every option."""
+    import difflib
+    import re
+
+    message = " ".join(_redact(exc.format_message()).split())
+    suggestion = ""
+    one = re.search(r" Did you mean ([^?]{1,200})\?$", message)
+    several = re.search(r" \(Possible options: ([^)]{1,300})\)$", message)
+    if one:
+        suggestion = f"did you mean {one.group(1)}? "
+        message = message[: one.start()]
+    elif several:
+        suggestion = f"did you mean one of {several.group(1)}? "
+        message = message[: several.start()]
+    elif message.startswith("No such command '"):  # (click before 8.2.1 suggests none)
+        typed = message.split("'")[1]
+        close = difflib.get_close_matches(typed, cli.commands, n=1)
+        suggestion = f"did you mean '{close[0]}'? " if close else ""
+    ctx = getattr(exc, "ctx", None)
+    usage = ctx.get_usage().strip() if ctx is not None else ""
+    path = ctx.command_path if ctx is not None else "indexnow-sync"
+    listed = "its options" if ctx is not None and ctx.command is not cli else "the commands"
+    help_ = f"'{path} --help' lists {listed}"
+    return UsageError(
+        message.rstrip("."),
+        cause=usage[:1].lower() + usage[1:],
+        fix=f"{suggestion}({help_})" if suggestion else help_,
+    )
+
+
 def _usage_report(exc: click.ClickException, argv: list[str]) -> None:
     """A usage error click caught before any command ran, rendered like every other error:
     the full report object under ``--json``, the GitHub Actions outputs and annotations."""
@@ -675,7 +707,7 @@ def _usage_report(exc: click.ClickException, argv: list[str]) -> None:
     from .report import to_json
 
     command = next((arg for arg in argv if arg in cli.commands), "")
-    report = to_json(None, UsageError(_redact(exc.format_message())), command)
+    report = to_json(None, _parser_error(exc), command)
     report["dry_run"] = "--dry-run" in argv or _dry_run_given({})
     if github.in_github_actions(os.environ):
         try:
@@ -699,9 +731,10 @@ def main() -> None:
         _secrets.clear()
         _learn_keys(_key_argument(sys.argv[1:]), os.environ.get("INDEXNOW_KEY"))
         _usage_report(exc, sys.argv[1:])
-        shown = io.StringIO()
-        exc.show(file=shown)
-        _echo(_redact(shown.getvalue()), sys.stderr, nl=False)
+        from .report import error_lines
+
+        for line in error_lines(_parser_error(exc).message):
+            _err(line)
         sys.exit(2)
     except click.exceptions.Abort:
         _err("indexnow-sync: aborted")

@@ -148,7 +148,9 @@ def test_usage_errors_under_json_have_the_shape_of_every_other_report(
     assert report["error"]["kind"] == "usage"
     assert bad[0] in report["error"]["message"] or "abc" in report["error"]["message"]
     assert report["counts"]["submitted"] == 0
-    assert b"Usage:" in done.stderr  # the human still gets click's usage hint
+    # The human gets it in the format of every other error, click's usage line as the cause.
+    assert done.stderr.startswith(b"error: ")
+    assert b"\n  usage: " in done.stderr
 
 
 def test_python_dash_m_runs_the_cli(tmp_path: Path) -> None:

@@ -781,3 +781,57 @@ def test_plan_with_a_live_typo_names_where_it_came_from_and_writes_no_plan(
     first = done.error_lines[0]
     assert first == f"error: no sitemap at {typo} (HTTP 404): check {named}; no plan was written"
     assert not world.plan.exists()
+
+
+# --- 16. the option parser's errors in the format of every other error ---------------------
+
+
+def test_a_mistyped_option_is_an_error_in_the_usual_format_with_the_suggestion(
+    tmp_path: Path,
+) -> None:
+    running = process("sync", "--dryrun", cwd=tmp_path)
+    _, stderr = running.communicate(timeout=60)
+    assert running.returncode == 2
+    lines = stderr.decode("utf-8").splitlines()
+    assert lines[0].startswith("error: No such option"), lines
+    assert "--dryrun" in lines[0]
+    assert all(line.startswith("  ") for line in lines[1:]), lines
+    assert lines[-1].startswith("  fix: did you mean ") and "--dry-run" in lines[-1]
+    assert "sync --help' lists its options" in lines[-1]
+    assert_message_format(lines)
+
+
+def test_a_mistyped_endpoint_name_gets_a_suggestion(tmp_path: Path) -> None:
+    done = run("sync", "--site", "https://example.com", "--endpoint", "bign")
+    assert done.code == 2, done.stderr
+    lines = done.error_lines
+    assert lines[0] == "error: --endpoint 'bign' is not an endpoint name or URL"
+    assert lines[-1] == "  fix: did you mean bing?"
+    assert_message_format(lines)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("submit",),
+        ("verify-key",),
+        ("submit", "--plan", "sitemap.xml"),
+        ("sync", "--site", "https://example.com", "--endpoint", "bign"),
+        ("sync", "--dryrun"),
+    ],
+    ids=["submit with nothing", "verify-key alone", "a sitemap as plan", "endpoint", "click"],
+)
+def test_troubleshooting_has_a_row_for_each_first_line(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    (tmp_path / "sitemap.xml").write_text(urlset({}), encoding="utf-8")
+    running = process(*args, cwd=tmp_path)
+    _, stderr = running.communicate(timeout=60)
+    first = stderr.decode("utf-8").splitlines()[0].removeprefix("error: ")
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Troubleshooting") : readme.index("# Reference")]
+    keys = re.findall(r"^\| `([^`]+)`", section, flags=re.M)
+    # A row's key is the first line up to its first placeholder (URL, FILE, N, ...).
+    starts = [re.split(r"\b(?:URL|FILE|PATH|NAME|N|HOST|SITE|INDEX|CHILD|BUILD)\b|\.\.\.", k)[0]
+              for k in keys]  # fmt: skip
+    assert any(start.strip() and first.startswith(start.strip()) for start in starts), first
