@@ -30,12 +30,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import BuildSitemapError, PlanFileError, UsageError
+from .errors import BuildSitemapError, LiveSitemapError, PlanFileError, UsageError
 from .models import Delta, Skipped
 from .urls import authority_prefix, host_key, normalize_site, origin
 
 if TYPE_CHECKING:
     from .plan import Plan
+    from .sources import Limits
     from .web import PrefixResponse, WebClient
 
 BUILD_GUESSES = (".", "dist", "public", "build", "out", "_site", "site")
@@ -114,7 +115,7 @@ def compute_delta(
     that reads the live site (entered only when the before side is live). ``robots_read``
     receives the robots.txt answers live discovery read (for the checks: once per host)."""
     from .diff import Differ
-    from .sources import Limits, Side, merge, read_disk_side, read_live_side
+    from .sources import NOTHING_SUBMITTED, Limits, Side, merge, read_disk_side, read_live_side
 
     site = sides.site
     prefix = f"{site}/".encode() if site else b""
@@ -131,12 +132,23 @@ def compute_delta(
                 fix="pass --site URL (the live site), --live URL (the live sitemap) or "
                 "--baseline FILE (a saved sitemap)",
             )
-        with live_client() as web:
-            before_map = merge(
-                read_live_side(
-                    web, site, sides.live, limits, before_side, live_named=sides.live_named
+        try:
+            with live_client() as web:
+                before_map = merge(
+                    read_live_side(
+                        web, site, sides.live, limits, before_side, live_named=sides.live_named
+                    )
                 )
-            )
+        except LiveSitemapError as exc:
+            other_host = _build_not_on_site(sides, limits)
+            if other_host is None:
+                raise
+            raise UsageError(
+                other_host.what,
+                cause=f"{other_host.cause}\nreading the live site failed too: "
+                + exc.what.removesuffix(f"; {NOTHING_SUBMITTED}"),
+                fix=other_host.fix,
+            ) from exc
         before_info = {"kind": "live", "url": sides.live or site}
         if robots_read is not None:
             robots_read.update(before_side.robots)
@@ -164,6 +176,25 @@ def compute_delta(
     warnings = (*before_side.warnings, *build_side.warnings, *delta.warnings)
     delta = replace(delta, warnings=tuple(dict.fromkeys(warnings)))
     return DeltaRead(delta, before_info, after_info)
+
+
+def _build_not_on_site(sides: Sides, limits: Limits) -> UsageError | None:
+    """When the live site cannot be read: the error a build on another origin than
+    ``--site`` would have given after the read (a port typo reads "connection refused" where
+    the build says which origin it is on), else None. Only on this error path is the build
+    read a second time; a run whose live read succeeds reads it once, streamed."""
+    from .sources import Side, read_disk_side
+
+    hosts = _BuildHosts(sides.site)
+    try:
+        for doc in read_disk_side(sides.build, limits, Side(), "--build"):
+            hosts.add(doc.entries)
+        hosts.require_site_form(sides.build)
+    except UsageError as exc:
+        if isinstance(exc, BuildSitemapError):
+            return None  # (a broken build: the live error is still the first one met)
+        return exc
+    return None
 
 
 def deployed_already(read: DeltaRead) -> str | None:

@@ -835,3 +835,29 @@ def test_troubleshooting_has_a_row_for_each_first_line(
     starts = [re.split(r"\b(?:URL|FILE|PATH|NAME|N|HOST|SITE|INDEX|CHILD|BUILD)\b|\.\.\.", k)[0]
               for k in keys]  # fmt: skip
     assert any(start.strip() and first.startswith(start.strip()) for start in starts), first
+
+
+# --- 17. a --site typo that the build would have caught -------------------------------------
+
+
+@pytest.mark.parametrize("command", ["plan", "sync"])
+def test_a_site_that_does_not_answer_is_checked_against_the_builds_host(
+    world: World, closed_port: int, command: str
+) -> None:
+    world.built(NEW, deployed=False)  # its URLs are on the world's port
+    typo = f"http://127.0.0.1:{closed_port}"
+    extra = ("--out", str(world.plan)) if command == "plan" else ()
+    done = run(command, "--site", typo, "--build", str(world.build), *extra, "--json")
+    assert done.code == 2, done.stderr
+    assert done.error_lines[0] == f"error: the build's URLs are on {world.base}, --site is {typo}"
+    assert "connection was refused" in done.report["error"]["message"]
+
+
+def test_a_site_that_does_not_answer_with_the_builds_host_is_still_unreachable(
+    world: World, closed_port: int
+) -> None:
+    down = f"http://127.0.0.1:{closed_port}"
+    (world.build / "sitemap.xml").write_text(urlset({f"{down}/a": None}), encoding="utf-8")
+    done = run("plan", "--site", down, "--build", str(world.build), "--out", str(world.plan))
+    assert done.code == 1, done.stderr
+    assert "connection was refused" in done.error_lines[0]
