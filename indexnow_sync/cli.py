@@ -311,13 +311,16 @@ def _execute(
         report["dry_run"] = config.dry_run if config is not None else _dry_run_given(kwargs)
         if config is not None:
             report["site"] = _site_of(config)
-    has_delta = outcome is not None and outcome.delta is not None
+    delta = outcome.delta if outcome is not None else None
     if head is not None and head.warnings_shown is not None:
         lines = tail_lines(
-            report, warnings_shown=head.warnings_shown, skipped_shown=head.skipped_shown
+            report,
+            warnings_shown=head.warnings_shown,
+            skipped_shown=head.skipped_shown,
+            delta=delta,
         )
     else:
-        lines = human_lines(report, has_delta=has_delta)
+        lines = human_lines(report, has_delta=delta is not None, delta=delta)
     for line in lines:
         _err(line)
     if error is not None:

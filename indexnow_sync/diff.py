@@ -151,7 +151,16 @@ class Differ:
             before_count=0 if before_missing else self._before_count,
             after_count=after_count,
             lastmods=self._build_lastmods(),
+            before_lastmods=self._before_lastmods(),
         )
+
+    def _before_lastmods(self) -> dict[str, str]:
+        """Changed URL -> the before side's raw lastmod ("" when it had none)."""
+        prefix = self._key_prefix
+        return {
+            _text(expand_key(loc, prefix) if prefix else loc): _text(self._before[loc][1:]).strip()
+            for loc in self._changed
+        }
 
     def _build_lastmods(self) -> dict[str, str]:
         """URL -> the build's raw lastmod, for added and changed URLs that have one (what the

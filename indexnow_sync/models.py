@@ -80,6 +80,9 @@ class Delta:
     # The build's raw <lastmod> of each added and changed URL that has one: what the live
     # sitemap must show before the deploy counts as live (``--wait``).
     lastmods: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # The before side's raw <lastmod> of each changed URL ("" when it had none), where the
+    # delta was just computed (not kept in a plan): a dry run shows "old → new".
+    before_lastmods: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     def to_submit(self, *, include_removed: bool) -> list[str]:
         """The URLs a submission sends, in a stable order: added, changed, then removed."""

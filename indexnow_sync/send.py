@@ -93,6 +93,8 @@ def send(
 
 
 def _request_line(record: RequestRecord) -> str:
+    if record.outcome == "dry_run":
+        return f"dry run: would POST {record.count} URL(s) to {record.endpoint}"
     status = "-" if record.status is None else str(record.status)
     line = (
         f"POST {record.endpoint} host={record.host} urls={record.count} status={status} "

@@ -465,19 +465,19 @@ def configured_site(config: Config) -> str | None:
 def followup_options(config: Config | None, *names: str) -> str:
     """The run's options among ``names`` (``endpoint``, ``key-location``) that a command a
     message suggests must repeat, as `` --name WORD`` each, ready to paste (the key read
-    from the environment): a follow-up that drops --endpoint goes to another endpoint."""
-    from .indexnow import DEFAULT_ENDPOINT
+    from the environment): a follow-up that drops --endpoint goes to another endpoint. Only
+    those given on the command line: from the environment or the config file they apply to
+    the follow-up by themselves, where it runs."""
     from .keyfile import shell_word
 
     if config is None:
         return ""
-    values = {
-        "endpoint": None if config.endpoint == DEFAULT_ENDPOINT else config.endpoint,
-        "key-location": config.key_location,
-    }
+    values = {"endpoint": config.endpoint, "key-location": config.key_location}
     key = config.key or ""
     return "".join(
-        f" --{name} {shell_word(value, key)}" for name in names if (value := values[name])
+        f" --{name} {shell_word(value, key)}"
+        for name in names
+        if (value := values[name]) and config.given_as.get(name.replace("-", "_")) == f"--{name}"
     )
 
 

@@ -861,3 +861,46 @@ def test_a_site_that_does_not_answer_with_the_builds_host_is_still_unreachable(
     done = run("plan", "--site", down, "--build", str(world.build), "--out", str(world.plan))
     assert done.code == 1, done.stderr
     assert "connection was refused" in done.error_lines[0]
+
+
+# --- 18. the dry run's output ---------------------------------------------------------------
+
+
+def test_a_dry_run_shows_a_changed_urls_lastmod_change_and_the_post_it_would_make(
+    world: World,
+) -> None:
+    world.live(OLD)
+    world.built(NEW)
+    done = world.sync("--dry-run")
+    assert done.code == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert f"  would submit (changed) {world.u('b')} (lastmod 2024-01-01 → 2024-06-01)" in lines
+    assert f"  would submit (added) {world.u('new')} (lastmod 2024-06-01)" in lines
+    assert f"dry run: would POST 3 URL(s) to {world.endpoint.endpoint}" in lines
+    assert "status=-" not in done.stderr and "attempts=0" not in done.stderr
+
+
+def test_a_dry_run_with_nothing_to_send_says_so(world: World) -> None:
+    world.live(NEW)
+    world.built(NEW)
+    done = world.sync("--dry-run")
+    assert done.code == 0, done.stderr
+    assert done.stderr.splitlines()[-1] == "dry run: nothing to submit; nothing was sent"
+
+
+def test_the_top_skipped_count_includes_the_urls_the_checks_skip(world: World) -> None:
+    world.live(OLD)
+    world.built(NEW)
+    for path in ("b", "new"):  # both noindex: skipped by the page checks
+        world.server.route(
+            f"/{path}", "<html><head><meta name=robots content=noindex></head></html>",
+            content_type="text/html",
+        )  # fmt: skip
+    done = world.sync("--dry-run")
+    assert done.code == 0, done.stderr
+    lines = done.stderr.splitlines()
+    (top,) = [line for line in lines if line.startswith("delta: ")]
+    assert top.startswith("delta: 1 added, 1 changed, 1 removed, 2 skipped"), top
+    assert [line for line in lines if line.startswith("skipped ")] == [
+        "skipped 2 URL(s), never sent:"
+    ]
