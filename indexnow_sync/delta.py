@@ -440,7 +440,10 @@ def well_formed(urls: list[str]) -> tuple[list[str], list[Skipped]]:
             kept.append(url)
         else:
             shown = url if url.isprintable() else url.encode("unicode_escape").decode("ascii")
-            skipped.append(Skipped(shown, problem[1], problem[0]))
+            code, reason = problem
+            if code == "relative":  # (the rule's words name a sitemap's <loc>)
+                reason = "relative URL (a URL must be absolute: https://host/path)"
+            skipped.append(Skipped(shown, reason, code))
     return kept, skipped
 
 

@@ -103,8 +103,9 @@ def _deferred_error(
             )
         else:
             fix = "re-run after the deploy, or add --wait SECONDS to wait for it"
+        which = "listed" if mode == "urls" else "added"
         error = NotDeployedError(
-            "every added URL answered 404 or 410: the deploy has not happened yet; nothing "
+            f"every {which} URL answered 404 or 410: the deploy has not happened yet; nothing "
             "was sent",
             cause=cause,
             fix=fix,

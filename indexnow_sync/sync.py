@@ -433,8 +433,16 @@ def generate_key() -> str:
 
 
 def write_key_file(folder: Path, key: str) -> Path:
+    if folder.is_file():
+        raise UsageError(
+            f"--write {folder}: is a file, not a folder",
+            fix=f"pass the folder to write KEY.txt into: --write {folder.parent}",
+        )
     if not folder.is_dir():
-        raise UsageError(f"--write {folder}: no such folder")
+        raise UsageError(
+            f"--write {folder}: no such folder",
+            fix="pass the build output folder (build the site first), or create the folder",
+        )
     path = folder / f"{key}.txt"
     with path.open("wb") as handle:
         handle.write(key.encode("ascii"))

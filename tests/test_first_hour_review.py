@@ -904,3 +904,56 @@ def test_the_top_skipped_count_includes_the_urls_the_checks_skip(world: World) -
     assert [line for line in lines if line.startswith("skipped ")] == [
         "skipped 2 URL(s), never sent:"
     ]
+
+
+# --- 19. small wording ----------------------------------------------------------------------
+
+
+def test_keygen_write_to_a_file_says_it_is_a_file(tmp_path: Path) -> None:
+    (tmp_path / "sitemap.xml").write_text("x", encoding="utf-8")
+    done = run("keygen", "--write", str(tmp_path / "sitemap.xml"))
+    assert done.code == 2
+    assert (
+        done.error_lines[0] == f"error: --write {tmp_path / 'sitemap.xml'}: is a file, not a folder"
+    )
+
+
+def test_a_relative_url_in_a_list_is_not_called_a_sitemap_loc(world: World) -> None:
+    world.built({"a": None})
+    done = run(
+        "submit", world.u("a"), "/relative", "--site", world.base,
+        "--endpoint", world.endpoint.endpoint, "--json",
+    )  # fmt: skip
+    assert done.code == 0, done.stderr
+    (skipped,) = done.report["skipped"]
+    assert skipped["code"] == "relative"
+    assert "sitemap" not in skipped["reason"] and "a URL must be absolute" in skipped["reason"]
+
+
+def test_a_url_list_that_is_not_deployed_says_listed(world: World) -> None:
+    done = run(
+        "submit", world.u("x"), world.u("y"), "--site", world.base,
+        "--endpoint", world.endpoint.endpoint,
+    )  # fmt: skip
+    assert done.code == 1, done.stderr
+    assert done.error_lines[0].startswith("error: every listed URL answered 404 or 410")
+
+
+@pytest.mark.parametrize(
+    ("given", "suggested"),
+    [
+        ("www.example.com", "with its scheme: https://www.example.com"),
+        (
+            "https://user.github.io/repo",
+            """--key-location https://user.github.io/repo/"$INDEXNOW_KEY".txt""",
+        ),
+    ],
+)
+def test_a_site_value_gets_the_fix_that_fits_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str, suggested: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    done = run("verify-key", "--site", given)
+    assert done.code == 2, done.stderr
+    assert suggested in done.error_lines[-1]
+    assert_message_format(done.error_lines)
