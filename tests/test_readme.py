@@ -288,3 +288,8 @@ def test_the_newcomer_demo_runs_offline_as_written(tmp_path: Path) -> None:
         line for line in printed if line in shown.splitlines()
     ]
     assert printed[-1] == shown.splitlines()[-1] == "plan written to demo-plan.json"
+
+
+def test_the_readme_states_no_test_count_that_goes_stale() -> None:
+    # It said "about 1,440 tests" while the suite grew past it with every issue.
+    assert not re.search(r"\b\d[\d,.]* (?:tests|test cases)\b", README)
