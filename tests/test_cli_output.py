@@ -41,6 +41,18 @@ def cli(
     key: str | None = KEY,
 ) -> subprocess.CompletedProcess[bytes]:
     """The CLI as a user's shell runs it: a real process, its own console encoding."""
+    return subprocess.run(
+        [sys.executable, "-m", "indexnow_sync", *args],
+        cwd=cwd,
+        env=user_environ(env, key),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def user_environ(env: Mapping[str, str] | None, key: str | None) -> dict[str, str]:
+    """A user's environment: no INDEXNOW_* or GITHUB_* of ours, the key (if any), ``env``."""
     environ = {
         name: value
         for name, value in os.environ.items()
@@ -49,14 +61,7 @@ def cli(
     if key is not None:
         environ["INDEXNOW_KEY"] = key
     environ.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "indexnow_sync", *args],
-        cwd=cwd,
-        env=environ,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
+    return environ
 
 
 def report_of(done: subprocess.CompletedProcess[bytes]) -> dict[str, Any]:

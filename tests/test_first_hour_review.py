@@ -19,45 +19,24 @@ import sys
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from indexnow_sync.cli import cli
+from tests import test_cli_e2e as e2e
 from tests.indexnow_server import Answer, IndexNowServer
 from tests.siteserver import SiteServer
+from tests.test_cli_output import _closed_port, user_environ
 
 KEY = "3f9a0c1d2e4b5a6978877665544332211a2b4c8d"
-OTHER_KEY = "0000111122223333444455556666777788889999"
-PAGE = "<!doctype html><html><head><title>A page</title></head><body>Hello</body></html>"
+OTHER_KEY = e2e.OTHER_KEY
+PAGE = e2e.PAGE
+urlset = e2e.urlset
 
 
-def urlset(entries: Mapping[str, str | None]) -> str:
-    items = "".join(
-        f"<url><loc>{loc}</loc>" + (f"<lastmod>{lastmod}</lastmod>" if lastmod else "") + "</url>"
-        for loc, lastmod in entries.items()
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{items}</urlset>'
-    )
-
-
-class Run:
-    """One CLI run (in process): exit code, stdout, stderr, and the --json report."""
-
-    def __init__(self, code: int, stdout: str, stderr: str) -> None:
-        self.code = code
-        self.stdout = stdout
-        self.stderr = stderr
-
-    @property
-    def report(self) -> dict[str, Any]:
-        lines = [line for line in self.stdout.splitlines() if line.strip()]
-        assert len(lines) == 1, self.stdout + self.stderr
-        parsed: dict[str, Any] = json.loads(lines[0])
-        return parsed
+class Run(e2e.Run):
+    """One CLI run (in process): exit code, stdout, stderr, the --json report, the error."""
 
     @property
     def error_lines(self) -> list[str]:
@@ -83,18 +62,10 @@ def process(
     *args: str, cwd: Path, env: Mapping[str, str] | None = None, key: str | None = KEY
 ) -> subprocess.Popen[bytes]:
     """The CLI as a user's shell starts it: a real process, stdout and stderr piped."""
-    environ = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("INDEXNOW_", "GITHUB_"))
-    }
-    if key is not None:
-        environ["INDEXNOW_KEY"] = key
-    environ.update(env or {})
     return subprocess.Popen(
         [sys.executable, "-m", "indexnow_sync", *args],
         cwd=cwd,
-        env=environ,
+        env=user_environ(env, key),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -354,12 +325,7 @@ def test_plan_before_the_deploy_has_no_such_note(world: World) -> None:
 @pytest.fixture
 def closed_port() -> int:
     """A loopback port nothing listens on (connection refused)."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
+    return _closed_port()
 
 
 def test_verify_key_over_https_on_a_plain_http_port_is_one_cause_and_one_fix(
