@@ -20,6 +20,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -767,6 +768,23 @@ def test_a_mistyped_option_is_an_error_in_the_usual_format_with_the_suggestion(
     assert lines[-1].startswith("  fix: did you mean ") and "--dry-run" in lines[-1]
     assert "sync --help' lists its options" in lines[-1]
     assert_message_format(lines)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "No such option: --dryrun (Possible options: --dry-run, --dry-runner)",  # click 8.2.0
+        "No such option '--dryrun' (Possible options: --dry-run, --dry-runner)",  # click 8.2.1+
+    ],
+)
+def test_a_mistyped_option_reads_the_same_on_every_supported_click(said: str) -> None:
+    # The lowest-versions stage runs click 8.2.0, whose wording made the Troubleshooting row
+    # (keyed "No such option '--dryrun'") miss the first line.
+    from indexnow_sync.cli import _parser_error
+
+    error = _parser_error(click.ClickException(said))
+    assert str(error).splitlines()[0] == "No such option '--dryrun'"
+    assert error.fix is not None and error.fix.startswith("did you mean one of --dry-run, ")
 
 
 def test_a_mistyped_endpoint_name_gets_a_suggestion(tmp_path: Path) -> None:
