@@ -342,18 +342,20 @@ class _Tools(threading.local):
         # decode_html would (bad bytes become U+FFFD), and skipping Python's decoding saves
         # a tenth of the parse.
         self.utf8_parser = parser("utf-8")
-        # The first [role=main] before a <main> (or around it), and the first of all.
+        # The first [role=main] before a <main> (or around it), and the first of all; and
+        # the role values those could be among (reading the values is a quarter of the cost
+        # of testing each element for role='main', and nearly every page has no such one).
         self.role_before = etree.XPath(
             "(ancestor::*[@role='main'] | preceding::*[@role='main'])[1]"
         )
+        self.roles_before = etree.XPath(
+            "ancestor::*/@role | preceding::*/@role", smart_strings=False
+        )
         self.role_main = etree.XPath("descendant::*[@role='main'][1]")
-        self.normalize = etree.XPath("normalize-space($text)")
+        self.roles = etree.XPath("descendant::*/@role", smart_strings=False)
+        self.normalize = etree.XPath("normalize-space($text)", smart_strings=False)
         self.text = etree.XPath(".//text()", smart_strings=False)
         self.hrefs = etree.XPath(".//a/@href", smart_strings=False)
-        self.outside_article = etree.XPath(
-            ".//nav | "
-            + " | ".join(f".//{tag}[not(ancestor::article)]" for tag in _BLOCK_OUTSIDE_ARTICLE)
-        )
         self.ignore: dict[str, etree.XPath] = {}
 
     def ignored(self, xpath: str) -> etree.XPath:
@@ -447,31 +449,52 @@ class _Resolver:
         return found
 
 
+# A base URL urlparse reads without surprises: http(s), a host of letters, digits, dots and
+# dashes with an optional port, a path of plain characters (no ";params"), no query, no
+# fragment. Its parts are the regex's groups, as urlparse gives them.
+_PLAIN_BASE = re.compile(
+    r"(https?)://([A-Za-z0-9.-]+(?::[0-9]*)?)(/[A-Za-z0-9._~!$&'()*+,=@%/-]*)?"
+)
+# The leading "../" of a relative path (what ``href.lstrip("./")`` took), as a count of
+# folders up; anything else before the first name ("./", "..", "/") takes the general steps.
+_UPS = {"../" * count: count for count in range(16)}
+
+
 class _PageResolver:
     """``urljoin(base, href.strip())`` for one page's links (``href`` kept as written when
-    urljoin refuses it), fast. What it buys: a docs page's 40 links cost ~25 µs instead of
+    urljoin refuses it), fast. What it buys: a docs page's 40 links cost ~10 µs instead of
     ~300 µs of urljoin, the largest part of a page's fingerprint beyond parsing.
 
-    Exact, branch by branch (``tests/test_content.py`` checks each against urljoin on
-    generated hrefs): a fragment-only href is the base without its fragment plus the href;
-    an absolute http(s) href of plain characters with no empty ``?`` or ``#``
+    Exact, branch by branch (``tests/test_content.py`` and ``tests/test_content_fast.py``
+    check each against urljoin on generated hrefs and bases): a fragment-only href is the
+    base as written, without its fragment, plus the href (urljoin's answer for every base it
+    writes back unchanged; for one it would rewrite, an upper-case scheme or an empty "?",
+    rule version 1 keeps the base as written); an absolute http(s) href of plain characters with no empty ``?`` or ``#``
     (:data:`_PLAIN_ABSOLUTE`) is urljoin's answer as it is; a plain path
     (:data:`_PLAIN_PATH`) on an http(s) base with a host and no ``;params`` is joined by
     urljoin's own steps (identical in Python 3.10 to 3.13) without its parsing, with two
-    shortcuts: a path from the root with no dot segment and no empty one is itself, and
-    "../" repeated before such a path drops that many of the base folder's segments; another
-    absolute href goes through urljoin once per run (its answer depends on the base's scheme
-    alone); anything else is urljoin's."""
+    shortcuts when the href holds no dot segment, no empty segment and no empty query or
+    fragment: a path from the root is the base's scheme and host plus the href, and a path
+    that "../" repeated (or nothing) starts is the base's folder, less that many of its
+    segments, plus the rest of the href; another absolute href goes through urljoin once per
+    run (its answer depends on the base's scheme alone); anything else is urljoin's. A
+    plain base (:data:`_PLAIN_BASE`) is split by that regex instead of urlparse."""
 
     def __init__(self, run: _Resolver, base: str) -> None:
         self._run = run
         self._base = base
         self._no_fragment = base.split("#", 1)[0]
         self._page: dict[str, str] = {}
-        try:
-            scheme, netloc, path, params, query, _ = urlparse(base)
-        except ValueError:
-            scheme = netloc = path = params = query = ""
+        plain = _PLAIN_BASE.fullmatch(base)
+        if plain is not None:
+            scheme, netloc, path = plain.group(1, 2, 3)
+            path = path or ""
+            params = query = ""
+        else:
+            try:
+                scheme, netloc, path, params, query, _ = urlparse(base)
+            except ValueError:
+                scheme = netloc = path = params = query = ""
         self._scheme = scheme
         self._fast = scheme in ("http", "https") and bool(netloc) and not params
         self._prefix = f"{scheme}://{netloc}"
@@ -483,18 +506,30 @@ class _PageResolver:
         self._folder = folder
         # The folder's non-empty segments, when none is "." or "..": what resolving it
         # leaves (else every relative path takes the general steps).
-        plain = "." not in folder and ".." not in folder
-        self._names: list[str] | None = [name for name in folder if name] if plain else None
+        plain_folder = "." not in folder and ".." not in folder
+        self._names: list[str] | None = [name for name in folder if name] if plain_folder else None
+        self._up: dict[int, str] = {}  # folders up -> the URL a name there is appended to
 
     def __call__(self, raw: str) -> str:
         return self.all((raw,))[0]
+
+    def _up_prefix(self, ups: int) -> str:
+        """The URL of the base's folder ``ups`` folders up (never above the root), ending
+        with "/": a relative name is appended to it."""
+        names = self._names
+        assert names is not None
+        kept = names[: max(0, len(names) - ups)]
+        found = self._up[ups] = self._prefix + "/" + "".join(name + "/" for name in kept)
+        return found
 
     def all(self, hrefs: Iterable[str]) -> list[str]:
         """Each href resolved, in order (the shortcuts inline: a page has dozens)."""
         out: list[str] = []
         append = out.append
-        no_fragment, prefix, names = self._no_fragment, self._prefix, self._names
+        no_fragment, prefix = self._no_fragment, self._prefix
         plain_path = _PLAIN_PATH.fullmatch if self._fast else None
+        relative = self._names is not None
+        up = self._up
         plain_absolute = _PLAIN_ABSOLUTE.fullmatch
         for raw in hrefs:
             href = raw.strip()
@@ -505,34 +540,24 @@ class _PageResolver:
             if first == "h" and plain_absolute(href):
                 append(href)
                 continue
-            joined = None
-            if plain_path is not None and first and plain_path(href):
-                path, fragment, query = href, "", ""
-                if "#" in path:
-                    path, _, fragment = path.partition("#")
-                if "?" in path:
-                    path, _, query = path.partition("?")
-                if not path:
-                    pass  # the base's own path (and query): the general steps
-                elif path[0] == "/":
-                    if "/." not in path and "//" not in path:
-                        joined = path
-                elif names is not None:
-                    ups = 0
-                    while path.startswith("../", ups * 3):
-                        ups += 1
-                    tail = path[ups * 3 :]
-                    if tail[:1] not in (".", "/") and "/." not in tail and "//" not in tail:
-                        kept = names[: max(0, len(names) - ups)]
-                        joined = "/" + "/".join([*kept, tail])
-                if joined is not None:
-                    url = prefix + joined
-                    if query:
-                        url = f"{url}?{query}"
-                    if fragment:
-                        url = f"{url}#{fragment}"
-                    append(url)
+            if (
+                plain_path is not None
+                and first
+                and plain_path(href)
+                and "/." not in href
+                and "//" not in href
+                and "?#" not in href
+                and href[-1] not in "?#"
+            ):
+                if first == "/":
+                    append(prefix + href)
                     continue
+                if relative and first != "?":  # (no path: the base's own, and its query)
+                    name = href.lstrip("./")
+                    ups = _UPS.get(href[: len(href) - len(name)])
+                    if ups is not None:
+                        append((up.get(ups) or self._up_prefix(ups)) + name)
+                        continue
             append(self._slow(href))
         return out
 
@@ -618,35 +643,23 @@ def _indexed(
     root: etree._Element, url: str, rules: Rules, tools: _Tools, *, source: bytes | str = ""
 ) -> bytes:
     """What engines index of a parsed page, as unambiguous bytes to hash: the fields joined
-    with U+001E, the items of a list field with U+001F (characters XML does not allow, so
-    lxml never holds them in a text or an attribute: none can come from the page).
-    ``source``: the page's text or bytes (a page without ``role`` in it needs no search for
-    ``[role=main]``)."""
+    with U+001E, the items of a list field with U+001F. ``source`` (the page's text or
+    bytes) is not needed any more; kept so callers need not change."""
     etree.strip_elements(root, *_DROPPED_TAGS, with_tail=False)
     for xpath in rules._xpaths:
         for element in _elements(tools.ignored(xpath)(root)):
             _drop(element)
 
-    base_href = next((b.get("href") for b in root.iter("base") if b.get("href")), None)
-    base = url
-    if base_href is not None:
-        try:
-            base = urljoin(url, base_href.strip())
-        except ValueError:  # an href urljoin refuses: the page's own URL
-            base = url
-    resolve = _RESOLVER.resolver(base)
-
     title: str | None = None
     description: str | None = None
+    base_href: str | None = None
     robots: list[str] = []
-    canonicals: list[str] = []
-    alternates: list[str] = []
-    for element in root.iter("title", "meta", "link"):
+    canonical_hrefs: list[str] = []
+    alternate_hrefs: list[tuple[str, str]] = []  # (language, href)
+    # One walk for the head's fields and <base> (links are resolved once the base is known).
+    for element in root.iter("meta", "link", "title", "base"):
         tag = element.tag
-        if tag == "title":
-            if title is None:
-                title = _words("".join(t for t in element.itertext() if isinstance(t, str)))
-        elif tag == "meta":
+        if tag == "meta":
             named = element.get("name")
             if not named:
                 continue  # charset, viewport, http-equiv, og: properties
@@ -656,19 +669,46 @@ def _indexed(
                     description = _words(element.get("content") or "")
             elif name in _ROBOTS_NAMES:
                 robots.append(f"{name}:{_words(element.get('content') or '').lower()}")
-        else:
+        elif tag == "link":
             rel_text = element.get("rel")
+            if not rel_text:
+                continue
             href = element.get("href")
-            if not rel_text or href is None or not href.strip():
+            if href is None or not href.strip():
                 continue
             rel = rel_text.lower().split()
             if "canonical" in rel:
-                canonicals.append(resolve(href))
-            if "alternate" in rel and element.get("hreflang") is not None:
-                language = _words(element.get("hreflang") or "").lower()
-                alternates.append(f"{language} {resolve(href)}")
+                canonical_hrefs.append(href)
+            if "alternate" in rel:
+                language = element.get("hreflang")
+                if language is not None:
+                    alternate_hrefs.append((_words(language).lower(), href))
+        elif tag == "title":
+            if title is None:
+                # A title holds only text (but an SVG's <title> may hold elements).
+                if len(element):
+                    title = _words("".join(t for t in element.itertext() if isinstance(t, str)))
+                else:
+                    title = _words(element.text or "")
+        elif base_href is None:
+            base_href = element.get("href") or None
 
-    main = _main_element(root, tools, source)
+    base = url
+    if base_href is not None:
+        try:
+            base = urljoin(url, base_href.strip())
+        except ValueError:  # an href urljoin refuses: the page's own URL
+            base = url
+    resolve = _RESOLVER.resolver(base)
+    canonicals = resolve.all(canonical_hrefs)
+    alternates = [
+        f"{language} {resolved}"
+        for (language, _), resolved in zip(
+            alternate_hrefs, resolve.all([href for _, href in alternate_hrefs]), strict=True
+        )
+    ]
+
+    main = _main_element(root, tools)
     if main is not None:
         container = main
         for nav in list(container.iter("nav")):
@@ -676,7 +716,7 @@ def _indexed(
     else:
         body = root.find("body")
         container = body if body is not None else root
-        for element in _elements(tools.outside_article(container)):
+        for element in _outside_article(container):
             _drop(element)
     # Joined with spaces, then every whitespace run made one space by libxml2 (a third of
     # the cost of doing it in Python, on a page's main text).
@@ -700,19 +740,29 @@ def _indexed(
     return (record if record.isascii() else nfc("NFC", record)).encode("utf-8")
 
 
-def _main_element(
-    root: etree._Element, tools: _Tools, source: bytes | str
-) -> etree._Element | None:
+def _outside_article(container: etree._Element) -> list[etree._Element]:
+    """The ``<nav>`` elements under ``container``, and its ``<header>``, ``<footer>`` and
+    ``<aside>`` elements not inside an ``<article>``, in document order (one walk in C; the
+    XPath of the same cost four times as much)."""
+    return [
+        element
+        for element in container.iterdescendants("nav", *_BLOCK_OUTSIDE_ARTICLE)
+        if element.tag == "nav" or next(element.iterancestors("article"), None) is None
+    ]
+
+
+def _main_element(root: etree._Element, tools: _Tools) -> etree._Element | None:
     """The first ``<main>`` or ``[role=main]`` element in document order. The first
-    ``<main>`` is found by tag, then only what comes before it (or holds it) is searched for a
-    ``[role=main]``; without a ``<main>``, the whole page is, and only when ``role`` occurs in
-    its source at all."""
+    ``<main>`` is found by tag, then what comes before it (or holds it) is searched for a
+    ``[role=main]`` only when one of the ``role`` values there is ``main``; without a
+    ``<main>``, the whole page is, when one of its ``role`` values is ``main``."""
     main = next(root.iter("main"), None)
     if main is not None:
+        if "main" not in _strings(tools.roles_before(main)):
+            return main
         earlier = _elements(tools.role_before(main))
         return earlier[0] if earlier else main
-    has_role = b"role" in source.lower() if isinstance(source, bytes) else "role" in source.lower()
-    if not has_role:
+    if "main" not in _strings(tools.roles(root)):
         return None
     found = _elements(tools.role_main(root))
     return found[0] if found else None
