@@ -401,9 +401,19 @@ _WHITESPACE = re.compile(r"[ \t\n\r\f]+")
 
 def _words(text: str) -> str:
     """Every run of HTML whitespace (space, tab, LF, FF, CR; not a non-breaking space) as one
-    space, none at the ends: XPath's normalize-space, which the main text goes through (XML
-    holds no FF)."""
-    return _WHITESPACE.sub(" ", text).strip(" ")
+    space, none at the ends. A text with none of those but single spaces between words (a
+    meta name, a title, a language) is itself: five ``in`` tests cost a third of the regex."""
+    if (
+        "  " in text
+        or "\n" in text
+        or "\t" in text
+        or "\r" in text
+        or "\f" in text
+        or text[:1] == " "
+        or text[-1:] == " "
+    ):
+        return _WHITESPACE.sub(" ", text).strip(" ")
+    return text
 
 
 # Hrefs that name their host (a first host character after "//"): urljoin takes only the
@@ -466,19 +476,23 @@ class _PageResolver:
     ~300 µs of urljoin, the largest part of a page's fingerprint beyond parsing.
 
     Exact, branch by branch (``tests/test_content.py`` and ``tests/test_content_fast.py``
-    check each against urljoin on generated hrefs and bases): a fragment-only href is the
-    base as written, without its fragment, plus the href (urljoin's answer for every base it
-    writes back unchanged; for one it would rewrite, an upper-case scheme or an empty "?",
-    rule version 1 keeps the base as written); an absolute http(s) href of plain characters with no empty ``?`` or ``#``
-    (:data:`_PLAIN_ABSOLUTE`) is urljoin's answer as it is; a plain path
-    (:data:`_PLAIN_PATH`) on an http(s) base with a host and no ``;params`` is joined by
-    urljoin's own steps (identical in Python 3.10 to 3.13) without its parsing, with two
-    shortcuts when the href holds no dot segment, no empty segment and no empty query or
-    fragment: a path from the root is the base's scheme and host plus the href, and a path
-    that "../" repeated (or nothing) starts is the base's folder, less that many of its
-    segments, plus the rest of the href; another absolute href goes through urljoin once per
-    run (its answer depends on the base's scheme alone); anything else is urljoin's. A
-    plain base (:data:`_PLAIN_BASE`) is split by that regex instead of urlparse."""
+    check each against urljoin on generated hrefs and bases):
+
+    - a fragment-only href is the base as written, without its fragment, plus the href
+      (urljoin's answer for every base it writes back unchanged; for one it would rewrite,
+      an upper-case scheme or an empty "?", rule version 1 keeps the base as written);
+    - an absolute http(s) href of plain characters with no empty ``?`` or ``#``
+      (:data:`_PLAIN_ABSOLUTE`) is urljoin's answer as it is;
+    - a plain path (:data:`_PLAIN_PATH`) with no dot segment, no empty segment and no empty
+      query or fragment, on an http(s) base with a host and no ``;params``: from the root,
+      the base's scheme and host plus the href; else, when it starts with nothing or with
+      "../" repeated, the base's folder less that many segments, plus the rest of the href
+      (urljoin's own steps, identical in Python 3.10 to 3.13, done once per page and count);
+    - another plain path is joined by urljoin's steps without its parsing (:meth:`_join`);
+    - another absolute href goes through urljoin once per run (its answer depends on the
+      base's scheme alone); anything else is urljoin's.
+
+    A plain base (:data:`_PLAIN_BASE`) is split by that regex instead of urlparse."""
 
     def __init__(self, run: _Resolver, base: str) -> None:
         self._run = run
@@ -673,10 +687,13 @@ def _indexed(
             rel_text = element.get("rel")
             if not rel_text:
                 continue
+            rel_text = rel_text.lower()
+            if "canonical" not in rel_text and "alternate" not in rel_text:
+                continue  # a stylesheet, an icon, a preload: neither word is in it
             href = element.get("href")
             if href is None or not href.strip():
                 continue
-            rel = rel_text.lower().split()
+            rel = rel_text.split()
             if "canonical" in rel:
                 canonical_hrefs.append(href)
             if "alternate" in rel:
@@ -737,7 +754,24 @@ def _indexed(
     # composes with nor reorders a combining mark. (The sorted fields are normalised first:
     # their order must not depend on the spelling.)
     record = "\x1e".join(fields)
-    return (record if record.isascii() else nfc("NFC", record)).encode("utf-8")
+    return _nfc(record).encode("utf-8")
+
+
+def _nfc(text: str) -> str:
+    """``unicodedata.normalize("NFC", text)``, skipped when the text is Latin-1 alone (ASCII
+    or not): no Latin-1 character decomposes, composes or reorders (each is NFC_QC=Yes with
+    combining class 0, which ``tests/test_content_fast.py`` checks for all 256), so NFC
+    gives such a text back as it is. Telling that costs a latin-1 encode (a copy, or an
+    error at the first other character) instead of NFC's lookup of every character: 7 µs
+    of a page's fingerprint when its text is Latin-1 (the bench pages' ¶; French, German,
+    Spanish text)."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return unicodedata.normalize("NFC", text)
+    return text
 
 
 def _outside_article(container: etree._Element) -> list[etree._Element]:

@@ -378,6 +378,28 @@ def test_words_fast_path(text: str) -> None:
     assert content._words(text) == plain_words(text)
 
 
+def test_latin1_text_is_nfc_as_it_is() -> None:
+    """Why ``_nfc`` may skip a Latin-1 text: no two Latin-1 characters compose, none
+    decomposes, none is a combining mark (every pair checked)."""
+    latin1 = [chr(code) for code in range(256)]
+    for first in latin1:
+        assert unicodedata.combining(first) == 0
+        for second in latin1:
+            assert unicodedata.normalize("NFC", first + second) == first + second
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet=st.characters(max_codepoint=255), max_size=20),
+        st.text(alphabet="ae\u0301\u00e9\u00b6\u2019\u1e9b\u0323\u212b", max_size=12),
+        st.text(max_size=12),
+    )
+)
+def test_nfc_fast_path(text: str) -> None:
+    assert content._nfc(text) == unicodedata.normalize("NFC", text)
+
+
 def _parsed(page: bytes) -> etree._Element | None:
     try:
         root = etree.fromstring(page, _plain_parser("utf-8"))
