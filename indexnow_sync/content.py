@@ -299,6 +299,8 @@ def _encoding(data: bytes) -> tuple[str, int]:
     found = _META_CHARSET.search(data[:1024])
     if found is not None:
         label = found.group(1).decode("ascii").lower()
+        if label in ("utf-8", "utf8"):
+            return "utf-8", 0  # (what the lookup below gives; most pages say so)
         name = _WHATWG.get(label, label)
         try:
             info = codecs.lookup(name)

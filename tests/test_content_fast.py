@@ -13,6 +13,7 @@ change of the rule must bump RULE_VERSION and pin the values again."""
 from __future__ import annotations
 
 import base64
+import codecs
 import hashlib
 import json
 import re
@@ -22,6 +23,7 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -518,3 +520,9 @@ if __name__ == "__main__":  # pragma: no cover - regenerating the pins is a deli
     values = {key: make() for key, make in _pinned_cases().items()}
     PINNED.write_text(json.dumps(values, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(f"{len(values)} fingerprints pinned in {PINNED}")
+
+
+@pytest.mark.parametrize("label", ["utf-8", "UTF-8", "utf8", "Utf8"])
+def test_the_utf8_label_shortcut_is_the_codec_lookup(label: str) -> None:
+    page = f'<meta charset="{label}"><p>x</p>'.encode()
+    assert content._encoding(page) == (codecs.lookup(label).name, 0) == ("utf-8", 0)
