@@ -636,31 +636,26 @@ def html_fingerprint(data: bytes, url: str, rules: Rules = NO_RULES) -> str | No
     bytes hold no document lxml can read."""
     tools = _TOOLS
     name, skip = _encoding(data)
-    source: bytes | str
     try:
         if name == "utf-8":
-            source = data[skip:] if skip else data
-            root = etree.fromstring(source, tools.utf8_parser)
+            root = etree.fromstring(data[skip:] if skip else data, tools.utf8_parser)
         else:
-            source = data[skip:].decode(name, "replace")
-            root = etree.fromstring(source, tools.parser)
+            root = etree.fromstring(data[skip:].decode(name, "replace"), tools.parser)
     except (etree.LxmlError, ValueError):
         return None
     if root is None:
         return None
     try:
-        record = _indexed(root, url, rules, tools, source=source)
+        record = _indexed(root, url, rules, tools)
         return f"h{RULE_VERSION}{rules.tag}:{_digest(record)}"
     except (etree.LxmlError, ValueError, RecursionError):
         return None
 
 
-def _indexed(
-    root: etree._Element, url: str, rules: Rules, tools: _Tools, *, source: bytes | str = ""
-) -> bytes:
-    """What engines index of a parsed page, as unambiguous bytes to hash: the fields joined
-    with U+001E, the items of a list field with U+001F. ``source`` (the page's text or
-    bytes) is not needed any more; kept so callers need not change."""
+def _indexed(root: etree._Element, url: str, rules: Rules, tools: _Tools) -> bytes:
+    """What engines index of a parsed page, as bytes to hash: the fields joined with U+001E,
+    the items of a list field with U+001F (control characters lxml keeps when a page holds
+    them in a title or an attribute; rule version 1 does not escape them)."""
     etree.strip_elements(root, *_DROPPED_TAGS, with_tail=False)
     for xpath in rules._xpaths:
         for element in _elements(tools.ignored(xpath)(root)):
