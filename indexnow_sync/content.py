@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import base64
 import codecs
+import functools
 import hashlib
 import json
 import re
@@ -231,11 +232,20 @@ def compare(before: str | None, after: str | None) -> Comparison:
 
 def current(fp: str | None, rules: Rules) -> bool:
     """True when ``fp`` was made by this version of the rule with these ``rules`` (so it
-    can be reused for a file whose bytes did not change)."""
-    parts = _parts(fp) if fp else None
-    if parts is None or parts[1] != RULE_VERSION:
+    can be reused for a file whose bytes did not change). What decides is the part before
+    the ":" (kind, version, selectors' tag), asked once per run for each (a rebuild asks
+    for every page)."""
+    if not fp:
         return False
-    return parts[0] != "h" or parts[2] == rules.tag[1:]
+    head, sep, rest = fp.partition(":")
+    return bool(sep and head and rest) and _current_head(head, rules.tag)
+
+
+@functools.lru_cache(maxsize=64)
+def _current_head(head: str, tag: str) -> bool:
+    parts = _parts(head + ":x")
+    assert parts is not None  # a head and a digest
+    return parts[1] == RULE_VERSION and (parts[0] != "h" or parts[2] == tag[1:])
 
 
 # --- is it HTML? ----------------------------------------------------------------------------

@@ -526,3 +526,28 @@ if __name__ == "__main__":  # pragma: no cover - regenerating the pins is a deli
 def test_the_utf8_label_shortcut_is_the_codec_lookup(label: str) -> None:
     page = f'<meta charset="{label}"><p>x</p>'.encode()
     assert content._encoding(page) == (codecs.lookup(label).name, 0) == ("utf-8", 0)
+
+
+def plain_current(fp: str | None, rules: Rules) -> bool:
+    parts = content._parts(fp) if fp else None
+    if parts is None or parts[1] != RULE_VERSION:
+        return False
+    return parts[0] != "h" or parts[2] == rules.tag[1:]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.one_of(
+        st.none(),
+        st.text(alphabet="hb12.:Kx3.rsa", max_size=12),
+        st.sampled_from(["h1:AAAA", "h1:AAAA.rs", "b1:AAAA", "h2:A", "h1.x:A", "h1:", ":A"]),
+    ),
+    st.sampled_from([(), (".x",), ("#y",)]),
+)
+def test_current_by_its_head_equals_the_plain_reading(
+    fp: str | None, ignore: tuple[str, ...]
+) -> None:
+    rules = compile_rules(ignore)
+    if fp is not None and rules.tag and fp.startswith("h1.x:"):
+        fp = fp.replace("h1.x:", f"h1{rules.tag}:")  # now and then the run's own tag
+    assert content.current(fp, rules) == plain_current(fp, rules)
