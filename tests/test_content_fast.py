@@ -54,14 +54,10 @@ def plain_words(text: str) -> str:
 
 
 def _plain_parser(encoding: str | None) -> etree.HTMLParser:
-    return etree.HTMLParser(
-        encoding=encoding,
-        remove_comments=True,
-        remove_pis=True,
-        no_network=True,
-        remove_blank_text=True,
-        collect_ids=False,
-    )
+    """The rule's own parsers (their settings are part of rule version 1: dropping
+    whitespace-only text while parsing gives the value a parse keeping it gives, but for a
+    text of form feeds alone, which the kept parse turns into a bytes fingerprint)."""
+    return content._TOOLS.utf8_parser if encoding == "utf-8" else content._TOOLS.parser
 
 
 def xpath_elements(element: etree._Element, path: str) -> list[etree._Element]:
