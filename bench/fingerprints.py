@@ -21,6 +21,12 @@ With ``--also-path CHECKOUT`` (another work tree of this repository, e.g. main's
 checkout's code, as ``fingerprint@also`` and ``rebuild@also``, in the same alternation: a
 before/after comparison under the same load.
 
+``--hostile`` instead times one page of each shape libxml2's XPath handles in quadratic time
+when asked carelessly (about 4 MB each: navigation nested in headers with no ``<main>``, 55,000
+role attributes before a ``<main>``, asides nested 250 deep), each in its own process with a
+time limit (``--limit``, default 300 s), for this checkout and ``--also-path``'s: a page
+checked live is hostile input, and its cost must stay linear.
+
 Each child times its own loop (``time.perf_counter``, imports excluded) and reports it; the
 parent takes the child's peak RSS from ``os.wait4``. Figures are medians over the runs;
 every sample is kept. Results are printed and written to ``--out`` (default
@@ -30,6 +36,7 @@ work tree).
     python bench/fingerprints.py                     # 10,000 pages, 3 runs
     python bench/fingerprints.py --pages 2000 --runs 5 --out /tmp/fp.json
     python bench/fingerprints.py --runs 5 --also-path /tmp/fp-before   # before/after
+    python bench/fingerprints.py --hostile --also-path /tmp/fp-before
 
 Targets (issue 20): ``fingerprint`` ≤ 2× ``parse`` at 10,000 pages of ~15 KB, peak RSS
 ≤ 150 MB, and ``rebuild`` close to ``hash``.
@@ -235,6 +242,51 @@ def child(mode: str, folder: Path, pages: int, code: Path = ROOT) -> dict[str, A
     return out
 
 
+def hostile_page(shape: str) -> bytes:
+    """About 4 MB of one hostile shape (see the module's docstring)."""
+    if shape == "nested-nav":
+        block = "<header><nav>" * 120 + "x" + "</nav></header>" * 120
+        body = block * 1200
+    elif shape == "roles-before-main":
+        roles = '<div role="x"><a href="/a">t</a></div>' * 55_000
+        body = roles + "<main><p>m</p></main>" + roles
+    else:  # deep-aside
+        body = ("<aside>" * 250 + "x" + "</aside>" * 250) * 1200
+    return f"<!doctype html><html><head><title>t</title></head><body>{body}</body></html>".encode()
+
+
+HOSTILE = ("nested-nav", "roles-before-main", "deep-aside")
+
+
+def hostile_child(shape: str, code: Path) -> dict[str, Any]:
+    sys.path.insert(0, str(code))
+    from indexnow_sync.content import html_fingerprint
+
+    page = hostile_page(shape)
+    start = time.perf_counter()
+    found = html_fingerprint(page, f"{SITE}/hostile/")
+    return {"seconds": time.perf_counter() - start, "bytes": len(page), "fingerprint": found}
+
+
+def hostile(codes: list[Path], limit: float) -> int:
+    """Each hostile shape, fingerprinted by each checkout's code in its own process."""
+    for shape in HOSTILE:
+        for code in codes:
+            command = [sys.executable, __file__, "--child", "hostile", "--shape", shape]
+            command += ["--code", str(code)]
+            try:
+                done = subprocess.run(command, capture_output=True, timeout=limit, check=True)
+            except subprocess.TimeoutExpired:
+                print(f"{shape:<18} {_commit(code):>8}  > {limit:.0f} s (stopped)")
+                continue
+            report = json.loads(done.stdout)
+            print(
+                f"{shape:<18} {_commit(code):>8}  {report['seconds']:8.2f} s for "
+                f"{report['bytes'] / 1e6:.1f} MB  {report['fingerprint']}"
+            )
+    return 0
+
+
 def run_child(mode: str, folder: Path, pages: int, also: Path | None = None) -> dict[str, Any]:
     name = mode
     command = [sys.executable, __file__, "--folder", str(folder), "--pages", str(pages)]
@@ -291,13 +343,23 @@ def main() -> int:
         default=None,
         help="another checkout: its fingerprint and rebuild run too (before/after)",
     )
-    parser.add_argument("--child", choices=MODES)
+    parser.add_argument(
+        "--hostile", action="store_true", help="time the hostile page shapes instead"
+    )
+    parser.add_argument("--limit", type=float, default=300.0, help="--hostile: seconds each")
+    parser.add_argument("--child", choices=(*MODES, "hostile"))
+    parser.add_argument("--shape", choices=HOSTILE)
     parser.add_argument("--folder", type=Path)
     parser.add_argument("--code", type=Path, default=ROOT)
     args = parser.parse_args()
+    if args.child == "hostile":
+        print(json.dumps(hostile_child(args.shape, args.code.resolve())))
+        return 0
     if args.child:
         print(json.dumps(child(args.child, args.folder, args.pages, args.code.resolve())))
         return 0
+    if args.hostile:
+        return hostile([ROOT, *([args.also_path] if args.also_path else [])], args.limit)
     modes: tuple[str, ...] = MODES
     if args.also_path is not None:
         if not (args.also_path / "indexnow_sync").is_dir():

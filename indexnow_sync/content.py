@@ -355,13 +355,10 @@ class _Tools(threading.local):
         # a tenth of the parse.
         self.utf8_parser = parser("utf-8")
         # The first [role=main] before a <main> (or around it), and the first of all; and
-        # the role values those could be among (reading the values is a quarter of the cost
-        # of testing each element for role='main', and nearly every page has no such one).
+        # the role values under the root (nearly every page has no role=main: those
+        # searches are skipped).
         self.role_before = etree.XPath(
             "(ancestor::*[@role='main'] | preceding::*[@role='main'])[1]"
-        )
-        self.roles_before = etree.XPath(
-            "ancestor::*/@role | preceding::*/@role", smart_strings=False
         )
         self.role_main = etree.XPath("descendant::*[@role='main'][1]")
         self.roles = etree.XPath("descendant::*/@role", smart_strings=False)
@@ -793,13 +790,15 @@ def _outside_article(container: etree._Element) -> list[etree._Element]:
 
 
 def _main_element(root: etree._Element, tools: _Tools) -> etree._Element | None:
-    """The first ``<main>`` or ``[role=main]`` element in document order. The first
-    ``<main>`` is found by tag, then what comes before it (or holds it) is searched for a
-    ``[role=main]`` only when one of the ``role`` values there is ``main``; without a
-    ``<main>``, the whole page is, when one of its ``role`` values is ``main``."""
+    """The first ``<main>`` or ``[role=main]`` element in document order: the first
+    ``<main>`` found by tag, unless a ``[role=main]`` comes before it or holds it; without a
+    ``<main>``, the first ``[role=main]`` under the root. The ``[role=main]`` searches run
+    only when a ``role`` value on the page is ``main`` (reading the values is linear and
+    costs a fifth of the search; reading only those before the ``<main>`` would be
+    quadratic in libxml2, minutes on a hostile page)."""
     main = next(root.iter("main"), None)
     if main is not None:
-        if "main" not in _strings(tools.roles_before(main)):
+        if root.get("role") != "main" and "main" not in _strings(tools.roles(root)):
             return main
         earlier = _elements(tools.role_before(main))
         return earlier[0] if earlier else main
