@@ -22,10 +22,11 @@ checkout's code, as ``fingerprint@also`` and ``rebuild@also``, in the same alter
 before/after comparison under the same load.
 
 ``--hostile`` instead times one page of each shape libxml2's XPath handles in quadratic time
-when asked carelessly (about 4 MB each: navigation nested in headers with no ``<main>``, 55,000
-role attributes before a ``<main>``, asides nested 250 deep), each in its own process with a
-time limit (``--limit``, default 300 s), for this checkout and ``--also-path``'s: a page
-checked live is hostile input, and its cost must stay linear.
+when asked carelessly (about 4 MB each: navigation nested in headers with no ``<main>``;
+55,000 role attributes before a ``<main>``; the same with ``role=main``; asides nested 250
+deep), each in its own process with a time limit (``--limit``, default 300 s), for this
+checkout and ``--also-path``'s: a page checked live is hostile input, and its cost must
+stay linear.
 
 Each child times its own loop (``time.perf_counter``, imports excluded) and reports it; the
 parent takes the child's peak RSS from ``os.wait4``. Figures are medians over the runs;
@@ -247,15 +248,16 @@ def hostile_page(shape: str) -> bytes:
     if shape == "nested-nav":
         block = "<header><nav>" * 120 + "x" + "</nav></header>" * 120
         body = block * 1200
-    elif shape == "roles-before-main":
-        roles = '<div role="x"><a href="/a">t</a></div>' * 55_000
+    elif shape in ("roles-before-main", "role-mains-before-main"):
+        value = "main" if shape == "role-mains-before-main" else "x"
+        roles = f'<div role="{value}"><a href="/a">t</a></div>' * 55_000
         body = roles + "<main><p>m</p></main>" + roles
     else:  # deep-aside
         body = ("<aside>" * 250 + "x" + "</aside>" * 250) * 1200
     return f"<!doctype html><html><head><title>t</title></head><body>{body}</body></html>".encode()
 
 
-HOSTILE = ("nested-nav", "roles-before-main", "deep-aside")
+HOSTILE = ("nested-nav", "roles-before-main", "role-mains-before-main", "deep-aside")
 
 
 def hostile_child(shape: str, code: Path) -> dict[str, Any]:
@@ -277,11 +279,11 @@ def hostile(codes: list[Path], limit: float) -> int:
             try:
                 done = subprocess.run(command, capture_output=True, timeout=limit, check=True)
             except subprocess.TimeoutExpired:
-                print(f"{shape:<18} {_commit(code):>8}  > {limit:.0f} s (stopped)")
+                print(f"{shape:<22} {_commit(code):>8}  > {limit:.0f} s (stopped)")
                 continue
             report = json.loads(done.stdout)
             print(
-                f"{shape:<18} {_commit(code):>8}  {report['seconds']:8.2f} s for "
+                f"{shape:<22} {_commit(code):>8}  {report['seconds']:8.2f} s for "
                 f"{report['bytes'] / 1e6:.1f} MB  {report['fingerprint']}"
             )
     return 0

@@ -416,6 +416,18 @@ def test_main_element_equals_the_plain_reading(page: bytes) -> None:
 
 
 @settings(max_examples=300, deadline=None)
+@given(_page(), st.integers(0, 10_000), st.integers(0, 10_000))
+def test_earlier_is_document_order(page: bytes, one: int, other: int) -> None:
+    root = _parsed(page)
+    if root is None:
+        return
+    elements = list(root.iter())  # document order: an element before what it holds
+    first, second = elements[one % len(elements)], elements[other % len(elements)]
+    expected = first if elements.index(first) <= elements.index(second) else second
+    assert content._earlier(first, second) is expected
+
+
+@settings(max_examples=300, deadline=None)
 @given(_page())
 def test_outside_article_equals_its_xpath(page: bytes) -> None:
     root = _parsed(page)
