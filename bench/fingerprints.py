@@ -21,9 +21,10 @@ With ``--also-path CHECKOUT`` (another work tree of this repository, e.g. main's
 checkout's code, as ``fingerprint@also`` and ``rebuild@also``, in the same alternation: a
 before/after comparison under the same load.
 
-``--hostile`` instead times one page of each shape libxml2's XPath handles in quadratic time
-when asked carelessly (about 4 MB each: navigation nested in headers with no ``<main>``;
-55,000 role attributes before a ``<main>``; the same with ``role=main``; asides nested 250
+``--hostile`` instead times one page of each shape libxml2's XPath (or text merged one
+dropped element at a time) handles in quadratic time (about 4 MB each: navigation nested in
+headers with no ``<main>``; 55,000 role attributes before a ``<main>``; the same with
+``role=main``; 330,000 ``<nav>`` each followed by text in a ``<main>``; asides nested 250
 deep), each in its own process with a time limit (``--limit``, default 300 s), for this
 checkout and ``--also-path``'s: a page checked live is hostile input, and its cost must
 stay linear.
@@ -252,12 +253,20 @@ def hostile_page(shape: str) -> bytes:
         value = "main" if shape == "role-mains-before-main" else "x"
         roles = f'<div role="{value}"><a href="/a">t</a></div>' * 55_000
         body = roles + "<main><p>m</p></main>" + roles
+    elif shape == "tailed-navs":
+        body = "<main><p>a</p>" + "<nav></nav>x" * 330_000 + "</main>"
     else:  # deep-aside
         body = ("<aside>" * 250 + "x" + "</aside>" * 250) * 1200
     return f"<!doctype html><html><head><title>t</title></head><body>{body}</body></html>".encode()
 
 
-HOSTILE = ("nested-nav", "roles-before-main", "role-mains-before-main", "deep-aside")
+HOSTILE = (
+    "nested-nav",
+    "roles-before-main",
+    "role-mains-before-main",
+    "tailed-navs",
+    "deep-aside",
+)
 
 
 def hostile_child(shape: str, code: Path) -> dict[str, Any]:

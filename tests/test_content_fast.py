@@ -415,6 +415,38 @@ def test_main_element_equals_the_plain_reading(page: bytes) -> None:
     assert content._main_element(root, content._TOOLS) is plain_main(root)
 
 
+def _shape(elements: list[etree._Element]) -> list[object]:
+    """Every text node (XPath sees where one ends) and the markup, of each tree given."""
+    return [(xpath_strings(e, ".//text()"), etree.tostring(e)) for e in elements]
+
+
+@settings(max_examples=400, deadline=None)
+@given(_page(), st.lists(st.integers(0, 10_000), max_size=12), st.booleans())
+def test_drop_all_equals_dropping_one_by_one(
+    page: bytes, picks: list[int], with_navs: bool
+) -> None:
+    parsed = [_parsed(page), _parsed(page)]
+    trees = [root for root in parsed if root is not None]
+    if len(trees) < 2:
+        return
+    chosen: list[list[etree._Element]] = []
+    for root in trees:
+        elements = list(root.iter())
+        indexes = sorted({pick % len(elements) for pick in picks})
+        if with_navs:  # all <nav> elements, nested ones too, as the main element's are dropped
+            indexes = sorted({*indexes, *(i for i, e in enumerate(elements) if e.tag == "nav")})
+        chosen.append([elements[i] for i in indexes])
+    try:
+        for element in chosen[0]:
+            content._drop(element)
+    except ValueError:  # a text lxml refuses: so does the batch (the page has no fingerprint)
+        with pytest.raises(ValueError):
+            content._drop_all(chosen[1])
+        return
+    content._drop_all(chosen[1])
+    assert _shape([trees[0], *chosen[0]]) == _shape([trees[1], *chosen[1]])
+
+
 @settings(max_examples=300, deadline=None)
 @given(_page(), st.integers(0, 10_000), st.integers(0, 10_000))
 def test_earlier_is_document_order(page: bytes, one: int, other: int) -> None:
