@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -154,3 +155,32 @@ def test_the_symlink_shortcut_equals_the_plain_reading(
     mapping = BuildFiles(root, full)
     for url in full:
         assert mapping.file_for(url) == _plain(root, url, mapping.base), url
+
+
+def _plain_segments(url: str) -> tuple[list[str], bool] | None:
+    """url_segments read plainly: urlsplit's path, decoded."""
+    path = unquote(urlsplit(url).path) or "/"
+    segments = [s for s in path.split("/") if s not in ("", ".")]
+    if ".." in segments or "\\" in path or "\0" in path:
+        return None
+    return segments, path.endswith("/")
+
+
+_URLS = st.tuples(
+    st.sampled_from(["https://", "HTTP://", "h+t.tp://", "https:/", "1x://", " https://", ""]),
+    st.text(alphabet="ab.:@[]-_%", max_size=8),
+    st.text(alphabet="/ab.%2e;:@=\\\x00 ", max_size=12),
+    st.sampled_from(["", "?", "?q=/a/../b", "#f", "#/x?y", "?\tx", "\n", "#"]),
+).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_URLS)
+def test_url_segments_fast_path_equals_urlsplit(url: str) -> None:
+    try:
+        expected = _plain_segments(url)
+    except ValueError:  # urlsplit refuses it: so does url_segments (no fast path takes it)
+        with pytest.raises(ValueError):
+            url_segments(url)
+        return
+    assert url_segments(url) == expected
