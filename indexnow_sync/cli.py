@@ -714,7 +714,7 @@ def _parser_error(exc: click.ClickException) -> UsageError:
     # click before 8.2.1 words it "No such option: --dryrun"; one first line on every click
     older = re.match(r"No such option: (\S{1,200})", message)
     if older:
-        message = f"No such option '{older.group(1)}'{message[older.end():]}"
+        message = f"No such option '{older.group(1)}'{message[older.end() :]}"
     suggestion = ""
     one = re.search(r" Did you mean ([^?]{1,200})\?$", message)
     several = re.search(r" \(Possible options: ([^)]{1,300})\)$", message)
