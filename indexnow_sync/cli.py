@@ -327,8 +327,8 @@ def _execute(
     from .report import error_lines, human_lines, tail_lines, to_json
 
     if error is None and outcome is not None:
+        from .given import followup_options
         from .outcome import failed_submission
-        from .sync import followup_options
 
         error = failed_submission(outcome, followup_options(config, "key-location"))
     report = to_json(outcome, error, command)
@@ -433,7 +433,7 @@ def _site_of(config: Any) -> str | None:
     """The site a config names, for the report of a run that failed before it had one; None
     when it names none or an invalid one (that is then the error being reported)."""
     from .errors import UsageError
-    from .sync import configured_site
+    from .given import configured_site
 
     try:
         return configured_site(config)

@@ -1,0 +1,259 @@
+"""What each stage is given: a command's :class:`Config` read into the values and small frozen
+parameter objects the stages take (``Sides``, ``KeyFile``, ``Checks``/``Gates``, ``Sending``,
+the content stage's settings), the web client, and the two steps of stage delta that the
+Config switches on or off (content decides ``changed``; ``--fix-lastmod``).
+
+The commands (:mod:`sync`) call these once, at the top of a run; nothing below them sees the
+Config. No printing, no exiting: a value that is no site or a combination that cannot work
+raises :class:`UsageError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .config import Config
+from .delta import DeltaRead, Sides
+from .errors import UsageError
+from .gates import Checks, Gates, check_build_offline, deadline_for
+from .keycheck import KeyFile, require_key
+from .send import Sending
+from .urls import normalize_site, origin
+
+if TYPE_CHECKING:
+    from .changed import ContentResult
+    from .models import Skipped
+    from .wait import Deadline, PollPolicy
+    from .web import PrefixResponse, WebClient
+
+
+def configured_site(config: Config) -> str | None:
+    """The site a config names: ``--site``, else the origin of ``--live``; None when neither.
+    Raises :class:`UsageError` for a value that is no site."""
+    if config.site:
+        try:
+            return normalize_site(config.site)
+        except ValueError as exc:
+            problem, _, fix = str(exc).partition("; ")  # (normalize_site: "problem; how")
+            raise UsageError(f"--site {problem} (got {config.site!r})", fix=fix) from None
+    if config.live:
+        site = origin(config.live)
+        if site is None:
+            raise UsageError(f"--live must be an absolute http(s) URL (got {config.live!r})")
+        return site
+    return None
+
+
+def followup_options(config: Config | None, *names: str) -> str:
+    """The run's options among ``names`` (``endpoint``, ``key-location``) that a command a
+    message suggests must repeat, as `` --name WORD`` each, ready to paste (the key read
+    from the environment): a follow-up that drops --endpoint goes to another endpoint. Only
+    those given on the command line: from the environment or the config file they apply to
+    the follow-up by themselves, where it runs."""
+    from .keyfile import shell_word
+
+    if config is None:
+        return ""
+    values = {"endpoint": config.endpoint, "key-location": config.key_location}
+    key = config.key or ""
+    return "".join(
+        f" --{name} {shell_word(value, key)}"
+        for name in names
+        if (value := values[name]) and config.given_as.get(name.replace("-", "_")) == f"--{name}"
+    )
+
+
+def require_site(site: str | None, what: str) -> str:
+    if site is None:
+        raise UsageError(f"{what} needs --site URL (the public base URL, e.g. https://example.com)")
+    return site
+
+
+def submission_key(config: Config) -> str:
+    """The key of a run that may submit; the endpoint is checked too, before any work."""
+    from .indexnow import resolve_endpoint
+
+    key = require_key(config.key)
+    resolve_endpoint(config.endpoint)
+    return key
+
+
+def deadline(config: Config, pacing: PollPolicy | None) -> Deadline | None:
+    return deadline_for(config.wait, config.check, config.dry_run, pacing)
+
+
+def client(config: Config) -> WebClient:
+    from .web import WebClient
+
+    return WebClient(
+        timeout=config.timeout,
+        max_bytes=config.max_sitemap_bytes,
+        pool_maxsize=config.check_concurrency,
+    )
+
+
+Clock = Callable[[], datetime]
+
+
+class Lazy:
+    """A web client made on first use (a plan against a baseline may never need one)."""
+
+    def __init__(self, make: Callable[[], WebClient]) -> None:
+        self._make = make
+        self._client: WebClient | None = None
+
+    def __call__(self) -> WebClient:
+        if self._client is None:
+            self._client = self._make()
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+
+def pages(config: Config, build: Path) -> bool:
+    """Whether content decides: --changed-by content and a build with HTML pages (a
+    sitemap-only build costs nothing more than finding that out)."""
+    from .changed import build_root, has_pages
+
+    return config.by_content and has_pages(build_root(build))
+
+
+def content_delta(
+    config: Config,
+    read: DeltaRead,
+    site: str | None,
+    build: Path,
+    client: Callable[[], WebClient],
+    robots_read: Mapping[str, PrefixResponse],
+    *,
+    write: bool,
+    clock: Clock | None,
+) -> ContentResult | None:
+    """The delta decided by content (None with --changed-by lastmod)."""
+    if not config.by_content:
+        return None
+    from .changed import ContentSettings, by_content, without_pages
+
+    if read.build is None:  # no HTML pages in the build (see pages)
+        return without_pages(read.delta, build)
+
+    settings = ContentSettings(
+        ignore=config.ignore,
+        manifest_name=config.manifest_name,
+        agents=config.robots_agent,
+        concurrency=config.check_concurrency,
+        max_bytes=config.max_sitemap_bytes,
+        write=write,
+        now=(clock or utc_now)(),
+        fix_lastmod=config.fix_lastmod,
+    )
+    return by_content(
+        read.delta,
+        read.build,
+        build,
+        site=site,
+        baseline=config.baseline,
+        settings=settings,
+        client=client,
+        robots_read=robots_read,
+        before_lastmods=read.before_lastmods,
+    )
+
+
+def require_manifest_for_fix(config: Config) -> None:
+    """--fix-lastmod writes when each page's content last changed, which the fingerprint
+    manifest carries from deploy to deploy: without it there is nothing true to write."""
+    if not config.fix_lastmod:
+        return
+    if not config.by_content:
+        problem = "--changed-by lastmod"
+    elif config.manifest_name is None:
+        problem = "--fingerprints off"
+    else:
+        return
+    raise UsageError(
+        f"--fix-lastmod cannot be used with {problem}",
+        cause="the true lastmods come from the fingerprint manifest, which keeps when each "
+        "page's content last changed from one deploy to the next",
+        fix=f"drop {problem} (or --fix-lastmod)",
+    )
+
+
+def fix_lastmod(
+    config: Config, build: Path, content: ContentResult | None, *, write: bool
+) -> dict[str, Any] | None:
+    """Stage delta, --fix-lastmod: the build's sitemap files rewritten with the true
+    lastmods (:mod:`rewrite`), before the plan or any POST; ``write`` False (a dry run):
+    only counted. The report's ``lastmod_fix`` section; None without --fix-lastmod."""
+    if not config.fix_lastmod:
+        return None
+    from .rewrite import fix_build_lastmods
+    from .sources import Limits
+
+    section: dict[str, Any] = {"written": write, "files": [], "corrected": 0}
+    section.update(moved_back=0, added=0, moved_forward=0)
+    if content is None or content.true_lastmods is None:
+        section["skipped"] = (
+            "the build has no HTML pages, so when their content changed is not known: the "
+            "sitemaps were left as built"
+        )
+        return section
+    limits = Limits(max_sitemap_bytes=config.max_sitemap_bytes)
+    done = fix_build_lastmods(build, content.true_lastmods, limits, dry_run=not write)
+    fixes = done.corrections
+    section.update(files=list(done.files), corrected=fixes.total)
+    section.update(moved_back=fixes.back, added=fixes.added, moved_forward=fixes.forward)
+    return section
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def content_warnings(content: ContentResult | None) -> tuple[str, ...]:
+    return content.warnings if content else ()
+
+
+def content_report(content: ContentResult | None) -> dict[str, Any]:
+    """The report's ``content`` section: what decided ``changed`` and how."""
+    return content.report if content is not None else {"changed_by": "lastmod"}
+
+
+def sides(config: Config, site: str | None, build: Path) -> Sides:
+    return Sides(
+        site,
+        build,
+        config.baseline,
+        config.live,
+        config.max_sitemap_bytes,
+        guessed=config.build is None,
+        live_named=config.named("live"),
+    )
+
+
+def key_file(config: Config, key: str, site: str | None, build: Path | None) -> KeyFile:
+    offline_ok = config.dry_run and config.baseline is not None
+    return KeyFile(key, config.key_location, site, build, offline_ok=offline_ok)
+
+
+def checks(config: Config) -> Checks:
+    return Checks(config.check, config.robots_agent, config.check_concurrency)
+
+
+def check_build(
+    config: Config, build: Path | None, urls: list[str]
+) -> tuple[tuple[Skipped, ...], tuple[str, ...]]:
+    return check_build_offline(build, urls, checks(config), config.max_urls)
+
+
+def gates(config: Config) -> Gates:
+    return Gates(checks(config), config.wait, config.live, config.max_sitemap_bytes)
+
+
+def sending(config: Config, key: str) -> Sending:
+    return Sending(config.endpoint, key, config.key_location, config.dry_run)
