@@ -245,9 +245,10 @@ def tail_lines(
         lines.extend(skipped_lines(report["skipped"][skipped_shown:]))
     lines.extend(deferred_lines(report.get("deferred") or [], dry_run=report["dry_run"]))
     if report["dry_run"]:
+        why = report.get("changed_reasons") or {}
         reasons = {
             **dict.fromkeys(report["removed"], "removed"),
-            **dict.fromkeys(report["changed"], "changed"),
+            **{url: f"changed: {why.get(url, 'lastmod')}" for url in report["changed"]},
             **dict.fromkeys(report["added"], "added"),
         }
         for url in report["would_submit"]:
@@ -258,10 +259,13 @@ def tail_lines(
                 "nothing was sent"
             )
     elif command == "plan":
+        why = report.get("changed_reasons") or {}
         for name in ("added", "changed", "removed"):
             shown = report[name][:20]
             for url in shown:
-                lines.append(f"  {name:8} {url}")
+                # Each changed URL with its reason: content, or lastmod where not compared.
+                reason = f" ({why.get(url, 'lastmod')})" if name == "changed" else ""
+                lines.append(f"  {name:8} {url}{reason}")
             if len(report[name]) > len(shown):
                 lines.append(f"  ... and {len(report[name]) - len(shown)} more {name}")
     error_kind = report["error"]["kind"] if report["error"] else None

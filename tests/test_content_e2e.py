@@ -520,6 +520,10 @@ def test_the_report_and_the_human_lines(world: World) -> None:
         "not sent (listed in --json as unchanged_content)"
     )
     assert result.stderr.count(line) == 1
+    # Each changed URL with its reason (SPEC: "The report gives each changed URL its reason").
+    assert f"  changed  {world.u('/a/')} (content)\n" in result.stderr
+    assert f"  changed  {world.u('/c/')} (content)\n" in result.stderr
+    assert f"  added    {world.u('/new/')}\n" in result.stderr
     assert f"plan written to {out}" in result.stderr
 
 
@@ -535,6 +539,19 @@ def test_the_lastmod_rule_reports_lastmod_reasons(world: World) -> None:
     assert report["changed_reasons"] == {world.u("/b/"): "lastmod", world.u("/c/"): "lastmod"}
     assert report["unchanged_content"] == [] and report["content"] == {"changed_by": "lastmod"}
     assert "unchanged content" not in result.stderr
+    assert f"  changed  {world.u('/b/')} (lastmod)\n" in result.stderr
+
+
+def test_a_dry_run_names_each_changed_url_s_reason(world: World) -> None:
+    deployed_v1(world)
+    v2 = world.build(V2)
+    result = cli(
+        world, "sync", "--site", world.site.base_url, "--build", str(v2), "--dry-run",
+        "--check", "robots", "--endpoint", world.endpoint.endpoint,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert f"  would submit (changed: content) {world.u('/a/')}\n" in result.stderr
+    assert f"  would submit (added) {world.u('/new/')}\n" in result.stderr
 
 
 def test_a_bad_ignore_selector_is_a_usage_error_before_any_request(world: World) -> None:
