@@ -21,7 +21,7 @@ A build without HTML pages (a sitemap only) is not looked at beyond finding that
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -39,6 +39,7 @@ from .manifest import (
     fetch_manifest,
     fingerprint_folder,
     read_manifest_file,
+    refuse_overwrite,
     write_manifest,
 )
 from .models import Delta, Fingerprints
@@ -124,6 +125,7 @@ def by_content(
     client: Callable[[], WebClient],
     robots_read: Mapping[str, PrefixResponse] | None = None,
     before_lastmods: Mapping[str, str] | None = None,
+    sitemaps: Sequence[str] = (),
 ) -> ContentResult:
     """The delta with ``changed`` decided by content (see the module's docstring), for a
     build with HTML pages (:func:`has_pages`; else :func:`without_pages`).
@@ -133,18 +135,28 @@ def by_content(
     With ``settings.fix_lastmod``, each URL's true lastmod is the instant the manifest says
     its content last changed (:func:`manifest.content_changed`), and the lastmod rule is
     decided again with them against ``before_lastmods`` (the before side's lastmod of each
-    URL in both): the delta is the one the rewritten sitemaps will show."""
+    URL in both): the delta is the one the rewritten sitemaps will show. ``sitemaps``: the
+    build's sitemap files (the manifest is never written over one of them)."""
     root = build_root(build)
     rules = compile_rules(settings.ignore)
     urls = list(build_entries)
     files = BuildFiles(root, urls)
+    name = settings.manifest_name
+    if name is not None:
+        listed = (
+            url
+            for scheme in ("https", "http")
+            if site is not None
+            and (url := f"{scheme}:{site.partition(':')[2]}{files.base_path}/{name}")
+            in build_entries
+        )
+        refuse_overwrite(root / name, name, sitemaps=sitemaps, urls=listed)
     robots = _robots_suffix(root, files, settings.agents)
     added = set(delta.added)
     common = [url for url in urls if url not in added]
     by_lastmod = set(delta.changed)
 
     before = _Before()
-    name = settings.manifest_name
     if baseline is not None:
         _from_baseline(before, baseline, common, rules, settings, site, robots)
     elif site is not None and name is not None:

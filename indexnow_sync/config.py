@@ -9,6 +9,7 @@ relative paths in it are relative to the file's folder.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -237,6 +238,11 @@ def _to_selectors(value: Any) -> tuple[str, ...]:
     return selectors
 
 
+# The manifest's name is a file in the build folder and the last part of its URL: no folder,
+# nothing a URL path would escape or cut (space, %, ?, #).
+_FILE_NAME = re.compile(r"[A-Za-z0-9._~+-]{1,255}")
+
+
 def _to_fingerprints(value: Any) -> str:
     """The manifest's file name in the build folder, or ``off``."""
     if isinstance(value, bool) and not value:
@@ -244,10 +250,11 @@ def _to_fingerprints(value: Any) -> str:
     text = _to_str(value)
     if text.lower() in ("off", "false", "no", "none"):
         return "off"
-    if any(char in text for char in "/\\\0") or text in (".", ".."):
+    if not _FILE_NAME.fullmatch(text) or text in (".", ".."):
         raise ValueError(
-            "expected a file name (the manifest goes into the build folder, beside the "
-            "sitemap), e.g. indexnow-fingerprints.json, or off"
+            "expected a file name of letters, digits and . _ ~ + - (the manifest goes into "
+            "the build folder, beside the sitemap, and its name ends its URL), e.g. "
+            "indexnow-fingerprints.json, or off"
         )
     return text
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -269,6 +270,52 @@ def write_manifest(path: Path, manifest: Manifest) -> None:
         ) from exc
 
 
+def is_manifest_file(path: Path) -> bool:
+    """Whether the file at ``path`` starts as a fingerprint manifest does (gzipped or not):
+    a file a run may write the manifest over."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    if head[:2] == b"\x1f\x8b":
+        try:
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 512)
+        except zlib.error:
+            return False
+    return _MANIFEST_HEAD.match(head) is not None
+
+
+_MANIFEST_HEAD = re.compile(rb'\s*\{\s*"format"\s*:\s*"' + FORMAT.encode() + rb'"')
+
+
+def refuse_overwrite(
+    path: Path, name: str, *, sitemaps: Iterable[str], urls: Iterable[str] = ()
+) -> None:
+    """Raise :class:`UsageError` when writing the manifest to ``path`` (``--fingerprints
+    NAME``) would destroy a file of the build: one of its ``sitemaps``, a file that is not a
+    previous manifest (the key file, robots.txt, a page), or a page the sitemap lists at
+    that URL (``urls``: the manifest's URL in each form the build could list it)."""
+    from .errors import UsageError
+
+    what = None
+    resolved = path.resolve()
+    if any(Path(source).resolve() == resolved for source in sitemaps):
+        what = "is a sitemap of the build"
+    elif path.exists() and not is_manifest_file(path):
+        what = "is a file of the build that is not a fingerprint manifest"
+    elif any(urls):
+        what = "is a page the build's sitemap lists"
+    if what is None:
+        return
+    raise UsageError(
+        f"--fingerprints {name}: {path} {what}",
+        cause="the fingerprint manifest would be written over it",
+        fix=f"name another file (--fingerprints {DEFAULT_NAME}, the default), or use "
+        "--fingerprints off",
+    )
+
+
 # --- reading --------------------------------------------------------------------------------
 
 
@@ -392,6 +439,7 @@ __all__ = [
     "fingerprint_folder",
     "parse_manifest",
     "read_manifest_file",
+    "refuse_overwrite",
     "utc_text",
     "write_manifest",
 ]

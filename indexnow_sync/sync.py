@@ -573,6 +573,7 @@ def _by_content(
         client=client,
         robots_read=robots_read,
         before_lastmods=read.before_lastmods,
+        sitemaps=read.after.get("sources", ()),
     )
 
 

@@ -408,6 +408,11 @@ def test_content_options_from_every_source(
         ({"fingerprints": "../outside.json"}, "--fingerprints: expected a file name"),
         ({"fingerprints": "a\\b.json"}, "--fingerprints: expected a file name"),
         ({"fingerprints": ".."}, "--fingerprints: expected a file name"),
+        # The name is also the last part of the manifest's URL: nothing a URL path escapes.
+        ({"fingerprints": "my manifest.json"}, "--fingerprints: expected a file name"),
+        ({"fingerprints": "fp.json?v=1"}, "--fingerprints: expected a file name"),
+        ({"fingerprints": "fp#1.json"}, "--fingerprints: expected a file name"),
+        ({"fingerprints": "fp%20.json"}, "--fingerprints: expected a file name"),
     ],
 )
 def test_bad_content_options_name_the_option(

@@ -365,6 +365,47 @@ def test_another_manifest_name(world: World) -> None:
     assert outcome.delta is not None and world.paths(outcome.delta.changed) == ["/a/", "/c/"]
 
 
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [
+        ("sitemap.xml", "is a sitemap of the build"),
+        (f"{KEY}.txt", "is a file of the build that is not a fingerprint manifest"),
+        ("robots.txt", "is a file of the build that is not a fingerprint manifest"),
+        ("about.html", "is a page the build's sitemap lists"),
+    ],
+)
+def test_a_manifest_name_that_would_overwrite_a_file_of_the_build_is_refused(
+    world: World, name: str, what: str
+) -> None:
+    v1 = world.build(V1, robots="User-agent: *\nAllow: /\n")
+    sitemap = v1 / "sitemap.xml"  # /about.html listed, no file for it yet: the URL is enough
+    listed = f"<url><loc>{world.u('/about.html')}</loc></url></urlset>"
+    sitemap.write_text(sitemap.read_text("utf-8").replace("</urlset>", listed), "utf-8")
+    before = {p.name: p.read_bytes() for p in v1.iterdir() if p.is_file()}
+    out = world.folder("plan") / "plan.json"
+    result = cli(
+        world, "plan", "--site", world.site.base_url, "--build", str(v1), "--out", str(out),
+        "--fingerprints", name,
+    )  # fmt: skip
+    assert result.exit_code == 2, result.stderr
+    said = f"error: --fingerprints {name}: {v1 / name} {what}"
+    assert said.replace(KEY, f"{KEY[:4]}…{KEY[-4:]}") in result.stderr  # (the key is never shown)
+    assert "fix: " in result.stderr
+    assert {p.name: p.read_bytes() for p in v1.iterdir() if p.is_file()} == before
+    assert not out.exists()
+
+
+def test_a_previous_manifest_of_the_same_name_is_replaced(world: World) -> None:
+    v1 = world.build(V1)
+    world.plan(v1, fingerprints="fp.json")
+    first = (v1 / "fp.json").read_bytes()
+    outcome, _ = world.plan(v1, fingerprints="fp.json")  # (a re-run on the same folder)
+    assert outcome.content is not None
+    assert outcome.content["manifest_written"] == str(v1 / "fp.json")
+    assert read_manifest_file(v1 / "fp.json", site=None, max_bytes=1 << 20) is not None
+    assert first
+
+
 def test_a_sitemap_only_build_costs_nothing_more(world: World) -> None:
     world.deploy(world.build(V1, html=False))
     bare = world.build(V2, html=False)
