@@ -16,6 +16,7 @@ were corrected, ``moved_back``, ``added``, ``moved_forward``; null without it).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from .errors import IndexNowSyncError
@@ -199,9 +200,27 @@ def head_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:
 
 
 def lastmod_fix_line(fix: dict[str, Any]) -> str:
-    """The one line that says what --fix-lastmod did to the build's sitemaps."""
+    """The one line that says what --fix-lastmod did to the build's sitemaps: the lastmods
+    corrected (against what the generator wrote), then how many differ from the before
+    side's (what engines will see move)."""
     if fix.get("skipped"):
         return f"true lastmods: none written: {fix['skipped']}"
+    return _fix_counts(fix) + "".join(f"; {said}" for said in [differ_text(fix)] if said)
+
+
+def differ_text(fix: Mapping[str, Any]) -> str | None:
+    """How many true lastmods differ from the before side's (the live sitemap's, a
+    baseline's): ``none differs from the live sitemap``; None when there is no before side."""
+    count = fix.get("differ_from_before")
+    if not isinstance(count, int):
+        return None
+    where = "the baseline" if fix.get("before") == "baseline" else "the live sitemap"
+    if not count:
+        return f"none differs from {where}"
+    return f"{count} differ{'s' if count == 1 else ''} from {where}"
+
+
+def _fix_counts(fix: dict[str, Any]) -> str:
     files = len(fix["files"])
     if not fix["corrected"]:
         if not files:

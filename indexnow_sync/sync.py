@@ -39,6 +39,7 @@ from .delta import (
     plan_notes,
     plan_site,
     replan,
+    run_settings,
     well_formed,
 )
 from .errors import UsageError
@@ -112,10 +113,9 @@ def run_sync(
             build,
             lambda: client,
             robots_read,
-            write=not config.dry_run,
             clock=clock,
         )
-        fixed = _fix_lastmod(config, build, content, write=not config.dry_run)
+        content, fixed = _write_build(config, build, content, write=not config.dry_run)
         delta = content.delta if content else read.delta
         # Only when neither the lastmods nor the content moved: a content change the live
         # sitemap cannot show (an edit the generator did not date) means "not deployed yet".
@@ -194,14 +194,29 @@ def run_plan(config: Config, out: Path, *, clock: Clock | None = None) -> Outcom
     )
     web = _Lazy(lambda: _client(config))
     try:
-        content = _by_content(config, read, site, build, web, robots_read, write=True, clock=clock)
+        content = _by_content(config, read, site, build, web, robots_read, clock=clock)
     finally:
         web.close()
-    fixed = _fix_lastmod(config, build, content, write=True)  # (the digest is of what ships)
+    content, fixed = _write_build(config, build, content, write=True)  # (the digest: what ships)
     read = replace(read, delta=content.delta) if content else read
-    after = {**read.after, "digest": build_digest(read.after.get("sources", ()))}
+    files = content.files_identity if content else ""
+    after = {
+        **read.after,
+        "digest": build_digest(read.after.get("sources", ()), files),
+        "settings": run_settings(
+            changed_by=config.changed_by,
+            ignore=config.ignore,
+            fix_lastmod=config.fix_lastmod,
+            fingerprints=config.manifest_name is not None,
+        ),
+    }
     delta, kept = replan(
-        read.delta, after["digest"], site, out, include_removed=config.sends_removed
+        read.delta,
+        after["digest"],
+        site,
+        out,
+        include_removed=config.sends_removed,
+        settings=after["settings"],
     )
     findings: tuple[Skipped, ...] = ()
     if kept is None:  # else the plan already in ``out`` is kept as it is
@@ -542,7 +557,6 @@ def _by_content(
     client: Callable[[], WebClient],
     robots_read: Mapping[str, PrefixResponse],
     *,
-    write: bool,
     clock: Clock | None,
 ) -> ContentResult | None:
     """The delta decided by content (None with --changed-by lastmod)."""
@@ -559,7 +573,6 @@ def _by_content(
         agents=config.robots_agent,
         concurrency=config.check_concurrency,
         max_bytes=config.max_sitemap_bytes,
-        write=write,
         now=(clock or _utc_now)(),
         fix_lastmod=config.fix_lastmod,
     )
@@ -596,12 +609,48 @@ def _require_manifest_for_fix(config: Config) -> None:
     )
 
 
-def _fix_lastmod(
+def _write_build(
     config: Config, build: Path, content: ContentResult | None, *, write: bool
+) -> tuple[ContentResult | None, dict[str, Any] | None]:
+    """Stage delta, what goes into the build folder before the deploy: the fingerprint
+    manifest, and with --fix-lastmod the sitemap files rewritten with the true lastmods
+    (:mod:`rewrite`), the manifest replaced with them, all or none. ``write`` False (a dry
+    run): only counted. Returns the content result (its report saying where the manifest was
+    written, a warning when it was not) and the report's ``lastmod_fix`` section (None
+    without --fix-lastmod)."""
+    from .manifest import ManifestTooLarge, is_manifest_file, manifest_chunks, write_manifest
+
+    chunks: list[bytes] | None = None
+    path = content.manifest_path if content is not None else None
+    if content is not None and content.manifest is not None and path is not None:
+        try:
+            chunks = manifest_chunks(content.manifest, str(path), limit=content.manifest_limit)
+        except ManifestTooLarge as exc:
+            if write and is_manifest_file(path):
+                path.unlink()  # (an earlier run's: it would ship and be taken as this one's)
+            warning = f"fingerprint manifest: {exc}"
+            content = replace(content, warnings=(*content.warnings, warning))
+    manifest = [(path, chunks)] if write and path is not None and chunks is not None else []
+    fixed = _fix_lastmod(config, build, content, write=write, also=manifest)
+    if fixed is None and manifest:
+        write_manifest(*manifest[0])
+    if content is not None and manifest:
+        content = replace(content, report={**content.report, "manifest_written": str(path)})
+    return content, fixed
+
+
+def _fix_lastmod(
+    config: Config,
+    build: Path,
+    content: ContentResult | None,
+    *,
+    write: bool,
+    also: list[tuple[Path, list[bytes]]],
 ) -> dict[str, Any] | None:
     """Stage delta, --fix-lastmod: the build's sitemap files rewritten with the true
-    lastmods (:mod:`rewrite`), before the plan or any POST; ``write`` False (a dry run):
-    only counted. The report's ``lastmod_fix`` section; None without --fix-lastmod."""
+    lastmods (:mod:`rewrite`), before the plan or any POST, replaced together with the files
+    ``also`` names (the manifest) or not at all; ``write`` False (a dry run): only counted.
+    The report's ``lastmod_fix`` section; None without --fix-lastmod."""
     if not config.fix_lastmod:
         return None
     from .rewrite import fix_build_lastmods
@@ -616,10 +665,13 @@ def _fix_lastmod(
         )
         return section
     limits = Limits(max_sitemap_bytes=config.max_sitemap_bytes)
-    done = fix_build_lastmods(build, content.true_lastmods, limits, dry_run=not write)
+    done = fix_build_lastmods(build, content.true_lastmods, limits, dry_run=not write, also=also)
     fixes = done.corrections
     section.update(files=list(done.files), corrected=fixes.total)
     section.update(moved_back=fixes.back, added=fixes.added, moved_forward=fixes.forward)
+    if content.differ_from_before is not None:
+        section["differ_from_before"] = content.differ_from_before
+        section["before"] = "baseline" if config.baseline is not None else "live"
     return section
 
 
