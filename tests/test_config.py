@@ -424,6 +424,30 @@ def test_bad_content_options_name_the_option(
     assert caught.value.exit_code == 2
 
 
+def test_a_bad_selector_among_several_is_named_not_the_list(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config({"ignore": (".ok", "p::before")}, {}, tmp_path)
+    assert str(caught.value).startswith("--ignore: 'p::before' is not a CSS selector")
+    assert "(got a tuple)" not in str(caught.value)
+    with pytest.raises(ConfigError) as caught:
+        load_config({}, {"INDEXNOW_IGNORE": ".a\np::after"}, tmp_path)
+    assert "'p::after' is not a CSS selector" in str(caught.value)
+    assert "(got '.a\\np::after')" not in str(caught.value)
+
+
+def test_an_item_of_the_wrong_type_is_named_by_its_place(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "ignore: ['.ok', ['.nested']]\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config({}, {}, tmp_path)
+    assert str(caught.value).startswith(
+        f"{path}: key 'ignore': item 2: expected a non-empty string (got a list)"
+    )
+    path = write_config(tmp_path, "robots-agent: [bingbot, 7.5]\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config({}, {}, tmp_path)
+    assert str(caught.value).startswith(f"{path}: key 'robots-agent': item 2:")
+
+
 def test_a_bad_selector_in_the_file_names_the_file_and_key(tmp_path: Path) -> None:
     path = write_config(tmp_path, "ignore: ['.ok', 'a >']\n")
     with pytest.raises(ConfigError) as caught:

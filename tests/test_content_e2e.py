@@ -248,6 +248,18 @@ def test_asset_hashes_and_a_build_time_change_nothing_but_ignore_is_needed_for_t
     assert ignoring.content is not None and ignoring.content["same"] == 5
 
 
+def test_a_selector_that_matched_nothing_is_said(world: World) -> None:
+    v1 = world.build(V1)
+    outcome, _ = world.plan(v1, ignore=(".built-at", ".bulit-at"))  # (a typo)
+    (warning,) = [w for w in outcome.warnings if "--ignore" in w]
+    assert "'.bulit-at' matched nothing in the 5 page(s)" in warning
+    assert "'.built-at'" not in warning
+    # A rebuild that reuses every fingerprint parses no page: nothing to say either way.
+    world.deploy(v1)
+    again, _ = world.plan(world.build(V1), ignore=(".built-at", ".bulit-at"))
+    assert not [w for w in again.warnings if "--ignore" in w]
+
+
 def test_a_volatile_part_without_ignore_is_a_change(world: World) -> None:
     deployed_v1(world)
     outcome, _ = world.plan(world.build(V1, built="13:45"))
