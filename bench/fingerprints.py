@@ -16,6 +16,19 @@ alternated so drift in the machine's speed hits them alike:
 - ``hash`` (the rebuild's floor): read every file and SHA-256 its bytes;
 - ``manifest``: ``fingerprint``, then build the manifest and write it (what ``plan`` adds).
 
+With ``--also-path CHECKOUT`` (another work tree of this repository, e.g. main's made by
+``git worktree add /tmp/fp-before main``), ``fingerprint`` and ``rebuild`` also run from that
+checkout's code, as ``fingerprint@also`` and ``rebuild@also``, in the same alternation: a
+before/after comparison under the same load.
+
+``--hostile`` instead times one page of each shape libxml2's XPath (or text merged one
+dropped element at a time) handles in quadratic time (about 4 MB each: navigation nested in
+headers with no ``<main>``; 55,000 role attributes before a ``<main>``; the same with
+``role=main``; 330,000 ``<nav>`` each followed by text in a ``<main>``; asides nested 250
+deep), each in its own process with a time limit (``--limit``, default 300 s), for this
+checkout and ``--also-path``'s: a page checked live is hostile input, and its cost must
+stay linear.
+
 Each child times its own loop (``time.perf_counter``, imports excluded) and reports it; the
 parent takes the child's peak RSS from ``os.wait4``. Figures are medians over the runs;
 every sample is kept. Results are printed and written to ``--out`` (default
@@ -24,6 +37,8 @@ work tree).
 
     python bench/fingerprints.py                     # 10,000 pages, 3 runs
     python bench/fingerprints.py --pages 2000 --runs 5 --out /tmp/fp.json
+    python bench/fingerprints.py --runs 5 --also-path /tmp/fp-before   # before/after
+    python bench/fingerprints.py --hostile --also-path /tmp/fp-before
 
 Targets (issue 20): ``fingerprint`` ≤ 2× ``parse`` at 10,000 pages of ~15 KB, peak RSS
 ≤ 150 MB, and ``rebuild`` close to ``hash``.
@@ -49,6 +64,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache"
 SITE = "https://bench.example"
 MODES = ("parse", "fingerprint", "rebuild", "hash", "manifest")
+ALSO = "@also"  # suffix of a mode run from --also-path's code
 _WORDS = [
     "the",
     "build",
@@ -178,11 +194,13 @@ def _urls(pages: int) -> list[str]:
     return [f"{SITE}/p/{index:05d}/" for index in range(pages)]
 
 
-def child(mode: str, folder: Path, pages: int) -> dict[str, Any]:
-    """One measured run, in this process: the loop's time and what it produced."""
-    sys.path.insert(0, str(ROOT))
+def child(mode: str, folder: Path, pages: int, code: Path = ROOT) -> dict[str, Any]:
+    """One measured run, in this process: the loop's time and what it produced.
+    ``code``: the checkout whose indexnow_sync is measured."""
+    sys.path.insert(0, str(code))
     from lxml import etree
 
+    import indexnow_sync
     from indexnow_sync.buildfiles import BuildFiles
     from indexnow_sync.manifest import (
         build_manifest,
@@ -222,12 +240,71 @@ def child(mode: str, folder: Path, pages: int) -> dict[str, Any]:
             )
             write_manifest(folder / "manifest.json", manifest)
     out["seconds"] = time.perf_counter() - start
+    out["code"] = str(Path(indexnow_sync.__file__).parent.parent)
     return out
 
 
-def run_child(mode: str, folder: Path, pages: int) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--child", mode, "--folder", str(folder)]
-    command += ["--pages", str(pages)]
+def hostile_page(shape: str) -> bytes:
+    """About 4 MB of one hostile shape (see the module's docstring)."""
+    if shape == "nested-nav":
+        block = "<header><nav>" * 120 + "x" + "</nav></header>" * 120
+        body = block * 1200
+    elif shape in ("roles-before-main", "role-mains-before-main"):
+        value = "main" if shape == "role-mains-before-main" else "x"
+        roles = f'<div role="{value}"><a href="/a">t</a></div>' * 55_000
+        body = roles + "<main><p>m</p></main>" + roles
+    elif shape == "tailed-navs":
+        body = "<main><p>a</p>" + "<nav></nav>x" * 330_000 + "</main>"
+    else:  # deep-aside
+        body = ("<aside>" * 250 + "x" + "</aside>" * 250) * 1200
+    return f"<!doctype html><html><head><title>t</title></head><body>{body}</body></html>".encode()
+
+
+HOSTILE = (
+    "nested-nav",
+    "roles-before-main",
+    "role-mains-before-main",
+    "tailed-navs",
+    "deep-aside",
+)
+
+
+def hostile_child(shape: str, code: Path) -> dict[str, Any]:
+    sys.path.insert(0, str(code))
+    from indexnow_sync.content import html_fingerprint
+
+    page = hostile_page(shape)
+    start = time.perf_counter()
+    found = html_fingerprint(page, f"{SITE}/hostile/")
+    return {"seconds": time.perf_counter() - start, "bytes": len(page), "fingerprint": found}
+
+
+def hostile(codes: list[Path], limit: float) -> int:
+    """Each hostile shape, fingerprinted by each checkout's code in its own process."""
+    for shape in HOSTILE:
+        for code in codes:
+            command = [sys.executable, __file__, "--child", "hostile", "--shape", shape]
+            command += ["--code", str(code)]
+            try:
+                done = subprocess.run(command, capture_output=True, timeout=limit, check=True)
+            except subprocess.TimeoutExpired:
+                print(f"{shape:<22} {_commit(code):>8}  > {limit:.0f} s (stopped)")
+                continue
+            report = json.loads(done.stdout)
+            print(
+                f"{shape:<22} {_commit(code):>8}  {report['seconds']:8.2f} s for "
+                f"{report['bytes'] / 1e6:.1f} MB  {report['fingerprint']}"
+            )
+    return 0
+
+
+def run_child(mode: str, folder: Path, pages: int, also: Path | None = None) -> dict[str, Any]:
+    name = mode
+    command = [sys.executable, __file__, "--folder", str(folder), "--pages", str(pages)]
+    if mode.endswith(ALSO):
+        mode = mode[: -len(ALSO)]
+        command += ["--code", str(also)]
+    command += ["--child", mode]
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE)
     _pid, status, usage = os.wait4(process.pid, 0)
@@ -236,7 +313,7 @@ def run_child(mode: str, folder: Path, pages: int) -> dict[str, Any]:
     report: dict[str, Any] = json.loads(process.stdout.read() or b"{}")
     process.stdout.close()
     if status != 0:
-        raise SystemExit(f"{mode}: the child failed (status {status})")
+        raise SystemExit(f"{name}: the child failed (status {status})")
     report.update(
         {
             "process_wall": wall,
@@ -248,56 +325,96 @@ def run_child(mode: str, folder: Path, pages: int) -> dict[str, Any]:
     return report
 
 
+def _commit(checkout: Path) -> str:
+    return subprocess.run(
+        ["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+
+
+def _ratio(samples: dict[str, list[dict[str, Any]]], mode: str, floor: str) -> float:
+    """The median of ``mode``'s time over ``floor``'s, run by run."""
+    return float(
+        statistics.median(
+            m["seconds"] / f["seconds"] for m, f in zip(samples[mode], samples[floor], strict=True)
+        )
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=None)
-    parser.add_argument("--child", choices=MODES)
+    parser.add_argument(
+        "--also-path",
+        type=Path,
+        default=None,
+        help="another checkout: its fingerprint and rebuild run too (before/after)",
+    )
+    parser.add_argument(
+        "--hostile", action="store_true", help="time the hostile page shapes instead"
+    )
+    parser.add_argument("--limit", type=float, default=300.0, help="--hostile: seconds each")
+    parser.add_argument("--child", choices=(*MODES, "hostile"))
+    parser.add_argument("--shape", choices=HOSTILE)
     parser.add_argument("--folder", type=Path)
+    parser.add_argument("--code", type=Path, default=ROOT)
     args = parser.parse_args()
-    if args.child:
-        print(json.dumps(child(args.child, args.folder, args.pages)))
+    if args.child == "hostile":
+        print(json.dumps(hostile_child(args.shape, args.code.resolve())))
         return 0
+    if args.child:
+        print(json.dumps(child(args.child, args.folder, args.pages, args.code.resolve())))
+        return 0
+    if args.hostile:
+        return hostile([ROOT, *([args.also_path] if args.also_path else [])], args.limit)
+    modes: tuple[str, ...] = MODES
+    if args.also_path is not None:
+        if not (args.also_path / "indexnow_sync").is_dir():
+            raise SystemExit(f"--also-path {args.also_path}: no indexnow_sync/ there")
+        modes = (*MODES, "fingerprint" + ALSO, "rebuild" + ALSO)
 
     folder = generate(args.pages)
     files = list((folder / "build").rglob("*.html"))
     mean_kb = sum(f.stat().st_size for f in files) / len(files) / 1024
     print(f"{len(files)} pages, {mean_kb:.1f} KB on average, in {folder}")
     run_child("manifest", folder, args.pages)  # the earlier build's manifest, for "rebuild"
-    samples: dict[str, list[dict[str, Any]]] = {mode: [] for mode in MODES}
+    samples: dict[str, list[dict[str, Any]]] = {mode: [] for mode in modes}
     for run in range(args.runs):
-        for mode in MODES:
-            samples[mode].append(run_child(mode, folder, args.pages))
-        line = "  ".join(f"{m} {samples[m][-1]['seconds']:.2f}s" for m in MODES)
+        for mode in modes:
+            samples[mode].append(run_child(mode, folder, args.pages, args.also_path))
+        line = "  ".join(f"{m} {samples[m][-1]['seconds']:.2f}s" for m in modes)
         print(f"run {run + 1}: {line}  (load {samples['parse'][-1]['load_1m']:.2f})")
 
     def median(mode: str, key: str) -> float:
         return float(statistics.median(sample[key] for sample in samples[mode]))
 
-    ratios = [
-        f["seconds"] / p["seconds"]
-        for f, p in zip(samples["fingerprint"], samples["parse"], strict=True)
-    ]
-    rebuild_ratios = [
-        r["seconds"] / h["seconds"]
-        for r, h in zip(samples["rebuild"], samples["hash"], strict=True)
-    ]
     figures = {
         mode: {
             "seconds": median(mode, "seconds"),
             "per_page_us": median(mode, "seconds") / args.pages * 1e6,
             "peak_rss_mb": median(mode, "peak_rss_mb"),
         }
-        for mode in MODES
+        for mode in modes
     }
-    ratio = statistics.median(ratios)
-    rebuild_ratio = statistics.median(rebuild_ratios)
+    ratio = _ratio(samples, "fingerprint", "parse")
+    rebuild_ratio = _ratio(samples, "rebuild", "hash")
+    also: dict[str, Any] | None = None
+    if args.also_path is not None:
+        also = {
+            "path": str(args.also_path),
+            "commit": _commit(args.also_path),
+            "fingerprint_over_parse": _ratio(samples, "fingerprint" + ALSO, "parse"),
+            "rebuild_over_hash": _ratio(samples, "rebuild" + ALSO, "hash"),
+        }
     rss = max(s["peak_rss_mb"] for s in samples["fingerprint"] + samples["manifest"])
-    print(f"\n{'':<12} {'median s':>9} {'µs/page':>9} {'peak RSS':>9}")
+    print(f"\n{'':<18} {'median s':>9} {'µs/page':>9} {'peak RSS':>9}")
     for mode, figure in figures.items():
         print(
-            f"{mode:<12} {figure['seconds']:>9.3f} {figure['per_page_us']:>9.1f} "
+            f"{mode:<18} {figure['seconds']:>9.3f} {figure['per_page_us']:>9.1f} "
             f"{figure['peak_rss_mb']:>7.1f}MB"
         )
     verdicts = {
@@ -307,6 +424,12 @@ def main() -> int:
     }
     print(f"\nfingerprint / parse: {ratio:.2f}x (same runs, median)")
     print(f"rebuild / hash:      {rebuild_ratio:.2f}x")
+    if also is not None:
+        print(
+            f"{args.also_path} ({also['commit']}): fingerprint / parse "
+            f"{also['fingerprint_over_parse']:.2f}x, "
+            f"rebuild / hash {also['rebuild_over_hash']:.2f}x"
+        )
     print(f"peak RSS (fingerprint, manifest): {rss:.1f} MB")
     for name, ok in verdicts.items():
         print(f"{'PASS' if ok else 'FAIL'}  {name}")
@@ -315,12 +438,7 @@ def main() -> int:
 
     out = args.out or CACHE / "results" / f"fingerprints-{args.pages}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    commit = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
+    commit = _commit(ROOT)
     result = {
         "command": " ".join(sys.argv),
         "pages": args.pages,
@@ -330,6 +448,7 @@ def main() -> int:
         "rebuild_over_hash": rebuild_ratio,
         "peak_rss_mb": rss,
         "verdicts": verdicts,
+        "also": also,
         "samples": samples,
         "machine": {
             "cpu": platform.processor() or platform.machine(),

@@ -664,12 +664,17 @@ def run_checks(
     progress: Callable[[str], None] | None = None,
     settle: Callable[[Sequence[Candidate], list[PageVerdict]], list[PageVerdict]] | None = None,
     robots_read: Mapping[str, PrefixResponse] | None = None,
+    site: str | None = None,
 ) -> CheckResult:
     """robots.txt (``mode`` ``robots`` or ``pages``), then one GET per remaining URL
-    (``pages``). Raises :class:`RobotsError` when a robots.txt is unreachable. A URL that
+    (``pages``). Raises :class:`RobotsError` when a robots.txt is unreachable: the site's
+    own (``site``'s scheme); one of the other scheme, which only some URLs bring in (an
+    ``https://`` URL in a list for an ``http://`` site), costs only those URLs, skipped with
+    code ``robots`` (engines read it as "disallow everything", RFC 9309). A URL that
     contains ``secret`` (the key: a sitemap listing the key file) is never requested.
     ``settle`` (waiting for the deploy) gets the pages' first verdicts and returns the final
     ones, after checking again those that were not live yet."""
+    from .errors import RobotsError
     from .indexnow import RetryPolicy, WaitBudget
     from .robots import fetch_robots, judge, robots_url
 
@@ -695,9 +700,16 @@ def run_checks(
             remaining.append(candidate)
 
     files = {}
+    unreachable: dict[str, str] = {}  # robots.txt of another scheme than the site's -> why
     for origin in dict.fromkeys(robots_url(c.url) for c in remaining):
         known = (robots_read or {}).get(origin)
-        fetched = fetch_robots(client, origin, policy=policy, budget=budget, known=known)
+        try:
+            fetched = fetch_robots(client, origin, policy=policy, budget=budget, known=known)
+        except RobotsError as exc:
+            if site is None or urlsplit(origin).scheme == urlsplit(site).scheme:
+                raise
+            unreachable[origin] = exc.what.removesuffix("; nothing was submitted")
+            continue
         files[origin] = fetched
         result.robots_files.append(origin)
         result.warnings.extend(fetched.warnings)
@@ -706,6 +718,15 @@ def run_checks(
             progress(f"{origin}: HTTP {fetched.status} ({'rules' if rules else 'allows all'})")
     allowed: list[Candidate] = []
     for candidate in remaining:
+        if robots_url(candidate.url) in unreachable:
+            source = "the URL list" if candidate.direction == "listed" else "the sitemap"
+            reason = (
+                f"{unreachable[robots_url(candidate.url)]}: engines read that as 'disallow "
+                f"everything' (RFC 9309); the site is {site}, only {source} brings in this "
+                f"{urlsplit(candidate.url).scheme}:// URL"
+            )
+            result.skipped.append(Skipped(candidate.url, reason, "robots"))
+            continue
         robots = judge(candidate.url, files[robots_url(candidate.url)].rules, agents)
         if robots.blocked_for_all:
             result.skipped.append(Skipped(candidate.url, robots.describe(), "robots"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,14 @@ class Config:
     # (SPEC "A true lastmod in the deployed sitemap"); plan and sync, before the deploy.
     fix_lastmod: bool = False
     config_file: Path | None = None
+    # Where each value given came from, for messages about it: field -> "--live",
+    # "INDEXNOW_LIVE" or "indexnow.yml: live". A field not in it has its default.
+    given_as: Mapping[str, str] = dataclass_field(default_factory=dict, compare=False, hash=False)
+
+    def named(self, field_name: str) -> str:
+        """How the user named an option (``--live`` when it came from the command line or is
+        not set)."""
+        return self.given_as.get(field_name, "--" + field_name.replace("_", "-"))
 
     @property
     def by_content(self) -> bool:
@@ -284,11 +293,19 @@ def _to_key(value: Any) -> str:
     key = _to_str(value)
     if isinstance(value, str) and value != key:
         where = "ends" if value.startswith(key) else "starts"
-        what = "a newline" if "\n" in value or "\r" in value else "whitespace"
+        around = value[len(key) :] if where == "ends" else value[: len(value) - len(value.lstrip())]
+        if "\n" in around or "\r" in around:
+            raise ValueError(
+                f"the key {where} with a newline; set it without: e.g. "
+                'INDEXNOW_KEY="$(cat key.txt)" (the $(...) drops a final newline), or save the '
+                "secret again without pressing Enter after the key"
+            )
+        what = "a space" if set(around) == {" "} else "whitespace"
+        slip = '" $KEY"' if where == "starts" else '"$KEY "'
+        place = "before" if where == "starts" else "after"
         raise ValueError(
-            f"the key {where} with {what}; set it without: e.g. "
-            'INDEXNOW_KEY="$(cat key.txt)" (the $(...) drops a final newline), or save the '
-            "secret again without pressing Enter after the key"
+            f"the key {where} with {what}; remove it {place} the key: "
+            f'--key "$KEY", not --key {slip}'
         )
     return key
 
@@ -427,6 +444,7 @@ def load_config(
     (option name -> value, already typed by click). Every known key is accepted from the
     file, also by commands that do not use it: one config is shared by all commands."""
     values: dict[str, Any] = {}
+    given_as: dict[str, str] = {}
     layer: dict[str, Any] = {}
     file = find_config_file(config_path, cwd, environ)
     if file is not None:
@@ -446,6 +464,7 @@ def load_config(
             if is_path and not value.is_absolute():
                 value = (file.parent / value).resolve()
             layer[field] = value
+            given_as[field] = f"{file.name}: {raw_key}"
         _merge_layer(values, layer, f"{file}: keys 'live' and 'baseline'")
     layer = {}
     for option, (field, convert, _is_path) in OPTIONS.items():
@@ -456,6 +475,7 @@ def load_config(
             except ValueError as exc:
                 shown = "" if option == "key" else _shown(exc, environ[name])
                 raise _bad_value(f"environment {name}", exc, shown) from None
+            given_as[field] = name
     _merge_layer(values, layer, "environment INDEXNOW_LIVE and INDEXNOW_BASELINE")
     layer = {}
     for option, value in flags.items():
@@ -467,8 +487,9 @@ def load_config(
         except ValueError as exc:
             shown = "" if option == "key" else _shown(exc, value)
             raise _bad_value(f"--{option}", exc, shown) from None
+        given_as[field] = f"--{option}"
     _merge_layer(values, layer, "--live and --baseline")
-    config = Config(config_file=file)
+    config = Config(config_file=file, given_as=given_as)
     known_fields = {f.name for f in fields(Config)}
     return replace(config, **{k: v for k, v in values.items() if k in known_fields})
 

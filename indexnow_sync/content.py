@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import base64
 import codecs
+import functools
 import hashlib
 import json
 import re
@@ -231,11 +232,21 @@ def compare(before: str | None, after: str | None) -> Comparison:
 
 def current(fp: str | None, rules: Rules) -> bool:
     """True when ``fp`` was made by this version of the rule with these ``rules`` (so it
-    can be reused for a file whose bytes did not change)."""
-    parts = _parts(fp) if fp else None
-    if parts is None or parts[1] != RULE_VERSION:
+    can be reused for a file whose bytes did not change). What decides is the part before
+    the ":" (kind, version, selectors' tag), asked once per run for each (a rebuild asks
+    for every page: 0.2 µs a page instead of 0.6; a property test compares it with reading
+    every part)."""
+    if not fp:
         return False
-    return parts[0] != "h" or parts[2] == rules.tag[1:]
+    head, sep, rest = fp.partition(":")
+    return bool(sep and head and rest) and _current_head(head, rules.tag)
+
+
+@functools.lru_cache(maxsize=64)
+def _current_head(head: str, tag: str) -> bool:
+    parts = _parts(head + ":x")
+    assert parts is not None  # a head and a digest
+    return parts[1] == RULE_VERSION and (parts[0] != "h" or parts[2] == tag[1:])
 
 
 # --- is it HTML? ----------------------------------------------------------------------------
@@ -299,6 +310,8 @@ def _encoding(data: bytes) -> tuple[str, int]:
     found = _META_CHARSET.search(data[:1024])
     if found is not None:
         label = found.group(1).decode("ascii").lower()
+        if label in ("utf-8", "utf8"):
+            return "utf-8", 0  # (what the lookup below gives; most pages say so)
         name = _WHATWG.get(label, label)
         try:
             info = codecs.lookup(name)
@@ -342,18 +355,13 @@ class _Tools(threading.local):
         # decode_html would (bad bytes become U+FFFD), and skipping Python's decoding saves
         # a tenth of the parse.
         self.utf8_parser = parser("utf-8")
-        # The first [role=main] before a <main> (or around it), and the first of all.
-        self.role_before = etree.XPath(
-            "(ancestor::*[@role='main'] | preceding::*[@role='main'])[1]"
-        )
+        # The first [role=main] under the root (the search stops there), and the role
+        # values under the root (nearly every page has no role=main: no search then).
         self.role_main = etree.XPath("descendant::*[@role='main'][1]")
-        self.normalize = etree.XPath("normalize-space($text)")
+        self.roles = etree.XPath("descendant::*/@role", smart_strings=False)
+        self.normalize = etree.XPath("normalize-space($text)", smart_strings=False)
         self.text = etree.XPath(".//text()", smart_strings=False)
         self.hrefs = etree.XPath(".//a/@href", smart_strings=False)
-        self.outside_article = etree.XPath(
-            ".//nav | "
-            + " | ".join(f".//{tag}[not(ancestor::article)]" for tag in _BLOCK_OUTSIDE_ARTICLE)
-        )
         self.ignore: dict[str, etree.XPath] = {}
 
     def ignored(self, xpath: str) -> etree.XPath:
@@ -366,19 +374,35 @@ class _Tools(threading.local):
 _TOOLS = _Tools()
 
 
-def _drop(element: etree._Element) -> None:
-    """Remove an element and everything in it, keeping the text that follows it."""
-    parent = element.getparent()
-    if parent is None:
-        return
-    tail = element.tail
-    if tail:
+def _drop_all(elements: Iterable[etree._Element]) -> None:
+    """Remove each element (given in document order) and everything in it, keeping the text
+    that follows it, as removing them one by one would: each element's tail appended to the
+    text before it at that moment (its nearest previous sibling not removed, else its
+    parent's text), a text lxml refuses (a control character) raising ValueError. In linear
+    time: each text that tails are appended to is read and written once, not once per
+    removed element (80,000 removed siblings cost 4 s one by one).
+    ``tests/test_content_fast.py`` holds it to the removal one by one."""
+    owners: dict[etree._Element, tuple[etree._Element, bool]] = {}  # dropped -> (owner, text?)
+    tails: dict[tuple[etree._Element, bool], list[str]] = {}
+    for element in elements:
+        parent = element.getparent()
+        if parent is None or element in owners:
+            continue
         previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + tail
+        owner = (parent, True) if previous is None else owners.get(previous, (previous, False))
+        owners[element] = owner
+        tail = element.tail
+        if tail:
+            tails.setdefault(owner, []).append(tail)
+    for (holder, text), pieces in tails.items():
+        if text:
+            holder.text = (holder.text or "") + "".join(pieces)
         else:
-            parent.text = (parent.text or "") + tail
-    parent.remove(element)
+            holder.tail = (holder.tail or "") + "".join(pieces)
+    for element in owners:
+        parent = element.getparent()
+        if parent is not None:
+            parent.remove(element)
 
 
 def _elements(result: object) -> list[etree._Element]:
@@ -399,9 +423,19 @@ _WHITESPACE = re.compile(r"[ \t\n\r\f]+")
 
 def _words(text: str) -> str:
     """Every run of HTML whitespace (space, tab, LF, FF, CR; not a non-breaking space) as one
-    space, none at the ends: XPath's normalize-space, which the main text goes through (XML
-    holds no FF)."""
-    return _WHITESPACE.sub(" ", text).strip(" ")
+    space, none at the ends. A text with none of those but single spaces between words (a
+    meta name, a title, a language) is itself: five ``in`` tests cost a third of the regex."""
+    if (
+        "  " in text
+        or "\n" in text
+        or "\t" in text
+        or "\r" in text
+        or "\f" in text
+        or text[:1] == " "
+        or text[-1:] == " "
+    ):
+        return _WHITESPACE.sub(" ", text).strip(" ")
+    return text
 
 
 # Hrefs that name their host (a first host character after "//"): urljoin takes only the
@@ -447,31 +481,56 @@ class _Resolver:
         return found
 
 
+# A base URL urlparse reads without surprises: http(s), a host of letters, digits, dots and
+# dashes with an optional port, a path of plain characters (no ";params"), no query, no
+# fragment. Its parts are the regex's groups, as urlparse gives them.
+_PLAIN_BASE = re.compile(
+    r"(https?)://([A-Za-z0-9.-]+(?::[0-9]*)?)(/[A-Za-z0-9._~!$&'()*+,=@%/-]*)?"
+)
+# The leading "../" of a relative path (what ``href.lstrip("./")`` took), as a count of
+# folders up; anything else before the first name ("./", "..", "/") takes the general steps.
+_UPS = {"../" * count: count for count in range(16)}
+
+
 class _PageResolver:
     """``urljoin(base, href.strip())`` for one page's links (``href`` kept as written when
-    urljoin refuses it), fast. What it buys: a docs page's 40 links cost ~25 µs instead of
-    ~300 µs of urljoin, the largest part of a page's fingerprint beyond parsing.
+    urljoin refuses it), fast. What it buys: a bench page's 36 links cost 16 µs instead of
+    ~250 µs of urljoin (26 µs before the folder prefixes).
 
-    Exact, branch by branch (``tests/test_content.py`` checks each against urljoin on
-    generated hrefs): a fragment-only href is the base without its fragment plus the href;
-    an absolute http(s) href of plain characters with no empty ``?`` or ``#``
-    (:data:`_PLAIN_ABSOLUTE`) is urljoin's answer as it is; a plain path
-    (:data:`_PLAIN_PATH`) on an http(s) base with a host and no ``;params`` is joined by
-    urljoin's own steps (identical in Python 3.10 to 3.13) without its parsing, with two
-    shortcuts: a path from the root with no dot segment and no empty one is itself, and
-    "../" repeated before such a path drops that many of the base folder's segments; another
-    absolute href goes through urljoin once per run (its answer depends on the base's scheme
-    alone); anything else is urljoin's."""
+    Exact, branch by branch (``tests/test_content.py`` and ``tests/test_content_fast.py``
+    check each against urljoin on generated hrefs and bases):
+
+    - a fragment-only href is the base as written, without its fragment, plus the href
+      (urljoin's answer for every base it writes back unchanged; for one it would rewrite,
+      an upper-case scheme or an empty "?", rule version 1 keeps the base as written);
+    - an absolute http(s) href of plain characters with no empty ``?`` or ``#``
+      (:data:`_PLAIN_ABSOLUTE`) is urljoin's answer as it is;
+    - a plain path (:data:`_PLAIN_PATH`) with no dot segment, no empty segment and no empty
+      query or fragment, on an http(s) base with a host and no ``;params``: from the root,
+      the base's scheme and host plus the href; else, when it starts with nothing or with
+      "../" repeated, the base's folder less that many segments, plus the rest of the href
+      (urljoin's own steps, identical in Python 3.10 to 3.13, done once per page and count);
+    - another plain path is joined by urljoin's steps without its parsing (:meth:`_join`);
+    - another absolute href goes through urljoin once per run (its answer depends on the
+      base's scheme alone); anything else is urljoin's.
+
+    A plain base (:data:`_PLAIN_BASE`) is split by that regex instead of urlparse."""
 
     def __init__(self, run: _Resolver, base: str) -> None:
         self._run = run
         self._base = base
         self._no_fragment = base.split("#", 1)[0]
         self._page: dict[str, str] = {}
-        try:
-            scheme, netloc, path, params, query, _ = urlparse(base)
-        except ValueError:
-            scheme = netloc = path = params = query = ""
+        plain = _PLAIN_BASE.fullmatch(base)
+        if plain is not None:
+            scheme, netloc, path = plain.group(1, 2, 3)
+            path = path or ""
+            params = query = ""
+        else:
+            try:
+                scheme, netloc, path, params, query, _ = urlparse(base)
+            except ValueError:
+                scheme = netloc = path = params = query = ""
         self._scheme = scheme
         self._fast = scheme in ("http", "https") and bool(netloc) and not params
         self._prefix = f"{scheme}://{netloc}"
@@ -483,18 +542,30 @@ class _PageResolver:
         self._folder = folder
         # The folder's non-empty segments, when none is "." or "..": what resolving it
         # leaves (else every relative path takes the general steps).
-        plain = "." not in folder and ".." not in folder
-        self._names: list[str] | None = [name for name in folder if name] if plain else None
+        plain_folder = "." not in folder and ".." not in folder
+        self._names: list[str] | None = [name for name in folder if name] if plain_folder else None
+        self._up: dict[int, str] = {}  # folders up -> the URL a name there is appended to
 
     def __call__(self, raw: str) -> str:
         return self.all((raw,))[0]
+
+    def _up_prefix(self, ups: int) -> str:
+        """The URL of the base's folder ``ups`` folders up (never above the root), ending
+        with "/": a relative name is appended to it."""
+        names = self._names
+        assert names is not None
+        kept = names[: max(0, len(names) - ups)]
+        found = self._up[ups] = self._prefix + "/" + "".join(name + "/" for name in kept)
+        return found
 
     def all(self, hrefs: Iterable[str]) -> list[str]:
         """Each href resolved, in order (the shortcuts inline: a page has dozens)."""
         out: list[str] = []
         append = out.append
-        no_fragment, prefix, names = self._no_fragment, self._prefix, self._names
+        no_fragment, prefix = self._no_fragment, self._prefix
         plain_path = _PLAIN_PATH.fullmatch if self._fast else None
+        relative = self._names is not None
+        up = self._up
         plain_absolute = _PLAIN_ABSOLUTE.fullmatch
         for raw in hrefs:
             href = raw.strip()
@@ -505,34 +576,24 @@ class _PageResolver:
             if first == "h" and plain_absolute(href):
                 append(href)
                 continue
-            joined = None
-            if plain_path is not None and first and plain_path(href):
-                path, fragment, query = href, "", ""
-                if "#" in path:
-                    path, _, fragment = path.partition("#")
-                if "?" in path:
-                    path, _, query = path.partition("?")
-                if not path:
-                    pass  # the base's own path (and query): the general steps
-                elif path[0] == "/":
-                    if "/." not in path and "//" not in path:
-                        joined = path
-                elif names is not None:
-                    ups = 0
-                    while path.startswith("../", ups * 3):
-                        ups += 1
-                    tail = path[ups * 3 :]
-                    if tail[:1] not in (".", "/") and "/." not in tail and "//" not in tail:
-                        kept = names[: max(0, len(names) - ups)]
-                        joined = "/" + "/".join([*kept, tail])
-                if joined is not None:
-                    url = prefix + joined
-                    if query:
-                        url = f"{url}?{query}"
-                    if fragment:
-                        url = f"{url}#{fragment}"
-                    append(url)
+            if (
+                plain_path is not None
+                and first
+                and plain_path(href)
+                and "/." not in href
+                and "//" not in href
+                and "?#" not in href
+                and href[-1] not in "?#"
+            ):
+                if first == "/":
+                    append(prefix + href)
                     continue
+                if relative and first != "?":  # (no path: the base's own, and its query)
+                    name = href.lstrip("./")
+                    ups = _UPS.get(href[: len(href) - len(name)])
+                    if ups is not None:
+                        append((up.get(ups) or self._up_prefix(ups)) + name)
+                        continue
             append(self._slow(href))
         return out
 
@@ -595,58 +656,40 @@ def html_fingerprint(data: bytes, url: str, rules: Rules = NO_RULES) -> str | No
     bytes hold no document lxml can read."""
     tools = _TOOLS
     name, skip = _encoding(data)
-    source: bytes | str
     try:
         if name == "utf-8":
-            source = data[skip:] if skip else data
-            root = etree.fromstring(source, tools.utf8_parser)
+            root = etree.fromstring(data[skip:] if skip else data, tools.utf8_parser)
         else:
-            source = data[skip:].decode(name, "replace")
-            root = etree.fromstring(source, tools.parser)
+            root = etree.fromstring(data[skip:].decode(name, "replace"), tools.parser)
     except (etree.LxmlError, ValueError):
         return None
     if root is None:
         return None
     try:
-        record = _indexed(root, url, rules, tools, source=source)
+        record = _indexed(root, url, rules, tools)
         return f"h{RULE_VERSION}{rules.tag}:{_digest(record)}"
     except (etree.LxmlError, ValueError, RecursionError):
         return None
 
 
-def _indexed(
-    root: etree._Element, url: str, rules: Rules, tools: _Tools, *, source: bytes | str = ""
-) -> bytes:
-    """What engines index of a parsed page, as unambiguous bytes to hash: the fields joined
-    with U+001E, the items of a list field with U+001F (characters XML does not allow, so
-    lxml never holds them in a text or an attribute: none can come from the page).
-    ``source``: the page's text or bytes (a page without ``role`` in it needs no search for
-    ``[role=main]``)."""
+def _indexed(root: etree._Element, url: str, rules: Rules, tools: _Tools) -> bytes:
+    """What engines index of a parsed page, as bytes to hash: the fields joined with U+001E,
+    the items of a list field with U+001F (control characters lxml keeps when a page holds
+    them in a title or an attribute; rule version 1 does not escape them)."""
     etree.strip_elements(root, *_DROPPED_TAGS, with_tail=False)
     for xpath in rules._xpaths:
-        for element in _elements(tools.ignored(xpath)(root)):
-            _drop(element)
-
-    base_href = next((b.get("href") for b in root.iter("base") if b.get("href")), None)
-    base = url
-    if base_href is not None:
-        try:
-            base = urljoin(url, base_href.strip())
-        except ValueError:  # an href urljoin refuses: the page's own URL
-            base = url
-    resolve = _RESOLVER.resolver(base)
+        _drop_all(_elements(tools.ignored(xpath)(root)))
 
     title: str | None = None
     description: str | None = None
+    base_href: str | None = None
     robots: list[str] = []
-    canonicals: list[str] = []
-    alternates: list[str] = []
-    for element in root.iter("title", "meta", "link"):
+    canonical_hrefs: list[str] = []
+    alternate_hrefs: list[tuple[str, str]] = []  # (language, href)
+    # One walk for the head's fields and <base> (links are resolved once the base is known).
+    for element in root.iter("meta", "link", "title", "base"):
         tag = element.tag
-        if tag == "title":
-            if title is None:
-                title = _words("".join(t for t in element.itertext() if isinstance(t, str)))
-        elif tag == "meta":
+        if tag == "meta":
             named = element.get("name")
             if not named:
                 continue  # charset, viewport, http-equiv, og: properties
@@ -656,28 +699,56 @@ def _indexed(
                     description = _words(element.get("content") or "")
             elif name in _ROBOTS_NAMES:
                 robots.append(f"{name}:{_words(element.get('content') or '').lower()}")
-        else:
+        elif tag == "link":
             rel_text = element.get("rel")
-            href = element.get("href")
-            if not rel_text or href is None or not href.strip():
+            if not rel_text:
                 continue
-            rel = rel_text.lower().split()
+            rel_text = rel_text.lower()
+            if "canonical" not in rel_text and "alternate" not in rel_text:
+                continue  # a stylesheet, an icon, a preload: neither word is in it
+            href = element.get("href")
+            if href is None or not href.strip():
+                continue
+            rel = rel_text.split()
             if "canonical" in rel:
-                canonicals.append(resolve(href))
-            if "alternate" in rel and element.get("hreflang") is not None:
-                language = _words(element.get("hreflang") or "").lower()
-                alternates.append(f"{language} {resolve(href)}")
+                canonical_hrefs.append(href)
+            if "alternate" in rel:
+                language = element.get("hreflang")
+                if language is not None:
+                    alternate_hrefs.append((_words(language).lower(), href))
+        elif tag == "title":
+            if title is None:
+                # A title holds only text (but an SVG's <title> may hold elements).
+                if len(element):
+                    title = _words("".join(t for t in element.itertext() if isinstance(t, str)))
+                else:
+                    title = _words(element.text or "")
+        elif base_href is None:
+            base_href = element.get("href") or None
 
-    main = _main_element(root, tools, source)
+    base = url
+    if base_href is not None:
+        try:
+            base = urljoin(url, base_href.strip())
+        except ValueError:  # an href urljoin refuses: the page's own URL
+            base = url
+    resolve = _RESOLVER.resolver(base)
+    canonicals = resolve.all(canonical_hrefs)
+    alternates = [
+        f"{language} {resolved}"
+        for (language, _), resolved in zip(
+            alternate_hrefs, resolve.all([href for _, href in alternate_hrefs]), strict=True
+        )
+    ]
+
+    main = _main_element(root, tools)
     if main is not None:
         container = main
-        for nav in list(container.iter("nav")):
-            _drop(nav)
+        _drop_all(list(container.iter("nav")))
     else:
         body = root.find("body")
         container = body if body is not None else root
-        for element in _elements(tools.outside_article(container)):
-            _drop(element)
+        _drop_all(_outside_article(container))
     # Joined with spaces, then every whitespace run made one space by libxml2 (a third of
     # the cost of doing it in Python, on a page's main text).
     text = str(tools.normalize(root, text=" ".join(_strings(tools.text(container)))))
@@ -697,22 +768,77 @@ def _indexed(
     # composes with nor reorders a combining mark. (The sorted fields are normalised first:
     # their order must not depend on the spelling.)
     record = "\x1e".join(fields)
-    return (record if record.isascii() else nfc("NFC", record)).encode("utf-8")
+    return _nfc(record).encode("utf-8")
 
 
-def _main_element(
-    root: etree._Element, tools: _Tools, source: bytes | str
-) -> etree._Element | None:
-    """The first ``<main>`` or ``[role=main]`` element in document order. The first
-    ``<main>`` is found by tag, then only what comes before it (or holds it) is searched for a
-    ``[role=main]``; without a ``<main>``, the whole page is, and only when ``role`` occurs in
-    its source at all."""
+def _nfc(text: str) -> str:
+    """``unicodedata.normalize("NFC", text)``, skipped when the text is Latin-1 alone (ASCII
+    or not): no Latin-1 character decomposes, composes or reorders (each is NFC_QC=Yes with
+    combining class 0, which ``tests/test_content_fast.py`` checks for all 256), so NFC
+    gives such a text back as it is. Telling that costs a latin-1 encode (a copy, or an
+    error at the first other character) instead of NFC's lookup of every character: 7 µs
+    of a page's fingerprint when its text is Latin-1 (the bench pages' ¶; French, German,
+    Spanish text)."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return unicodedata.normalize("NFC", text)
+    return text
+
+
+def _outside_article(container: etree._Element) -> list[etree._Element]:
+    """The ``<nav>`` elements under ``container``, and its ``<header>``, ``<footer>`` and
+    ``<aside>`` elements not inside an ``<article>``, in document order: what the XPath
+    ``.//nav | .//header[not(ancestor::article)] | ...`` selects (``tests/test_content_fast.py``
+    compares them), by one walk in C. 4 µs on a bench page's ``<body>`` against the XPath's
+    23 µs, and linear where libxml2's union of the four took 2 minutes on a hostile page."""
+    return [
+        element
+        for element in container.iterdescendants("nav", *_BLOCK_OUTSIDE_ARTICLE)
+        if element.tag == "nav" or next(element.iterancestors("article"), None) is None
+    ]
+
+
+def _main_element(root: etree._Element, tools: _Tools) -> etree._Element | None:
+    """The first ``<main>`` or ``[role=main]`` element in document order: the first
+    ``<main>`` found by tag, unless a ``[role=main]`` comes before it or holds it; without a
+    ``<main>``, the first ``[role=main]`` under the root.
+
+    Linear on any page: the role values are read first (nearly every page has no ``main``
+    among them, and then nothing more is searched); else the first ``[role=main]`` of the
+    page is found (the search stops there) and its place is compared with the ``<main>``'s
+    by their common ancestor (:func:`_earlier`). Asking libxml2 for the ``[role=main]``
+    elements before the ``<main>`` took quadratic time: 80 s for 80,000 of them."""
     main = next(root.iter("main"), None)
-    if main is not None:
-        earlier = _elements(tools.role_before(main))
-        return earlier[0] if earlier else main
-    has_role = b"role" in source.lower() if isinstance(source, bytes) else "role" in source.lower()
-    if not has_role:
-        return None
+    if main is not None and root.get("role") == "main":
+        return root  # it holds the <main>, so it comes first
+    if "main" not in _strings(tools.roles(root)):
+        return main  # no [role=main] under the root
     found = _elements(tools.role_main(root))
-    return found[0] if found else None
+    if not found:
+        return main
+    return found[0] if main is None else _earlier(found[0], main)
+
+
+def _earlier(one: etree._Element, other: etree._Element) -> etree._Element:
+    """Whichever of two elements of a tree comes first in document order (an ancestor comes
+    before what it holds): ``one``'s way up meets ``other``'s at their lowest common
+    ancestor, where the children leading to each are compared by position."""
+    if one is other:
+        return one
+    chain = [other, *other.iterancestors()]  # other up to the root
+    places = {element: index for index, element in enumerate(chain)}
+    below = None  # the child of the common ancestor on one's side
+    meeting: etree._Element | None = one
+    while meeting is not None and meeting not in places:
+        below, meeting = meeting, meeting.getparent()
+    if meeting is None:  # not in one tree: cannot happen within a page
+        return other
+    if below is None:  # one holds other
+        return one
+    if meeting is other:  # other holds one
+        return other
+    towards_other = chain[places[meeting] - 1]
+    return one if meeting.index(below) < meeting.index(towards_other) else other

@@ -31,12 +31,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import PlanFileError, UsageError
+from .errors import BuildSitemapError, LiveSitemapError, PlanFileError, UsageError
 from .models import Delta, Skipped
 from .urls import authority_prefix, host_key, normalize_site, origin
 
 if TYPE_CHECKING:
     from .plan import Plan
+    from .sources import Limits
     from .web import PrefixResponse, WebClient
 
 BUILD_GUESSES = (".", "dist", "public", "build", "out", "_site", "site")
@@ -47,15 +48,40 @@ def find_build(build: Path | None) -> Path:
     (:data:`BUILD_GUESSES`, relative to the working folder) that holds a sitemap."""
     if build is not None:
         return build
-    from .sources import BUILD_NAMES
 
-    for guess in BUILD_GUESSES:
-        folder = Path(guess)
-        if any((folder / name).is_file() for name in BUILD_NAMES):
-            return folder
+    guesses = build_guesses()
+    if guesses:
+        return guesses[0]
     raise UsageError(
         "no --build given and no sitemap found in ., dist, public, build, out, _site or site",
         fix="pass --build PATH (the build output folder or the sitemap file)",
+    )
+
+
+def build_guesses() -> list[Path]:
+    """The usual output folders (:data:`BUILD_GUESSES`, in order, relative to the working
+    folder) that hold a sitemap: the first is the build when no ``--build`` is given."""
+    from .sources import BUILD_NAMES
+
+    return [
+        Path(guess)
+        for guess in BUILD_GUESSES
+        if any((Path(guess) / name).is_file() for name in BUILD_NAMES)
+    ]
+
+
+def _guessed(exc: BuildSitemapError, build: Path) -> BuildSitemapError:
+    """A build sitemap that cannot be read, in a build folder that was guessed: the fix says
+    so, and names the other folders that hold a sitemap (a Jekyll project's ``sitemap.xml``
+    in ``.`` is a Liquid template; the build's is ``_site/sitemap.xml``)."""
+    others = [str(folder) for folder in build_guesses() if folder != build]
+    where = f"pass --build {others[0]}" if others else "pass --build with the build output folder"
+    if len(others) > 1:
+        where += f" (also holding a sitemap: {', '.join(others[1:])})"
+    return BuildSitemapError(
+        exc.what,
+        cause=exc.cause,
+        fix=f"{build} was guessed as the build folder (no --build given): {where}",
     )
 
 
@@ -68,6 +94,8 @@ class Sides:
     baseline: Path | None  # a saved sitemap (file or folder) instead of the live site
     live: str | None  # the live sitemap's URL (default: discovered from the site)
     max_sitemap_bytes: int
+    guessed: bool = False  # the build was guessed (no --build): its errors say so
+    live_named: str = "--live"  # where ``live`` came from (--live, INDEXNOW_LIVE, the config)
 
 
 @dataclass(frozen=True)
@@ -100,7 +128,7 @@ def compute_delta(
     ``keep_before``: the before side's lastmod of each URL in both
     (:attr:`DeltaRead.before_lastmods`)."""
     from .diff import Differ
-    from .sources import Limits, Side, merge, read_disk_side, read_live_side
+    from .sources import NOTHING_SUBMITTED, Limits, Side, merge, read_disk_side, read_live_side
 
     site = sides.site
     prefix = f"{site}/".encode() if site else b""
@@ -117,8 +145,23 @@ def compute_delta(
                 fix="pass --site URL (the live site), --live URL (the live sitemap) or "
                 "--baseline FILE (a saved sitemap)",
             )
-        with live_client() as web:
-            before_map = merge(read_live_side(web, site, sides.live, limits, before_side))
+        try:
+            with live_client() as web:
+                before_map = merge(
+                    read_live_side(
+                        web, site, sides.live, limits, before_side, live_named=sides.live_named
+                    )
+                )
+        except LiveSitemapError as exc:
+            other_host = _build_not_on_site(sides, limits)
+            if other_host is None:
+                raise
+            raise UsageError(
+                other_host.what,
+                cause=f"{other_host.cause}\nreading the live site failed too: "
+                + exc.what.removesuffix(f"; {NOTHING_SUBMITTED}"),
+                fix=other_host.fix,
+            ) from exc
         before_info = {"kind": "live", "url": sides.live or site}
         if robots_read is not None:
             robots_read.update(before_side.robots)
@@ -129,11 +172,16 @@ def compute_delta(
     differ = Differ(before_map, prefix)
     hosts = _BuildHosts(site)
     kept: dict[bytes, bytes] | None = {} if keep_build else None
-    for doc in read_disk_side(build, limits, build_side, "--build"):
-        differ.add(doc.entries)
-        hosts.add(doc.entries)
-        if kept is not None:
-            _keep(kept, doc.entries)
+    try:
+        for doc in read_disk_side(build, limits, build_side, "--build"):
+            differ.add(doc.entries)
+            hosts.add(doc.entries)
+            if kept is not None:
+                _keep(kept, doc.entries)
+    except BuildSitemapError as exc:
+        if not sides.guessed:
+            raise
+        raise _guessed(exc, build) from exc
     hosts.require_site_form(build)
     delta = differ.finish(site, before_missing=before_side.missing)
     if delta.after_count == 0:
@@ -173,6 +221,25 @@ def _texts(kept: dict[bytes, bytes] | None, prefix: bytes) -> dict[str, str] | N
             "utf-8", "replace"
         ).strip()
     return texts
+
+
+def _build_not_on_site(sides: Sides, limits: Limits) -> UsageError | None:
+    """When the live site cannot be read: the error a build on another origin than
+    ``--site`` would have given after the read (a port typo reads "connection refused" where
+    the build says which origin it is on), else None. Only on this error path is the build
+    read a second time; a run whose live read succeeds reads it once, streamed."""
+    from .sources import Side, read_disk_side
+
+    hosts = _BuildHosts(sides.site)
+    try:
+        for doc in read_disk_side(sides.build, limits, Side(), "--build"):
+            hosts.add(doc.entries)
+        hosts.require_site_form(sides.build)
+    except UsageError as exc:
+        if isinstance(exc, BuildSitemapError):
+            return None  # (a broken build: the live error is still the first one met)
+        return exc
+    return None
 
 
 def deployed_already(read: DeltaRead) -> str | None:
@@ -326,6 +393,8 @@ def replan(
     is replaced, with a warning (its URLs were decided by the settings now changed). A plan
     of another build with URLs pending is never silently dropped: they are carried into the
     new delta, with a warning."""
+    from .plan import KEPT_PLAN
+
     previous = _previous_plan(out)
     pending = previous.pending(include_removed=include_removed) if previous else []
     if previous is None or not pending:
@@ -334,7 +403,7 @@ def replan(
         earlier = previous.after.get("settings")
         if earlier is None or settings is None or earlier == settings:
             note = (
-                f"kept the existing plan {out} of this same build (made {previous.created}): "
+                f"{KEPT_PLAN} {out} of this same build (made {previous.created}): "
                 f"{len(pending)} URL(s) still to submit, {len(previous.accepted)} already "
                 "accepted; delete it to plan afresh"
             )
@@ -459,16 +528,27 @@ def well_formed(urls: list[str]) -> tuple[list[str], list[Skipped]]:
             kept.append(url)
         else:
             shown = url if url.isprintable() else url.encode("unicode_escape").decode("ascii")
-            skipped.append(Skipped(shown, problem[1], problem[0]))
+            code, reason = problem
+            if code == "relative":  # (the rule's words name a sitemap's <loc>)
+                reason = "relative URL (a URL must be absolute: https://host/path)"
+            skipped.append(Skipped(shown, reason, code))
     return kept, skipped
 
 
 def infer_site(urls: list[str]) -> str | None:
-    """The one host all URLs are on, as a site (https preferred), or None."""
-    origins = {origin(prefix) for prefix in {authority_prefix(u) for u in urls}} - {None}
-    if len({host_key(o) for o in origins if o}) != 1:
+    """The one host all URLs are on, as a site, or None: with the scheme most of them use
+    (https on a tie), so that one ``https://`` URL in a list of ``http://`` ones is the odd
+    one out, not the site."""
+    from collections import Counter
+
+    counts: Counter[str] = Counter()
+    for prefix, count in Counter(authority_prefix(url) for url in urls).items():
+        site = origin(prefix)
+        if site is not None:
+            counts[site] += count
+    if len({host_key(site) for site in counts}) != 1:
         return None
-    return max(o for o in origins if o)
+    return max((count, site) for site, count in counts.items())[1]
 
 
 def in_scope(

@@ -149,12 +149,21 @@ class Differ:
             before_count=0 if before_missing else self._before_count,
             after_count=after_count,
             lastmods=self._build_lastmods(),
+            before_lastmods=self._before_lastmods(),
         )
 
     def common_lastmods(self) -> dict[bytes, bytes]:
         """The before side's raw lastmod of every URL also in the build (after
         :meth:`finish`: what the lastmod rule compared the build's lastmods with)."""
         return {loc: value[1:] for loc, value in self._before.items() if value[:1] == _SEEN}
+
+    def _before_lastmods(self) -> dict[str, str]:
+        """Changed URL -> the before side's raw lastmod ("" when it had none)."""
+        prefix = self._key_prefix
+        return {
+            _text(expand_key(loc, prefix) if prefix else loc): _text(self._before[loc][1:]).strip()
+            for loc in self._changed
+        }
 
     def _build_lastmods(self) -> dict[str, str]:
         """URL -> the build's raw lastmod, for added and changed URLs that have one (what the

@@ -70,10 +70,13 @@ class SitemapParseError(IndexNowSyncError):
 
     kind = "sitemap"
 
-    def __init__(self, source: str, problem: str, *, cause: str = "", fix: str = "") -> None:
+    def __init__(
+        self, source: str, problem: str, *, cause: str = "", fix: str = "", wrong_file: bool = False
+    ) -> None:
         super().__init__(f"{source}: {problem}", cause=cause, fix=fix)
         self.source = source
         self.problem = problem
+        self.wrong_file = wrong_file  # another kind of file (HTML, a feed, other XML)
 
 
 class BuildSitemapError(UsageError):
@@ -124,7 +127,8 @@ class LiveSitemapError(IndexNowSyncError):
 class FetchError(IndexNowSyncError):
     """An HTTP request failed at the transport level, was too large, or redirected off-host.
 
-    ``reason`` is one of: ``timeout``, ``connection``, ``too_large``, ``redirect_off_host``,
+    ``reason`` is one of: ``timeout``, ``connection``, ``plain_http`` (an https:// URL on a
+    port that answers plain HTTP), ``too_large``, ``redirect_off_host``,
     ``too_many_redirects``, ``bad_url``, ``bad_encoding``.
     """
 
@@ -162,6 +166,20 @@ class TooManyUrlsError(IndexNowSyncError):
     """The delta is larger than ``--max-urls``; nothing was sent."""
 
     kind = "max_urls"
+
+
+class ReportFileError(IndexNowSyncError):
+    """``--report FILE`` could not be written when the run ended (its folder was checked
+    before any request): the run's report is lost, so the run fails, whatever it did."""
+
+    kind = "report_file"
+
+
+class InterruptedRun(IndexNowSyncError):
+    """Ctrl-C (SIGINT): the run stopped where it was. Exit 130, as shells report it."""
+
+    exit_code = 130
+    kind = "interrupted"
 
 
 class PlanBusyError(IndexNowSyncError):

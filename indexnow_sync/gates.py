@@ -138,15 +138,14 @@ def pass_gates(
     submitting with gate 2 (pages not live yet are checked again until the deadline): the
     URLs to send, the outcome with what is deferred, and whether the deploy has not happened
     at all (with ``--wait 0``: every added URL answered 404/410, so nothing is sent).
-    ``ready`` is called with the outcome first. ``delta_reading``: the delta itself came from
+    ``ready`` is called with the outcome last, right before the POSTs (so what it shows counts
+    every URL the checks skipped). ``delta_reading``: the delta itself came from
     the live sitemap. ``robots_read``: robots.txt answers already read (used when not
     waiting)."""
     from .checks import check_pages
     from .robots import make_agents
     from .wait import PageSettler, not_live, not_live_reason
 
-    if ready is not None:
-        ready(outcome)
     checks = gates.checks
     if outcome.key_check is not None and outcome.key_check.local_only and checks.mode != "off":
         # SPEC: a dry run with --baseline and no reachable site checks what it can offline
@@ -156,7 +155,10 @@ def pass_gates(
             "(a real run checks them before sending anything): listed is what would be sent "
             "if they pass"
         )
-        return urls, replace(outcome, warnings=(*outcome.warnings, note)), False
+        outcome = replace(outcome, warnings=(*outcome.warnings, note))
+        if ready is not None:
+            ready(outcome)
+        return urls, outcome, False
     deferred: list[Deferred] = []
     reads = 0
     if deadline is not None and expected:
@@ -184,6 +186,7 @@ def pass_gates(
         budget,
         progress,
         max_bytes=gates.max_sitemap_bytes,
+        site=site,
         settle=settler,
         # After waiting, robots.txt is read again: the deploy may have changed it.
         robots_read=robots_read if deadline is None else None,
@@ -213,7 +216,10 @@ def pass_gates(
             "sitemap_reads": reads,
             "page_rechecks": settler.rechecks if settler is not None else 0,
         }
-    return send, replace(outcome, deferred=tuple(deferred), waiting=waiting), not_deployed
+    outcome = replace(outcome, deferred=tuple(deferred), waiting=waiting)
+    if ready is not None:
+        ready(outcome)
+    return send, outcome, not_deployed
 
 
 def _live_sitemap_gate(
@@ -294,6 +300,7 @@ def _check_before_submit(
     progress: Progress | None,
     *,
     max_bytes: int,
+    site: str,
     settle: Callable[[Any, list[PageVerdict]], list[PageVerdict]] | None = None,
     robots_read: Mapping[str, PrefixResponse] | None = None,
 ) -> tuple[list[str], Outcome, list[PageVerdict]]:
@@ -320,6 +327,7 @@ def _check_before_submit(
             progress=progress,
             settle=settle,
             robots_read=robots_read,
+            site=site,
         )
     except IndexNowSyncError as exc:
         exc.outcome = outcome  # type: ignore[attr-defined]

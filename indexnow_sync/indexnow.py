@@ -64,10 +64,14 @@ def resolve_endpoint(value: str) -> str:
         return ENDPOINTS[name.lower()]
     if urlrules.host_key(name) is not None:
         return name
-    names = ", ".join(ENDPOINTS)
+    from difflib import get_close_matches
+
+    close = get_close_matches(name.lower(), ENDPOINTS, n=1)
     raise UsageError(
-        f"--endpoint must be one of {names} or an http(s) URL such as "
-        f"https://api.indexnow.org/indexnow (got {value!r})"
+        f"--endpoint {value!r} is not an endpoint name or URL",
+        cause=f"an endpoint is one of {', '.join(ENDPOINTS)}, or an http(s) URL such as "
+        "https://api.indexnow.org/indexnow",
+        fix=f"did you mean {close[0]}?" if close else "pass one of those names, or a URL",
     )
 
 
@@ -266,7 +270,7 @@ def _likely_cause(status: int, key_file: str) -> str:
     if status == 403:
         return (
             f"the key is not valid: the engine did not find the key file at {key_file} or it "
-            "does not hold exactly the key; run `indexnow-sync verify-key`"
+            "does not hold exactly the key"
         )
     if status == 422:
         return (

@@ -216,8 +216,14 @@ def _built_then_hosted(target: KeyFile, client: WebClient) -> KeyCheck:
     else:
         folder = target.write_folder
     hosted = check_hosted_key_file(
-        client, url, target.key, build_folder=None if folder is None else str(folder)
+        client,
+        url,
+        target.key,
+        build_folder=None if folder is None else str(folder),
+        located=target.key_location is not None,
     )
+    if hosted.kind == "not_found" and local is None and folder is not None and folder.is_dir():
+        hosted = _what_the_build_holds(hosted, folder, target.key, url)
     if (
         not hosted.ok
         and local is not None
@@ -228,7 +234,8 @@ def _built_then_hosted(target: KeyFile, client: WebClient) -> KeyCheck:
             local,
             local_only=True,
             problem=None,
-            fix=f"the hosted key file {hosted.problem}",
+            fix=f"the hosted key file {hosted.problem}"
+            + (f": {hosted.cause}" if hosted.cause else ""),
         )
     if local is not None and _deploy_fixes(hosted):
         # The build holds the right file: the deploy has not happened, or not reached the
@@ -241,6 +248,33 @@ def _built_then_hosted(target: KeyFile, client: WebClient) -> KeyCheck:
             "before the deploy and 'indexnow-sync submit --plan PLAN' after it",
         )
     return hosted
+
+
+def _what_the_build_holds(hosted: KeyCheck, folder: Path, key: str, url: str) -> KeyCheck:
+    """A hosted key file that is not found, when the build does not hold it either: say
+    whether the build holds another key's file (the key given is not the site's) or none at
+    all (it was never written into the build)."""
+    from urllib.parse import unquote, urlsplit
+
+    from .keyfile import other_key_files, shorten_key, write_command
+
+    write = write_command(str(folder), unquote(urlsplit(url).path), key)
+    others = other_key_files(folder, key)
+    if others:
+        return replace(
+            hosted,
+            cause=f"the build folder {folder} holds the key file of another key "
+            f"({shorten_key(others[0])}.txt), not this key's: is the key given (INDEXNOW_KEY, "
+            "--key) the site's?",
+            fix="submit with the key that file holds (set INDEXNOW_KEY to it), or write this "
+            f"key's file into the build: {write}",
+        )
+    return replace(
+        hosted,
+        cause=f"the build folder {folder} holds no key file (of this key or any other): it "
+        "was not written into the build",
+        fix=f"write it into the build before the deploy: {write}",
+    )
 
 
 def _deploy_fixes(check: KeyCheck) -> bool:

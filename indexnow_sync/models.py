@@ -97,6 +97,9 @@ class Delta:
     # In both sides with a new lastmod but the same content: not changed, never sent.
     unchanged_content: tuple[str, ...] = ()
     fingerprints: Fingerprints | None = None
+    # The before side's raw <lastmod> of each changed URL ("" when it had none), where the
+    # delta was just computed (not kept in a plan): a dry run shows "old → new".
+    before_lastmods: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     def to_submit(self, *, include_removed: bool) -> list[str]:
         """The URLs a submission sends, in a stable order: added, changed, then removed."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import DeferredError, NotDeployedError
+from .errors import DeferredError, NotDeployedError, SubmissionError
 from .models import Deferred, Delta, KeyCheck, Skipped, SubmitResult
 
 # One human line as it happens (a batch sent, a look while waiting); the CLI prints it.
@@ -50,13 +50,21 @@ def finish(
     wait: float,
     plan: Path | None = None,
     report: Path | None = None,
+    carry: str = "",
 ) -> Outcome:
     """The end of a submitting run: ``outcome``, or the :class:`DeferredError` (exit 1,
     keeping the outcome) when URLs were deferred, its message saying what to do in this
     ``mode`` (``live`` or ``baseline`` sync, ``plan``, ``urls``); ``wait``: ``--wait``;
-    ``report``: the run's ``--report FILE``, if it has one (a fix may read it)."""
+    ``report``: the run's ``--report FILE``, if it has one (a fix may read it); ``carry``:
+    the run's options every ``submit`` a fix suggests must repeat (`` --endpoint URL``)."""
     error = _deferred_error(
-        outcome, not_deployed=not_deployed, mode=mode, wait=wait, plan=plan, report=report
+        outcome,
+        not_deployed=not_deployed,
+        mode=mode,
+        wait=wait,
+        plan=plan,
+        report=report,
+        carry=carry,
     )
     if error is not None:
         raise error
@@ -71,6 +79,7 @@ def _deferred_error(
     wait: float,
     plan: Path | None,
     report: Path | None,
+    carry: str,
 ) -> DeferredError | None:
     count = len(outcome.deferred)
     if not count:
@@ -86,18 +95,19 @@ def _deferred_error(
             )
             fix = (
                 "run 'indexnow-sync plan --out PLAN' before the deploy and 'indexnow-sync "
-                "submit --plan PLAN' after it\nor diff against the previous build with "
+                f"submit --plan PLAN{carry}' after it\nor diff against the previous build with "
                 "--baseline; or, when the platform deploys beside this job, add --wait 900"
             )
         elif mode == "plan":
             fix = (
-                f"the plan keeps them pending: re-run 'indexnow-sync submit --plan {plan}' "
+                f"the plan keeps them pending: re-run 'indexnow-sync submit --plan {plan}{carry}' "
                 "after the deploy, or add --wait SECONDS to wait for it"
             )
         else:
             fix = "re-run after the deploy, or add --wait SECONDS to wait for it"
+        which = "listed" if mode == "urls" else "added"
         error = NotDeployedError(
-            "every added URL answered 404 or 410: the deploy has not happened yet; nothing "
+            f"every {which} URL answered 404 or 410: the deploy has not happened yet; nothing "
             "was sent",
             cause=cause,
             fix=fix,
@@ -112,7 +122,7 @@ def _deferred_error(
         cause = f"not sent; {sent} URL(s) were sent"
         if mode == "plan":
             fix = (
-                f"the plan keeps them pending: re-run 'indexnow-sync submit --plan {plan}' "
+                f"the plan keeps them pending: re-run 'indexnow-sync submit --plan {plan}{carry}' "
                 "to check and send them"
             )
         elif mode == "urls":
@@ -123,7 +133,7 @@ def _deferred_error(
                 if mode == "live"
                 else "; a re-run of 'sync' would send the whole delta again"
             )
-            fix = _send_deferred_later(outcome.site, report)
+            fix = _send_deferred_later(outcome.site, report, carry)
         if wait <= 0:
             cause += (
                 "\ntheir pages still serve the previous content, and such a page is never sent "
@@ -139,15 +149,45 @@ def _deferred_error(
     return error
 
 
-def _send_deferred_later(site: str | None, report: Path | None) -> str:
+def _send_deferred_later(site: str | None, report: Path | None, carry: str) -> str:
     """How to send a sync's deferred URLs once they are live: from the run's --report FILE
     when it has one; else from the URLs shown, saying to add --report next time."""
-    submit = f"indexnow-sync submit --urls-file - --site {site} --wait 600"
+    submit = f"indexnow-sync submit --urls-file - --site {site}{carry} --wait 600"
     if report is not None:
         return f"send them once they are live: jq -r '.deferred[].url' {report} | {submit}"
     return (
-        f"send them once they are live: indexnow-sync submit --site {site} --wait 600 "
+        f"send them once they are live: indexnow-sync submit --site {site}{carry} --wait 600 "
         "followed by the deferred URLs shown above\n"
         f"or add --report FILE to this command to keep them: jq -r '.deferred[].url' FILE | "
         f"{submit}"
+    )
+
+
+def failed_submission(outcome: Outcome, key_location: str = "") -> SubmissionError | None:
+    """The error of a run whose POSTs did not all go through (None when they did): the first
+    failing request's answer as the cause, and a fix that fits it. A refusal (400/403/422)
+    comes again on a re-run as it is: fix its cause first (a 403: the key file, checked by
+    verify-key, ``key_location`` its ``--key-location`` option); retries that ran out may
+    succeed later. ``key_location``: `` --key-location WORD`` when the run had one."""
+    result = outcome.result
+    if result is None or not result.failed:
+        return None
+    failing = [r for r in result.requests if r.outcome not in ("accepted", "pending", "dry_run")]
+    first = failing[0] if failing else None
+    detail = first.detail if first else ""
+    # (a request's detail is one line everywhere else: "HTTP 422: body; likely cause: ...")
+    cause = detail.replace("; likely cause: ", "\nlikely cause: ")
+    if first is None or first.outcome != "refused":
+        fix = "re-run to send them"
+    elif first.status == 403:
+        fix = (
+            f"check the hosted key file: indexnow-sync verify-key --site {outcome.site}"
+            f"{key_location}; fix it, then re-run"
+        )
+    else:
+        fix = "fix the cause above, then re-run (the endpoint refuses it again as it is)"
+    return SubmissionError(
+        f"{len(result.failed)} URL(s) were not submitted",
+        cause=f"{first.endpoint}: {cause}" if first and detail else cause,
+        fix=fix,
     )

@@ -47,6 +47,8 @@ VERSION = 3
 # Version 1: no build lastmods (waiting checks listing alone). Version 2: no content
 # fingerprints (a page check cannot tell the build's page from a stale copy).
 READABLE_VERSIONS = (1, 2, 3)
+# How the note of a re-run of ``plan`` that kept the existing plan (not written) begins.
+KEPT_PLAN = "kept the existing plan"
 
 
 @dataclass(frozen=True)
@@ -347,10 +349,16 @@ def write_plan(path: Path, plan: Plan) -> None:
         _journal(path).unlink()
 
 
+def _plan_fix(path: Path) -> str:
+    return f"pass the file 'indexnow-sync plan --out {path}' wrote (run it before the deploy)"
+
+
 def read_plan(path: Path) -> Plan:
     """Read a plan, with the progress of any run that did not get to fold its journal in."""
+    data = b""
     try:
-        raw = json.loads(path.read_bytes())
+        data = path.read_bytes()
+        raw = json.loads(data)
     except FileNotFoundError:
         raise PlanFileError(
             f"--plan {path}: no such file",
@@ -359,11 +367,22 @@ def read_plan(path: Path) -> Plan:
     except OSError as exc:
         raise PlanFileError(f"--plan {path}: cannot be read ({exc.strerror})") from exc
     except ValueError as exc:
-        raise PlanFileError(f"--plan {path}: is not valid JSON ({exc}); re-run 'plan'") from exc
+        xml = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+        raise PlanFileError(
+            f"--plan {path}: is not valid JSON",
+            cause="it is XML (a sitemap?), not a plan file" if xml else f"{exc}",
+            fix=_plan_fix(path),
+        ) from exc
     except RecursionError:
-        raise PlanFileError(f"--plan {path}: is nested too deeply to be a plan file") from None
+        raise PlanFileError(
+            f"--plan {path}: is nested too deeply to be a plan file", fix=_plan_fix(path)
+        ) from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-        raise PlanFileError(f"--plan {path}: is not an indexnow-sync plan file")
+        raise PlanFileError(
+            f"--plan {path}: is not an indexnow-sync plan file",
+            cause=f'a plan file is the JSON object with "format": "{FORMAT}" that plan writes',
+            fix=_plan_fix(path),
+        )
     version = raw.get("version")
     if version not in READABLE_VERSIONS or isinstance(version, bool):
         raise PlanFileError(
@@ -392,7 +411,11 @@ def read_plan(path: Path) -> Plan:
         if site is not None and not isinstance(site, str):
             raise TypeError("site")
     except (KeyError, TypeError, AttributeError, ValueError, OverflowError) as exc:
-        raise PlanFileError(f"--plan {path}: is missing or has a wrong field ({exc})") from exc
+        raise PlanFileError(
+            f"--plan {path}: is missing or has a wrong field ({exc})",
+            cause="the file was edited, or cut short",
+            fix=_plan_fix(path),
+        ) from exc
     accepted.update(_read_journal(path))
     return Plan(
         delta,

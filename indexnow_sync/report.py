@@ -22,10 +22,9 @@ from typing import Any
 from .errors import IndexNowSyncError
 from .models import SKIP_CODES, Delta
 from .outcome import Outcome
-from .plan import deferred_entries, skipped_entries
+from .plan import KEPT_PLAN, deferred_entries, skipped_entries
 
 REPORT_VERSION = 1
-KEPT_PLAN = "kept the existing plan"  # how delta.replan's note starts
 
 
 def to_json(
@@ -161,9 +160,11 @@ def _named(title: str, shown: list[str], total: int, what: str) -> list[str]:
     return [title, *shown, *tail]
 
 
-def human_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:
+def human_lines(
+    report: dict[str, Any], *, has_delta: bool = True, delta: Delta | None = None
+) -> list[str]:
     """The stderr summary (the progress lines are printed as they happen, elsewhere)."""
-    return head_lines(report, has_delta=has_delta) + tail_lines(report)
+    return head_lines(report, has_delta=has_delta) + tail_lines(report, delta=delta)
 
 
 def head_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:
@@ -250,10 +251,12 @@ def tail_lines(
     *,
     warnings_shown: int | None = None,
     skipped_shown: int | None = None,
+    delta: Delta | None = None,
 ) -> list[str]:
     """What was (or would be) sent. ``warnings_shown``/``skipped_shown``: the head was printed
     already, with that many warnings and skipped URLs; only those that came later (from the
-    checks before submitting, the submission) are shown here."""
+    submission) are shown here. ``delta``: the run's, for each URL a dry run would send its
+    lastmod (a changed one's old → new)."""
     counts = report["counts"]
     lines: list[str] = []
     command = report["command"]
@@ -271,12 +274,16 @@ def tail_lines(
             **dict.fromkeys(report["added"], "added"),
         }
         for url in report["would_submit"]:
-            lines.append(f"  would submit ({reasons.get(url, 'listed')}) {url}")
+            why = reasons.get(url, "listed")
+            note = _lastmod_note(delta, url, why.partition(":")[0])
+            lines.append(f"  would submit ({why}) {url}{note}")
         if report["would_submit"]:
             lines.append(
                 f"dry run: {len(report['would_submit'])} URL(s) would be submitted; "
                 "nothing was sent"
             )
+        elif not report["error"] and not report.get("deferred"):
+            lines.append("dry run: nothing to submit; nothing was sent")
     elif command == "plan":
         why = report.get("changed_reasons") or {}
         for name in ("added", "changed", "removed"):
@@ -294,10 +301,25 @@ def tail_lines(
         elif not report["failed"] and not report.get("deferred"):
             lines.append("nothing to submit")
     if report["failed"]:
-        lines.append(f"NOT sent: {counts['failed']} URL(s); re-run to send them")
+        lines.append(f"NOT sent: {counts['failed']} URL(s) (the error below says why)")
         for url in report["failed"][:20]:
             lines.append(f"  not sent {url}")
     kept = any(note.startswith(KEPT_PLAN) for note in report.get("notes") or ())
     if report.get("plan_file") and command == "plan" and not kept:
         lines.append(f"plan written to {report['plan_file']}")
     return lines
+
+
+def _lastmod_note(delta: Delta | None, url: str, why: str) -> str:
+    """`` (lastmod OLD → NEW)`` for a changed URL, `` (lastmod NEW)`` for an added one,
+    `` (lastmod SAME, not moved)`` for one its content changed and its lastmod did not."""
+    if delta is None or why not in ("added", "changed"):
+        return ""
+    built = delta.lastmods.get(url)
+    if built is None:
+        return ""
+    if why == "changed" and url in delta.before_lastmods:
+        return f" (lastmod {delta.before_lastmods[url] or 'none'} → {built})"
+    if why == "changed":  # changed by content, its lastmod as it was
+        return f" (lastmod {built}, not moved)"
+    return f" (lastmod {built})"

@@ -238,7 +238,8 @@ def _root_name(head: bytes) -> str | None:
 
 
 def _not_a_sitemap(source: str, head: bytes) -> SitemapParseError:
-    """The most helpful error for bytes that are not a sitemap."""
+    """The most helpful error for bytes that are not a sitemap (``wrong_file``: the caller
+    knows whether the file was given, found in a folder, or served)."""
     lowered = head[:4096].lower()
     name = _root_name(head)
     if name == "html" or b"<!doctype html" in lowered or b"<html" in lowered:
@@ -246,21 +247,26 @@ def _not_a_sitemap(source: str, head: bytes) -> SitemapParseError:
             source,
             "is an HTML page, not a sitemap (a single-page-app fallback or an error page?)",
             fix="check that the sitemap is generated and served at this path",
+            wrong_file=True,
         )
     if name in ("rss", "feed", "rdf"):
         return SitemapParseError(
             source,
             f"is an {'Atom' if name == 'feed' else 'RSS'} feed, not a sitemap",
             fix="feeds are not supported: point indexnow-sync at the XML sitemap",
+            wrong_file=True,
         )
     if name:
         return SitemapParseError(
             source,
             f"is XML with root element <{name}>, not a sitemap "
             "(expected <urlset> or <sitemapindex>)",
+            wrong_file=True,
         )
     return SitemapParseError(
-        source, "is not XML and not a sitemap (expected <urlset> or <sitemapindex>)"
+        source,
+        "is not XML and not a sitemap (expected <urlset> or <sitemapindex>)",
+        wrong_file=True,
     )
 
 

@@ -50,6 +50,9 @@ if TYPE_CHECKING:
 
 BUILD_NAMES = ("sitemap-index.xml", "sitemap_index.xml", "sitemap.xml", "sitemap.xml.gz")
 LIVE_NAMES = ("sitemap.xml", "sitemap-index.xml", "sitemap_index.xml")
+# How errors about the live side end: what the run did not do because of them. ``plan``,
+# which never submits, says "no plan was written" instead (sync.run_plan).
+NOTHING_SUBMITTED = "nothing was submitted"
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -294,7 +297,21 @@ def read_disk_side(path: Path, limits: Limits, side: Side, what: str) -> Iterato
         root = _note(side, parse_file(sitemap_file))
         yield from walk(root, load_children, limits, side)
     except SitemapParseError as exc:
-        raise BuildSitemapError(exc.what, cause=exc.cause, fix=exc.fix) from exc
+        raise _disk_error(exc, what, path) from exc
+
+
+def _disk_error(exc: SitemapParseError, what: str, given: Path) -> BuildSitemapError:
+    """A sitemap file on disk that cannot be read. A file passed itself (``--build
+    dist/index.html``) is named with its option; a file of another kind (an HTML page, a
+    feed, other XML) gets a fix that fits the disk, not the live site's "served"."""
+    named = given.is_file() and exc.source == str(given)
+    fix = exc.fix
+    if exc.wrong_file and named:
+        whose = "the previous build's" if what == "--baseline" else "the build's"
+        fix = f"pass {whose} sitemap file (or the folder that holds it) with {what}"
+    elif exc.wrong_file:
+        fix = "the build's index lists a file that is not a sitemap: fix the generator"
+    return BuildSitemapError(f"{what} {exc.what}" if named else exc.what, cause=exc.cause, fix=fix)
 
 
 def _expected_path(child: str, root: Path) -> str:
@@ -313,47 +330,83 @@ def robots_sitemaps(robots_txt: str) -> list[str]:
 
 
 def read_live_side(
-    client: WebClient, site: str, live_url: str | None, limits: Limits, side: Side
+    client: WebClient,
+    site: str,
+    live_url: str | None,
+    limits: Limits,
+    side: Side,
+    *,
+    live_named: str = "--live",
 ) -> Iterator[ParsedSitemap]:
     """Every urlset of the live sitemap(s). Sets ``side.missing`` when there is none (404).
 
-    Without ``live_url``: every sitemap robots.txt lists, else the first of the usual names
-    that is not 404/410 (each read once: its status is seen as its body starts).
+    Without ``live_url``: every sitemap robots.txt lists (their union; one that answers
+    404/410 is left out, with a warning); when robots.txt lists none, or every one it lists
+    answers 404/410 (a stale ``Sitemap:`` line), the first of the usual names that is not
+    404/410 (each read once: its status is seen as its body starts). Only when every name
+    tried is missing is it a first deploy, and the warning names each one tried.
     A 404 for a ``live_url`` the user named (``--live``, ``INDEXNOW_LIVE``, config ``live``)
-    is an error, never a first deploy: a typo must not submit the whole site."""
-    listed = [live_url] if live_url else _discover(client, site, side)
-    roots = listed or [f"{site}/{name}" for name in LIVE_NAMES]
-    found = False
-    for url in roots:
+    is an error, never a first deploy: a typo must not submit the whole site; it says where
+    the URL came from (``live_named``: ``--live``, ``INDEXNOW_LIVE``, ``indexnow.yml: live``)."""
+    if live_url:
+        root = _read_live(client, live_url, site, limits, missing_ok=True)
+        if isinstance(root, int):
+            raise _named_sitemap_missing(live_url, root, live_named)
+        yield from _live_tree(client, root, site, limits, side)
+        return
+    listed = _discover(client, site, side)
+    gone: list[tuple[str, int]] = []  # the listed sitemaps that answered 404/410
+    for url in listed:
         root = _read_live(client, url, site, limits, missing_ok=True)
         if isinstance(root, int):
-            if live_url:
-                raise _named_sitemap_missing(live_url, root)
-            if listed:
-                side.warnings.append(f"{url} answered {root}")
+            gone.append((url, root))
             continue
-        found = True
         yield from _live_tree(client, root, site, limits, side)
-        if not listed:
-            break
-    if not found:
-        side.missing = True
+    robots_url = f"{site}/robots.txt"
+    stale = ", ".join(f"{url} ({status})" for url, status in gone)
+    if len(gone) < len(listed):  # some listed sitemap was read: their union, and no more
+        if gone:
+            side.warnings.append(
+                f"{robots_url} lists {stale}: not read (a stale Sitemap: line? engines read it too)"
+            )
+        return
+    if listed:
         side.warnings.append(
-            f"no live sitemap at {site} (robots.txt and {', '.join(LIVE_NAMES)}): treating "
-            "this as a first deploy, every URL in the build counts as added (still capped by "
-            "--max-urls)"
+            f"{robots_url} lists only sitemaps that answer 404/410 ({stale}): read "
+            f"{', '.join('/' + name for name in LIVE_NAMES)} instead; fix or remove the stale "
+            "Sitemap: line (engines read it too)"
         )
+    tried: list[str] = []
+    for name in LIVE_NAMES:
+        root = _read_live(client, f"{site}/{name}", site, limits, missing_ok=True)
+        if isinstance(root, int):
+            tried.append(f"/{name} ({root})")
+            continue
+        yield from _live_tree(client, root, site, limits, side)
+        return
+    side.missing = True
+    robots = side.robots.get(robots_url)
+    if listed:
+        looked = f"robots.txt lists {stale}"
+    elif robots is not None and robots.status != 200:
+        looked = f"{robots_url} answered {robots.status}"
+    else:
+        looked = f"{robots_url} lists no sitemap on this host"
+    side.warnings.append(
+        f"no live sitemap at {site}: {looked}; {', '.join(tried)}: treating this as a first "
+        "deploy, every URL in the build counts as added (still capped by --max-urls)"
+    )
 
 
-def _named_sitemap_missing(url: str, status: int) -> LiveSitemapError:
+def _named_sitemap_missing(url: str, status: int, named: str) -> LiveSitemapError:
     return LiveSitemapError(
-        f"no sitemap at {url} (HTTP {status}): check --live; nothing was submitted",
+        f"no sitemap at {url} (HTTP {status}): check {named}; {NOTHING_SUBMITTED}",
         cause=(
             "a sitemap you named (--live, INDEXNOW_LIVE or the config's live) must exist: "
             "only a discovered one may be missing (a first deploy)"
         ),
         fix=(
-            "correct the URL, or leave --live out to use the site's robots.txt and "
+            f"correct the URL, or leave {named} out to use the site's robots.txt and "
             "/sitemap.xml; on a first deploy with no live sitemap yet, pass --baseline"
         ),
     )
@@ -368,7 +421,7 @@ def _discover(client: WebClient, site: str, side: Side) -> list[str]:
     if response.status >= 500:
         raise LiveSitemapError(
             f"{robots_url} answered {response.status}: the site is unhealthy; not reading the "
-            "live sitemap (nothing submitted)",
+            f"live sitemap ({NOTHING_SUBMITTED})",
             fix="retry when it is up, or pass --baseline",
         )
     if response.status == 200 and response.content_type != "text/html":
@@ -408,7 +461,7 @@ def _fetch(client: WebClient, url: str, site: str, limits: Limits) -> HttpRespon
 
 def _unreadable(exc: FetchError) -> LiveSitemapError:
     return LiveSitemapError(
-        f"live sitemap {exc.what}; nothing was submitted",
+        f"live sitemap {exc.what}; {NOTHING_SUBMITTED}",
         cause=exc.cause or "a run never treats an unreadable live site as empty",
         fix=exc.fix,
     )
@@ -417,7 +470,7 @@ def _unreadable(exc: FetchError) -> LiveSitemapError:
 def _check_live_status(url: str, status: int) -> None:
     if status != 200:
         raise LiveSitemapError(
-            f"live sitemap {url} answered HTTP {status}; nothing was submitted",
+            f"live sitemap {url} answered HTTP {status}; {NOTHING_SUBMITTED}",
             cause="the site is unhealthy" if status >= 500 else "",
             fix="retry when it is up, or pass --baseline"
             if status >= 500
@@ -459,7 +512,7 @@ def _read_live_whole(client: WebClient, url: str, site: str, limits: Limits) -> 
 
 def _unparsable(exc: SitemapParseError) -> LiveSitemapError:
     return LiveSitemapError(
-        f"live sitemap {exc.what}; nothing was submitted", cause=exc.cause, fix=exc.fix
+        f"live sitemap {exc.what}; {NOTHING_SUBMITTED}", cause=exc.cause, fix=exc.fix
     )
 
 

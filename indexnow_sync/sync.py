@@ -42,7 +42,7 @@ from .delta import (
     run_settings,
     well_formed,
 )
-from .errors import UsageError
+from .errors import LiveSitemapError, UsageError
 from .gates import (
     Checks,
     Gates,
@@ -162,7 +162,14 @@ def run_sync(
     finally:
         client.close()
     mode = "live" if config.baseline is None else "baseline"
-    return finish(outcome, not_deployed=not_deployed, mode=mode, wait=config.wait, report=report)
+    return finish(
+        outcome,
+        not_deployed=not_deployed,
+        mode=mode,
+        wait=config.wait,
+        report=report,
+        carry=followup_options(config, "endpoint", "key-location"),
+    )
 
 
 def run_plan(config: Config, out: Path, *, clock: Clock | None = None) -> Outcome:
@@ -185,19 +192,26 @@ def run_plan(config: Config, out: Path, *, clock: Clock | None = None) -> Outcom
     # sides -> delta (by content, where the build has pages)
     robots_read: dict[str, PrefixResponse] = {}
     pages = _pages(config, build)
-    read = compute_delta(
-        _sides(config, site, build),
-        lambda: _client(config),
-        robots_read,
-        keep_build=pages,
-        keep_before=pages and config.fix_lastmod,
-    )
+    try:
+        read = compute_delta(
+            _sides(config, site, build),
+            lambda: _client(config),
+            robots_read,
+            keep_build=pages,
+            keep_before=pages and config.fix_lastmod,
+        )
+    except LiveSitemapError as exc:  # (its message says what a submitting run did not do)
+        from .sources import NOTHING_SUBMITTED
+
+        what = exc.what.replace(NOTHING_SUBMITTED, "no plan was written")
+        raise LiveSitemapError(what, cause=exc.cause, fix=exc.fix) from exc
     web = _Lazy(lambda: _client(config))
     try:
         content = _by_content(config, read, site, build, web, robots_read, clock=clock)
     finally:
         web.close()
     content, fixed = _write_build(config, build, content, write=True)  # (the digest: what ships)
+    by_lastmod = read
     read = replace(read, delta=content.delta) if content else read
     files = content.files_identity if content else ""
     after = {
@@ -218,6 +232,9 @@ def run_plan(config: Config, out: Path, *, clock: Clock | None = None) -> Outcom
         include_removed=config.sends_removed,
         settings=after["settings"],
     )
+    # Only when neither the lastmods nor the content moved (see run_sync).
+    nothing = not (read.delta.added or read.delta.changed or read.delta.removed)
+    late = deployed_already(by_lastmod) if kept is None and nothing else None
     findings: tuple[Skipped, ...] = ()
     if kept is None:  # else the plan already in ``out`` is kept as it is
         findings, warnings = _check_build(config, build, [*delta.added, *delta.changed])
@@ -231,7 +248,10 @@ def run_plan(config: Config, out: Path, *, clock: Clock | None = None) -> Outcom
         key_check=checked.check,
         warnings=(*checked.warnings, *delta.warnings, *_content_warnings(content)),
         plan_file=str(out),
-        notes=(*(content.notes if content else ()), *(() if kept is None else (kept,))),
+        notes=(
+            *(content.notes if content else ()),
+            *(note for note in (kept, late) if note),
+        ),
         build_checks=findings,
         content=_content_report(content),
         lastmod_fix=fixed,
@@ -330,7 +350,14 @@ def _submit_plan(
         outcome = replace(outcome, result=result)
     finally:
         client.close()
-    return finish(outcome, not_deployed=not_deployed, mode="plan", wait=config.wait, plan=plan_path)
+    return finish(
+        outcome,
+        not_deployed=not_deployed,
+        mode="plan",
+        wait=config.wait,
+        plan=plan_path,
+        carry=followup_options(config, "endpoint", "key-location"),
+    )
 
 
 def run_submit_urls(
@@ -446,8 +473,18 @@ def _key_and_gates(
 
 
 def run_verify_key(config: Config) -> Outcome:
+    """Check the hosted key file. The site is ``--site`` (or ``--live``'s origin), else the
+    origin of ``--key-location``: checking a key file by its URL needs nothing more."""
     key = require_key(config.key)
-    site = _require_site(configured_site(config), "verify-key")
+    site = configured_site(config)
+    if site is None and config.key_location:
+        site = origin(config.key_location)
+    if site is None:
+        raise UsageError(
+            "verify-key needs --site URL or --key-location URL",
+            fix="pass the site (--site https://example.com: its /KEY.txt is checked) or the "
+            "key file's URL (--key-location https://example.com/KEY.txt)",
+        )
     client = _client(config)
     try:
         checked = check_key_file(_key_file(config, key, site, config.build), client)
@@ -463,8 +500,16 @@ def generate_key() -> str:
 
 
 def write_key_file(folder: Path, key: str) -> Path:
+    if folder.is_file():
+        raise UsageError(
+            f"--write {folder}: is a file, not a folder",
+            fix=f"pass the folder to write KEY.txt into: --write {folder.parent}",
+        )
     if not folder.is_dir():
-        raise UsageError(f"--write {folder}: no such folder")
+        raise UsageError(
+            f"--write {folder}: no such folder",
+            fix="pass the build output folder (build the site first), or create the folder",
+        )
     path = folder / f"{key}.txt"
     with path.open("wb") as handle:
         handle.write(key.encode("ascii"))
@@ -490,6 +535,25 @@ def configured_site(config: Config) -> str | None:
             raise UsageError(f"--live must be an absolute http(s) URL (got {config.live!r})")
         return site
     return None
+
+
+def followup_options(config: Config | None, *names: str) -> str:
+    """The run's options among ``names`` (``endpoint``, ``key-location``) that a command a
+    message suggests must repeat, as `` --name WORD`` each, ready to paste (the key read
+    from the environment): a follow-up that drops --endpoint goes to another endpoint. Only
+    those given on the command line: from the environment or the config file they apply to
+    the follow-up by themselves, where it runs."""
+    from .keyfile import shell_word
+
+    if config is None:
+        return ""
+    values = {"endpoint": config.endpoint, "key-location": config.key_location}
+    key = config.key or ""
+    return "".join(
+        f" --{name} {shell_word(value, key)}"
+        for name in names
+        if (value := values[name]) and config.given_as.get(name.replace("-", "_")) == f"--{name}"
+    )
 
 
 def _require_site(site: str | None, what: str) -> str:
@@ -689,7 +753,15 @@ def _content_report(content: ContentResult | None) -> dict[str, Any]:
 
 
 def _sides(config: Config, site: str | None, build: Path) -> Sides:
-    return Sides(site, build, config.baseline, config.live, config.max_sitemap_bytes)
+    return Sides(
+        site,
+        build,
+        config.baseline,
+        config.live,
+        config.max_sitemap_bytes,
+        guessed=config.build is None,
+        live_named=config.named("live"),
+    )
 
 
 def _key_file(config: Config, key: str, site: str | None, build: Path | None) -> KeyFile:
@@ -718,6 +790,7 @@ def _sending(config: Config, key: str) -> Sending:
 __all__ = [
     "Outcome",
     "configured_site",
+    "followup_options",
     "generate_key",
     "run_plan",
     "run_submit_plan",

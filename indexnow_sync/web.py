@@ -588,7 +588,7 @@ def _transport_error(url: str, exc: BaseException, limit: float) -> FetchError:
         plain = "http://" + url.split("://", 1)[-1].split("/", 1)[0]
         return FetchError(
             url,
-            "connection",
+            "plain_http",  # (not a passing failure: never retried)
             f"{url}: the TLS handshake failed: it answers plain HTTP",
             cause="an https:// URL was given for a server that speaks plain HTTP on that port",
             fix=f"use http:// ({plain}) in --site, --live or --key-location",

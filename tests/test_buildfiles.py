@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -209,3 +209,32 @@ def test_the_gathered_base_path_equals_the_plain_reading(
         else:
             (root / name).mkdir(parents=True, exist_ok=True)
     assert base_segments(paths, root) == _plain_base(paths, root)
+
+
+def _plain_segments(url: str) -> tuple[list[str], bool] | None:
+    """url_segments read plainly: urlsplit's path, decoded."""
+    path = unquote(urlsplit(url).path) or "/"
+    segments = [s for s in path.split("/") if s not in ("", ".")]
+    if ".." in segments or "\\" in path or "\0" in path:
+        return None
+    return segments, path.endswith("/")
+
+
+_URLS = st.tuples(
+    st.sampled_from(["https://", "HTTP://", "h+t.tp://", "https:/", "1x://", " https://", ""]),
+    st.text(alphabet="ab.:@[]-_%", max_size=8),
+    st.text(alphabet="/ab.%2e;:@=\\\x00 ", max_size=12),
+    st.sampled_from(["", "?", "?q=/a/../b", "#f", "#/x?y", "?\tx", "\n", "#"]),
+).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_URLS)
+def test_url_segments_fast_path_equals_urlsplit(url: str) -> None:
+    try:
+        expected = _plain_segments(url)
+    except ValueError:  # urlsplit refuses it: so does url_segments (no fast path takes it)
+        with pytest.raises(ValueError):
+            url_segments(url)
+        return
+    assert url_segments(url) == expected

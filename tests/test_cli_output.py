@@ -41,6 +41,18 @@ def cli(
     key: str | None = KEY,
 ) -> subprocess.CompletedProcess[bytes]:
     """The CLI as a user's shell runs it: a real process, its own console encoding."""
+    return subprocess.run(
+        [sys.executable, "-m", "indexnow_sync", *args],
+        cwd=cwd,
+        env=user_environ(env, key),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def user_environ(env: Mapping[str, str] | None, key: str | None) -> dict[str, str]:
+    """A user's environment: no INDEXNOW_* or GITHUB_* of ours, the key (if any), ``env``."""
     environ = {
         name: value
         for name, value in os.environ.items()
@@ -49,14 +61,7 @@ def cli(
     if key is not None:
         environ["INDEXNOW_KEY"] = key
     environ.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "indexnow_sync", *args],
-        cwd=cwd,
-        env=environ,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
+    return environ
 
 
 def report_of(done: subprocess.CompletedProcess[bytes]) -> dict[str, Any]:
@@ -148,7 +153,9 @@ def test_usage_errors_under_json_have_the_shape_of_every_other_report(
     assert report["error"]["kind"] == "usage"
     assert bad[0] in report["error"]["message"] or "abc" in report["error"]["message"]
     assert report["counts"]["submitted"] == 0
-    assert b"Usage:" in done.stderr  # the human still gets click's usage hint
+    # The human gets it in the format of every other error, click's usage line as the cause.
+    assert done.stderr.startswith(b"error: ")
+    assert b"\n  usage: " in done.stderr
 
 
 def test_python_dash_m_runs_the_cli(tmp_path: Path) -> None:

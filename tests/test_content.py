@@ -448,6 +448,13 @@ HOSTILE = [
     b"<main><a href='\x00'>n</a><a>no href</a><a href=''>empty</a></main>",
     b"<title>" + b"t" * 100_000 + b"</title>",
     b"<main>" + b"<a href='/x'>x</a>" * 5000 + b"</main>",
+    # Shapes libxml2's XPath unions handle in quadratic time (bench/fingerprints.py
+    # --hostile has them at 4 MB): navigation nested in headers with no <main>, many role
+    # attributes (main or not) before a <main>, many dropped elements each with a tail.
+    b"<body>" + (b"<header><nav>" * 60 + b"x" + b"</nav></header>" * 60) * 40 + b"</body>",
+    b"<body>" + b"<div role=x><a href=/a>t</a></div>" * 4000 + b"<main>m</main>",
+    b"<body>" + b"<div role=main><a href=/a>t</a></div>" * 4000 + b"<main>m</main>",
+    b"<main><p>a</p>" + b"<nav></nav>x" * 4000 + b"</main>",
 ]
 
 

@@ -727,8 +727,12 @@ def test_a_dry_run_names_each_changed_url_s_reason(world: World) -> None:
         "--check", "robots", "--endpoint", world.endpoint.endpoint,
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    assert f"  would submit (changed: content) {world.u('/a/')}\n" in result.stderr
-    assert f"  would submit (added) {world.u('/new/')}\n" in result.stderr
+    lines = result.stderr.splitlines()
+    assert (
+        f"  would submit (changed: content) {world.u('/a/')} (lastmod 2024-01-01, not moved)"
+        in lines
+    )
+    assert f"  would submit (added) {world.u('/new/')} (lastmod 2024-06-01)" in lines
 
 
 def test_a_bad_ignore_selector_is_a_usage_error_before_any_request(world: World) -> None:

@@ -299,8 +299,10 @@ def test_a_named_live_sitemap_answering_404_is_an_error_not_a_first_deploy(
     assert code == 1, report
     assert report["error"]["kind"] == "live_sitemap"
     first, *rest = report["error"]["message"].splitlines()
-    assert first == f"no sitemap at {typo} (HTTP 404): check --live; nothing was submitted"
-    assert any(line.startswith("fix: ") and "--live" in line for line in rest)
+    # (plan submits nothing ever: it says what it did not do; and where the URL came from)
+    named = {"flag": "--live", "env": "INDEXNOW_LIVE", "config": "indexnow.yml: live"}[where]
+    assert first == f"no sitemap at {typo} (HTTP 404): check {named}; no plan was written"
+    assert any(line.startswith("fix: ") and named in line for line in rest)
     assert report["added"] == [] and not site.plan.exists()
     assert f"error: no sitemap at {typo}" in stderr
 

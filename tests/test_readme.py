@@ -75,6 +75,42 @@ OLD = {"/": "2024-01-01", "/docs/": "2024-01-01", "/old/": "2024-01-01"}
 NEW = {"/": "2024-01-01", "/docs/": "2024-06-01", "/blog/": "2024-06-01"}
 
 
+def around_a_deploy(
+    commands: list[str],
+    base: str,
+    project: Path,
+    served: Path,
+    env: dict[str, str],
+    *,
+    check_before: str = "",
+) -> subprocess.CompletedProcess[str]:
+    """A README block's commands run as written by bash in ``project``, the local site's
+    address put where the README says ``https://www.example.com``, and its ``# ... deploy``
+    comment replaced by a deploy: the host then serves exactly the build (rsync --delete, a
+    Pages upload). ``check_before`` runs just before the deploy."""
+    deploy = next(i for i, line in enumerate(commands) if line.startswith("# ... deploy"))
+    script = [
+        "set -euo pipefail",
+        *(line.replace(SITE, base) for line in commands[:deploy]),
+        *([check_before] if check_before else []),
+        f'rm -rf "{served}" && cp -R dist "{served}"',
+        *(line.replace(SITE, base) for line in commands[deploy + 1 :]),
+    ]
+    assert all(SITE not in line for line in script)
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("INDEXNOW_", "GITHUB_"))}
+    environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{environ['PATH']}"
+    environ.update(env)
+    return subprocess.run(
+        ["bash", "-c", "\n".join(script)],
+        cwd=project,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 @pytest.mark.parametrize("live_site", ["an older build", "nothing yet"])
 def test_the_quick_start_commands_succeed_before_and_after_a_deploy(
     site_server: SiteServer, endpoint: IndexNowServer, tmp_path: Path, live_site: str
@@ -89,27 +125,13 @@ def test_the_quick_start_commands_succeed_before_and_after_a_deploy(
     write_site(project / "dist", base, NEW, "new")
 
     _install, *commands = quick_start()
-    deploy = next(i for i, line in enumerate(commands) if line.startswith("# ... deploy"))
-    script = [
-        "set -euo pipefail",
-        *(line.replace(SITE, base) for line in commands[:deploy]),
-        'test -f indexnow-plan.json && echo "planned before the deploy"',
-        # The deploy: the host now serves exactly the build (rsync --delete, a Pages upload).
-        f'rm -rf "{served}" && cp -R dist "{served}"',
-        *(line.replace(SITE, base) for line in commands[deploy + 1 :]),
-    ]
-    assert all(SITE not in line for line in script)
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("INDEXNOW_", "GITHUB_"))}
-    environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{environ['PATH']}"
-    environ["INDEXNOW_ENDPOINT"] = endpoint.endpoint
-    done = subprocess.run(
-        ["bash", "-c", "\n".join(script)],
-        cwd=project,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    done = around_a_deploy(
+        commands,
+        base,
+        project,
+        served,
+        {"INDEXNOW_ENDPOINT": endpoint.endpoint},
+        check_before='test -f indexnow-plan.json && echo "planned before the deploy"',
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "planned before the deploy" in done.stdout
@@ -129,6 +151,28 @@ def test_the_quick_start_commands_succeed_before_and_after_a_deploy(
     assert set(endpoint.accepted) == expected
     (key_file,) = (project / "dist").glob("*.txt")  # written by keygen --write dist/
     assert key_file.stem not in done.stdout + done.stderr  # the key is never printed
+
+
+def test_the_local_dry_run_commands_succeed_before_and_after_a_deploy(
+    site_server: SiteServer, endpoint: IndexNowServer, tmp_path: Path
+) -> None:
+    # The section used to suggest 'sync --dry-run' before the deploy, which exits 1 there
+    # (the key file is not deployed, the added pages answer 404).
+    section = README[README.index("### A local dry run") : README.index("## Troubleshooting")]
+    commands = [line for line in code_blocks(section, "sh")[0].splitlines() if line.strip()]
+    base = site_server.base_url
+    project, served = tmp_path / "project", tmp_path / "served"
+    write_site(served, base, OLD, "old")
+    site_server.serve_dir(served)
+    write_site(project / "dist", base, NEW, "new")
+    key = "3f9a0c1d2e4b5a6978877665544332211a2b4c8d"
+    (project / "dist" / f"{key}.txt").write_text(key, encoding="utf-8")
+    env = {"INDEXNOW_ENDPOINT": endpoint.endpoint, "INDEXNOW_KEY": key, "TMPDIR": str(tmp_path)}
+    done = around_a_deploy(commands, base, project, served, env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "error" not in done.stderr.lower(), done.stderr
+    assert f"  would submit (added) {base}/blog/" in done.stderr
+    assert endpoint.requests == []  # a preview sends nothing
 
 
 # --- links, pins, structure ---------------------------------------------------------------
@@ -249,3 +293,8 @@ def test_the_newcomer_demo_runs_offline_as_written(tmp_path: Path) -> None:
         line for line in printed if line in shown.splitlines()
     ]
     assert printed[-1] == shown.splitlines()[-1] == "plan written to demo-plan.json"
+
+
+def test_the_readme_states_no_test_count_that_goes_stale() -> None:
+    # It said "about 1,440 tests" while the suite grew past it with every issue.
+    assert not re.search(r"\b\d[\d,.]* (?:tests|test cases)\b", README)
