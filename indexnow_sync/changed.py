@@ -200,6 +200,7 @@ def by_content(
 
     found = fingerprint_folder(files, urls, rules=rules, previous=before.manifest, robots=robots)
     built = found.fingerprints
+    before.warnings.extend(_ignore_unmatched(rules, found))
     _same_bytes_again(before, found)
     if baseline is None and site is not None:
         # The live pages of the URLs the manifest cannot answer for (none, another rule)
@@ -284,6 +285,23 @@ def by_content(
         found.identity,
         differ,
     )
+
+
+def _ignore_unmatched(rules: Rules, found: FolderFingerprints) -> list[str]:
+    """One warning naming the ``--ignore`` selectors that removed nothing from any page of
+    the build (a typo leaves in every fingerprint the part it meant): said when every HTML
+    page was parsed this run (a first run, new selectors); a page whose fingerprint was
+    reused unparsed was not looked at, so a rebuild of unchanged pages says nothing."""
+    if not found.parsed or found.reused:
+        return []
+    unmatched = [selector for selector in rules.ignore if selector not in found.ignore_matched]
+    if not unmatched:
+        return []
+    named = ", ".join(repr(selector) for selector in unmatched)
+    return [
+        f"--ignore {named} matched nothing in the {found.parsed} page(s) of the build, so it "
+        "leaves nothing out: check it against the built HTML (a class or id spelled otherwise?)"
+    ]
 
 
 def _from_live_manifest(

@@ -159,6 +159,8 @@ class FolderFingerprints:
     # HTML files whose bytes are the ones the earlier manifest recorded, its fingerprint
     # made by another rule version or other --ignore selectors: the same page, parsed again.
     same_bytes: set[str] = field(default_factory=set)
+    # The --ignore selectors that removed something of a page parsed (content.fingerprint).
+    ignore_matched: set[str] = field(default_factory=set)
     # The files as bytes (each URL's bytes hash or bytes fingerprint), whatever the rules:
     # with the sitemaps' bytes, what tells one build from another (``delta.build_digest``).
     _identity: Any = field(default_factory=lambda: hashlib.sha256(), repr=False)
@@ -189,7 +191,9 @@ def fingerprint_folder(
         out.files += 1
         suffix = robots(url) if robots is not None else ""
         try:
-            fp, hashed, parsed = _fingerprint_file(path, url, rules, known.get(url), suffix)
+            fp, hashed, parsed = _fingerprint_file(
+                path, url, rules, known.get(url), suffix, out.ignore_matched
+            )
         except OSError:
             continue  # unreadable now (removed meanwhile): no fingerprint
         out.fingerprints[url] = fp
@@ -207,7 +211,7 @@ def fingerprint_folder(
 
 
 def _fingerprint_file(
-    path: str, url: str, rules: Rules, before: Entry | None, robots: str
+    path: str, url: str, rules: Rules, before: Entry | None, robots: str, matched: set[str]
 ) -> tuple[str, str | None, bool]:
     """(fingerprint, bytes hash of an HTML file or None, parsed?) of one file (a file
     whose bytes the earlier manifest recorded, by these rules, is not parsed again). Read
@@ -232,7 +236,8 @@ def _fingerprint_file(
     if before is not None and before.bytes_hash == hashed and current(before.fingerprint, rules):
         assert before.fingerprint is not None  # current() is False for None
         return page_part(before.fingerprint) + robots, hashed, False
-    return fingerprint(data, url, html=True, rules=rules, robots=robots), hashed, True
+    found = fingerprint(data, url, html=True, rules=rules, robots=robots, matched=matched)
+    return found, hashed, True
 
 
 def build_manifest(

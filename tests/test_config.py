@@ -455,6 +455,29 @@ def test_a_bad_selector_in_the_file_names_the_file_and_key(tmp_path: Path) -> No
     assert str(caught.value).startswith(f"{path}: key 'ignore': 'a >' is not a CSS selector")
 
 
+@pytest.mark.parametrize(
+    ("selector", "first", "fix"),
+    [
+        ("a:hover", "'a:hover' uses :hover, a state of a page in a browser", "leave :hover out"),
+        ("body.home", "'body.home' would remove the whole page (its <body>)", "the part that"),
+        ("html > *", "'html > *' would remove the whole page (its <body>)", "'.built-at'"),
+    ],
+)
+def test_a_selector_that_cannot_mean_a_part_of_a_built_page_names_the_key_and_the_fix(
+    tmp_path: Path, selector: str, first: str, fix: str
+) -> None:
+    path = write_config(tmp_path, f"ignore: ['.ok', '{selector}']\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config({}, {}, tmp_path)
+    what, *_, last = str(caught.value).splitlines()
+    assert what.startswith(f"{path}: key 'ignore': {first}")
+    assert last.startswith("fix: ") and fix in last
+    path.unlink()
+    with pytest.raises(ConfigError) as caught:
+        load_config({"ignore": (selector,)}, {}, tmp_path)
+    assert str(caught.value).startswith(f"--ignore: {first}")
+
+
 # --- issue 18: --fix-lastmod ----------------------------------------------------------------
 
 
