@@ -5,8 +5,11 @@ An HTML page's fingerprint covers, in this order:
 
 - the ``<title>``; the meta description; the robots directives of its ``<meta>`` tags
   (``robots`` and the engines' own names: ``googlebot``, ``bingbot``, ``msnbot``,
-  ``yandex``...); the canonical(s) and the hreflang alternates (sorted), resolved against
-  the page's URL (and ``<base href>``);
+  ``yandex``...), as what they say: per name the set of directives, in any order, case or
+  spacing, over any number of tags, ``none`` read as ``noindex, nofollow`` and the defaults
+  (``index``, ``follow``, ``all``) left out (:func:`_read_directives`); the canonical(s)
+  and the hreflang alternates (sorted), resolved against the page's URL (and
+  ``<base href>``);
 - the main content: the visible text and the ``<a href>`` targets (resolved) of the first
   ``<main>`` or ``[role=main]`` element, else of ``<body>`` without ``<nav>`` and without the
   ``<header>``, ``<footer>`` and ``<aside>`` elements that are not inside an ``<article>``.
@@ -75,6 +78,12 @@ _DROPPED_TAGS = ("script", "style", "noscript", "template")
 _ROBOTS_NAMES = frozenset(
     {"robots", "googlebot", "googlebot-news", "bingbot", "msnbot", "yandex", "yandexbot"}
 )
+# Robots directives that say what a page without them gets (indexed, its links followed;
+# "all" is both): left out, so "index, follow", "all", "" and no robots <meta> are the same
+# (and "noindex, index" is "noindex", as engines read a conflict: the restriction wins).
+# "none" is "noindex, nofollow".
+_ROBOTS_DEFAULTS = frozenset({"index", "follow", "all"})
+_ROBOTS_NONE = ("noindex", "nofollow")
 _BLOCK_OUTSIDE_ARTICLE = ("header", "footer", "aside")
 
 Comparison = Literal["same", "different", "unknown"]
@@ -795,7 +804,7 @@ def _indexed(
     title: str | None = None
     description: str | None = None
     base_href: str | None = None
-    robots: list[str] = []
+    robots: dict[str, set[str]] = {}  # meta name -> its directives
     canonical_hrefs: list[str] = []
     alternate_hrefs: list[tuple[str, str]] = []  # (language, href)
     # One walk for the head's fields and <base> (links are resolved once the base is known).
@@ -810,7 +819,7 @@ def _indexed(
                 if description is None:
                     description = _words(element.get("content") or "")
             elif name in _ROBOTS_NAMES:
-                robots.append(f"{name}:{_words(element.get('content') or '').lower()}")
+                _read_directives(robots.setdefault(name, set()), element.get("content") or "")
         elif tag == "link":
             rel_text = element.get("rel")
             if not rel_text:
@@ -870,7 +879,7 @@ def _indexed(
     fields = (
         title or "",
         description or "",
-        "\x1f".join(sorted(nfc("NFC", item) for item in robots)),
+        "\x1f".join(_said(robots)),
         "\x1f".join(canonicals),
         "\x1f".join(sorted({nfc("NFC", item) for item in alternates})),
         text,
@@ -881,6 +890,28 @@ def _indexed(
     # their order must not depend on the spelling.)
     record = "\x1e".join(fields)
     return _nfc(record).encode("utf-8")
+
+
+def _read_directives(directives: set[str], content: str) -> None:
+    """Add the directives of one robots ``<meta>`` content: what they say, not how they
+    are spelled (engines read them so): comma-separated, in any case, with any spacing
+    (``max-snippet : 50`` is ``max-snippet:50``), in NFC; ``none`` is ``noindex`` and
+    ``nofollow``; the defaults (``index``, ``follow``, ``all``) are left out. Several tags
+    of one name add up (``noindex`` and ``nofollow`` in two tags are the two in one)."""
+    for part in _nfc(_words(content).lower()).split(","):
+        directive = part.strip(" ").replace(" :", ":").replace(": ", ":")
+        if directive == "none":
+            directives.update(_ROBOTS_NONE)
+        elif directive and directive not in _ROBOTS_DEFAULTS:
+            directives.add(directive)
+
+
+def _said(robots: dict[str, set[str]]) -> list[str]:
+    """The robots field's items, sorted: ``name:directive,directive`` (sorted) for each
+    meta name that says something (each engine's own name stays apart: ``googlebot:
+    noindex`` is not ``robots: noindex``). A directive holds no comma, so the items are
+    unambiguous; each is NFC (a comma or colon composes with nothing)."""
+    return sorted(f"{name}:{','.join(sorted(said))}" for name, said in robots.items() if said)
 
 
 def _nfc(text: str) -> str:
