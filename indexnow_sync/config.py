@@ -9,6 +9,7 @@ relative paths in it are relative to the file's folder.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from dataclasses import field as dataclass_field
@@ -192,13 +193,31 @@ def _to_concurrency(value: Any) -> int:
     return number
 
 
+class _ItemError(ValueError):
+    """One item of a list value is wrong: the message names it (or its place), and
+    ``shown`` is what the error adds of it (instead of the whole list's type)."""
+
+    def __init__(self, message: str, *, shown: str = "") -> None:
+        super().__init__(message)
+        self.shown = shown
+
+
 def _items(value: Any, split: Callable[[str], list[str]], many: str, one: str) -> tuple[str, ...]:
     """A list's items, or one string's (``split``), without blanks and repeats; at least one.
-    ``many`` and ``one`` say what they are, for the message."""
+    ``many`` and ``one`` say what they are, for the message; an item that is not a string is
+    named by its place."""
     items = split(value) if isinstance(value, str) else value
     if not isinstance(items, (list, tuple)):
         raise ValueError(f"expected a list of {many}")
-    names = tuple(dict.fromkeys(_to_str(item) for item in items if str(item).strip()))
+    texts = []
+    for place, item in enumerate(items, 1):
+        if not str(item).strip():
+            continue
+        try:
+            texts.append(_to_str(item))
+        except ValueError as exc:
+            raise _ItemError(f"item {place}: {exc}", shown=_got(item)) from None
+    names = tuple(dict.fromkeys(texts))
     if not names:
         raise ValueError(f"expected at least one {one}")
     return names
@@ -242,8 +261,13 @@ def _to_selectors(value: Any) -> tuple[str, ...]:
     for selector in selectors:
         problem = selector_problem(selector)
         if problem is not None:
-            raise ValueError(problem)
+            raise _ItemError(problem)  # (it names the selector)
     return selectors
+
+
+# The manifest's name is a file in the build folder and the last part of its URL: no folder,
+# nothing a URL path would escape or cut (space, %, ?, #).
+_FILE_NAME = re.compile(r"[A-Za-z0-9._~+-]{1,255}")
 
 
 def _to_fingerprints(value: Any) -> str:
@@ -253,10 +277,11 @@ def _to_fingerprints(value: Any) -> str:
     text = _to_str(value)
     if text.lower() in ("off", "false", "no", "none"):
         return "off"
-    if any(char in text for char in "/\\\0") or text in (".", ".."):
+    if not _FILE_NAME.fullmatch(text) or text in (".", ".."):
         raise ValueError(
-            "expected a file name (the manifest goes into the build folder, beside the "
-            "sitemap), e.g. indexnow-fingerprints.json, or off"
+            "expected a file name of letters, digits and . _ ~ + - (the manifest goes into "
+            "the build folder, beside the sitemap, and its name ends its URL), e.g. "
+            "indexnow-fingerprints.json, or off"
         )
     return text
 
@@ -434,7 +459,7 @@ def load_config(
             try:
                 value = convert(raw_value)
             except ValueError as exc:
-                shown = "" if key == "key" else _got(raw_value)
+                shown = "" if key == "key" else _shown(exc, raw_value)
                 raise _bad_value(f"{file}: key '{raw_key}'", exc, shown) from None
             if is_path and not value.is_absolute():
                 value = (file.parent / value).resolve()
@@ -448,7 +473,7 @@ def load_config(
             try:
                 layer[field] = convert(environ[name])
             except ValueError as exc:
-                shown = "" if option == "key" else _got(environ[name])
+                shown = "" if option == "key" else _shown(exc, environ[name])
                 raise _bad_value(f"environment {name}", exc, shown) from None
             given_as[field] = name
     _merge_layer(values, layer, "environment INDEXNOW_LIVE and INDEXNOW_BASELINE")
@@ -460,13 +485,18 @@ def load_config(
         try:
             layer[field] = convert(value)
         except ValueError as exc:
-            shown = "" if option == "key" else _got(value)
+            shown = "" if option == "key" else _shown(exc, value)
             raise _bad_value(f"--{option}", exc, shown) from None
         given_as[field] = f"--{option}"
     _merge_layer(values, layer, "--live and --baseline")
     config = Config(config_file=file, given_as=given_as)
     known_fields = {f.name for f in fields(Config)}
     return replace(config, **{k: v for k, v in values.items() if k in known_fields})
+
+
+def _shown(exc: ValueError, value: Any) -> str:
+    """What an error shows of the value: the wrong item's own (a list's type says nothing)."""
+    return exc.shown if isinstance(exc, _ItemError) else _got(value)
 
 
 def _bad_value(where: str, exc: ValueError, shown: str) -> ConfigError:

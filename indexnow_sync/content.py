@@ -5,8 +5,11 @@ An HTML page's fingerprint covers, in this order:
 
 - the ``<title>``; the meta description; the robots directives of its ``<meta>`` tags
   (``robots`` and the engines' own names: ``googlebot``, ``bingbot``, ``msnbot``,
-  ``yandex``...); the canonical(s) and the hreflang alternates (sorted), resolved against
-  the page's URL (and ``<base href>``);
+  ``yandex``...), as what they say: per name the set of directives, in any order, case or
+  spacing, over any number of tags, ``none`` read as ``noindex, nofollow`` and the defaults
+  (``index``, ``follow``, ``all``) left out (:func:`_read_directives`); the canonical(s)
+  and the hreflang alternates (sorted), resolved against the page's URL (and
+  ``<base href>``);
 - the main content: the visible text and the ``<a href>`` targets (resolved) of the first
   ``<main>`` or ``[role=main]`` element, else of ``<body>`` without ``<nav>`` and without the
   ``<header>``, ``<footer>`` and ``<aside>`` elements that are not inside an ``<article>``.
@@ -18,7 +21,9 @@ processing instructions, every attribute not named above (classes, ids, asset ha
 ``alt``, ``data-*``), how text is split into elements and lines (text nodes are joined with a
 space, then every whitespace run becomes one space), and the Unicode normalisation form
 (text is compared in NFC). ``--ignore SELECTOR`` (CSS, via cssselect) removes more elements
-before anything is read (a "built at 12:03" line, a random "related posts" block).
+before anything is read (a "built at 12:03" line, a random "related posts" block); a selector
+that cannot mean a part of a built page (a browser state such as ``:hover``, or the whole
+page: ``html``, ``body``, ``:root``, ``*``) is refused (:func:`compile_rules`).
 
 The build's own robots.txt is part of it too, as a suffix the caller gives
 (:data:`ROBOTS_SOME`, :data:`ROBOTS_ALL`: the build disallows the URL for some or all of the
@@ -55,7 +60,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal, cast
+from typing import Any, Literal, cast
 from urllib.parse import urljoin, urlparse
 
 from lxml import etree
@@ -73,6 +78,12 @@ _DROPPED_TAGS = ("script", "style", "noscript", "template")
 _ROBOTS_NAMES = frozenset(
     {"robots", "googlebot", "googlebot-news", "bingbot", "msnbot", "yandex", "yandexbot"}
 )
+# Robots directives that say what a page without them gets (indexed, its links followed;
+# "all" is both): left out, so "index, follow", "all", "" and no robots <meta> are the same
+# (and "noindex, index" is "noindex", as engines read a conflict: the restriction wins).
+# "none" is "noindex, nofollow".
+_ROBOTS_DEFAULTS = frozenset({"index", "follow", "all"})
+_ROBOTS_NONE = ("noindex", "nofollow")
 _BLOCK_OUTSIDE_ARTICLE = ("header", "footer", "aside")
 
 Comparison = Literal["same", "different", "unknown"]
@@ -94,19 +105,111 @@ class Rules:
 NO_RULES = Rules()
 
 
-def _xpath(selector: str) -> str:
-    """The XPath of a CSS selector; ``ValueError`` naming the problem when it has none."""
-    from cssselect import HTMLTranslator, SelectorError
+# Pseudo-classes of a page shown in a browser (the pointer, the focus, the history, the URL's
+# fragment): a built page has none of these states, so a selector using one cannot say which
+# of its elements it means (cssselect matches :hover nowhere, :not(:hover) everywhere).
+_BROWSER_STATES = frozenset(
+    {"hover", "active", "focus", "focus-within", "focus-visible", "visited", "target"}
+)
+_WHOLE_PAGE = ("html", "body")
+# A page reduced to what every page has: a selector matching its <html> or <body> matches
+# those of every page as plain (``*``, ``html > *``, ``:not(p)``, ``head ~ *``, ``p, body``).
+_SKELETON = "<html><head><title>t</title></head><body><main><p>t</p></main></body></html>"
 
-    try:
-        xpath = HTMLTranslator().css_to_xpath(selector)
-        etree.XPath(xpath)
-    except (SelectorError, etree.XPathError) as exc:
-        raise ValueError(
+
+def _xpath(selector: str) -> str:
+    """The XPath of an ``--ignore`` CSS selector; ``ValueError`` worded "what is wrong; the
+    fix" when it has none, or when it cannot mean a part of a built page: it uses a browser
+    state (``:hover``, ``:focus``, ``:visited``...), or it selects the whole page (its
+    ``<html>`` or ``<body>``, ``:root``, ``*``)."""
+    from cssselect import HTMLTranslator, SelectorError, parse
+
+    def unusable(exc: Exception) -> ValueError:
+        return ValueError(
             f"{selector!r} is not a CSS selector indexnow-sync can use ({exc}); use element, "
             "class, id and attribute selectors such as '.built-at' or 'div#related'"
-        ) from None
+        )
+
+    try:
+        parsed = parse(selector)
+    except SelectorError as exc:
+        raise unusable(exc) from None
+    state = _browser_state(parsed)
+    if state is not None:
+        raise ValueError(
+            f"{selector!r} uses :{state}, a state of a page in a browser: a built page has no "
+            f"such state, so it cannot tell which elements it means; leave :{state} out and "
+            "select the element itself"
+        )
+    try:
+        xpath = HTMLTranslator().css_to_xpath(selector)
+        compiled = etree.XPath(xpath)
+    except (SelectorError, etree.XPathError) as exc:
+        raise unusable(exc) from None
+    page = _whole_page(parsed, compiled)
+    if page is not None:
+        raise ValueError(
+            f"{selector!r} would remove the whole page ({page}): nothing of it would be "
+            "compared; select the part that changes on its own, e.g. '.built-at' or "
+            "'footer .date'"
+        )
     return xpath
+
+
+def _parsed_nodes(top: object) -> Iterable[object]:
+    """Every node of a cssselect parse tree (its classes differ between versions: they are
+    walked by their attributes, lists and ``(combinator, selector)`` pairs included)."""
+    from cssselect.parser import Token
+
+    stack = [top]
+    while stack:
+        value = stack.pop()
+        if value is None or isinstance(value, (Token, str)):
+            continue
+        if isinstance(value, (list, tuple)):
+            stack.extend(value)
+        elif hasattr(value, "__dict__"):
+            yield value
+            stack.extend(vars(value).values())
+
+
+def _browser_state(parsed: Iterable[Any]) -> str | None:
+    """The first browser-state pseudo-class anywhere in the selectors (``:not(:hover)``
+    too), or None."""
+    from cssselect.parser import Pseudo
+
+    for selector in parsed:
+        for node in _parsed_nodes(selector.parsed_tree):
+            if isinstance(node, Pseudo) and node.ident.lower() in _BROWSER_STATES:
+                return str(node.ident.lower())
+    return None
+
+
+def _whole_page(parsed: Iterable[Any], compiled: etree.XPath) -> str | None:
+    """What of the whole page a selector removes (``"its <body>"``), or None: the element
+    it ends on is ``html`` or ``body`` or ``:root`` (whatever classes or attributes go with
+    it), or it matches the ``<html>`` or ``<body>`` of a page's bare skeleton."""
+    from cssselect.parser import CombinedSelector, Element, Pseudo
+
+    for selector in parsed:
+        subject = selector.parsed_tree
+        while isinstance(subject, CombinedSelector):
+            subject = subject.subselector
+        while subject is not None:  # the compound's conditions, down to its element
+            if isinstance(subject, Pseudo) and subject.ident.lower() == "root":
+                return "its root element"
+            if isinstance(subject, Element):
+                tag = (subject.element or "").lower()
+                if tag in _WHOLE_PAGE:
+                    return f"its <{tag}>"
+                break
+            subject = getattr(subject, "selector", None)
+    skeleton = etree.fromstring(_SKELETON, etree.HTMLParser())
+    matched = {element.tag for element in _elements(compiled(skeleton))}
+    for tag in _WHOLE_PAGE:
+        if tag in matched:
+            return f"its <{tag}>"
+    return None
 
 
 def selector_problem(selector: str) -> str | None:
@@ -129,7 +232,8 @@ def compile_rules(selectors: Iterable[str]) -> Rules:
         try:
             xpaths.append(_xpath(selector))
         except ValueError as exc:
-            raise ConfigError(f"--ignore {exc}") from None
+            problem, _, fix = str(exc).partition("; ")
+            raise ConfigError(f"--ignore {problem}", fix=fix) from None
     named = json.dumps(sorted(given), ensure_ascii=False).encode("utf-8")
     tag = "." + _b64(hashlib.sha256(named).digest()[:4])
     return Rules(given, tag, tuple(xpaths))
@@ -170,13 +274,20 @@ def byte_hash(data: bytes) -> str:
 
 
 def fingerprint(
-    data: bytes, url: str, *, html: bool, rules: Rules = NO_RULES, robots: str = ""
+    data: bytes,
+    url: str,
+    *,
+    html: bool,
+    rules: Rules = NO_RULES,
+    robots: str = "",
+    matched: set[str] | None = None,
 ) -> str:
     """The fingerprint of one page of ``url``: by the HTML rule when ``html`` (and the page
     is at most :data:`MAX_HTML_BYTES` and parses), else by its bytes. ``robots``: ``""``,
-    :data:`ROBOTS_SOME` or :data:`ROBOTS_ALL` (what the build's robots.txt says of it)."""
+    :data:`ROBOTS_SOME` or :data:`ROBOTS_ALL` (what the build's robots.txt says of it).
+    ``matched``: the ``--ignore`` selectors that removed something of the page are added."""
     if html and len(data) <= MAX_HTML_BYTES:
-        found = html_fingerprint(data, url, rules)
+        found = html_fingerprint(data, url, rules, matched)
         if found is not None:
             return found + robots
     return bytes_fingerprint(data) + robots
@@ -651,9 +762,11 @@ class _PageResolver:
 _RESOLVER = _Resolver()
 
 
-def html_fingerprint(data: bytes, url: str, rules: Rules = NO_RULES) -> str | None:
+def html_fingerprint(
+    data: bytes, url: str, rules: Rules = NO_RULES, matched: set[str] | None = None
+) -> str | None:
     """The HTML rule's fingerprint of a page (without a robots.txt suffix), None when the
-    bytes hold no document lxml can read."""
+    bytes hold no document lxml can read. ``matched``: as for :func:`fingerprint`."""
     tools = _TOOLS
     name, skip = _encoding(data)
     try:
@@ -666,24 +779,32 @@ def html_fingerprint(data: bytes, url: str, rules: Rules = NO_RULES) -> str | No
     if root is None:
         return None
     try:
-        record = _indexed(root, url, rules, tools)
+        record = _indexed(root, url, rules, tools, matched)
         return f"h{RULE_VERSION}{rules.tag}:{_digest(record)}"
     except (etree.LxmlError, ValueError, RecursionError):
         return None
 
 
-def _indexed(root: etree._Element, url: str, rules: Rules, tools: _Tools) -> bytes:
+def _indexed(
+    root: etree._Element, url: str, rules: Rules, tools: _Tools, matched: set[str] | None
+) -> bytes:
     """What engines index of a parsed page, as bytes to hash: the fields joined with U+001E,
     the items of a list field with U+001F (control characters lxml keeps when a page holds
-    them in a title or an attribute; rule version 1 does not escape them)."""
+    them in a title or an attribute; rule version 1 does not escape them). Each ``--ignore``
+    selector that finds something (after scripts and the selectors before it are gone) is
+    added to ``matched``."""
     etree.strip_elements(root, *_DROPPED_TAGS, with_tail=False)
-    for xpath in rules._xpaths:
-        _drop_all(_elements(tools.ignored(xpath)(root)))
+    for selector, xpath in zip(rules.ignore, rules._xpaths, strict=True):
+        found = _elements(tools.ignored(xpath)(root))
+        if found:
+            if matched is not None:
+                matched.add(selector)
+            _drop_all(found)
 
     title: str | None = None
     description: str | None = None
     base_href: str | None = None
-    robots: list[str] = []
+    robots: dict[str, set[str]] = {}  # meta name -> its directives
     canonical_hrefs: list[str] = []
     alternate_hrefs: list[tuple[str, str]] = []  # (language, href)
     # One walk for the head's fields and <base> (links are resolved once the base is known).
@@ -698,7 +819,7 @@ def _indexed(root: etree._Element, url: str, rules: Rules, tools: _Tools) -> byt
                 if description is None:
                     description = _words(element.get("content") or "")
             elif name in _ROBOTS_NAMES:
-                robots.append(f"{name}:{_words(element.get('content') or '').lower()}")
+                _read_directives(robots.setdefault(name, set()), element.get("content") or "")
         elif tag == "link":
             rel_text = element.get("rel")
             if not rel_text:
@@ -758,7 +879,7 @@ def _indexed(root: etree._Element, url: str, rules: Rules, tools: _Tools) -> byt
     fields = (
         title or "",
         description or "",
-        "\x1f".join(sorted(nfc("NFC", item) for item in robots)),
+        "\x1f".join(_said(robots)),
         "\x1f".join(canonicals),
         "\x1f".join(sorted({nfc("NFC", item) for item in alternates})),
         text,
@@ -769,6 +890,28 @@ def _indexed(root: etree._Element, url: str, rules: Rules, tools: _Tools) -> byt
     # their order must not depend on the spelling.)
     record = "\x1e".join(fields)
     return _nfc(record).encode("utf-8")
+
+
+def _read_directives(directives: set[str], content: str) -> None:
+    """Add the directives of one robots ``<meta>`` content: what they say, not how they
+    are spelled (engines read them so): comma-separated, in any case, with any spacing
+    (``max-snippet : 50`` is ``max-snippet:50``), in NFC; ``none`` is ``noindex`` and
+    ``nofollow``; the defaults (``index``, ``follow``, ``all``) are left out. Several tags
+    of one name add up (``noindex`` and ``nofollow`` in two tags are the two in one)."""
+    for part in _nfc(_words(content).lower()).split(","):
+        directive = part.strip(" ").replace(" :", ":").replace(": ", ":")
+        if directive == "none":
+            directives.update(_ROBOTS_NONE)
+        elif directive and directive not in _ROBOTS_DEFAULTS:
+            directives.add(directive)
+
+
+def _said(robots: dict[str, set[str]]) -> list[str]:
+    """The robots field's items, sorted: ``name:directive,directive`` (sorted) for each
+    meta name that says something (each engine's own name stays apart: ``googlebot:
+    noindex`` is not ``robots: noindex``). A directive holds no comma, so the items are
+    unambiguous; each is NFC (a comma or colon composes with nothing)."""
+    return sorted(f"{name}:{','.join(sorted(said))}" for name, said in robots.items() if said)
 
 
 def _nfc(text: str) -> str:

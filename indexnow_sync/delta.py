@@ -25,7 +25,7 @@ Nothing here prints or reads a Config: the command passes the values each stage 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -205,16 +205,22 @@ def _keep(kept: dict[bytes, bytes], entries: dict[bytes, bytes]) -> None:
 
 
 def _texts(kept: dict[bytes, bytes] | None, prefix: bytes) -> dict[str, str] | None:
+    """The kept entries as text, in order. ``kept`` is emptied on the way, each entry's bytes
+    freed as its text is made: at 1M URLs both at once were 300 MB more at the peak."""
     if kept is None:
         return None
     from .sitemap import expand_key
 
-    return {
-        expand_key(loc, prefix).decode("utf-8", "replace"): lastmod.decode(
+    texts: dict[str, str] = {}
+    locs: list[bytes | None] = list(kept)
+    for index, loc in enumerate(locs):
+        assert loc is not None
+        lastmod = kept.pop(loc)
+        locs[index] = None
+        texts[expand_key(loc, prefix).decode("utf-8", "replace")] = lastmod.decode(
             "utf-8", "replace"
         ).strip()
-        for loc, lastmod in kept.items()
-    }
+    return texts
 
 
 def _build_not_on_site(sides: Sides, limits: Limits) -> UsageError | None:
@@ -344,9 +350,12 @@ class _BuildHosts:
             )
 
 
-def build_digest(sources: Iterable[str]) -> str:
-    """A digest of the build's sitemap files as read: equal digests mean the same build, so a
-    re-run of ``plan`` can tell its own earlier plan from another build's."""
+def build_digest(sources: Iterable[str], files: str = "") -> str:
+    """A digest of the build as read: its sitemap files (as they ship: after --fix-lastmod
+    rewrote them) and, when content decides, its files' bytes (``files``: each build URL's
+    file, :attr:`manifest.FolderFingerprints.identity`). Equal digests mean the same build,
+    so a re-run of ``plan`` can tell its own earlier plan from another build's; an edit no
+    lastmod shows (Hugo's default) is another build."""
     import hashlib
 
     digest = hashlib.sha256()
@@ -358,6 +367,8 @@ def build_digest(sources: Iterable[str]) -> str:
                     digest.update(chunk)
         except OSError:
             digest.update(source.encode("utf-8", "replace"))
+    if files:
+        digest.update(b"\0pages\0" + files.encode("ascii"))
     return "sha256:" + digest.hexdigest()
 
 
@@ -365,14 +376,23 @@ def build_digest(sources: Iterable[str]) -> str:
 
 
 def replan(
-    delta: Delta, digest: str, site: str | None, out: Path, *, include_removed: bool
+    delta: Delta,
+    digest: str,
+    site: str | None,
+    out: Path,
+    *,
+    include_removed: bool,
+    settings: Mapping[str, Any] | None = None,
 ) -> tuple[Delta, str | None]:
     """The delta a plan written to ``out`` holds, given what ``out`` already holds: (the
     delta, None) normally; (the existing plan's delta, a note) when ``out`` is a plan of this
-    same build (``digest``, ``site``) with URLs still to send, so it is kept (a re-run of a job
-    whose submit failed finds the site already deployed, and a fresh diff would find nothing).
-    A plan of another build with URLs pending is never silently dropped: they are carried
-    into the new delta, with a warning."""
+    same build (``digest``, ``site``) made with the same ``settings`` (what decides the
+    delta: --changed-by, --ignore, --fix-lastmod, --fingerprints) with URLs still to send,
+    so it is kept (a re-run of a job whose submit failed finds the site already deployed,
+    and a fresh diff would find nothing). A plan of the same build made with other settings
+    is replaced, with a warning (its URLs were decided by the settings now changed). A plan
+    of another build with URLs pending is never silently dropped: they are carried into the
+    new delta, with a warning."""
     from .plan import KEPT_PLAN
 
     previous = _previous_plan(out)
@@ -380,13 +400,42 @@ def replan(
     if previous is None or not pending:
         return delta, None
     if previous.after.get("digest") == digest and previous.site == site:
-        note = (
-            f"{KEPT_PLAN} {out} of this same build (made {previous.created}): "
-            f"{len(pending)} URL(s) still to submit, {len(previous.accepted)} already "
-            "accepted; delete it to plan afresh"
+        earlier = previous.after.get("settings")
+        if earlier is None or settings is None or earlier == settings:
+            note = (
+                f"{KEPT_PLAN} {out} of this same build (made {previous.created}): "
+                f"{len(pending)} URL(s) still to submit, {len(previous.accepted)} already "
+                "accepted; delete it to plan afresh"
+            )
+            return previous.delta, note
+        changed = _settings_changed(earlier, settings)
+        warning = (
+            f"{out} held a plan of this same build made with other settings ({changed}, made "
+            f"{previous.created}): replaced; its {len(pending)} URL(s) still to submit were "
+            "decided by those settings and are not carried over"
         )
-        return previous.delta, note
+        return replace(delta, warnings=(*delta.warnings, warning)), None
     return _carry_pending(delta, previous, pending, out), None
+
+
+def run_settings(
+    *, changed_by: str, ignore: Iterable[str], fix_lastmod: bool, fingerprints: bool
+) -> dict[str, Any]:
+    """The settings that decide a plan's delta for the same build, as its file keeps them."""
+    selectors = sorted({selector.strip() for selector in ignore if selector.strip()})
+    return {
+        "changed_by": changed_by,
+        "ignore": selectors,
+        "fix_lastmod": fix_lastmod,
+        "fingerprints": fingerprints,
+    }
+
+
+def _settings_changed(earlier: Any, now: Mapping[str, Any]) -> str:
+    """The options whose value differs, as a user names them (``--ignore``)."""
+    old = earlier if isinstance(earlier, dict) else {}
+    names = [f"--{key.replace('_', '-')}" for key in now if old.get(key) != now[key]]
+    return ", ".join(names) or "another version's settings"
 
 
 def _previous_plan(out: Path) -> Plan | None:

@@ -213,11 +213,14 @@ def _lastmod_fix_summary(fix: Mapping[str, Any]) -> str:
     files = fix.get("files")
     count = len(files) if isinstance(files, Sequence) else 0
     verb = "corrected" if fix.get("written") else "would be corrected (dry run)"
+    from .report import differ_text
+
+    differ = differ_text(fix)
     return (
         f"🕒 **True lastmods**: {fix['corrected']} &lt;lastmod&gt; {verb} in {count} sitemap "
         f"file(s): {fix.get('moved_back', 0)} moved back to when the content changed, "
         f"{fix.get('added', 0)} added where missing, {fix.get('moved_forward', 0)} moved "
-        "forward for an edit the generator did not date."
+        "forward for an edit the generator did not date" + (f"; {differ}." if differ else ".")
     )
 
 

@@ -11,6 +11,7 @@ raises :class:`UsageError`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -131,7 +132,6 @@ def content_delta(
     client: Callable[[], WebClient],
     robots_read: Mapping[str, PrefixResponse],
     *,
-    write: bool,
     clock: Clock | None,
 ) -> ContentResult | None:
     """The delta decided by content (None with --changed-by lastmod)."""
@@ -148,7 +148,6 @@ def content_delta(
         agents=config.robots_agent,
         concurrency=config.check_concurrency,
         max_bytes=config.max_sitemap_bytes,
-        write=write,
         now=(clock or utc_now)(),
         fix_lastmod=config.fix_lastmod,
     )
@@ -162,6 +161,7 @@ def content_delta(
         client=client,
         robots_read=robots_read,
         before_lastmods=read.before_lastmods,
+        sitemaps=read.after.get("sources", ()),
     )
 
 
@@ -184,12 +184,48 @@ def require_manifest_for_fix(config: Config) -> None:
     )
 
 
-def fix_lastmod(
+def write_build(
     config: Config, build: Path, content: ContentResult | None, *, write: bool
+) -> tuple[ContentResult | None, dict[str, Any] | None]:
+    """Stage delta, what goes into the build folder before the deploy: the fingerprint
+    manifest, and with --fix-lastmod the sitemap files rewritten with the true lastmods
+    (:mod:`rewrite`), the manifest replaced with them, all or none. ``write`` False (a dry
+    run): only counted. Returns the content result (its report saying where the manifest was
+    written, a warning when it was not) and the report's ``lastmod_fix`` section (None
+    without --fix-lastmod)."""
+    from .manifest import ManifestTooLarge, is_manifest_file, manifest_chunks, write_manifest
+
+    chunks: list[bytes] | None = None
+    path = content.manifest_path if content is not None else None
+    if content is not None and content.manifest is not None and path is not None:
+        try:
+            chunks = manifest_chunks(content.manifest, str(path), limit=content.manifest_limit)
+        except ManifestTooLarge as exc:
+            if write and is_manifest_file(path):
+                path.unlink()  # (an earlier run's: it would ship and be taken as this one's)
+            warning = f"fingerprint manifest: {exc}"
+            content = replace(content, warnings=(*content.warnings, warning))
+    manifest = [(path, chunks)] if write and path is not None and chunks is not None else []
+    fixed = fix_lastmod(config, build, content, write=write, also=manifest)
+    if fixed is None and manifest:
+        write_manifest(*manifest[0])
+    if content is not None and manifest:
+        content = replace(content, report={**content.report, "manifest_written": str(path)})
+    return content, fixed
+
+
+def fix_lastmod(
+    config: Config,
+    build: Path,
+    content: ContentResult | None,
+    *,
+    write: bool,
+    also: list[tuple[Path, list[bytes]]],
 ) -> dict[str, Any] | None:
     """Stage delta, --fix-lastmod: the build's sitemap files rewritten with the true
-    lastmods (:mod:`rewrite`), before the plan or any POST; ``write`` False (a dry run):
-    only counted. The report's ``lastmod_fix`` section; None without --fix-lastmod."""
+    lastmods (:mod:`rewrite`), before the plan or any POST, replaced together with the files
+    ``also`` names (the manifest) or not at all; ``write`` False (a dry run): only counted.
+    The report's ``lastmod_fix`` section; None without --fix-lastmod."""
     if not config.fix_lastmod:
         return None
     from .rewrite import fix_build_lastmods
@@ -204,10 +240,13 @@ def fix_lastmod(
         )
         return section
     limits = Limits(max_sitemap_bytes=config.max_sitemap_bytes)
-    done = fix_build_lastmods(build, content.true_lastmods, limits, dry_run=not write)
+    done = fix_build_lastmods(build, content.true_lastmods, limits, dry_run=not write, also=also)
     fixes = done.corrections
     section.update(files=list(done.files), corrected=fixes.total)
     section.update(moved_back=fixes.back, added=fixes.added, moved_forward=fixes.forward)
+    if content.differ_from_before is not None:
+        section["differ_from_before"] = content.differ_from_before
+        section["before"] = "baseline" if config.baseline is not None else "live"
     return section
 
 

@@ -138,20 +138,27 @@ _NOTHING_TO_SEND = "nothing was to be sent this time, but the next submission wo
 
 def _built_key_file(target: KeyFile, build: Path) -> Path | None:
     """Where the build holds the key file engines will fetch: ``{key}.txt`` at its root, or
-    the path of ``--key-location``; None when that is not a path under the build folder."""
-    from urllib.parse import urlsplit
+    the path of ``--key-location``; None when that is not a path under the build folder.
 
+    A site served under a base path (a GitHub Pages project site: the build's root is
+    ``/repo/``) is recognised as the pages are (:func:`buildfiles.base_segments`): the
+    leading folders of the key file's URL that name nothing in the build are the base path,
+    so ``/repo/KEY.txt`` is ``KEY.txt`` at the build's root. (A key file in ``/repo/`` only
+    vouches for URLs under ``/repo/``: a build without a ``repo`` folder can only be
+    submitted with it when it is served there.)"""
+    from .buildfiles import base_segments, url_segments
     from .keyfile import key_file_url
 
     if target.site is not None:
         url = key_file_url(target.site, target.key, target.key_location)
     else:
         url = target.key_location or f"/{target.key}.txt"
-    relative = urlsplit(url).path.lstrip("/")
-    if not relative or relative.endswith("/") or ".." in Path(relative).parts:
-        return None
+    parts = url_segments(url)
+    if parts is None or parts[1] or not parts[0]:
+        return None  # (a folder, or a path that would leave the build)
+    segments = parts[0]
     folder = build if build.is_dir() else build.parent
-    return folder / relative
+    return folder.joinpath(*segments[base_segments([segments], folder) :])
 
 
 def _built_key_check(target: KeyFile, build: Path) -> KeyCheck | None:

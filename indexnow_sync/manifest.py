@@ -11,11 +11,18 @@ File (JSON, UTF-8; gzip when the name ends in ``.gz``; read either way, by conte
       "https://example.com/a/": ["h1:...", "2024-05-01", "2024-05-01T10:00:00Z", "..."],
       ...}}
 
-Per URL: its fingerprint (``null`` when the build has no file for it), the build's
-``<lastmod>`` as written (``""`` when none), the instant its content last changed (see
-:func:`content_changed`), and for an HTML page a hash of its bytes (``null`` otherwise: a
-non-HTML file's fingerprint is its bytes' hash), so that a file whose bytes did not change
-reuses its fingerprint without being parsed. Fields added by a later version go after these.
+Per URL the build has a file for (a URL without one has nothing to record: lastmod decides
+for it, and ``--fix-lastmod`` leaves it as built; a sitemap listing 350,000 URLs another app
+serves costs nothing here): its fingerprint, the build's ``<lastmod>`` as written (``""``
+when none), the instant its content last changed (see :func:`content_changed`), and for an
+HTML page a hash of its bytes (``null`` otherwise: a non-HTML file's fingerprint is its
+bytes' hash), so that a file whose bytes did not change reuses its fingerprint without being
+parsed. Fields added by a later version go after these. (An entry with a ``null``
+fingerprint, written by earlier versions, is still read.)
+
+Size: the next run reads at most :func:`read_limit` bytes (512 a URL of its build, at least
+``--max-sitemap-bytes``), unpacked; :func:`manifest_chunks` refuses to make a manifest over
+that (:class:`ManifestTooLarge`), so one is never written that the next run would ignore.
 
 Writing is atomic (a temporary file renamed over the old one). Reading validates everything:
 a manifest that is not one, of another site, of a newer format or over the size limit is a
@@ -24,8 +31,10 @@ a manifest that is not one, of another site, of a newer format or over the size 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -39,9 +48,9 @@ from .content import (
     MAX_HTML_BYTES,
     NO_RULES,
     BytesHasher,
+    Comparison,
     Rules,
     byte_hash,
-    compare,
     current,
     file_is_html,
     fingerprint,
@@ -50,7 +59,6 @@ from .content import (
     sniff_html,
 )
 from .errors import FetchError, ManifestError
-from .lastmod import is_changed
 from .plan import atomic_write_bytes
 from .urls import same_host
 
@@ -62,6 +70,9 @@ FORMAT = "indexnow-sync-fingerprints"
 VERSION = 1
 FIELDS = ("fingerprint", "lastmod", "content_changed", "bytes")
 _READ_PIECE = 1024 * 1024
+# What the next run reads of a manifest, per URL of its build: a row is about 100 bytes and
+# the URL (200 for a URL of 100 characters), so this leaves room for long URLs.
+BYTES_PER_URL = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +100,25 @@ class ManifestProblem(Exception):
     an error. ``str()`` names the file or URL and what is wrong."""
 
 
+class ManifestIsHtml(ManifestProblem):
+    """The manifest's URL answers an HTML page (a single-page app's fallback): there is no
+    live manifest, which is said (a manifest that was deployed but is not served would
+    otherwise go unnoticed)."""
+
+
+class ManifestTooLarge(ManifestProblem):
+    """A manifest this run would write is over what the next run reads (:func:`read_limit`):
+    it is not written (a warning naming the way out)."""
+
+
+def read_limit(urls: int, floor: int) -> int:
+    """The most bytes of a manifest (unpacked) a run reads for a build of ``urls`` URLs:
+    :data:`BYTES_PER_URL` a URL, at least ``floor`` (``--max-sitemap-bytes``). Linear in
+    the build: a million-URL site's manifest is read whole, a server's endless answer is
+    not."""
+    return max(floor, BYTES_PER_URL * urls)
+
+
 def utc_text(moment: datetime) -> str:
     """A W3C datetime in UTC to the second: ``2024-05-01T10:00:00Z``."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -97,29 +127,20 @@ def utc_text(moment: datetime) -> str:
 # --- the content-changed instant ------------------------------------------------------------
 
 
-def content_changed(
-    previous: Manifest | None, url: str, fp: str | None, lastmod: str, now: str
-) -> str:
-    """When ``url``'s content last changed, as this run writes it into the manifest:
+def content_changed(earlier: str | None, verdict: Comparison, lastmod: str, now: str) -> str:
+    """When a URL's content last changed, as this run writes it into the manifest:
 
-    - no earlier manifest: the build's lastmod, as it is (``""`` when none);
-    - a URL the earlier manifest does not list: ``now`` (it is new);
-    - fingerprints on both sides by the same rule: carried over while equal, ``now`` when not;
-    - otherwise (no file on a side, another rule version): carried over unless the lastmod
-      moved (the lastmod rule), then ``now``."""
-    if previous is None:
-        return lastmod
-    before = previous.entries.get(url)
-    if before is None:
-        return now
-    verdict = compare(before.fingerprint, fp)
-    if verdict == "same":
-        return before.content_changed or lastmod
+    - its content differs from what came before (``verdict`` ``different``; a URL the
+      earlier manifest does not know and the before side does not list is new, and so
+      ``different``): ``now``;
+    - else (the same, or not compared: a fingerprint by other rules whose page could not be
+      compared is never a change) the ``earlier`` record carries over: the earlier
+      manifest's instant, or without one the live sitemap's lastmod;
+    - with no record at all: the build's lastmod as it is, ``now`` when it has none (the URL
+      is seen for the first time)."""
     if verdict == "different":
         return now
-    if is_changed(before.lastmod.encode("utf-8"), lastmod.encode("utf-8")):
-        return now
-    return before.content_changed or lastmod
+    return earlier or lastmod or now
 
 
 # --- fingerprinting a build folder ----------------------------------------------------------
@@ -127,14 +148,26 @@ def content_changed(
 
 @dataclass
 class FolderFingerprints:
-    """The fingerprints of a build (or baseline) folder's files, per URL (None: no file),
-    and what it took."""
+    """The fingerprints of a build (or baseline) folder's files, per URL that has one (a URL
+    not in ``fingerprints`` has no file), and what it took."""
 
     fingerprints: dict[str, str | None] = field(default_factory=dict)
     bytes_hashes: dict[str, str] = field(default_factory=dict)  # HTML files only
     files: int = 0  # URLs that have a file
     parsed: int = 0  # HTML files parsed
     reused: int = 0  # HTML files whose bytes matched the earlier manifest: not parsed
+    # HTML files whose bytes are the ones the earlier manifest recorded, its fingerprint
+    # made by another rule version or other --ignore selectors: the same page, parsed again.
+    same_bytes: set[str] = field(default_factory=set)
+    # The --ignore selectors that removed something of a page parsed (content.fingerprint).
+    ignore_matched: set[str] = field(default_factory=set)
+    # The files as bytes (each URL's bytes hash or bytes fingerprint), whatever the rules:
+    # with the sitemaps' bytes, what tells one build from another (``delta.build_digest``).
+    _identity: Any = field(default_factory=lambda: hashlib.sha256(), repr=False)
+
+    @property
+    def identity(self) -> str:
+        return self._identity.hexdigest()  # type: ignore[no-any-return]
 
 
 def fingerprint_folder(
@@ -154,31 +187,36 @@ def fingerprint_folder(
     for url in urls:
         path = files.path_for(url)
         if path is None:
-            out.fingerprints[url] = None
-            continue
+            continue  # (no file: no fingerprint; not stored, a million of them cost memory)
         out.files += 1
         suffix = robots(url) if robots is not None else ""
         try:
-            fp, hashed, parsed = _fingerprint_file(path, url, rules, known.get(url), suffix)
+            fp, hashed, parsed = _fingerprint_file(
+                path, url, rules, known.get(url), suffix, out.ignore_matched
+            )
         except OSError:
-            out.fingerprints[url] = None  # unreadable now (removed meanwhile): no fingerprint
-            continue
+            continue  # unreadable now (removed meanwhile): no fingerprint
         out.fingerprints[url] = fp
+        out._identity.update(f"{url}\0{hashed or fp}\0{suffix}\n".encode("utf-8", "replace"))
         if hashed is not None:
             out.bytes_hashes[url] = hashed
             if parsed:
                 out.parsed += 1
+                before = known.get(url)
+                if before is not None and before.bytes_hash == hashed:
+                    out.same_bytes.add(url)
             else:
                 out.reused += 1
     return out
 
 
 def _fingerprint_file(
-    path: str, url: str, rules: Rules, before: Entry | None, robots: str
+    path: str, url: str, rules: Rules, before: Entry | None, robots: str, matched: set[str]
 ) -> tuple[str, str | None, bool]:
-    """(fingerprint, bytes hash of an HTML file or None, parsed?) of one file. Read with
-    plain os calls (a file object per file cost a tenth of a byte-identical rebuild), until
-    the end of the file as ``read()`` would."""
+    """(fingerprint, bytes hash of an HTML file or None, parsed?) of one file (a file
+    whose bytes the earlier manifest recorded, by these rules, is not parsed again). Read
+    with plain os calls (a file object per file cost a tenth of a byte-identical rebuild),
+    until the end of the file as ``read()`` would."""
     handle = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     try:
         size = os.fstat(handle).st_size
@@ -198,7 +236,8 @@ def _fingerprint_file(
     if before is not None and before.bytes_hash == hashed and current(before.fingerprint, rules):
         assert before.fingerprint is not None  # current() is False for None
         return page_part(before.fingerprint) + robots, hashed, False
-    return fingerprint(data, url, html=True, rules=rules, robots=robots), hashed, True
+    found = fingerprint(data, url, html=True, rules=rules, robots=robots, matched=matched)
+    return found, hashed, True
 
 
 def build_manifest(
@@ -208,19 +247,31 @@ def build_manifest(
     previous: Manifest | None,
     now: datetime,
     site: str | None,
+    verdicts: Mapping[str, Comparison] | None = None,
+    records: Mapping[str, str] | None = None,
 ) -> Manifest:
-    """This build's manifest: every build URL (``(url, lastmod)`` pairs) with its
-    fingerprint, lastmod, content-changed instant (:func:`content_changed`) and bytes hash."""
+    """This build's manifest: every build URL (``(url, lastmod)`` pairs) that has a file,
+    with its fingerprint, lastmod, content-changed instant (:func:`content_changed`, from its
+    ``verdicts``: URL -> how its content compared with the before side's, ``unknown`` when
+    not given) and bytes hash. The earlier record of a URL is ``previous``'s instant, else
+    (no earlier manifest) ``records``' (the live sitemap's lastmods)."""
     now_text = utc_text(now)
+    verdicts = verdicts or {}
     entries: dict[str, Entry] = {}
+    known = previous.entries if previous is not None else None
+    records = records or {}
     for url, lastmod in build:
         fp = found.fingerprints.get(url)
-        entries[url] = Entry(
-            fp,
-            lastmod,
-            content_changed(previous, url, fp, lastmod, now_text),
-            found.bytes_hashes.get(url),
-        )
+        if fp is None:
+            continue  # no file: nothing to record (see the module's docstring)
+        if known is not None:
+            entry = known.get(url)
+            earlier = entry.content_changed if entry is not None else None
+        else:
+            earlier = records.get(url)
+        verdict = verdicts.get(url, "unknown")
+        changed = content_changed(earlier, verdict, lastmod, now_text)
+        entries[url] = Entry(fp, lastmod, changed, found.bytes_hashes.get(url))
     return Manifest(entries, site, now_text)
 
 
@@ -261,11 +312,34 @@ def _gzipped(pieces: Iterable[bytes]) -> Iterator[bytes]:
     yield packer.flush()
 
 
-def write_manifest(path: Path, manifest: Manifest) -> None:
-    """Write the manifest atomically (gzip when the name ends in ``.gz``); a failure is a
-    :class:`ManifestError` naming the file and the way out."""
-    pieces = _pieces(manifest)
-    chunks = _gzipped(pieces) if path.name.lower().endswith(".gz") else pieces
+def manifest_chunks(manifest: Manifest, name: str, *, limit: int | None = None) -> list[bytes]:
+    """The manifest file's bytes, in pieces (gzip when ``name`` ends in ``.gz``). Raises
+    :class:`ManifestTooLarge` when its JSON is over ``limit`` bytes (what the next run
+    reads, :func:`read_limit`): a manifest the next run would ignore is not made."""
+    pieces: list[bytes] = []
+    size = 0
+    for piece in _pieces(manifest):
+        size += len(piece)
+        if limit is not None and size > limit:
+            raise ManifestTooLarge(
+                f"{name}: not written: it would be over {_mib(limit)} (the most the next run "
+                f"reads: {BYTES_PER_URL} bytes per URL of the build, at least "
+                "--max-sitemap-bytes), and the next run would ignore it; raise "
+                "--max-sitemap-bytes (on every run) to keep it"
+            )
+        pieces.append(piece)
+    return list(_gzipped(pieces)) if name.lower().endswith(".gz") else pieces
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MiB" if size >= 1024 * 1024 else f"{size:,} bytes"
+
+
+def write_manifest(path: Path, manifest: Manifest | Iterable[bytes]) -> None:
+    """Write the manifest (or its :func:`manifest_chunks`) atomically (gzip when the name
+    ends in ``.gz``); a failure is a :class:`ManifestError` naming the file and the way
+    out."""
+    chunks = manifest_chunks(manifest, path.name) if isinstance(manifest, Manifest) else manifest
     try:
         atomic_write_bytes(path, chunks, error=ManifestError)
     except ManifestError as exc:
@@ -274,6 +348,52 @@ def write_manifest(path: Path, manifest: Manifest) -> None:
             cause="the fingerprint manifest goes into the build folder so it ships with the site",
             fix="make the folder writable, or use --fingerprints off",
         ) from exc
+
+
+def is_manifest_file(path: Path) -> bool:
+    """Whether the file at ``path`` starts as a fingerprint manifest does (gzipped or not):
+    a file a run may write the manifest over."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    if head[:2] == b"\x1f\x8b":
+        try:
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 512)
+        except zlib.error:
+            return False
+    return _MANIFEST_HEAD.match(head) is not None
+
+
+_MANIFEST_HEAD = re.compile(rb'\s*\{\s*"format"\s*:\s*"' + FORMAT.encode() + rb'"')
+
+
+def refuse_overwrite(
+    path: Path, name: str, *, sitemaps: Iterable[str], urls: Iterable[str] = ()
+) -> None:
+    """Raise :class:`UsageError` when writing the manifest to ``path`` (``--fingerprints
+    NAME``) would destroy a file of the build: one of its ``sitemaps``, a file that is not a
+    previous manifest (the key file, robots.txt, a page), or a page the sitemap lists at
+    that URL (``urls``: the manifest's URL in each form the build could list it)."""
+    from .errors import UsageError
+
+    what = None
+    resolved = path.resolve()
+    if any(Path(source).resolve() == resolved for source in sitemaps):
+        what = "is a sitemap of the build"
+    elif path.exists() and not is_manifest_file(path):
+        what = "is a file of the build that is not a fingerprint manifest"
+    elif any(urls):
+        what = "is a page the build's sitemap lists"
+    if what is None:
+        return
+    raise UsageError(
+        f"--fingerprints {name}: {path} {what}",
+        cause="the fingerprint manifest would be written over it",
+        fix=f"name another file (--fingerprints {DEFAULT_NAME}, the default), or use "
+        "--fingerprints off",
+    )
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -373,15 +493,27 @@ def read_manifest_file(path: Path, *, site: str | None, max_bytes: int) -> Manif
 def fetch_manifest(
     client: WebClient, url: str, *, site: str | None, max_bytes: int
 ) -> Manifest | None:
-    """The live manifest: one GET (redirects only on its host, at most ``max_bytes`` read).
-    None when the site has none (404 or 410, or an HTML page in its place: a first run);
-    :class:`ManifestProblem` for any other failure."""
+    """The live manifest: one GET (redirects only on its host, at most ``max_bytes`` read,
+    :func:`read_limit`). None when the site has none (404 or 410: a first run);
+    :class:`ManifestIsHtml` for an HTML page in its place, :class:`ManifestProblem` for any
+    other failure."""
     try:
         response = client.get(url, max_bytes=max_bytes)
     except FetchError as exc:
-        raise ManifestProblem(f"{exc.message} (the fingerprint manifest): ignored") from None
-    if response.status in (404, 410) or sniff_html(response.body):
-        return None  # none yet (an HTML page in its place: a single-page app's fallback)
+        if exc.reason == "too_large":
+            raise ManifestProblem(
+                f"{url}: larger than {_mib(max_bytes)} (the most read of a fingerprint "
+                f"manifest: {BYTES_PER_URL} bytes per URL of the build, at least "
+                "--max-sitemap-bytes): ignored"
+            ) from None
+        raise ManifestProblem(f"{exc.inline} (the fingerprint manifest): ignored") from None
+    if response.status in (404, 410):
+        return None  # none yet
+    if sniff_html(response.body):
+        raise ManifestIsHtml(
+            f"{url}: answers an HTML page, not the fingerprint manifest (a single-page "
+            "app's fallback, or the manifest was not deployed with the site): taken as none"
+        )
     if not 200 <= response.status < 300:
         raise ManifestProblem(f"{url}: answered HTTP {response.status}: ignored")
     return parse_manifest(response.body, url, site=site, max_bytes=max_bytes)
@@ -392,13 +524,18 @@ __all__ = [
     "Entry",
     "FolderFingerprints",
     "Manifest",
+    "ManifestIsHtml",
     "ManifestProblem",
+    "ManifestTooLarge",
     "build_manifest",
     "content_changed",
     "fetch_manifest",
     "fingerprint_folder",
+    "manifest_chunks",
     "parse_manifest",
+    "read_limit",
     "read_manifest_file",
+    "refuse_overwrite",
     "utc_text",
     "write_manifest",
 ]

@@ -26,11 +26,11 @@ the plan when the run ends, and read back if a run was killed before that.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import stat
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -203,22 +203,47 @@ def atomic_write_bytes(
         path = path.resolve()
     folder = path.parent if str(path.parent) else Path()
     try:
-        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed
-            "wb", dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False
-        )
+        temp, fd = new_temp_file(folder, path.name)
     except OSError as exc:
         raise error(f"{path}: cannot write here ({exc.strerror})") from exc
     try:
-        with handle:
+        with os.fdopen(fd, "wb") as handle:
+            keep_mode(temp, path)
             for chunk in chunks:
                 handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
-        Path(handle.name).replace(path)
+        temp.replace(path)
     except OSError as exc:
         with contextlib.suppress(OSError):
-            Path(handle.name).unlink()
+            temp.unlink()
         raise error(f"{path}: cannot write ({exc.strerror})") from exc
+
+
+def new_temp_file(folder: Path, name: str) -> tuple[Path, int]:
+    """A new hidden temporary file beside ``name`` in ``folder`` (``.NAME.RANDOM.tmp``),
+    opened for writing. Its mode is ``0o666`` less the umask, as for any file the user's
+    programs create (a web server running as another user must read a manifest it serves);
+    ``tempfile`` would make it ``0o600``."""
+    import secrets
+
+    for _attempt in range(100):
+        temp = folder / f".{name}.{secrets.token_hex(4)}.tmp"
+        try:
+            return temp, os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(folder / name))
+
+
+def keep_mode(temp: Path, target: Path) -> None:
+    """Give the new file ``temp`` the mode of the file it replaces, when there is one: a file
+    written again keeps the permissions its owner gave it."""
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        return  # a new file: the umask decided
+    temp.chmod(mode)
 
 
 _PIECE = 10_000

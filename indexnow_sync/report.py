@@ -16,6 +16,7 @@ were corrected, ``moved_back``, ``added``, ``moved_forward``; null without it).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from .errors import IndexNowSyncError
@@ -200,9 +201,27 @@ def head_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:
 
 
 def lastmod_fix_line(fix: dict[str, Any]) -> str:
-    """The one line that says what --fix-lastmod did to the build's sitemaps."""
+    """The one line that says what --fix-lastmod did to the build's sitemaps: the lastmods
+    corrected (against what the generator wrote), then how many differ from the before
+    side's (what engines will see move)."""
     if fix.get("skipped"):
         return f"true lastmods: none written: {fix['skipped']}"
+    return _fix_counts(fix) + "".join(f"; {said}" for said in [differ_text(fix)] if said)
+
+
+def differ_text(fix: Mapping[str, Any]) -> str | None:
+    """How many true lastmods differ from the before side's (the live sitemap's, a
+    baseline's): ``none differs from the live sitemap``; None when there is no before side."""
+    count = fix.get("differ_from_before")
+    if not isinstance(count, int):
+        return None
+    where = "the baseline" if fix.get("before") == "baseline" else "the live sitemap"
+    if not count:
+        return f"none differs from {where}"
+    return f"{count} differ{'s' if count == 1 else ''} from {where}"
+
+
+def _fix_counts(fix: dict[str, Any]) -> str:
     files = len(fix["files"])
     if not fix["corrected"]:
         if not files:
@@ -248,14 +267,16 @@ def tail_lines(
         lines.extend(skipped_lines(report["skipped"][skipped_shown:]))
     lines.extend(deferred_lines(report.get("deferred") or [], dry_run=report["dry_run"]))
     if report["dry_run"]:
+        why = report.get("changed_reasons") or {}
         reasons = {
             **dict.fromkeys(report["removed"], "removed"),
-            **dict.fromkeys(report["changed"], "changed"),
+            **{url: f"changed: {why.get(url, 'lastmod')}" for url in report["changed"]},
             **dict.fromkeys(report["added"], "added"),
         }
         for url in report["would_submit"]:
             why = reasons.get(url, "listed")
-            lines.append(f"  would submit ({why}) {url}{_lastmod_note(delta, url, why)}")
+            note = _lastmod_note(delta, url, why.partition(":")[0])
+            lines.append(f"  would submit ({why}) {url}{note}")
         if report["would_submit"]:
             lines.append(
                 f"dry run: {len(report['would_submit'])} URL(s) would be submitted; "
@@ -264,10 +285,13 @@ def tail_lines(
         elif not report["error"] and not report.get("deferred"):
             lines.append("dry run: nothing to submit; nothing was sent")
     elif command == "plan":
+        why = report.get("changed_reasons") or {}
         for name in ("added", "changed", "removed"):
             shown = report[name][:20]
             for url in shown:
-                lines.append(f"  {name:8} {url}")
+                # Each changed URL with its reason: content, or lastmod where not compared.
+                reason = f" ({why.get(url, 'lastmod')})" if name == "changed" else ""
+                lines.append(f"  {name:8} {url}{reason}")
             if len(report[name]) > len(shown):
                 lines.append(f"  ... and {len(report[name]) - len(shown)} more {name}")
     error_kind = report["error"]["kind"] if report["error"] else None
@@ -287,7 +311,8 @@ def tail_lines(
 
 
 def _lastmod_note(delta: Delta | None, url: str, why: str) -> str:
-    """`` (lastmod OLD → NEW)`` for a changed URL, `` (lastmod NEW)`` for an added one."""
+    """`` (lastmod OLD → NEW)`` for a changed URL, `` (lastmod NEW)`` for an added one,
+    `` (lastmod SAME, not moved)`` for one its content changed and its lastmod did not."""
     if delta is None or why not in ("added", "changed"):
         return ""
     built = delta.lastmods.get(url)
@@ -295,4 +320,6 @@ def _lastmod_note(delta: Delta | None, url: str, why: str) -> str:
         return ""
     if why == "changed" and url in delta.before_lastmods:
         return f" (lastmod {delta.before_lastmods[url] or 'none'} → {built})"
+    if why == "changed":  # changed by content, its lastmod as it was
+        return f" (lastmod {built}, not moved)"
     return f" (lastmod {built})"

@@ -36,7 +36,7 @@ import gzip
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -609,9 +609,11 @@ class FileSet:
         if error is not None:
             self.discard()
 
-    def stage(self, target: Path, data: bytes) -> None:
+    def stage(self, target: Path, data: bytes | Sequence[bytes]) -> None:
+        """Write ``data`` (bytes, or its pieces) beside ``target`` (which may not exist yet:
+        then it is made with the mode any new file gets, ``0o666`` less the umask)."""
         try:
-            self._stage(target, data)
+            self._stage(target, [data] if isinstance(data, bytes) else data)
         except OSError as exc:
             self.discard()
             raise SitemapWriteError(
@@ -625,11 +627,14 @@ class FileSet:
             self.discard()
             raise
 
-    def _stage(self, target: Path, data: bytes) -> None:
+    def _stage(self, target: Path, pieces: Sequence[bytes]) -> None:
         if target.is_symlink():
             target = target.resolve()  # (the link stays; its target gets the new content)
-        info = target.stat()
-        if not info.st_mode & 0o222 or not os.access(target, os.W_OK):
+        try:
+            info: os.stat_result | None = target.stat()
+        except FileNotFoundError:
+            info = None  # a new file
+        if info is not None and (not info.st_mode & 0o222 or not os.access(target, os.W_OK)):
             raise SitemapWriteError(
                 f"{target}: is read-only",
                 cause="--fix-lastmod rewrites the build's sitemap files in place; no sitemap "
@@ -638,14 +643,16 @@ class FileSet:
             )
         temp = temp_path(target)
         self.clear_stale(target)
-        mode = stat.S_IMODE(info.st_mode)
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        mode = None if info is None else stat.S_IMODE(info.st_mode)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else mode)
         self._staged.append((temp, target))  # (listed before writing: a failure removes it)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[self._write(fd, view) :]
-            os.fchmod(fd, mode)  # (os.open's mode was narrowed by the umask)
+            for piece in pieces:
+                view = memoryview(piece)
+                while view:
+                    view = view[self._write(fd, view) :]
+            if mode is not None:
+                os.fchmod(fd, mode)  # (os.open's mode was narrowed by the umask)
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -708,6 +715,7 @@ def fix_build_lastmods(
     *,
     dry_run: bool = False,
     write: Callable[[int, memoryview], int] = os.write,
+    also: Sequence[tuple[Path, Sequence[bytes]]] = (),
 ) -> LastmodFix:
     """Rewrite every sitemap file of ``build`` (a folder or a sitemap file) so that each
     page's lastmod is its instant in ``true_lastmods`` (URL -> nanoseconds, UTC), and each
@@ -718,8 +726,9 @@ def fix_build_lastmods(
 
     A copy of a rewritten file beside it, gzipped or not (``sitemap.xml.gz`` beside
     ``sitemap.xml``, as MkDocs writes), that the walk does not read is rewritten with it
-    while it holds the same document, so the two still agree. ``dry_run``: compute only,
-    write nothing."""
+    while it holds the same document, so the two still agree. ``also``: other files (path,
+    new content) replaced with them, last (the fingerprint manifest, which records the
+    instants the sitemaps show). ``dry_run``: compute only, write nothing."""
     limits = replace(limits or Limits(), key_prefix=b"")  # (page keys: whole URLs)
     cap = limits.max_sitemap_bytes
     side = Side()
@@ -785,6 +794,8 @@ def fix_build_lastmods(
                 if not dry_run:
                     files.stage(twin, copy.data)
         if not dry_run:
+            for path, pieces in also:
+                files.stage(path, pieces)
             files.commit()
     return LastmodFix(tuple(changed), corrections, len(side.sources))
 

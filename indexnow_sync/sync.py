@@ -37,6 +37,7 @@ from .delta import (
     plan_notes,
     plan_site,
     replan,
+    run_settings,
     well_formed,
 )
 from .errors import LiveSitemapError, UsageError
@@ -106,10 +107,9 @@ def run_sync(
             build,
             lambda: client,
             robots_read,
-            write=not config.dry_run,
             clock=clock,
         )
-        fixed = given.fix_lastmod(config, build, content, write=not config.dry_run)
+        content, fixed = given.write_build(config, build, content, write=not config.dry_run)
         delta = content.delta if content else read.delta
         # Only when neither the lastmods nor the content moved: a content change the live
         # sitemap cannot show (an edit the generator did not date) means "not deployed yet".
@@ -206,17 +206,32 @@ def run_plan(config: Config, out: Path, *, clock: Clock | None = None) -> Outcom
         raise LiveSitemapError(what, cause=exc.cause, fix=exc.fix) from exc
     web = given.Lazy(lambda: given.client(config))
     try:
-        content = given.content_delta(
-            config, read, site, build, web, robots_read, write=True, clock=clock
-        )
+        content = given.content_delta(config, read, site, build, web, robots_read, clock=clock)
     finally:
         web.close()
-    fixed = given.fix_lastmod(config, build, content, write=True)  # (the digest is of what ships)
+    content, fixed = given.write_build(
+        config, build, content, write=True
+    )  # (the digest: what ships)
     by_lastmod = read
     read = replace(read, delta=content.delta) if content else read
-    after = {**read.after, "digest": build_digest(read.after.get("sources", ()))}
+    files = content.files_identity if content else ""
+    after = {
+        **read.after,
+        "digest": build_digest(read.after.get("sources", ()), files),
+        "settings": run_settings(
+            changed_by=config.changed_by,
+            ignore=config.ignore,
+            fix_lastmod=config.fix_lastmod,
+            fingerprints=config.manifest_name is not None,
+        ),
+    }
     delta, kept = replan(
-        read.delta, after["digest"], site, out, include_removed=config.sends_removed
+        read.delta,
+        after["digest"],
+        site,
+        out,
+        include_removed=config.sends_removed,
+        settings=after["settings"],
     )
     # Only when neither the lastmods nor the content moved (see run_sync).
     nothing = not (read.delta.added or read.delta.changed or read.delta.removed)

@@ -155,10 +155,24 @@ EDITS: Mapping[str, Callable[[Source], Source]] = {
 }
 
 
+SECOND = "usage"  # the page the second body edit changes
+
+
+def _second_body_edit(source: Source) -> Source:
+    body = source.doc(SECOND).body + " Then submit the plan after the deploy."
+    return _retime(_with_doc(source, SECOND, body=body), EDIT_DELAY)
+
+
+# Edits that only follow others in a sequence (not scenarios of their own).
+FOLLOW_UPS: Mapping[str, Callable[[Source], Source]] = {
+    "body2": _second_body_edit,  # another page's body edit, no front-matter change
+}
+
+
 def source_after(edits: Iterable[str]) -> Source:
     source = BASE
     for edit in edits:
-        source = EDITS[edit](source)
+        source = {**EDITS, **FOLLOW_UPS}[edit](source)
     return source
 
 
@@ -813,6 +827,14 @@ class GeneratedSite:
         build = self.builds.get(generator, edits)
         return copy_for_site(build, self._fresh("build-" + build.name), self.origin)
 
+    def rebuild(self, folder: Path, generator: str, edits: Iterable[str]) -> Path:
+        """Build ``edits`` again into ``folder``, as a generator writes its output over the
+        previous one without cleaning it first (Hugo's default): what a plan wrote into it
+        (the manifest) stays. Returns ``folder``."""
+        staged = self.stage(generator, edits)
+        shutil.copytree(staged, folder, dirs_exist_ok=True)
+        return folder
+
     def deploy(self, folder: Path) -> Path:
         """Publish ``folder`` (a staged build, with whatever ``plan`` wrote into it): the site
         serves a copy of it from now on. Returns the deployed copy."""
@@ -821,10 +843,10 @@ class GeneratedSite:
         self.server.serve_dir(deployed)
         return deployed
 
-    def plan(self, build: Path, *options: str) -> PlanRun:
+    def plan(self, build: Path, *options: str, out: Path | None = None) -> PlanRun:
         """``indexnow-sync plan --site ORIGIN --build BUILD --out PLAN --json OPTIONS...``
-        against what the site serves now (a fresh plan file each time)."""
-        out = self._fresh("plan") / "plan.json"
+        against what the site serves now (a fresh plan file each time, unless ``out``)."""
+        out = out or self._fresh("plan") / "plan.json"
         seen = len(self.server.requests)
         cleared: dict[str, str | None] = {
             name: None for name in os.environ if name.startswith(("INDEXNOW_", "GITHUB_"))

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexnow_sync.buildfiles import BuildFiles, url_segments
+from indexnow_sync.buildfiles import BuildFiles, base_segments, url_path, url_segments
 
 SITE = "https://site.example"
 
@@ -155,6 +155,60 @@ def test_the_symlink_shortcut_equals_the_plain_reading(
     mapping = BuildFiles(root, full)
     for url in full:
         assert mapping.file_for(url) == _plain(root, url, mapping.base), url
+
+
+_URL_PIECES = st.sampled_from(
+    ["http://", "https://", "HTTP://", "ftp://", "//", "h", "a", "b.c", ":8080", "/", "//",
+     "?", "#", "%2F", "%", "[", "]", "::1", "@", " ", "\t", "\n", "\r", "é", "ü.example",
+     "\x00", ".", "..", "\\", ";", "x=1"]
+)  # fmt: skip
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_URL_PIECES, max_size=12).map("".join))
+def test_the_url_path_shortcut_equals_urlsplit(url: str) -> None:
+    try:
+        expected: str | type[ValueError] = urlsplit(url).path
+    except ValueError:
+        expected = ValueError
+    try:
+        got: str | type[ValueError] = url_path(url)
+    except ValueError:
+        got = ValueError
+    assert got == expected, url
+
+
+def _plain_base(paths: list[list[str]], root: Path) -> int:
+    """base_segments as it read before it was gathered one path at a time."""
+    depth = 0
+    while paths and all(len(p) > depth for p in paths) and any(len(p) > depth + 1 for p in paths):
+        segment = paths[0][depth]
+        here = root.joinpath(*paths[0][:depth])
+        if any(p[depth] != segment for p in paths) or any(
+            (here / name).exists() for name in (segment, segment + ".html")
+        ):
+            break
+        depth += 1
+    return depth
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.lists(st.sampled_from(["repo", "a", "b", "c.html"]), max_size=4), max_size=6),
+    st.lists(st.sampled_from(["repo", "a", "repo/a", "repo.html", "b.html"]), max_size=2),
+)
+def test_the_gathered_base_path_equals_the_plain_reading(
+    tmp_path_factory: pytest.TempPathFactory, paths: list[list[str]], present: list[str]
+) -> None:
+    root = tmp_path_factory.mktemp("base")
+    for name in present:
+        if name.endswith(".html"):
+            touch(root, name)
+        else:
+            (root / name).mkdir(parents=True, exist_ok=True)
+    assert base_segments(paths, root) == _plain_base(paths, root)
 
 
 def _plain_segments(url: str) -> tuple[list[str], bool] | None:

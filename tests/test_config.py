@@ -408,6 +408,11 @@ def test_content_options_from_every_source(
         ({"fingerprints": "../outside.json"}, "--fingerprints: expected a file name"),
         ({"fingerprints": "a\\b.json"}, "--fingerprints: expected a file name"),
         ({"fingerprints": ".."}, "--fingerprints: expected a file name"),
+        # The name is also the last part of the manifest's URL: nothing a URL path escapes.
+        ({"fingerprints": "my manifest.json"}, "--fingerprints: expected a file name"),
+        ({"fingerprints": "fp.json?v=1"}, "--fingerprints: expected a file name"),
+        ({"fingerprints": "fp#1.json"}, "--fingerprints: expected a file name"),
+        ({"fingerprints": "fp%20.json"}, "--fingerprints: expected a file name"),
     ],
 )
 def test_bad_content_options_name_the_option(
@@ -419,11 +424,58 @@ def test_bad_content_options_name_the_option(
     assert caught.value.exit_code == 2
 
 
+def test_a_bad_selector_among_several_is_named_not_the_list(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config({"ignore": (".ok", "p::before")}, {}, tmp_path)
+    assert str(caught.value).startswith("--ignore: 'p::before' is not a CSS selector")
+    assert "(got a tuple)" not in str(caught.value)
+    with pytest.raises(ConfigError) as caught:
+        load_config({}, {"INDEXNOW_IGNORE": ".a\np::after"}, tmp_path)
+    assert "'p::after' is not a CSS selector" in str(caught.value)
+    assert "(got '.a\\np::after')" not in str(caught.value)
+
+
+def test_an_item_of_the_wrong_type_is_named_by_its_place(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "ignore: ['.ok', ['.nested']]\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config({}, {}, tmp_path)
+    assert str(caught.value).startswith(
+        f"{path}: key 'ignore': item 2: expected a non-empty string (got a list)"
+    )
+    path = write_config(tmp_path, "robots-agent: [bingbot, 7.5]\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config({}, {}, tmp_path)
+    assert str(caught.value).startswith(f"{path}: key 'robots-agent': item 2:")
+
+
 def test_a_bad_selector_in_the_file_names_the_file_and_key(tmp_path: Path) -> None:
     path = write_config(tmp_path, "ignore: ['.ok', 'a >']\n")
     with pytest.raises(ConfigError) as caught:
         load_config({}, {}, tmp_path)
     assert str(caught.value).startswith(f"{path}: key 'ignore': 'a >' is not a CSS selector")
+
+
+@pytest.mark.parametrize(
+    ("selector", "first", "fix"),
+    [
+        ("a:hover", "'a:hover' uses :hover, a state of a page in a browser", "leave :hover out"),
+        ("body.home", "'body.home' would remove the whole page (its <body>)", "the part that"),
+        ("html > *", "'html > *' would remove the whole page (its <body>)", "'.built-at'"),
+    ],
+)
+def test_a_selector_that_cannot_mean_a_part_of_a_built_page_names_the_key_and_the_fix(
+    tmp_path: Path, selector: str, first: str, fix: str
+) -> None:
+    path = write_config(tmp_path, f"ignore: ['.ok', '{selector}']\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config({}, {}, tmp_path)
+    what, *_, last = str(caught.value).splitlines()
+    assert what.startswith(f"{path}: key 'ignore': {first}")
+    assert last.startswith("fix: ") and fix in last
+    path.unlink()
+    with pytest.raises(ConfigError) as caught:
+        load_config({"ignore": (selector,)}, {}, tmp_path)
+    assert str(caught.value).startswith(f"--ignore: {first}")
 
 
 # --- issue 18: --fix-lastmod ----------------------------------------------------------------

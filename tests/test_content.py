@@ -628,3 +628,79 @@ def test_the_link_resolver_equals_urljoin(base: str, hrefs: list[str]) -> None:
             except ValueError:
                 expected = href.strip()
             assert resolve(href) == expected
+
+
+# --- robots directives: what they say, not how they are spelled -----------------------------
+
+
+def robots(*contents: str, name: str = "robots") -> bytes:
+    metas = "".join(f'<meta name="{name}" content="{content}">' for content in contents)
+    return doc(head=f"<title>T</title>{metas}")
+
+
+SAME_ROBOTS = [
+    (robots("noindex, nofollow"), robots("noindex,nofollow")),
+    (robots("noindex, nofollow"), robots("NOFOLLOW,  NoIndex")),
+    (robots("noindex, nofollow"), robots("noindex", "nofollow")),  # two tags, one set
+    (robots("noindex, nofollow"), robots("none")),  # "none" is both
+    (robots("noindex, noindex"), robots("noindex")),
+    (robots("index, follow"), doc(head="<title>T</title>")),  # the defaults say nothing
+    (robots("all"), doc(head="<title>T</title>")),
+    (robots("index"), robots("follow")),
+    (robots("noindex, index"), robots("noindex")),  # (index is a default: left out)
+    (robots(""), doc(head="<title>T</title>")),
+    (robots("max-snippet: 50"), robots("max-snippet:50")),
+]
+OTHER_ROBOTS = [
+    (robots("noindex"), doc(head="<title>T</title>")),
+    (robots("noindex"), robots("nofollow")),
+    (robots("noindex"), robots("noindex", name="googlebot")),  # each engine's own name
+    (robots("max-snippet:50"), robots("max-snippet:60")),
+    (robots("noarchive"), robots("index, follow")),
+]
+
+
+@pytest.mark.parametrize(("one", "two"), SAME_ROBOTS)
+def test_robots_directives_spelled_otherwise_are_the_same(one: bytes, two: bytes) -> None:
+    assert fp(one) == fp(two)
+
+
+@pytest.mark.parametrize(("one", "two"), OTHER_ROBOTS)
+def test_other_robots_directives_are_a_change(one: bytes, two: bytes) -> None:
+    assert fp(one) != fp(two)
+
+
+# --- --ignore selectors that cannot mean what they say ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("selector", "says"),
+    [
+        ("p:hover", ":hover"),
+        ("a:visited", ":visited"),
+        ("input:focus", ":focus"),
+        ("button:active", ":active"),
+        ("div:focus-within", ":focus-within"),
+        ("section:target", ":target"),
+    ],
+)
+def test_a_selector_of_a_browser_state_is_refused(selector: str, says: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        compile_rules([".ok", selector])
+    message = str(caught.value)
+    assert repr(selector) in message and says in message
+    assert "a built page has no" in message
+    assert caught.value.exit_code == 2
+
+
+@pytest.mark.parametrize("selector", ["html", "body", ":root", "*", "html > body", "p, body"])
+def test_a_selector_that_would_remove_the_whole_page_is_refused(selector: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        compile_rules([selector])
+    assert repr(selector) in str(caught.value)
+    assert "whole page" in str(caught.value)
+
+
+@pytest.mark.parametrize("selector", ["main p", "body > footer", "div#related", "[data-built]"])
+def test_a_selector_of_a_part_of_the_page_is_fine(selector: str) -> None:
+    assert compile_rules([selector]).ignore == (selector,)

@@ -27,7 +27,7 @@ from indexnow_sync.plan import read_plan
 from indexnow_sync.sync import run_plan, run_submit_plan, run_sync
 from tests.faketime import FakeTime
 from tests.indexnow_server import IndexNowServer
-from tests.siteserver import SiteServer
+from tests.siteserver import Answer, SiteServer
 
 KEY = "5e2b8d1f3a7c9e0b4d6f8a1c3e5b7d9f"
 NOW = datetime(2025, 6, 1, 9, 30, 15, 500_000, tzinfo=timezone.utc)
@@ -234,14 +234,30 @@ def test_asset_hashes_and_a_build_time_change_nothing_but_ignore_is_needed_for_t
     world.plan(v1, ignore=(".built-at",))
     world.deploy(v1)
     rebuilt = world.build(V1, built="13:45")
+    seen = len(world.site.requests)
     plain, _ = world.plan(rebuilt)
     assert plain.delta is not None
-    # Without the selector the manifest's fingerprints were made by other rules: unknown,
-    # never "different" (lastmod decides: nothing moved).
-    assert plain.delta.changed == ()
+    # Without the selector the manifest's fingerprints were made by other rules: never
+    # "different" by themselves. The files' bytes changed, so each page is compared with
+    # its live copy by this run's rules, where "built at" is page text.
+    assert sorted(world.gets(seen)) == sorted([*V1, f"/{DEFAULT_NAME}"])
+    assert world.paths(plain.delta.changed) == list(V1)
+    assert dict(plain.delta.reasons) == dict.fromkeys(plain.delta.changed, "content")
     ignoring, _ = world.plan(world.build(V1, built="13:45"), ignore=(".built-at",))
     assert ignoring.delta is not None and ignoring.delta.changed == ()
     assert ignoring.content is not None and ignoring.content["same"] == 5
+
+
+def test_a_selector_that_matched_nothing_is_said(world: World) -> None:
+    v1 = world.build(V1)
+    outcome, _ = world.plan(v1, ignore=(".built-at", ".bulit-at"))  # (a typo)
+    (warning,) = [w for w in outcome.warnings if "--ignore" in w]
+    assert "'.bulit-at' matched nothing in the 5 page(s)" in warning
+    assert "'.built-at'" not in warning
+    # A rebuild that reuses every fingerprint parses no page: nothing to say either way.
+    world.deploy(v1)
+    again, _ = world.plan(world.build(V1), ignore=(".built-at", ".bulit-at"))
+    assert not [w for w in again.warnings if "--ignore" in w]
 
 
 def test_a_volatile_part_without_ignore_is_a_change(world: World) -> None:
@@ -314,6 +330,52 @@ def test_a_broken_live_manifest_is_a_warning_and_live_pages_decide(world: World)
     assert any("fingerprint manifest" in w and "not valid JSON" in w for w in outcome.warnings)
 
 
+NO_MANIFEST = [
+    # (what the manifest URL answers, --fingerprints, why URLs could not be compared)
+    (None, DEFAULT_NAME, "no live fingerprint manifest yet: a first run"),
+    (Answer(b"oops", status=500), DEFAULT_NAME, "the live fingerprint manifest could not be used"),
+    (Answer(b"{", content_type="application/json"), DEFAULT_NAME,
+     "the live fingerprint manifest could not be used"),
+    (Answer(b"<!doctype html><title>App</title>", content_type="text/html"), DEFAULT_NAME,
+     "the live fingerprint manifest URL answers an HTML page"),
+    (None, "off", "--fingerprints off: no manifest is read"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("manifest", "name", "why"), NO_MANIFEST, ids=["404", "500", "broken", "html", "off"]
+)
+def test_the_note_says_why_urls_could_not_be_compared(
+    world: World, manifest: Answer | None, name: str, why: str
+) -> None:
+    world.deploy(world.build(V1))  # never planned: no manifest
+    if manifest is not None:
+        world.site.route(f"/{DEFAULT_NAME}", responses=[manifest])
+    outcome, _plan = world.plan(world.build(V2), fingerprints=name)
+    assert outcome.content is not None
+    # /a/ and /d/: their lastmod did not move, so their live pages were not fetched.
+    assert outcome.content["not_compared"] == {f"with an unmoved lastmod, not fetched ({why})": 2}
+    assert any(why in note for note in outcome.notes), outcome.notes
+    if manifest is not None and manifest.status == 200 and manifest.content_type == "text/html":
+        # (a single-page app's fallback, or the manifest was not deployed: said, not silent)
+        assert any("HTML page" in warning for warning in outcome.warnings), outcome.warnings
+
+
+def test_a_plan_of_the_same_build_made_with_other_settings_is_replaced(world: World) -> None:
+    deployed_v1(world)
+    v2 = world.build(V2, built="13:00")  # every page shows another build time
+    out = world.folder("plan") / "plan.json"
+    first = run_plan(world.config(v2), out, clock=lambda: NOW)
+    assert first.delta is not None
+    assert world.paths(first.delta.changed) == ["/a/", "/b/", "/c/", "/d/"]
+    again = run_plan(world.config(v2, ignore=(".built-at",)), out, clock=lambda: NOW)
+    assert again.delta is not None
+    assert world.paths(again.delta.changed) == ["/a/", "/c/"]
+    assert not any("kept the existing plan" in note for note in again.notes)
+    assert read_plan(out).delta.changed == again.delta.changed
+    assert any("other settings" in warning for warning in again.warnings), again.warnings
+
+
 def test_live_pages_robots_txt_disallows_are_not_requested(world: World) -> None:
     v1 = world.build(V1, robots="User-agent: *\nDisallow: /c/\n")
     world.deploy(v1)
@@ -363,6 +425,121 @@ def test_another_manifest_name(world: World) -> None:
     outcome, _ = world.plan(v2, fingerprints="fp.json.gz")
     assert world.gets(seen) == ["/fp.json.gz"]
     assert outcome.delta is not None and world.paths(outcome.delta.changed) == ["/a/", "/c/"]
+
+
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [
+        ("sitemap.xml", "is a sitemap of the build"),
+        (f"{KEY}.txt", "is a file of the build that is not a fingerprint manifest"),
+        ("robots.txt", "is a file of the build that is not a fingerprint manifest"),
+        ("about.html", "is a page the build's sitemap lists"),
+    ],
+)
+def test_a_manifest_name_that_would_overwrite_a_file_of_the_build_is_refused(
+    world: World, name: str, what: str
+) -> None:
+    v1 = world.build(V1, robots="User-agent: *\nAllow: /\n")
+    sitemap = v1 / "sitemap.xml"  # /about.html listed, no file for it yet: the URL is enough
+    listed = f"<url><loc>{world.u('/about.html')}</loc></url></urlset>"
+    sitemap.write_text(sitemap.read_text("utf-8").replace("</urlset>", listed), "utf-8")
+    before = {p.name: p.read_bytes() for p in v1.iterdir() if p.is_file()}
+    out = world.folder("plan") / "plan.json"
+    result = cli(
+        world, "plan", "--site", world.site.base_url, "--build", str(v1), "--out", str(out),
+        "--fingerprints", name,
+    )  # fmt: skip
+    assert result.exit_code == 2, result.stderr
+    said = f"error: --fingerprints {name}: {v1 / name} {what}"
+    assert said.replace(KEY, f"{KEY[:4]}…{KEY[-4:]}") in result.stderr  # (the key is never shown)
+    assert "fix: " in result.stderr
+    assert {p.name: p.read_bytes() for p in v1.iterdir() if p.is_file()} == before
+    assert not out.exists()
+
+
+def test_a_previous_manifest_of_the_same_name_is_replaced(world: World) -> None:
+    v1 = world.build(V1)
+    world.plan(v1, fingerprints="fp.json")
+    first = (v1 / "fp.json").read_bytes()
+    outcome, _ = world.plan(v1, fingerprints="fp.json")  # (a re-run on the same folder)
+    assert outcome.content is not None
+    assert outcome.content["manifest_written"] == str(v1 / "fp.json")
+    assert read_manifest_file(v1 / "fp.json", site=None, max_bytes=1 << 20) is not None
+    assert first
+
+
+def with_urls_without_files(folder: Path, urls: list[str]) -> Path:
+    """The build's sitemap also lists ``urls``, for which the build has no file (pages
+    another app serves on the same host)."""
+    sitemap = folder / "sitemap.xml"
+    more = "".join(f"<url><loc>{url}</loc><lastmod>2024-01-01</lastmod></url>" for url in urls)
+    sitemap.write_text(sitemap.read_text("utf-8").replace("</urlset>", more + "</urlset>"))
+    return folder
+
+
+def test_the_manifest_lists_only_the_urls_the_build_has_a_file_for(world: World) -> None:
+    others = [world.u(f"/app/{n}/{'x' * 80}/") for n in range(3000)]
+    v1 = with_urls_without_files(world.build(V1), others)
+    outcome, _plan = world.plan(v1)
+    manifest = read_manifest_file(v1 / DEFAULT_NAME, site=None, max_bytes=1 << 20)
+    assert manifest is not None
+    assert sorted(world.paths(manifest.entries)) == sorted(V1)
+    assert (v1 / DEFAULT_NAME).stat().st_size < 2000
+    # ...and the next run, with the manifest live, still decides the same way.
+    world.deploy(v1)
+    v2 = with_urls_without_files(world.build(V2), others)
+    outcome, _plan = world.plan(v2)
+    assert outcome.delta is not None
+    assert world.paths(outcome.delta.changed) == ["/a/", "/c/"]
+
+
+LONG = "/" + "/".join(["long-segment-" * 6] * 8)  # a path of about 630 characters
+
+
+def long_pages() -> dict[str, tuple[str, str]]:
+    return {f"{LONG}{n}/": ("2024-01-01", f"Page {n}.") for n in range(8)}
+
+
+def test_a_manifest_over_what_the_next_run_reads_is_not_written(world: World) -> None:
+    """The next run reads at most 512 bytes of manifest per URL of its build, and at least
+    --max-sitemap-bytes: a manifest over that is not written (the next run would ignore it),
+    and an earlier one of the same name goes too, with a warning saying what to do."""
+    v1 = world.build(long_pages())
+    limit = (v1 / "sitemap.xml").stat().st_size + 10  # the sitemap fits, the manifest not
+    (v1 / DEFAULT_NAME).write_text(
+        '{"format": "indexnow-sync-fingerprints", "version": 1, "urls": {}}', "utf-8"
+    )  # an earlier run's
+    outcome, _plan = world.plan(v1, max_sitemap_bytes=limit)
+    assert not (v1 / DEFAULT_NAME).exists()
+    (warning,) = [w for w in outcome.warnings if "fingerprint manifest" in w]
+    assert f"{v1 / DEFAULT_NAME}: not written" in warning
+    assert "--max-sitemap-bytes" in warning
+    assert outcome.content is not None and outcome.content["manifest_written"] is None
+
+
+def test_a_manifest_larger_than_max_sitemap_bytes_is_read_within_its_own_limit(
+    world: World,
+) -> None:
+    v1 = world.build(long_pages())
+    limit = (v1 / "sitemap.xml").stat().st_size + 10
+    small = world.build({f"/{n}/": ("2024-01-01", f"Page {n}.") for n in range(60)})
+    world.plan(small)  # 60 short URLs: a manifest over `limit`, under 512 bytes a URL
+    assert limit < (small / DEFAULT_NAME).stat().st_size < 512 * 60
+    world.deploy(small)
+    again = world.build({f"/{n}/": ("2024-01-01", f"Page {n}.") for n in range(60)})
+    outcome, _plan = world.plan(again, max_sitemap_bytes=limit)
+    assert outcome.content is not None and outcome.content["before"] == "manifest"
+    assert outcome.content["same"] == 60
+    assert not any("manifest" in w for w in outcome.warnings), outcome.warnings
+
+
+def test_an_oversized_live_manifest_is_named_as_a_manifest(world: World) -> None:
+    world.deploy(world.build(V1))
+    world.site.route_huge(f"/{DEFAULT_NAME}", 60 * 1024, content_type="application/json")
+    outcome, _plan = world.plan(world.build(V2), max_sitemap_bytes=50 * 1024)
+    (warning,) = [w for w in outcome.warnings if "fingerprint manifest" in w]
+    assert "larger than" in warning and "sitemap index" not in warning
+    assert "512 bytes per URL" in warning
 
 
 def test_a_sitemap_only_build_costs_nothing_more(world: World) -> None:
@@ -520,6 +697,10 @@ def test_the_report_and_the_human_lines(world: World) -> None:
         "not sent (listed in --json as unchanged_content)"
     )
     assert result.stderr.count(line) == 1
+    # Each changed URL with its reason (SPEC: "The report gives each changed URL its reason").
+    assert f"  changed  {world.u('/a/')} (content)\n" in result.stderr
+    assert f"  changed  {world.u('/c/')} (content)\n" in result.stderr
+    assert f"  added    {world.u('/new/')}\n" in result.stderr
     assert f"plan written to {out}" in result.stderr
 
 
@@ -535,6 +716,23 @@ def test_the_lastmod_rule_reports_lastmod_reasons(world: World) -> None:
     assert report["changed_reasons"] == {world.u("/b/"): "lastmod", world.u("/c/"): "lastmod"}
     assert report["unchanged_content"] == [] and report["content"] == {"changed_by": "lastmod"}
     assert "unchanged content" not in result.stderr
+    assert f"  changed  {world.u('/b/')} (lastmod)\n" in result.stderr
+
+
+def test_a_dry_run_names_each_changed_url_s_reason(world: World) -> None:
+    deployed_v1(world)
+    v2 = world.build(V2)
+    result = cli(
+        world, "sync", "--site", world.site.base_url, "--build", str(v2), "--dry-run",
+        "--check", "robots", "--endpoint", world.endpoint.endpoint,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert (
+        f"  would submit (changed: content) {world.u('/a/')} (lastmod 2024-01-01, not moved)"
+        in lines
+    )
+    assert f"  would submit (added) {world.u('/new/')} (lastmod 2024-06-01)" in lines
 
 
 def test_a_bad_ignore_selector_is_a_usage_error_before_any_request(world: World) -> None:

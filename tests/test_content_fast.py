@@ -8,7 +8,9 @@ and characters, ignored selectors.
 
 Pinned values (``fixtures/content/fingerprints-v1.json``): the fingerprints of the fixture
 pages and of pages written here, as rule version 1 made them before any of these tricks. A
-change of the rule must bump RULE_VERSION and pin the values again."""
+change of the rule must bump RULE_VERSION and pin the values again. (Version 1 was redefined
+once, before its first release: robots directives read as what they say, not as spelled; the
+six fixture pages whose robots <meta> that changes were pinned again.)"""
 
 from __future__ import annotations
 
@@ -118,6 +120,25 @@ def plain_main(root: etree._Element) -> etree._Element | None:
     return None
 
 
+def plain_robots(metas: list[tuple[str, str]]) -> list[str]:
+    """The robots field's items, plainly: per meta name the set of its directives (split at
+    commas, lower case, whitespace around words and colons gone, NFC), "none" read as
+    noindex and nofollow, the defaults (index, follow, all) left out; a name saying
+    nothing left out."""
+    said: dict[str, set[str]] = {}
+    for name, value in metas:
+        text = unicodedata.normalize("NFC", plain_words(value).lower())
+        for part in text.split(","):
+            directive = re.sub(r" *: *", ":", plain_words(part))
+            if directive == "none":
+                said.setdefault(name, set()).update({"noindex", "nofollow"})
+            elif directive in ("", "index", "follow", "all"):
+                said.setdefault(name, set())
+            else:
+                said.setdefault(name, set()).add(directive)
+    return sorted(name + ":" + ",".join(sorted(values)) for name, values in said.items() if values)
+
+
 def plain_record(root: etree._Element, url: str, rules: Rules) -> bytes:
     etree.strip_elements(root, "script", "style", "noscript", "template", with_tail=False)
     for xpath in rules._xpaths:
@@ -136,7 +157,8 @@ def plain_record(root: etree._Element, url: str, rules: Rules) -> bytes:
         return plain_join(base, href)
 
     title = description = None
-    robots, canonicals, alternates = [], [], []
+    robots: list[tuple[str, str]] = []
+    canonicals, alternates = [], []
     for element in root.iter("title", "meta", "link"):
         if element.tag == "title":
             if title is None:
@@ -149,7 +171,7 @@ def plain_record(root: etree._Element, url: str, rules: Rules) -> bytes:
                 if description is None:
                     description = plain_words(element.get("content") or "")
             elif name in content._ROBOTS_NAMES:
-                robots.append(f"{name}:{plain_words(element.get('content') or '').lower()}")
+                robots.append((name, element.get("content") or ""))
         else:
             rel = (element.get("rel") or "").lower().split()
             href = element.get("href")
@@ -182,7 +204,7 @@ def plain_record(root: etree._Element, url: str, rules: Rules) -> bytes:
     fields = (
         nfc(title or ""),
         nfc(description or ""),
-        "\x1f".join(sorted(nfc(item) for item in robots)),
+        "\x1f".join(plain_robots(robots)),
         "\x1f".join(nfc(item) for item in canonicals),
         "\x1f".join(sorted({nfc(item) for item in alternates})),
         nfc(text),
@@ -333,8 +355,42 @@ def _element(draw: st.DrawFn, depth: int = 0) -> str:
     return f"<{tag}{attributes}>{''.join(parts)}{closing}{draw(_text)}"
 
 
+# Robots directives spelled every way: cases, spaces and tabs around words, commas and
+# colons, repeats, defaults, "none", values, characters NFC composes.
+_directive = st.sampled_from(
+    [
+        "noindex",
+        "NoIndex",
+        " nofollow ",
+        "none",
+        "NONE",
+        "all",
+        "index",
+        "Follow",
+        "noarchive",
+        "max-snippet:50",
+        "max-snippet : 50",
+        "MAX-SNIPPET:\t50",
+        "max-image-preview:large",
+        "unavailable_after: 25 Jun 2010 15:00:00 PST",
+        "",
+        " ",
+        "caf\u00e9",
+        "cafe\u0301",
+        "\u0130",
+    ]
+)
+_directives = st.tuples(
+    st.lists(_directive, max_size=5), st.sampled_from([",", ", ", " ,", ",\n ", ",,"])
+).map(lambda parts: parts[1].join(parts[0]))
+
 _head_part = st.one_of(
     st.builds(lambda t: f"<title>{t}</title>", _text),
+    st.builds(
+        lambda name, value: f'<meta name="{name}" content="{value}">',
+        st.sampled_from(["robots", "ROBOTS", "googlebot", " bingbot", "yandex"]),
+        _directives,
+    ),
     st.builds(
         lambda name, value: f'<meta name="{name}" content="{value}">',
         st.sampled_from(

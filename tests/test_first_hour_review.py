@@ -860,7 +860,8 @@ def test_a_dry_run_shows_a_changed_urls_lastmod_change_and_the_post_it_would_mak
     done = world.sync("--dry-run")
     assert done.code == 0, done.stderr
     lines = done.stderr.splitlines()
-    assert f"  would submit (changed) {world.u('b')} (lastmod 2024-01-01 → 2024-06-01)" in lines
+    changed = f"  would submit (changed: lastmod) {world.u('b')}"
+    assert f"{changed} (lastmod 2024-01-01 → 2024-06-01)" in lines
     assert f"  would submit (added) {world.u('new')} (lastmod 2024-06-01)" in lines
     assert f"dry run: would POST 3 URL(s) to {world.endpoint.endpoint}" in lines
     assert "status=-" not in done.stderr and "attempts=0" not in done.stderr

@@ -11,6 +11,9 @@ the GitHub outputs and step summary). Real generator builds (MkDocs, Hugo) are i
 from __future__ import annotations
 
 import json
+import os
+import stat
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +22,12 @@ from click.testing import CliRunner
 
 from indexnow_sync.cli import cli
 from indexnow_sync.errors import SitemapWriteError, UsageError
-from indexnow_sync.manifest import DEFAULT_NAME
+from indexnow_sync.manifest import DEFAULT_NAME, read_manifest_file
+from indexnow_sync.outcome import Outcome
 from indexnow_sync.plan import read_plan
 from indexnow_sync.sync import run_plan
 from tests.rewrite_oracle import assert_valid, loc_and_lastmod
+from tests.siteserver import Answer
 from tests.test_content_e2e import KEY, NOW, NOW_TEXT, V1, V2, World
 from tests.test_content_e2e import world as world  # (the fixture)
 
@@ -73,6 +78,8 @@ def test_plan_writes_when_each_page_s_content_last_changed(world: World) -> None
         "moved_back": 1,
         "added": 0,
         "moved_forward": 3,
+        "differ_from_before": 2,  # /a/ and /c/: what engines see move in the live sitemap
+        "before": "live",
     }
     # The delta is the one the rewritten sitemap shows: /b/'s true lastmod did not move.
     delta = outcome.delta
@@ -212,7 +219,8 @@ def test_one_line_the_json_and_the_step_summary_say_what_was_corrected(
     assert result.exit_code == 0, result.stderr
     line = (
         "true lastmods: corrected 4 <lastmod> in 1 sitemap file(s): 1 moved back to when the "
-        "content changed, 3 moved forward for an edit the generator did not date"
+        "content changed, 3 moved forward for an edit the generator did not date; 2 differ "
+        "from the live sitemap"
     )
     assert line in result.stderr.splitlines()
     report = json.loads(result.stdout)
@@ -223,7 +231,7 @@ def test_one_line_the_json_and_the_step_summary_say_what_was_corrected(
     assert (
         "🕒 **True lastmods**: 4 &lt;lastmod&gt; corrected in 1 sitemap file(s): 1 moved back to "
         "when the content changed, 0 added where missing, 3 moved forward for an edit the "
-        "generator did not date."
+        "generator did not date; 2 differ from the live sitemap."
     ) in summary.read_text(encoding="utf-8")
 
 
@@ -257,7 +265,7 @@ def test_a_dry_run_line_says_nothing_was_written(world: World) -> None:
     assert (
         "true lastmods: would correct (dry run: nothing written) 4 <lastmod> in 1 sitemap "
         "file(s): 1 moved back to when the content changed, 3 moved forward for an edit the "
-        "generator did not date"
+        "generator did not date; 2 differ from the live sitemap"
     ) in result.stderr.splitlines()
 
 
@@ -269,3 +277,138 @@ def test_a_read_only_sitemap_is_exit_1_naming_it(world: World) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith(f"error: {v2 / 'sitemap.xml'}: is read-only\n")
     assert json.loads(result.stdout)["error"]["kind"] == "sitemap_write"
+
+
+# --- what the true lastmods rest on: the live manifest, or what stands in for it --------------
+
+LATER = datetime(2025, 6, 2, 8, 0, 0, tzinfo=timezone.utc)  # the next day's run
+LATER_TEXT = "2025-06-02T08:00:00Z"
+
+
+def deployed_v2_fixed(world: World) -> dict[str, str | None]:
+    """v1, then v2, each planned with --fix-lastmod before its deploy: the live sitemap says
+    when each page really changed. Returns what it serves (path -> lastmod)."""
+    deployed_v1_fixed(world)
+    v2 = world.build(V2)
+    world.plan(v2, fix_lastmod=True)
+    world.deploy(v2)
+    return lastmods(world, v2)
+
+
+def plan_later(world: World, build: Path, **options: Any) -> Outcome:
+    out = world.folder("plan") / "plan.json"
+    return run_plan(world.config(build, fix_lastmod=True, **options), out, clock=lambda: LATER)
+
+
+# The next day: every page rebuilt with the generator's new date, /d/ edited.
+V3 = {path: ("2024-06-02", text) for path, (_day, text) in V2.items()}
+V3["/d/"] = ("2024-06-02", "Delta, edited the next day.")
+
+
+@pytest.mark.parametrize(
+    ("manifest", "says"),
+    [
+        (Answer(b"oops", status=500), "answered HTTP 500"),
+        (Answer(b"no", status=403), "answered HTTP 403"),
+        (Answer(b"{not json", content_type="application/json"), "not valid JSON"),
+        (Answer(b"<!doctype html><title>App</title>", content_type="text/html"), "HTML page"),
+    ],
+    ids=["500", "403", "broken", "html"],
+)
+def test_an_unreadable_live_manifest_keeps_the_live_sitemap_s_true_lastmods(
+    world: World, manifest: Answer, says: str
+) -> None:
+    served = deployed_v2_fixed(world)
+    world.site.route(f"/{DEFAULT_NAME}", responses=[manifest])
+    v3 = world.build(V3)
+    outcome = plan_later(world, v3)
+    assert any(says in warning and DEFAULT_NAME in warning for warning in outcome.warnings)
+    # Each page's live copy was compared: the same content keeps the lastmod the live sitemap
+    # shows (the true one), the edited page gets the run's time. Nothing takes the
+    # generator's date, nothing of the history is lost.
+    assert lastmods(world, v3) == {**served, "/d/": LATER_TEXT}
+    assert outcome.delta is not None and world.paths(outcome.delta.changed) == ["/d/"]
+    written = read_manifest_file(v3 / DEFAULT_NAME, site=None, max_bytes=1 << 20)
+    assert written is not None
+    assert {world.paths([u])[0]: e.content_changed for u, e in written.entries.items()} == {
+        **served,
+        "/d/": LATER_TEXT,
+    }
+    fix = outcome.lastmod_fix
+    assert fix is not None and fix["differ_from_before"] == 1
+
+
+def test_the_fix_line_says_how_many_lastmods_differ_from_the_live_sitemap(world: World) -> None:
+    served = deployed_v2_fixed(world)
+    world.site.route(f"/{DEFAULT_NAME}", "oops", status=500)
+    v3 = world.build({path: ("2024-06-02", text) for path, (_day, text) in V2.items()})
+    result = cli_plan(world, v3, "--fix-lastmod")
+    assert result.exit_code == 0, result.stderr
+    assert lastmods(world, v3) == served
+    lines = [line for line in result.stderr.splitlines() if line.startswith("true lastmods:")]
+    assert lines == [
+        "true lastmods: corrected 5 <lastmod> in 1 sitemap file(s): 2 moved back to when the "
+        "content changed, 3 moved forward for an edit the generator did not date; none "
+        "differs from the live sitemap"
+    ]
+
+
+def test_new_ignore_selectors_compare_the_live_pages_whose_bytes_changed(world: World) -> None:
+    """Fingerprints of other --ignore selectors are not compared, and never taken as a
+    change: a page whose file is byte for byte the one the manifest recorded is the same;
+    any other is compared with its live page under the new selectors."""
+    served = deployed_v2_fixed(world)
+    v3 = world.build(V3, built="13:00")  # every page shows another build time
+    seen = len(world.site.requests)
+    outcome = plan_later(world, v3, ignore=(".built-at",))
+    assert sorted(world.gets(seen)) == sorted([*V3, f"/{DEFAULT_NAME}"])
+    assert lastmods(world, v3) == {**served, "/d/": LATER_TEXT}
+    assert outcome.delta is not None
+    assert world.paths(outcome.delta.changed) == ["/d/"]
+    assert outcome.delta.reasons == {world.u("/d/"): "content"}
+    assert outcome.content is not None and outcome.content["compared"] == len(V3)
+
+
+def without_lastmod(world: World, folder: Path, path: str) -> Path:
+    """The build with no <lastmod> for ``path`` (Sphinx, Docusaurus, Astro write none)."""
+    sitemap = folder / "sitemap.xml"
+    entry = f"<loc>{world.u(path)}</loc><lastmod>2024-01-01</lastmod>"
+    text = sitemap.read_text("utf-8")
+    assert entry in text
+    sitemap.write_text(text.replace(entry, f"<loc>{world.u(path)}</loc>"), "utf-8")
+    return folder
+
+
+def test_a_url_without_a_lastmod_gets_the_run_s_time_when_first_seen(world: World) -> None:
+    v1 = without_lastmod(world, world.build(V1), "/a/")
+    world.plan(v1, fix_lastmod=True)  # a first run: no earlier manifest, no live sitemap
+    assert lastmods(world, v1) == {"/a/": NOW_TEXT, **{p: OLD for p in V1 if p != "/a/"}}
+    world.deploy(v1)
+    again = without_lastmod(world, world.build(V1), "/a/")  # the next day, nothing edited
+    plan_later(world, again)
+    assert lastmods(world, again)["/a/"] == NOW_TEXT  # kept: its content did not change
+
+
+def test_no_manifest_is_written_when_the_sitemaps_cannot_be(world: World) -> None:
+    deployed_v1_fixed(world)
+    v2 = world.build(V2)
+    (v2 / "sitemap.xml").chmod(0o444)
+    with pytest.raises(SitemapWriteError):
+        run_plan(
+            world.config(v2, fix_lastmod=True), world.folder("p") / "p.json", clock=lambda: NOW
+        )
+    assert not (v2 / DEFAULT_NAME).exists()
+    assert {p.name for p in v2.iterdir() if p.is_file()} == {"sitemap.xml", f"{KEY}.txt"}
+
+
+@pytest.mark.parametrize("fix", [False, True], ids=["plain", "fix-lastmod"])
+def test_the_manifest_is_readable_by_a_web_server_running_as_another_user(
+    world: World, fix: bool
+) -> None:
+    old = os.umask(0o022)
+    try:
+        v1 = world.build(V1)
+        world.plan(v1, fix_lastmod=fix)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((v1 / DEFAULT_NAME).stat().st_mode) == 0o644

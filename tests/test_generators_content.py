@@ -18,6 +18,7 @@ the removed) and what the generator's lastmod says.
 from __future__ import annotations
 
 import gzip
+import json
 import math
 import re
 import time
@@ -25,10 +26,12 @@ import time
 import pytest
 
 from tests.generators import (
+    EDITED,
     EDITS,
     GENERATORS,
     MANIFEST,
     SCENARIOS,
+    SECOND,
     BuildCache,
     GeneratedSite,
     Truth,
@@ -220,3 +223,74 @@ def test_fix_lastmod_moves_only_the_edited_pages_and_keeps_every_lastmod_the_nex
     for path in edited:
         assert started <= instant(str(second[site.url(path)])).timestamp() <= ended
     assert third == second
+
+
+# --- re-running plan on a build folder ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("options", [(), ("--fix-lastmod",)], ids=["plain", "fix-lastmod"])
+def test_a_content_edit_rebuilt_into_the_same_folder_is_planned_not_lost(
+    generated_site: GeneratedSite, options: tuple[str, ...]
+) -> None:
+    """Hugo's lastmod is the front-matter date: a body edit moves no lastmod, so the
+    sitemap files of two builds with different edits are byte for byte the same. A plan of
+    the first build must not be kept for the second: its edit would never be sent."""
+    site = generated_site
+    deploy_after_a_plan(site, "hugo")
+    guide, usage = (GENERATORS["hugo"].doc_path(slug) for slug in (EDITED, SECOND))
+    folder = site.stage("hugo", ("body",))
+    out = folder.parent / "indexnow-plan.json"
+    first = site.plan(folder, *options, out=out)
+    assert first.code == 0, first.stderr
+    assert guide in first.changed and usage not in first.changed
+
+    site.rebuild(folder, "hugo", ("body", "body2"))  # not deployed yet: the job runs again
+    second = site.plan(folder, *options, out=out)
+    assert second.code == 0, second.stderr
+    assert "kept the existing plan" not in second.stderr
+    assert {guide, usage} <= second.changed
+    planned = json.loads(out.read_text(encoding="utf-8"))
+    assert {site.url(guide), site.url(usage)} <= set(planned["changed"])
+
+
+def test_the_same_build_planned_again_after_its_deploy_keeps_its_plan(
+    generated_site: GeneratedSite,
+) -> None:
+    """A re-run of a job whose submit failed: the build was deployed, so a fresh diff finds
+    nothing; the plan of this same build, with its URLs still to send, is kept."""
+    site = generated_site
+    deploy_after_a_plan(site, "hugo")
+    folder = site.stage("hugo", ("body",))
+    out = folder.parent / "indexnow-plan.json"
+    first = site.plan(folder, "--fix-lastmod", out=out)
+    assert first.code == 0, first.stderr
+    site.deploy(folder)
+    again = site.plan(folder, "--fix-lastmod", out=out)
+    assert again.code == 0, again.stderr
+    assert "kept the existing plan" in again.stderr
+    assert again.changed == first.changed
+
+
+@pytest.mark.parametrize("generator", ["mkdocs", "hugo"])
+def test_fix_lastmod_with_new_ignore_selectors_keeps_every_true_lastmod(
+    generated_site: GeneratedSite, generator: str
+) -> None:
+    """Fingerprints made with other --ignore selectors cannot be compared: that is never a
+    reason to call the content changed. The next day's rebuild (no edit; MkDocs moves every
+    sitemap lastmod, its pages are byte for byte the same) planned with a new selector keeps
+    every lastmod the live sitemap shows, and says nothing is unchanged content it did not
+    compare."""
+    site = generated_site
+    base = site.stage(generator)
+    assert site.plan(base, "--fix-lastmod").code == 0
+    deployed = site.deploy(base)
+    rebuilt = site.stage(generator, ("nextday",))
+    run = site.plan(rebuilt, "--fix-lastmod", "--ignore", ".built-at")
+    assert run.code == 0, run.stderr
+    assert sitemap_lastmods(rebuilt) == sitemap_lastmods(deployed)
+    assert run.changed == frozenset() and run.added == frozenset()
+    content = run.report["content"]
+    assert content["same"] == content["compared"] == len(sitemap_lastmods(rebuilt))
+    assert run.report["lastmod_fix"]["corrected"] == (
+        len(sitemap_lastmods(rebuilt)) if generator == "mkdocs" else 0
+    )

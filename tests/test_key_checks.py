@@ -220,3 +220,40 @@ def test_sync_checks_the_built_key_file_before_reading_the_live_site(env: Env) -
     assert "newline" in run.report["key_check"]["problem"]
     assert env.site.requests == []  # the live site was never asked anything
     assert env.posts() == 0
+
+
+def project_site(env: Env) -> None:
+    """A GitHub Pages project site: the build folder's root is served at /proj/, so the
+    sitemap lists /proj/... URLs and the key file sits at the build's root."""
+    env.live_sitemap({env.u("proj/a/"): "2024-01-01"})
+    env.build_sitemap({env.u("proj/a/"): "2024-01-01", env.u("proj/b/"): "2024-06-01"})
+    (env.build / "a").mkdir()
+    (env.build / "a" / "index.html").write_text("<title>a</title>", encoding="utf-8")
+
+
+def test_a_project_site_s_key_location_is_the_file_at_the_build_root(env: Env) -> None:
+    project_site(env)
+    (env.build / f"{KEY}.txt").write_text(KEY, encoding="ascii")
+    code, stderr, report = plan(env, "--key-location", env.u(f"proj/{KEY}.txt"))
+    assert code == 0, stderr
+    assert "no key file" not in stderr
+    check = report["key_check"]
+    assert isinstance(check, dict) and check["ok"] is True, check
+    assert f"key file {env.build}/{KEY[:4]}" in stderr
+
+
+def test_a_project_site_s_broken_key_file_at_the_build_root_is_caught(env: Env) -> None:
+    project_site(env)
+    (env.build / f"{KEY}.txt").write_text(KEY + "\n", encoding="ascii")
+    code, stderr, _ = plan(env, "--key-location", env.u(f"proj/{KEY}.txt"))
+    assert code == 1
+    assert "newline" in stderr
+
+
+def test_a_folder_the_build_has_is_not_taken_for_a_base_path(env: Env) -> None:
+    standard_delta(env)
+    (env.build / "keys").mkdir()
+    (env.build / f"{KEY}.txt").write_text(KEY, encoding="ascii")  # not the one named
+    code, stderr, _ = plan(env, "--key-location", env.u(f"keys/{KEY}.txt"))
+    assert code == 0, stderr
+    assert f"no key file {env.build}/keys/" in stderr

@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 
 from indexnow_sync.buildfiles import BuildFiles
-from indexnow_sync.content import ROBOTS_SOME, bytes_fingerprint, compile_rules
+from indexnow_sync.content import ROBOTS_SOME, Comparison, bytes_fingerprint, compile_rules
 from indexnow_sync.errors import ManifestError
 from indexnow_sync.manifest import (
     DEFAULT_NAME,
     Entry,
     Manifest,
+    ManifestIsHtml,
     ManifestProblem,
     build_manifest,
     content_changed,
@@ -63,7 +64,7 @@ def test_fingerprint_folder(tmp_path: Path) -> None:
     assert str(fps[urls[0]]).startswith("h1:")
     assert fps[urls[0]] != fps[urls[1]]
     assert fps[urls[2]] == bytes_fingerprint(b"%PDF-1")
-    assert fps[urls[3]] is None
+    assert urls[3] not in fps  # no file, no fingerprint
     assert (found.files, found.parsed, found.reused) == (3, 2, 0)
     assert set(found.bytes_hashes) == {urls[0], urls[1]}  # HTML files only
 
@@ -137,25 +138,23 @@ def earlier(
 
 
 CHANGED_AT = [
-    # (previous manifest, fingerprint now, lastmod now, expected)
-    (None, "h1:A", "2024-05-01", "2024-05-01"),  # no earlier manifest: the build's lastmod
-    (None, "h1:A", "", ""),
-    (Manifest({}), "h1:A", "2024-05-01", NOW_TEXT),  # a new URL
-    (earlier("h1:A"), "h1:A", "2024-09-09", "2024-01-02T00:00:00Z"),  # same content: kept
-    (earlier("h1:A"), "h1:B", "2024-01-01", NOW_TEXT),  # new content, lastmod unmoved: now
-    (earlier("h1:A", changed=""), "h1:A", "2024-05-01", "2024-05-01"),
-    (earlier(None), None, "2024-01-01", "2024-01-02T00:00:00Z"),  # no files: lastmod rule
-    (earlier(None), None, "2024-06-01", NOW_TEXT),
-    (earlier("h0:A"), "h1:A", "2024-01-01", "2024-01-02T00:00:00Z"),  # another rule: lastmod
-    (earlier("h0:A"), "h1:A", "2024-02-01", NOW_TEXT),
+    # (the earlier record, how the content compared, lastmod now, expected)
+    (None, "unknown", "2024-05-01", "2024-05-01"),  # no record: the build's lastmod
+    (None, "unknown", "", NOW_TEXT),  # ... and none: first seen now
+    (None, "different", "2024-05-01", NOW_TEXT),  # new (the earlier manifest lacks it)
+    ("2024-01-02T00:00:00Z", "same", "2024-09-09", "2024-01-02T00:00:00Z"),  # kept
+    ("2024-01-02T00:00:00Z", "different", "2024-01-01", NOW_TEXT),  # new content: now
+    ("2024-01-02T00:00:00Z", "unknown", "2024-06-01", "2024-01-02T00:00:00Z"),  # not compared
+    ("", "same", "2024-05-01", "2024-05-01"),  # (an empty record is none)
+    ("", "same", "", NOW_TEXT),
 ]
 
 
-@pytest.mark.parametrize(("previous", "fp", "lastmod", "expected"), CHANGED_AT)
+@pytest.mark.parametrize(("earlier", "verdict", "lastmod", "expected"), CHANGED_AT)
 def test_content_changed(
-    previous: Manifest | None, fp: str | None, lastmod: str, expected: str
+    earlier: str | None, verdict: Comparison, lastmod: str, expected: str
 ) -> None:
-    assert content_changed(previous, URL, fp, lastmod, NOW_TEXT) == expected
+    assert content_changed(earlier, verdict, lastmod, NOW_TEXT) == expected
 
 
 # --- writing and reading --------------------------------------------------------------------
@@ -299,8 +298,6 @@ def test_fetch_the_live_manifest(site_server: SiteServer, tmp_path: Path) -> Non
     [
         (404, b"not found", "text/plain"),
         (410, b"", "text/plain"),
-        # A single-page app answers every path with its index page: no manifest yet.
-        (200, b"<!doctype html><html><body>app</body></html>", "text/html"),
     ],
 )
 def test_no_live_manifest_is_a_first_run(
@@ -312,6 +309,17 @@ def test_no_live_manifest_is_a_first_run(
             client, site_server.url(f"/{DEFAULT_NAME}"), site=site_server.url(""), max_bytes=LIMIT
         )
     assert found is None
+
+
+def test_an_html_page_in_the_manifest_s_place_is_none_said_aloud(site_server: SiteServer) -> None:
+    # A single-page app answers every path with its index page: no manifest, but a manifest
+    # deployed and not served (an upload step that drops .json) must not go unnoticed.
+    page = b"<!doctype html><html><body>app</body></html>"
+    site_server.route(f"/{DEFAULT_NAME}", page, content_type="text/html")
+    with WebClient() as client, pytest.raises(ManifestIsHtml, match="answers an HTML page"):
+        fetch_manifest(
+            client, site_server.url(f"/{DEFAULT_NAME}"), site=site_server.url(""), max_bytes=LIMIT
+        )
 
 
 @pytest.mark.parametrize(

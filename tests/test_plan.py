@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import errno
 import json
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -639,3 +641,39 @@ def test_a_large_lastmods_object_is_written_in_pieces() -> None:
     assert len(pieces) > 1000
     assert json.loads("".join(pieces)) == lastmods
     assert json.loads("".join(json_object_pieces({}))) == {}
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    """The usual umask (files 0644), whatever the test process was started with."""
+    old = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def test_a_new_file_follows_the_umask_like_any_file_the_user_creates(
+    tmp_path: Path, umask_022: None
+) -> None:
+    # A plan, a --state file, a --report file or the fingerprint manifest (which a web server,
+    # often running as another user, must be able to read) gets 0644 under umask 022, not
+    # the temporary file's 0600.
+    path = tmp_path / "plan.json"
+    write_plan(path, make_plan())
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    os.umask(0o027)
+    other = tmp_path / "report.json"
+    atomic_write(other, ["{}"])
+    assert stat.S_IMODE(other.stat().st_mode) == 0o640
+
+
+def test_a_file_written_again_keeps_its_mode(tmp_path: Path, umask_022: None) -> None:
+    path = tmp_path / "plan.json"
+    write_plan(path, make_plan())
+    path.chmod(0o600)  # the user keeps it private
+    write_plan(path, make_plan())
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    path.chmod(0o664)
+    atomic_write(path, ["{}"])
+    assert stat.S_IMODE(path.stat().st_mode) == 0o664
