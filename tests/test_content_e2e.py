@@ -430,18 +430,18 @@ def test_another_manifest_name(world: World) -> None:
 @pytest.mark.parametrize(
     ("name", "what"),
     [
-        ("sitemap.xml", "is a sitemap of the build"),
-        (f"{KEY}.txt", "is a file of the build that is not a fingerprint manifest"),
-        ("robots.txt", "is a file of the build that is not a fingerprint manifest"),
-        ("about.html", "is a page the build's sitemap lists"),
+        # (a name not ending in .json or .json.gz is refused before: see the next test)
+        ("data.json", "is a file of the build that is not a fingerprint manifest"),
+        ("about.json", "is a page the build's sitemap lists"),
     ],
 )
 def test_a_manifest_name_that_would_overwrite_a_file_of_the_build_is_refused(
     world: World, name: str, what: str
 ) -> None:
     v1 = world.build(V1, robots="User-agent: *\nAllow: /\n")
-    sitemap = v1 / "sitemap.xml"  # /about.html listed, no file for it yet: the URL is enough
-    listed = f"<url><loc>{world.u('/about.html')}</loc></url></urlset>"
+    (v1 / "data.json").write_text('{"app": "settings"}', encoding="utf-8")
+    sitemap = v1 / "sitemap.xml"  # /about.json listed, no file for it yet: the URL is enough
+    listed = f"<url><loc>{world.u('/about.json')}</loc></url></urlset>"
     sitemap.write_text(sitemap.read_text("utf-8").replace("</urlset>", listed), "utf-8")
     before = {p.name: p.read_bytes() for p in v1.iterdir() if p.is_file()}
     out = world.folder("plan") / "plan.json"
@@ -455,6 +455,33 @@ def test_a_manifest_name_that_would_overwrite_a_file_of_the_build_is_refused(
     assert "fix: " in result.stderr
     assert {p.name: p.read_bytes() for p in v1.iterdir() if p.is_file()} == before
     assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["index.html", f"{KEY}.txt", "a.txt"])
+def test_a_manifest_name_served_as_another_file_is_refused_though_the_build_lacks_it(
+    world: World, name: str
+) -> None:
+    # Black-box review 20r, finding 7: the build had no index.html (or key file) yet, so the
+    # manifest was written under that name and the deployed site served JSON as that file.
+    v1 = world.build(V1)
+    (v1 / f"{KEY}.txt").unlink()
+    before = {p.name: p.read_bytes() for p in v1.iterdir() if p.is_file()}
+    out = world.folder("plan") / "plan.json"
+    result = cli(
+        world, "plan", "--site", world.site.base_url, "--build", str(v1), "--out", str(out),
+        "--fingerprints", name,
+    )  # fmt: skip
+    assert result.exit_code == 2, result.stderr
+    lines = result.stderr.splitlines()
+    shown = name.replace(KEY, f"{KEY[:4]}…{KEY[-4:]}")  # (the key is never shown)
+    assert f"error: --fingerprints: is not a name ending in .json or .json.gz (got {shown!r})" in (
+        lines
+    )
+    assert any("served from the build folder by that name" in line for line in lines)
+    assert any(line.strip().startswith("fix: name it NAME.json") for line in lines)
+    assert {p.name: p.read_bytes() for p in v1.iterdir() if p.is_file()} == before
+    assert not out.exists()
+    assert world.site.requests == []  # refused before any request
 
 
 def test_a_previous_manifest_of_the_same_name_is_replaced(world: World) -> None:
