@@ -269,6 +269,45 @@ def test_a_dry_run_line_says_nothing_was_written(world: World) -> None:
     ) in result.stderr.splitlines()
 
 
+def test_a_sitemap_only_build_reports_nothing_written(world: World, tmp_path: Path) -> None:
+    # Black-box review 20r, finding 4: `written: true` with `files: []` and `skipped`.
+    v1 = world.build(V1, html=False)
+    summary = tmp_path / "summary.md"
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}
+    env["GITHUB_OUTPUT"] = str(tmp_path / "output")
+    result = cli_plan(world, v1, "--fix-lastmod", "--json", env=env)
+    assert result.exit_code == 0, result.stderr
+    fix = json.loads(result.stdout)["lastmod_fix"]
+    assert fix["written"] is False
+    assert fix["files"] == [] and "no HTML pages" in fix["skipped"]
+    assert "true lastmods: none written: the build has no HTML pages" in result.stderr
+    assert "🕒 **True lastmods**: none written:" in summary.read_text(encoding="utf-8")
+
+
+def test_a_build_whose_lastmods_are_already_true_reports_nothing_written(
+    world: World, tmp_path: Path
+) -> None:
+    # (finding 4: nothing to rewrite in a real run is not "written", nor a dry run)
+    v1 = deployed_v1_fixed(world)
+    before = (v1 / "sitemap.xml").read_bytes()
+    summary = tmp_path / "summary.md"
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}
+    env["GITHUB_OUTPUT"] = str(tmp_path / "output")
+    result = cli_plan(world, v1, "--fix-lastmod", "--json", env=env)
+    assert result.exit_code == 0, result.stderr
+    assert (v1 / "sitemap.xml").read_bytes() == before
+    fix = json.loads(result.stdout)["lastmod_fix"]
+    assert (fix["written"], fix["files"], fix["corrected"]) == (False, [], 0)
+    assert "skipped" not in fix
+    line = "true lastmods: every <lastmod> already says when its content changed"
+    assert any(said.startswith(line) for said in result.stderr.splitlines())
+    text = summary.read_text(encoding="utf-8")
+    assert "🕒 **True lastmods**: every &lt;lastmod&gt; already says when its content changed" in (
+        text
+    )
+    assert "dry run" not in text
+
+
 def test_a_read_only_sitemap_is_exit_1_naming_it(world: World) -> None:
     deployed_v1_fixed(world)
     v2 = world.build(V2)
