@@ -293,6 +293,31 @@ def test_the_churn_warning_says_what_content_did(world: World) -> None:
     assert "content decided instead: 1 really changed, 11 only got a new lastmod" in churn[0]
 
 
+# Twelve pages; the next build stamps a new date on all but /p0/, whose text alone changed.
+MANY = {f"/p{i}/": ("2024-01-01", f"Page {i}.") for i in range(12)}
+STAMPED = {path: ("2024-06-01", text) for path, (_day, text) in MANY.items()}
+STAMPED["/p0/"] = ("2024-01-01", "Page 0, edited: its lastmod did not move.")
+STAMPED["/p1/"] = ("2024-06-01", "Page 1, edited.")
+CHURN = (
+    "11 of 12 URLs present in both sitemaps have a new <lastmod> (the generator probably "
+    "stamps the build time on every page): content decided instead: 1 really changed, 10 only "
+    "got a new lastmod"
+)
+
+
+def test_the_churn_warning_counts_the_urls_whose_lastmod_moved(world: World) -> None:
+    # Black-box review 20r, finding 5: the counts add up to the URLs whose lastmod moved
+    # (/p0/, changed by content with its lastmod unmoved, is not one of them).
+    v1 = world.build(MANY)
+    world.plan(v1)
+    world.deploy(v1)
+    outcome, _ = world.plan(world.build(STAMPED))
+    assert outcome.delta is not None
+    assert world.paths(outcome.delta.changed) == ["/p0/", "/p1/"]
+    churn = [w for w in outcome.warnings if "have a new <lastmod>" in w]
+    assert churn == [f"{CHURN} (unchanged_content: not sent)"]
+
+
 # --- the first run: no manifest yet ---------------------------------------------------------
 
 

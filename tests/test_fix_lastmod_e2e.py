@@ -28,7 +28,7 @@ from indexnow_sync.plan import read_plan
 from indexnow_sync.sync import run_plan
 from tests.rewrite_oracle import assert_valid, loc_and_lastmod
 from tests.siteserver import Answer
-from tests.test_content_e2e import KEY, NOW, NOW_TEXT, V1, V2, World
+from tests.test_content_e2e import CHURN, KEY, MANY, NOW, NOW_TEXT, STAMPED, V1, V2, World
 from tests.test_content_e2e import world as world  # (the fixture)
 
 OLD = "2024-01-01T00:00:00Z"  # V1's lastmods, as --fix-lastmod writes them
@@ -306,6 +306,24 @@ def test_a_build_whose_lastmods_are_already_true_reports_nothing_written(
         text
     )
     assert "dry run" not in text
+
+
+def test_the_churn_warning_counts_the_lastmods_fix_lastmod_set_back(world: World) -> None:
+    # Black-box review 20r, finding 5: "12 of 12 ... have a new <lastmod> ...: 1 really
+    # changed, 0 only got a new lastmod": the stamped pages --fix-lastmod set back were not
+    # counted, and the counts did not add up.
+    v1 = world.build(MANY)
+    world.plan(v1, fix_lastmod=True)
+    world.deploy(v1)
+    stamped = world.build(STAMPED)
+    outcome, _ = world.plan(stamped, fix_lastmod=True)
+    assert outcome.delta is not None
+    assert world.paths(outcome.delta.changed) == ["/p0/", "/p1/"]
+    assert outcome.delta.unchanged_content == ()
+    assert lastmods(world, stamped)["/p5/"] == OLD
+    churn = [w for w in outcome.warnings if "have a new <lastmod>" in w]
+    said = f"{CHURN} (--fix-lastmod set them back to when their content changed: not sent)"
+    assert churn == [said]
 
 
 def test_a_read_only_sitemap_is_exit_1_naming_it(world: World) -> None:
