@@ -674,6 +674,46 @@ def test_a_stale_copy_is_deferred_also_without_wait(world: World) -> None:
     assert world.fake.sleeps == []
 
 
+def test_a_url_carried_from_an_earlier_plan_keeps_its_reason_and_fingerprints(
+    world: World,
+) -> None:
+    # Black-box review 20r, finding 6: v2's plan was never submitted (its submit failed), so
+    # the next plan carries its URLs; /a/ came without its reason (shown "(lastmod)") and
+    # without its fingerprints, so a stale copy of it was sent as live.
+    deployed_v1(world)
+    out = world.folder("plan") / "plan.json"
+    v2 = world.build(V2)
+    run_plan(world.config(v2), out, clock=lambda: NOW)
+    earlier = read_plan(out).delta
+    world.deploy(v2)
+    v3 = world.build({**V2, "/d/": ("2024-01-01", "Delta, edited.")})
+    outcome = run_plan(world.config(v3), out, clock=lambda: NOW)
+    assert any("are carried into this plan" in w for w in outcome.warnings)
+    carried = read_plan(out).delta
+    assert world.paths(carried.added) == ["/new/"]
+    assert world.paths(carried.changed) == ["/d/", "/a/", "/c/"]
+    assert {world.paths([u])[0]: why for u, why in carried.reasons.items()} == {
+        "/d/": "content",
+        "/a/": "content",
+        "/c/": "content",
+    }
+    assert earlier.fingerprints is not None and carried.fingerprints is not None
+    for url in (world.u("/a/"), world.u("/c/"), world.u("/new/")):
+        assert carried.fingerprints.build[url] == earlier.fingerprints.build[url]
+    for url in (world.u("/a/"), world.u("/c/")):
+        assert carried.fingerprints.before[url] == earlier.fingerprints.before[url]
+    # v3 deployed, but a CDN still serves v1's /a/: not live, deferred, never sent.
+    world.deploy(v3)
+    world.site.route("/a/", page("/a/", V1["/a/"][1]), content_type="text/html; charset=utf-8")
+    result, error = world.submit(out)
+    assert isinstance(error, DeferredError)
+    assert {d.url: d.reason for d in result.deferred} == {
+        world.u("/a/"): "answers 200 with the previous content (a cached copy?)"
+    }
+    assert world.u("/a/") not in world.endpoint.accepted
+    assert sorted(world.paths(world.endpoint.accepted)) == ["/c/", "/d/", "/gone/", "/new/"]
+
+
 def test_a_page_the_server_rewrites_is_sent_with_a_warning(world: World) -> None:
     v2, plan = planned_v2(world)
     world.deploy(v2)
