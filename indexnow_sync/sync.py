@@ -441,9 +441,9 @@ def _key_and_gates(
     """The key, then the gates: what every submitting command runs between its delta and
     its POSTs. Returns the URLs to send, the outcome, whether the deploy has not happened at
     all, and the run's retry budget (None: nothing was to be sent, so nothing to POST)."""
-    # key: also when there is nothing to send
+    # key: also when there is nothing to send (the URLs tell where the site serves the build)
     outcome = require_key_file(
-        key_file,
+        replace(key_file, pages=tuple(urls)),
         client,
         outcome,
         nothing_to_send=not urls,
