@@ -325,3 +325,14 @@ def test_a_project_site_without_the_key_file_is_told_both_steps(env: Env) -> Non
         f"fix: write it into the build: printf '%s' \"$INDEXNOW_KEY\" > {env.build}/"
         f'"$INDEXNOW_KEY".txt, and pass --key-location {env.base}/proj/"$INDEXNOW_KEY".txt'
     )
+
+
+def test_a_project_site_synced_with_nothing_to_send_is_told_to_name_it_too(env: Env) -> None:
+    # (finding 3: with nothing to send, the build's URLs say where the site serves it)
+    deployed_project_site(env)
+    run = env.sync("--dry-run")
+    assert run.code == 1, run.stderr
+    assert run.report["added"] == [] and run.report["changed"] == []
+    assert "holds this key's file" in run.report["error"]["message"]
+    assert f'--key-location {env.base}/proj/"$INDEXNOW_KEY".txt' in run.report["error"]["message"]
+    assert "not deployed" not in run.stderr
