@@ -468,18 +468,24 @@ def test_a_manifest_name_that_would_overwrite_a_file_of_the_build_is_refused(
     sitemap = v1 / "sitemap.xml"  # /about.json listed, no file for it yet: the URL is enough
     listed = f"<url><loc>{world.u('/about.json')}</loc></url></urlset>"
     sitemap.write_text(sitemap.read_text("utf-8").replace("</urlset>", listed), "utf-8")
-    before = {p.name: p.read_bytes() for p in v1.iterdir() if p.is_file()}
-    out = world.folder("plan") / "plan.json"
-    result = cli(
-        world, "plan", "--site", world.site.base_url, "--build", str(v1), "--out", str(out),
-        "--fingerprints", name,
-    )  # fmt: skip
-    assert result.exit_code == 2, result.stderr
+    result = plan_refused(world, v1, name)
     said = f"error: --fingerprints {name}: {v1 / name} {what}"
     assert said.replace(KEY, f"{KEY[:4]}…{KEY[-4:]}") in result.stderr  # (the key is never shown)
     assert "fix: " in result.stderr
-    assert {p.name: p.read_bytes() for p in v1.iterdir() if p.is_file()} == before
+
+
+def plan_refused(world: World, build: Path, name: str) -> Any:
+    """``plan --fingerprints NAME`` through the CLI, refused (exit 2) with nothing written."""
+    before = {p.name: p.read_bytes() for p in build.iterdir() if p.is_file()}
+    out = world.folder("plan") / "plan.json"
+    result = cli(
+        world, "plan", "--site", world.site.base_url, "--build", str(build), "--out", str(out),
+        "--fingerprints", name,
+    )  # fmt: skip
+    assert result.exit_code == 2, result.stderr
+    assert {p.name: p.read_bytes() for p in build.iterdir() if p.is_file()} == before
     assert not out.exists()
+    return result
 
 
 @pytest.mark.parametrize("name", ["index.html", f"{KEY}.txt", "a.txt"])
@@ -490,13 +496,7 @@ def test_a_manifest_name_served_as_another_file_is_refused_though_the_build_lack
     # manifest was written under that name and the deployed site served JSON as that file.
     v1 = world.build(V1)
     (v1 / f"{KEY}.txt").unlink()
-    before = {p.name: p.read_bytes() for p in v1.iterdir() if p.is_file()}
-    out = world.folder("plan") / "plan.json"
-    result = cli(
-        world, "plan", "--site", world.site.base_url, "--build", str(v1), "--out", str(out),
-        "--fingerprints", name,
-    )  # fmt: skip
-    assert result.exit_code == 2, result.stderr
+    result = plan_refused(world, v1, name)
     lines = result.stderr.splitlines()
     shown = name.replace(KEY, f"{KEY[:4]}…{KEY[-4:]}")  # (the key is never shown)
     assert f"error: --fingerprints: is not a name ending in .json or .json.gz (got {shown!r})" in (
@@ -504,8 +504,6 @@ def test_a_manifest_name_served_as_another_file_is_refused_though_the_build_lack
     )
     assert any("served from the build folder by that name" in line for line in lines)
     assert any(line.strip().startswith("fix: name it NAME.json") for line in lines)
-    assert {p.name: p.read_bytes() for p in v1.iterdir() if p.is_file()} == before
-    assert not out.exists()
     assert world.site.requests == []  # refused before any request
 
 
