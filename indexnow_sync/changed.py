@@ -247,7 +247,7 @@ def by_content(
     refined = replace(
         refined,
         fingerprints=Fingerprints(kept, old, rules.ignore),
-        warnings=_churn(generated, refined, decision.unknown),
+        warnings=_churn(generated, refined, verdicts),
     )
 
     not_compared = _why_not_compared(decision.unknown, built, before, set(generated.changed))
@@ -399,22 +399,43 @@ def content_changed_instants(manifest: Manifest) -> dict[str, int]:
     return instants
 
 
-def _churn(delta: Delta, refined: Delta, unknown: tuple[str, ...]) -> tuple[str, ...]:
-    """The delta's warnings, the lastmod-churn one saying what content did about it."""
+def _churn(delta: Delta, refined: Delta, verdicts: Mapping[str, Comparison]) -> tuple[str, ...]:
+    """The delta's warnings, the lastmod-churn one saying what content did about the URLs
+    whose generator lastmod moved (``delta``: the lastmod rule's answer), so that its counts
+    add up to them: really changed, only a new lastmod (listed as ``unchanged_content``, or
+    set back by ``--fix-lastmod``: then not in ``refined`` at all), not compared."""
     common = delta.after_count - len(delta.added)
     churn = churn_warning(len(delta.changed), common)
     if churn is None or churn not in delta.warnings:
         return refined.warnings
-    by_content = sum(1 for reason in refined.reasons.values() if reason == "content")
-    still = sum(1 for reason in refined.reasons.values() if reason == "lastmod")
+    reasons, unchanged = refined.reasons, set(refined.unchanged_content)
+    really = still = listed = set_back = kept = 0
+    for url in delta.changed:
+        reason = reasons.get(url)
+        if reason is not None:
+            really += reason == "content"
+            still += reason == "lastmod"
+        elif url in unchanged:
+            listed += 1
+        elif verdicts.get(url) == "same":
+            set_back += 1  # (--fix-lastmod: its true lastmod is the one already live)
+        else:
+            kept += 1
+    how = "--fix-lastmod set them back to when their content changed"
+    if listed and set_back:
+        how = f"{listed} listed as unchanged_content, {set_back} set back by --fix-lastmod"
+    elif listed or not set_back:
+        how = "unchanged_content"
     said = (
         f"{len(delta.changed)} of {common} URLs present in both sitemaps have a new "
         "<lastmod> (the generator probably stamps the build time on every page): content "
-        f"decided instead: {by_content} really changed, {len(refined.unchanged_content)} only "
-        "got a new lastmod (unchanged_content: not sent)"
+        f"decided instead: {really} really changed, {listed + set_back} only got a new "
+        f"lastmod ({how}: not sent)"
     )
     if still:
         said += f", and {still} could not be compared, so their new lastmod counts"
+    if kept:
+        said += f", and {kept} could not be compared: --fix-lastmod kept their earlier lastmod"
     return tuple(said if warning == churn else warning for warning in refined.warnings)
 
 

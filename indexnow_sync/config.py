@@ -283,7 +283,30 @@ def _to_fingerprints(value: Any) -> str:
             "the build folder, beside the sitemap, and its name ends its URL), e.g. "
             "indexnow-fingerprints.json, or off"
         )
+    if not text.lower().endswith(_MANIFEST_SUFFIXES):
+        raise _ValueWithCause(
+            "is not a name ending in .json or .json.gz",
+            cause="the manifest is served from the build folder by that name: any other name "
+            "is a file the site serves as something else (index.html the home page, "
+            "{key}.txt the key file, robots.txt), which the manifest would replace once "
+            "deployed",
+            fix="name it NAME.json (gzipped: NAME.json.gz), e.g. indexnow-fingerprints.json "
+            "(the default), or off",
+        )
     return text
+
+
+# The manifest is JSON (gzipped when its name ends in .gz): a name no server hands out as a
+# page, the key file, robots.txt or a sitemap.
+_MANIFEST_SUFFIXES = (".json", ".json.gz")
+
+
+class _ValueWithCause(ValueError):
+    """A value refused with the cause on a line of its own (:func:`_bad_value`)."""
+
+    def __init__(self, problem: str, *, cause: str, fix: str) -> None:
+        super().__init__(f"{problem}; {fix}")
+        self.cause = cause
 
 
 def _to_key(value: Any) -> str:
@@ -504,7 +527,8 @@ def _bad_value(where: str, exc: ValueError, shown: str) -> ConfigError:
     converters word their messages "what is wrong; how to write it": the second part is the
     fix, on a line of its own."""
     problem, _, fix = str(exc).partition("; ")
-    return ConfigError(f"{where}: {problem}{shown}", fix=fix)
+    cause = exc.cause if isinstance(exc, _ValueWithCause) else ""
+    return ConfigError(f"{where}: {problem}{shown}", cause=cause, fix=fix)
 
 
 def raw_file_value(option: str, explicit: Path | None, cwd: Path) -> Any:

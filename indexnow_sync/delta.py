@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import BuildSitemapError, LiveSitemapError, PlanFileError, UsageError
-from .models import Delta, Skipped
+from .models import Delta, Fingerprints, Skipped
 from .urls import authority_prefix, host_key, normalize_site, origin
 
 if TYPE_CHECKING:
@@ -450,12 +450,15 @@ def _previous_plan(out: Path) -> Plan | None:
 
 
 def _carry_pending(delta: Delta, previous: Plan, pending: list[str], out: Path) -> Delta:
-    """The new delta plus the URLs an earlier plan (of another build) never got submitted."""
+    """The new delta plus the URLs an earlier plan (of another build) never got submitted,
+    each with what that plan knew of it: its reason, its lastmod and its fingerprints (what
+    checking the live page after the deploy compares it with)."""
     planned = {*delta.added, *delta.changed, *delta.removed}
     carried = [url for url in pending if url not in planned]
     if not carried:
         return delta
-    was_added, was_removed = set(previous.delta.added), set(previous.delta.removed)
+    earlier = previous.delta
+    was_added, was_removed = set(earlier.added), set(earlier.removed)
     added = [url for url in carried if url in was_added]
     removed = [url for url in carried if url in was_removed]
     changed = [url for url in carried if url not in was_added and url not in was_removed]
@@ -470,15 +473,30 @@ def _carry_pending(delta: Delta, previous: Plan, pending: list[str], out: Path) 
         changed=(*delta.changed, *changed),
         removed=(*delta.removed, *removed),
         # What the live sitemap must show before --wait counts a carried URL live.
-        lastmods={
-            **{
-                url: previous.delta.lastmods[url]
-                for url in carried
-                if url in previous.delta.lastmods
-            },
-            **delta.lastmods,
-        },
+        lastmods={**_known(earlier.lastmods, carried), **delta.lastmods},
+        reasons={**_known(earlier.reasons, changed), **delta.reasons},
+        fingerprints=_carried_fingerprints(delta.fingerprints, earlier.fingerprints, carried),
         warnings=(*delta.warnings, warning),
+    )
+
+
+def _known(values: Mapping[str, str], urls: Iterable[str]) -> dict[str, str]:
+    """``values`` of ``urls``, for those it has."""
+    return {url: values[url] for url in urls if url in values}
+
+
+def _carried_fingerprints(
+    now: Fingerprints | None, earlier: Fingerprints | None, carried: list[str]
+) -> Fingerprints | None:
+    """The new delta's fingerprints plus the earlier plan's of the carried URLs, when both
+    were made with the same ``--ignore`` selectors (else they could not be compared with a
+    live page fingerprinted by this plan's rules)."""
+    if now is None or earlier is None or now.ignore != earlier.ignore:
+        return now
+    return replace(
+        now,
+        build={**_known(earlier.build, carried), **now.build},
+        before={**_known(earlier.before, carried), **now.before},
     )
 
 

@@ -212,10 +212,15 @@ def _lastmod_fix_summary(fix: Mapping[str, Any]) -> str:
         return f"🕒 **True lastmods**: none written: {_md_text(fix['skipped'])}"
     files = fix.get("files")
     count = len(files) if isinstance(files, Sequence) else 0
-    verb = "corrected" if fix.get("written") else "would be corrected (dry run)"
     from .report import differ_text
 
     differ = differ_text(fix)
+    if not count:
+        return (
+            "🕒 **True lastmods**: every &lt;lastmod&gt; already says when its content changed"
+            + (f"; {differ}." if differ else ".")
+        )
+    verb = "corrected" if fix.get("written") else "would be corrected (dry run)"
     return (
         f"🕒 **True lastmods**: {fix['corrected']} &lt;lastmod&gt; {verb} in {count} sitemap "
         f"file(s): {fix.get('moved_back', 0)} moved back to when the content changed, "

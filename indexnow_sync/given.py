@@ -231,7 +231,8 @@ def fix_lastmod(
     from .rewrite import fix_build_lastmods
     from .sources import Limits
 
-    section: dict[str, Any] = {"written": write, "files": [], "corrected": 0}
+    # ``written``: whether sitemap files were rewritten (none in a dry run, none to rewrite).
+    section: dict[str, Any] = {"written": False, "files": [], "corrected": 0}
     section.update(moved_back=0, added=0, moved_forward=0)
     if content is None or content.true_lastmods is None:
         section["skipped"] = (
@@ -242,7 +243,8 @@ def fix_lastmod(
     limits = Limits(max_sitemap_bytes=config.max_sitemap_bytes)
     done = fix_build_lastmods(build, content.true_lastmods, limits, dry_run=not write, also=also)
     fixes = done.corrections
-    section.update(files=list(done.files), corrected=fixes.total)
+    section.update(written=write and bool(done.files), files=list(done.files))
+    section.update(corrected=fixes.total)
     section.update(moved_back=fixes.back, added=fixes.added, moved_forward=fixes.forward)
     if content.differ_from_before is not None:
         section["differ_from_before"] = content.differ_from_before

@@ -51,6 +51,9 @@ class KeyFile:
     write_folder: Path | None = None  # where a fix writes the file without a build (a plan's)
     # A dry run against --baseline: an unreachable site settles for the build's file.
     offline_ok: bool = False
+    # The run's URLs: the base path the site serves the build under (a GitHub Pages project
+    # site's /repo/) is worked out from them when the hosted key file is not found.
+    pages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -222,8 +225,12 @@ def _built_then_hosted(target: KeyFile, client: WebClient) -> KeyCheck:
         build_folder=None if folder is None else str(folder),
         located=target.key_location is not None,
     )
-    if hosted.kind == "not_found" and local is None and folder is not None and folder.is_dir():
-        hosted = _what_the_build_holds(hosted, folder, target.key, url)
+    if hosted.kind == "not_found" and folder is not None and folder.is_dir():
+        elsewhere = _under_base_path(hosted, target, folder)
+        if elsewhere is not None:
+            return elsewhere
+        if local is None:
+            hosted = _what_the_build_holds(hosted, folder, target.key, url)
     if (
         not hosted.ok
         and local is not None
@@ -248,6 +255,41 @@ def _built_then_hosted(target: KeyFile, client: WebClient) -> KeyCheck:
             "before the deploy and 'indexnow-sync submit --plan PLAN' after it",
         )
     return hosted
+
+
+def _under_base_path(hosted: KeyCheck, target: KeyFile, folder: Path) -> KeyCheck | None:
+    """The key file not found at the site's root (no ``--key-location``) while the run's URLs
+    show that the site serves the build under a base path (``/repo/``, a GitHub Pages project
+    site): the build's root is not the site's, so the key file engines look for is not in
+    it. Says where the build's own key file is served (or that it holds none) and that
+    ``--key-location`` must name it; None when that is not the case."""
+    from .buildfiles import BuildFiles
+    from .keyfile import display_url, scrub, shell_word, write_command
+
+    if target.key_location is not None or target.site is None or not target.pages:
+        return None
+    base = BuildFiles(folder, target.pages).base_path
+    if not base:
+        return None
+    key = target.key
+    served = f"{target.site}{base}/{key}.txt"
+    name = f"--key-location {shell_word(served, key)}"
+    where = f"the site serves the build under {base}/ (its URLs say so)"
+    own = folder / f"{key}.txt"
+    if own.is_file():
+        cause = (
+            f"the build folder {folder} holds this key's file ({scrub(str(own), key)}), but "
+            f"{where}\nso it is served at {display_url(served, key)}, and engines look for "
+            "the key file at the site's root unless --key-location names it"
+        )
+        scope = f"a key file under {base}/ vouches only for URLs under {base}/"
+        fix = f"pass {name} (or INDEXNOW_KEY_LOCATION); {scope}"
+    else:
+        cause = f"{where}, and the build folder {folder} holds no key file of this key"
+        write = write_command(str(folder), f"/{key}.txt", key)
+        fix = f"write it into the build: {write}, and pass {name}"
+    # (not a problem a deploy fixes: the run does not wait for it)
+    return replace(hosted, kind="under_base_path", cause=cause, fix=fix)
 
 
 def _what_the_build_holds(hosted: KeyCheck, folder: Path, key: str, url: str) -> KeyCheck:

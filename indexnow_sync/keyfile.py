@@ -201,6 +201,7 @@ KINDS = (
     "timeout",
     "unreachable",
     "missing_local",
+    "under_base_path",  # not found at the site's root, and the site serves the build in a folder
 )
 
 
@@ -354,6 +355,9 @@ def fix_for(problem_kind: str, write: str, *, located: bool = False) -> str:
         "timeout": "check that the site is up and answers quickly, then retry",
         "unreachable": "check --site and that the site is reachable from where this runs",
         "missing_local": f"create it in the build folder: {write}",
+        "under_base_path": (
+            "the site serves the build under a folder: point --key-location at the key file there"
+        ),
     }
     return fixes.get(problem_kind, f"the file must hold exactly the key: {write}")
 

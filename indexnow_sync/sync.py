@@ -19,7 +19,7 @@ CLI renders both. ``progress`` callbacks let the CLI show per-batch lines as the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
@@ -145,6 +145,7 @@ def run_sync(
             expected=expected_listing(delta, urls),
             delta_reading=config.baseline is None,
             robots_read=robots_read,
+            pages=read.build or (),
         )
         if budget is None:
             return outcome
@@ -331,6 +332,7 @@ def _submit_plan(
             progress=progress,
             ready=ready,
             expected=expected_listing(plan.delta, urls, lastmods_known=plan.lastmods_known),
+            pages=(*plan.delta.added, *plan.delta.changed, *plan.delta.removed),
         )
         if budget is None:
             return outcome
@@ -437,13 +439,16 @@ def _key_and_gates(
     expected: dict[str, str | None] | None,
     delta_reading: bool = False,
     robots_read: Mapping[str, PrefixResponse] | None = None,
+    pages: Iterable[str] = (),
 ) -> tuple[list[str], Outcome, bool, WaitBudget | None]:
     """The key, then the gates: what every submitting command runs between its delta and
     its POSTs. Returns the URLs to send, the outcome, whether the deploy has not happened at
-    all, and the run's retry budget (None: nothing was to be sent, so nothing to POST)."""
+    all, and the run's retry budget (None: nothing was to be sent, so nothing to POST).
+    ``pages``: the build's URLs when there is nothing to send (where the site serves the
+    build is worked out from them, else from ``urls``, for a key file not found)."""
     # key: also when there is nothing to send
     outcome = require_key_file(
-        key_file,
+        replace(key_file, pages=tuple(urls or pages)),
         client,
         outcome,
         nothing_to_send=not urls,

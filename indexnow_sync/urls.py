@@ -133,7 +133,7 @@ def normalize_site(site: str) -> str:
     shape = "the site's base URL, scheme://host[:port], such as https://example.com"
     problem = http_url_problem(value)
     fix = f"it must be {shape}"
-    if problem is not None and "://" not in value and http_url_problem(f"https://{value}") is None:
+    if problem is not None and "://" not in value and _a_host_without_scheme(value):
         fix = f"give it with its scheme: https://{value} (or http://, for a site without TLS)"
     elif problem is None:
         parts = urlsplit(value)
@@ -154,6 +154,21 @@ def normalize_site(site: str) -> str:
     host = host_label((parts.hostname or "", None))
     port = "" if parts.port is None else f":{parts.port}"
     return f"{parts.scheme.lower()}://{host}{port}"
+
+
+def _a_host_without_scheme(value: str) -> bool:
+    """Whether ``value`` reads as a host (and port) given without its scheme: a host name
+    whose last label is not a number (``5``, ``2.5`` are no host names), or an IP address."""
+    if http_url_problem(f"https://{value}") is not None:
+        return False
+    hostname = urlsplit(f"https://{value}").hostname or ""
+    if ":" in hostname:
+        return True  # (an IPv6 address: checked above)
+    try:
+        ipaddress.IPv4Address(hostname)
+    except ValueError:
+        return not hostname.removesuffix(".").rpartition(".")[2].isdigit()
+    return True
 
 
 def folder_of(url: str) -> str:

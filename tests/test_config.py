@@ -424,6 +424,29 @@ def test_bad_content_options_name_the_option(
     assert caught.value.exit_code == 2
 
 
+@pytest.mark.parametrize(
+    "name", ["index.html", "5e2b8d1f3a7c9e0b4d6f8a1c3e5b7d9f.txt", "robots.txt", "fp.gz", "fp"]
+)
+def test_a_manifest_name_a_site_serves_as_another_file_is_refused(
+    tmp_path: Path, name: str
+) -> None:
+    # Black-box review 20r, finding 7: a build without that file yet took `index.html` (or
+    # the key file's name) and the deployed site served the manifest's JSON as the home page.
+    for given in ({"flags": {"fingerprints": name}}, {"env": {"INDEXNOW_FINGERPRINTS": name}}):
+        with pytest.raises(ConfigError) as caught:
+            load_config(given.get("flags", {}), given.get("env", {}), tmp_path)
+        error = caught.value
+        assert error.exit_code == 2
+        assert error.what.endswith(f"is not a name ending in .json or .json.gz (got {name!r})")
+        assert "served from the build folder by that name" in error.cause
+        assert error.fix.startswith("name it NAME.json (gzipped: NAME.json.gz)")
+
+
+@pytest.mark.parametrize("name", ["fp.json", "fp.JSON", "fp.json.gz", "indexnow-fingerprints.json"])
+def test_a_json_manifest_name_is_taken(tmp_path: Path, name: str) -> None:
+    assert load_config({"fingerprints": name}, {}, tmp_path).manifest_name == name
+
+
 def test_a_bad_selector_among_several_is_named_not_the_list(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config({"ignore": (".ok", "p::before")}, {}, tmp_path)

@@ -293,6 +293,31 @@ def test_the_churn_warning_says_what_content_did(world: World) -> None:
     assert "content decided instead: 1 really changed, 11 only got a new lastmod" in churn[0]
 
 
+# Twelve pages; the next build stamps a new date on all but /p0/, whose text alone changed.
+MANY = {f"/p{i}/": ("2024-01-01", f"Page {i}.") for i in range(12)}
+STAMPED = {path: ("2024-06-01", text) for path, (_day, text) in MANY.items()}
+STAMPED["/p0/"] = ("2024-01-01", "Page 0, edited: its lastmod did not move.")
+STAMPED["/p1/"] = ("2024-06-01", "Page 1, edited.")
+CHURN = (
+    "11 of 12 URLs present in both sitemaps have a new <lastmod> (the generator probably "
+    "stamps the build time on every page): content decided instead: 1 really changed, 10 only "
+    "got a new lastmod"
+)
+
+
+def test_the_churn_warning_counts_the_urls_whose_lastmod_moved(world: World) -> None:
+    # Black-box review 20r, finding 5: the counts add up to the URLs whose lastmod moved
+    # (/p0/, changed by content with its lastmod unmoved, is not one of them).
+    v1 = world.build(MANY)
+    world.plan(v1)
+    world.deploy(v1)
+    outcome, _ = world.plan(world.build(STAMPED))
+    assert outcome.delta is not None
+    assert world.paths(outcome.delta.changed) == ["/p0/", "/p1/"]
+    churn = [w for w in outcome.warnings if "have a new <lastmod>" in w]
+    assert churn == [f"{CHURN} (unchanged_content: not sent)"]
+
+
 # --- the first run: no manifest yet ---------------------------------------------------------
 
 
@@ -430,31 +455,56 @@ def test_another_manifest_name(world: World) -> None:
 @pytest.mark.parametrize(
     ("name", "what"),
     [
-        ("sitemap.xml", "is a sitemap of the build"),
-        (f"{KEY}.txt", "is a file of the build that is not a fingerprint manifest"),
-        ("robots.txt", "is a file of the build that is not a fingerprint manifest"),
-        ("about.html", "is a page the build's sitemap lists"),
+        # (a name not ending in .json or .json.gz is refused before: see the next test)
+        ("data.json", "is a file of the build that is not a fingerprint manifest"),
+        ("about.json", "is a page the build's sitemap lists"),
     ],
 )
 def test_a_manifest_name_that_would_overwrite_a_file_of_the_build_is_refused(
     world: World, name: str, what: str
 ) -> None:
     v1 = world.build(V1, robots="User-agent: *\nAllow: /\n")
-    sitemap = v1 / "sitemap.xml"  # /about.html listed, no file for it yet: the URL is enough
-    listed = f"<url><loc>{world.u('/about.html')}</loc></url></urlset>"
+    (v1 / "data.json").write_text('{"app": "settings"}', encoding="utf-8")
+    sitemap = v1 / "sitemap.xml"  # /about.json listed, no file for it yet: the URL is enough
+    listed = f"<url><loc>{world.u('/about.json')}</loc></url></urlset>"
     sitemap.write_text(sitemap.read_text("utf-8").replace("</urlset>", listed), "utf-8")
-    before = {p.name: p.read_bytes() for p in v1.iterdir() if p.is_file()}
-    out = world.folder("plan") / "plan.json"
-    result = cli(
-        world, "plan", "--site", world.site.base_url, "--build", str(v1), "--out", str(out),
-        "--fingerprints", name,
-    )  # fmt: skip
-    assert result.exit_code == 2, result.stderr
+    result = plan_refused(world, v1, name)
     said = f"error: --fingerprints {name}: {v1 / name} {what}"
     assert said.replace(KEY, f"{KEY[:4]}…{KEY[-4:]}") in result.stderr  # (the key is never shown)
     assert "fix: " in result.stderr
-    assert {p.name: p.read_bytes() for p in v1.iterdir() if p.is_file()} == before
+
+
+def plan_refused(world: World, build: Path, name: str) -> Any:
+    """``plan --fingerprints NAME`` through the CLI, refused (exit 2) with nothing written."""
+    before = {p.name: p.read_bytes() for p in build.iterdir() if p.is_file()}
+    out = world.folder("plan") / "plan.json"
+    result = cli(
+        world, "plan", "--site", world.site.base_url, "--build", str(build), "--out", str(out),
+        "--fingerprints", name,
+    )  # fmt: skip
+    assert result.exit_code == 2, result.stderr
+    assert {p.name: p.read_bytes() for p in build.iterdir() if p.is_file()} == before
     assert not out.exists()
+    return result
+
+
+@pytest.mark.parametrize("name", ["index.html", f"{KEY}.txt", "a.txt"])
+def test_a_manifest_name_served_as_another_file_is_refused_though_the_build_lacks_it(
+    world: World, name: str
+) -> None:
+    # Black-box review 20r, finding 7: the build had no index.html (or key file) yet, so the
+    # manifest was written under that name and the deployed site served JSON as that file.
+    v1 = world.build(V1)
+    (v1 / f"{KEY}.txt").unlink()
+    result = plan_refused(world, v1, name)
+    lines = result.stderr.splitlines()
+    shown = name.replace(KEY, f"{KEY[:4]}…{KEY[-4:]}")  # (the key is never shown)
+    assert f"error: --fingerprints: is not a name ending in .json or .json.gz (got {shown!r})" in (
+        lines
+    )
+    assert any("served from the build folder by that name" in line for line in lines)
+    assert any(line.strip().startswith("fix: name it NAME.json") for line in lines)
+    assert world.site.requests == []  # refused before any request
 
 
 def test_a_previous_manifest_of_the_same_name_is_replaced(world: World) -> None:
@@ -620,6 +670,46 @@ def test_a_stale_copy_is_deferred_also_without_wait(world: World) -> None:
     assert [d.url for d in outcome.deferred] == [world.u("/a/")]
     assert sorted(world.paths(world.endpoint.accepted)) == ["/c/", "/gone/", "/new/"]
     assert world.fake.sleeps == []
+
+
+def test_a_url_carried_from_an_earlier_plan_keeps_its_reason_and_fingerprints(
+    world: World,
+) -> None:
+    # Black-box review 20r, finding 6: v2's plan was never submitted (its submit failed), so
+    # the next plan carries its URLs; /a/ came without its reason (shown "(lastmod)") and
+    # without its fingerprints, so a stale copy of it was sent as live.
+    deployed_v1(world)
+    out = world.folder("plan") / "plan.json"
+    v2 = world.build(V2)
+    run_plan(world.config(v2), out, clock=lambda: NOW)
+    earlier = read_plan(out).delta
+    world.deploy(v2)
+    v3 = world.build({**V2, "/d/": ("2024-01-01", "Delta, edited.")})
+    outcome = run_plan(world.config(v3), out, clock=lambda: NOW)
+    assert any("are carried into this plan" in w for w in outcome.warnings)
+    carried = read_plan(out).delta
+    assert world.paths(carried.added) == ["/new/"]
+    assert world.paths(carried.changed) == ["/d/", "/a/", "/c/"]
+    assert {world.paths([u])[0]: why for u, why in carried.reasons.items()} == {
+        "/d/": "content",
+        "/a/": "content",
+        "/c/": "content",
+    }
+    assert earlier.fingerprints is not None and carried.fingerprints is not None
+    for url in (world.u("/a/"), world.u("/c/"), world.u("/new/")):
+        assert carried.fingerprints.build[url] == earlier.fingerprints.build[url]
+    for url in (world.u("/a/"), world.u("/c/")):
+        assert carried.fingerprints.before[url] == earlier.fingerprints.before[url]
+    # v3 deployed, but a CDN still serves v1's /a/: not live, deferred, never sent.
+    world.deploy(v3)
+    world.site.route("/a/", page("/a/", V1["/a/"][1]), content_type="text/html; charset=utf-8")
+    result, error = world.submit(out)
+    assert isinstance(error, DeferredError)
+    assert {d.url: d.reason for d in result.deferred} == {
+        world.u("/a/"): "answers 200 with the previous content (a cached copy?)"
+    }
+    assert world.u("/a/") not in world.endpoint.accepted
+    assert sorted(world.paths(world.endpoint.accepted)) == ["/c/", "/d/", "/gone/", "/new/"]
 
 
 def test_a_page_the_server_rewrites_is_sent_with_a_warning(world: World) -> None:

@@ -944,3 +944,22 @@ def test_a_site_value_gets_the_fix_that_fits_it(
     assert done.code == 2, done.stderr
     assert suggested in done.error_lines[-1]
     assert_message_format(done.error_lines)
+
+
+def test_a_config_site_that_is_no_host_is_not_told_to_add_a_scheme(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Black-box review 20r: `site: 5` in a config got "give it with its scheme: https://5".
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "indexnow.yml").write_text("site: 5\n", encoding="utf-8")
+    done = run("verify-key")
+    assert done.code == 2, done.stderr
+    assert done.error_lines[0].startswith("error: ")
+    assert done.error_lines[0].endswith(
+        "indexnow.yml: key 'site': is not an absolute http(s) URL (got 5)"
+    )
+    assert "https://5" not in done.stderr
+    assert done.error_lines[-1].strip() == (
+        "fix: it must be the site's base URL, scheme://host[:port], such as https://example.com"
+    )
+    assert_message_format(done.error_lines)

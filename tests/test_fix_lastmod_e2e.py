@@ -28,7 +28,7 @@ from indexnow_sync.plan import read_plan
 from indexnow_sync.sync import run_plan
 from tests.rewrite_oracle import assert_valid, loc_and_lastmod
 from tests.siteserver import Answer
-from tests.test_content_e2e import KEY, NOW, NOW_TEXT, V1, V2, World
+from tests.test_content_e2e import CHURN, KEY, MANY, NOW, NOW_TEXT, STAMPED, V1, V2, World
 from tests.test_content_e2e import world as world  # (the fixture)
 
 OLD = "2024-01-01T00:00:00Z"  # V1's lastmods, as --fix-lastmod writes them
@@ -267,6 +267,63 @@ def test_a_dry_run_line_says_nothing_was_written(world: World) -> None:
         "file(s): 1 moved back to when the content changed, 3 moved forward for an edit the "
         "generator did not date; 2 differ from the live sitemap"
     ) in result.stderr.splitlines()
+
+
+def test_a_sitemap_only_build_reports_nothing_written(world: World, tmp_path: Path) -> None:
+    # Black-box review 20r, finding 4: `written: true` with `files: []` and `skipped`.
+    v1 = world.build(V1, html=False)
+    summary = tmp_path / "summary.md"
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}
+    env["GITHUB_OUTPUT"] = str(tmp_path / "output")
+    result = cli_plan(world, v1, "--fix-lastmod", "--json", env=env)
+    assert result.exit_code == 0, result.stderr
+    fix = json.loads(result.stdout)["lastmod_fix"]
+    assert fix["written"] is False
+    assert fix["files"] == [] and "no HTML pages" in fix["skipped"]
+    assert "true lastmods: none written: the build has no HTML pages" in result.stderr
+    assert "🕒 **True lastmods**: none written:" in summary.read_text(encoding="utf-8")
+
+
+def test_a_build_whose_lastmods_are_already_true_reports_nothing_written(
+    world: World, tmp_path: Path
+) -> None:
+    # (finding 4: nothing to rewrite in a real run is not "written", nor a dry run)
+    v1 = deployed_v1_fixed(world)
+    before = (v1 / "sitemap.xml").read_bytes()
+    summary = tmp_path / "summary.md"
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}
+    env["GITHUB_OUTPUT"] = str(tmp_path / "output")
+    result = cli_plan(world, v1, "--fix-lastmod", "--json", env=env)
+    assert result.exit_code == 0, result.stderr
+    assert (v1 / "sitemap.xml").read_bytes() == before
+    fix = json.loads(result.stdout)["lastmod_fix"]
+    assert (fix["written"], fix["files"], fix["corrected"]) == (False, [], 0)
+    assert "skipped" not in fix
+    line = "true lastmods: every <lastmod> already says when its content changed"
+    assert any(said.startswith(line) for said in result.stderr.splitlines())
+    text = summary.read_text(encoding="utf-8")
+    assert "🕒 **True lastmods**: every &lt;lastmod&gt; already says when its content changed" in (
+        text
+    )
+    assert "dry run" not in text
+
+
+def test_the_churn_warning_counts_the_lastmods_fix_lastmod_set_back(world: World) -> None:
+    # Black-box review 20r, finding 5: "12 of 12 ... have a new <lastmod> ...: 1 really
+    # changed, 0 only got a new lastmod": the stamped pages --fix-lastmod set back were not
+    # counted, and the counts did not add up.
+    v1 = world.build(MANY)
+    world.plan(v1, fix_lastmod=True)
+    world.deploy(v1)
+    stamped = world.build(STAMPED)
+    outcome, _ = world.plan(stamped, fix_lastmod=True)
+    assert outcome.delta is not None
+    assert world.paths(outcome.delta.changed) == ["/p0/", "/p1/"]
+    assert outcome.delta.unchanged_content == ()
+    assert lastmods(world, stamped)["/p5/"] == OLD
+    churn = [w for w in outcome.warnings if "have a new <lastmod>" in w]
+    said = f"{CHURN} (--fix-lastmod set them back to when their content changed: not sent)"
+    assert churn == [said]
 
 
 def test_a_read_only_sitemap_is_exit_1_naming_it(world: World) -> None:

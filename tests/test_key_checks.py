@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.test_cli_e2e import KEY, Env, env, standard_delta
 
 __all__ = ["env"]  # the fixture, shared with the end-to-end tests
@@ -257,3 +259,80 @@ def test_a_folder_the_build_has_is_not_taken_for_a_base_path(env: Env) -> None:
     code, stderr, _ = plan(env, "--key-location", env.u(f"keys/{KEY}.txt"))
     assert code == 0, stderr
     assert f"no key file {env.build}/keys/" in stderr
+
+
+def deployed_project_site(env: Env) -> None:
+    """A project site planned with its --key-location and deployed under /proj/: its key
+    file is served at /proj/KEY.txt, nothing at the site's root."""
+    project_site(env)
+    (env.build / f"{KEY}.txt").write_text(KEY, encoding="ascii")
+    code, stderr, _ = plan(env, "--key-location", env.u(f"proj/{KEY}.txt"))
+    assert code == 0, stderr
+    env.live_sitemap({env.u("proj/a/"): "2024-01-01", env.u("proj/b/"): "2024-06-01"})
+    env.site.route(f"/proj/{KEY}.txt", KEY, content_type="text/plain")
+    env.site.route(f"/{KEY}.txt", "Not Found", status=404)
+
+
+SHORT = f"{KEY[:4]}…{KEY[-4:]}"
+
+
+@pytest.mark.parametrize(
+    "extra", [(), ("--build", "build"), ("--wait", "2")], ids=["plan", "build", "wait"]
+)
+def test_a_project_site_submitted_without_its_key_location_is_told_to_name_it(
+    env: Env, extra: tuple[str, ...]
+) -> None:
+    # Black-box review 20r, finding 3: "the build folder holds no key file (of this key or
+    # any other) ... fix: printf ... > build/KEY.txt" (the file was there), or with --build
+    # "the build's key file is correct: the build is not deployed yet": the cause was the
+    # --key-location the submit did not repeat.
+    deployed_project_site(env)
+    args = ["submit", "--plan", str(env.plan), "--endpoint", env.endpoint.endpoint, *extra]
+    run = env.cli(*args, "--dry-run", "--json")
+    assert run.code == 1, run.stderr
+    lines = run.stderr[run.stderr.index("error: ") :].splitlines()
+    assert lines[0] == f"error: key file {env.base}/{SHORT}.txt was not found (HTTP 404)"
+    folder = "build" if "--build" in extra else str(env.build)
+    assert [line.strip() for line in lines[1:]] == [
+        f"the build folder {folder} holds this key's file ({folder}/{SHORT}.txt), but the "
+        "site serves the build under /proj/ (its URLs say so)",
+        f"so it is served at {env.base}/proj/{SHORT}.txt, and engines look for the key file "
+        "at the site's root unless --key-location names it",
+        f'fix: pass --key-location {env.base}/proj/"$INDEXNOW_KEY".txt (or '
+        "INDEXNOW_KEY_LOCATION); a key file under /proj/ vouches only for URLs under /proj/",
+    ]
+    assert "printf" not in run.stderr and "not deployed" not in run.stderr
+    assert KEY not in run.stderr + run.stdout
+    assert run.report["error"]["kind"] == "key_check"
+    # With it, the same submission passes the key check.
+    passed = env.cli(*args, "--dry-run", "--key-location", env.u(f"proj/{KEY}.txt"))
+    assert passed.code == 0, passed.stderr
+
+
+def test_a_project_site_without_the_key_file_is_told_both_steps(env: Env) -> None:
+    deployed_project_site(env)
+    (env.build / f"{KEY}.txt").unlink()
+    env.site.route(f"/proj/{KEY}.txt", "Not Found", status=404)
+    args = ["submit", "--plan", str(env.plan), "--endpoint", env.endpoint.endpoint]
+    run = env.cli(*args, "--dry-run")
+    assert run.code == 1, run.stderr
+    lines = run.stderr[run.stderr.index("error: ") :].splitlines()
+    assert lines[1].strip() == (
+        "the site serves the build under /proj/ (its URLs say so), and the build folder "
+        f"{env.build} holds no key file of this key"
+    )
+    assert lines[-1].strip() == (
+        f"fix: write it into the build: printf '%s' \"$INDEXNOW_KEY\" > {env.build}/"
+        f'"$INDEXNOW_KEY".txt, and pass --key-location {env.base}/proj/"$INDEXNOW_KEY".txt'
+    )
+
+
+def test_a_project_site_synced_with_nothing_to_send_is_told_to_name_it_too(env: Env) -> None:
+    # (finding 3: with nothing to send, the build's URLs say where the site serves it)
+    deployed_project_site(env)
+    run = env.sync("--dry-run")
+    assert run.code == 1, run.stderr
+    assert run.report["added"] == [] and run.report["changed"] == []
+    assert "holds this key's file" in run.report["error"]["message"]
+    assert f'--key-location {env.base}/proj/"$INDEXNOW_KEY".txt' in run.report["error"]["message"]
+    assert "not deployed" not in run.stderr

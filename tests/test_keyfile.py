@@ -580,6 +580,7 @@ def test_the_kinds_a_check_reports_are_documented() -> None:
         "timeout",
         "unreachable",
         "missing_local",
+        "under_base_path",
     }
 
 

@@ -128,6 +128,36 @@ def test_normalize_site_gives_scheme_host_and_port(site: str, expected: str) -> 
 
 
 @pytest.mark.parametrize(
+    ("site", "suggested"),
+    [
+        ("example.com", "https://example.com"),
+        ("localhost:8000", "https://localhost:8000"),
+        ("127.0.0.1:8000", "https://127.0.0.1:8000"),
+        ("[::1]:8000", "https://[::1]:8000"),
+        # No host: a number (YAML's `site: 5`), a version, a dotted number that is no address.
+        ("5", None),
+        ("2.5", None),
+        ("1.2.3", None),
+        ("example.123", None),
+    ],
+)
+def test_only_a_value_that_is_a_host_is_told_to_add_a_scheme(
+    site: str, suggested: str | None
+) -> None:
+    # Black-box review 20r: `site: 5` was told "give it with its scheme: https://5".
+    with pytest.raises(ValueError) as caught:
+        normalize_site(site)
+    fix = str(caught.value).split("; ", 1)[1]
+    if suggested is None:
+        assert (
+            fix
+            == "it must be the site's base URL, scheme://host[:port], such as https://example.com"
+        )
+    else:
+        assert fix.startswith(f"give it with its scheme: {suggested} (or http://")
+
+
+@pytest.mark.parametrize(
     "site",
     [
         "ftp://example.com",
