@@ -164,6 +164,26 @@ IGNORED = [
             '<meta property="og:image" content="/x.png">'
         ),
     ),
+    (
+        "syntax highlighting: inline markup around code",
+        doc("<main><pre><code>print(x)</code></pre></main>"),
+        doc(
+            '<main><pre><code><span class="nb">print</span><span class="p">(</span>x'
+            '<span class="p">)</span></code></pre></main>'
+        ),
+    ),
+    (
+        "inline markup inside and between words",
+        doc("<main><p>Hello world, see the docs.</p></main>"),
+        doc(
+            '<main><p>Hel<b>lo</b> <em>wor</em>ld, see <a href="#x"></a>the <i>docs</i>.</p></main>'
+        ),
+    ),
+    (
+        "a block boundary with or without whitespace",
+        doc("<main><h2>Install</h2><p>Run it</p><ul><li>one</li><li>two</li></ul></main>"),
+        doc("<main>\n<h2>Install</h2>\n<p>Run it</p>\n<ul>\n<li>one</li> <li>two</li></ul></main>"),
+    ),
     ("tag case", doc("<main><P>Text</P></main>"), doc("<MAIN><p>Text</p></MAIN>")),
     ("a BOM", doc(MAIN), b"\xef\xbb\xbf" + doc(MAIN)),
     ("doctype", doc(MAIN), doc(MAIN, doctype="")),
@@ -199,6 +219,32 @@ COVERED = [
     ),
     ("main text", doc("<main><p>Text one</p></main>"), doc("<main><p>Text two</p></main>")),
     ("a word", doc("<main><p>Text</p></main>"), doc("<main><p>Text.</p></main>")),
+    (
+        "spaces around inline code",
+        doc("<main><p>Install with<code>pip install foo</code>today.</p></main>"),
+        doc("<main><p>Install with <code>pip install foo</code> today.</p></main>"),
+    ),
+    (
+        "a space inside a word split by inline markup",
+        doc("<main><p>Hel<b>lo</b> world</p></main>"),
+        doc("<main><p>Hel lo world</p></main>"),
+    ),
+    (
+        "a space between two inline elements",
+        doc("<main><p><b>a</b><img src=x><b>c</b></p></main>"),
+        doc("<main><p><b>a</b><img src=x> <b>c</b></p></main>"),
+    ),
+    (
+        "one paragraph or two",
+        doc("<main><p>Readme</p></main>"),
+        doc("<main><p>Read</p><p>me</p></main>"),
+    ),
+    ("a line break", doc("<main><p>ab</p></main>"), doc("<main><p>a<br>b</p></main>")),
+    (
+        "table cells",
+        doc("<main><table><tr><td>12</td></tr></table></main>"),
+        doc("<main><table><tr><td>1</td><td>2</td></tr></table></main>"),
+    ),
     (
         "link target in main",
         doc('<main><a href="/a/">Read</a></main>'),
