@@ -479,8 +479,8 @@ def decode_html(data: bytes) -> str:
 
 
 class _Tools(threading.local):
-    """lxml parsers and compiled XPaths are used by one thread at a time: one set per thread
-    (page checks fingerprint live answers on several)."""
+    """lxml parsers, compiled XPaths and the XSLT are used by one thread at a time: one set per
+    thread (page checks fingerprint live answers on several)."""
 
     def __init__(self) -> None:
         # Every text is kept, whitespace-only ones too: a space between two inline
