@@ -535,11 +535,24 @@ _ignorable = st.sampled_from(
 )
 
 
+_inline_tag = st.sampled_from(["", "", "span", "b", "em", "code", "a", "time", "mark"])
+
+
+def _marked_up(draw: st.DrawFn, word: str) -> str:
+    """A word, now and then with a part of it in an inline element (a highlighter's
+    ``<span>``, ``<b>``...): the same visible text."""
+    tag = draw(_inline_tag)
+    if not tag:
+        return word
+    cut = draw(st.integers(0, len(word)))
+    return f"{word[:cut]}<{tag}{draw(_noise_attr)}>{word[cut:]}</{tag}>"
+
+
 @st.composite
 def _page_pair(draw: st.DrawFn) -> tuple[bytes, bytes]:
     """One page's content written two ways that the rule must not tell apart: other
-    attributes, whitespace runs, scripts, styles, comments, navigation, NFC/NFD, layout
-    outside main."""
+    attributes, whitespace runs, inline markup around or inside words, scripts, styles,
+    comments, navigation, NFC/NFD, layout outside main."""
     words = draw(st.lists(st.lists(_word, min_size=1, max_size=6), min_size=1, max_size=5))
     links = draw(st.lists(st.sampled_from(["/a/", "../b/", "c.html", "#s"]), max_size=3))
     pages = []
@@ -547,7 +560,7 @@ def _page_pair(draw: st.DrawFn) -> tuple[bytes, bytes]:
         parts = []
         for index, paragraph in enumerate(words):
             space = draw(_spaces)
-            text = space.join(paragraph)
+            text = space.join(_marked_up(draw, word) for word in paragraph)
             parts.append(
                 f"{draw(_ignorable)}<p{draw(_noise_attr)}>{draw(_spaces)}{text}"
                 f"{draw(_spaces)}</p>{draw(_ignorable)}"
