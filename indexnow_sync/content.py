@@ -18,9 +18,13 @@ An HTML page's fingerprint covers, in this order:
 
 Never part of it: ``<script>``, ``<style>``, ``<noscript>``, ``<template>``, comments,
 processing instructions, every attribute not named above (classes, ids, asset hashes, nonces,
-``alt``, ``data-*``), how text is split into elements and lines (text nodes are joined with a
-space, then every whitespace run becomes one space), and the Unicode normalisation form
-(text is compared in NFC). ``--ignore SELECTOR`` (CSS, via cssselect) removes more elements
+``alt``, ``data-*``), how text is split into elements and lines, and the Unicode
+normalisation form (text is compared in NFC). The visible text is read as a browser lays it
+out: the text of an inline element (``a``, ``span``, ``b``, ``code``... anything not in
+:data:`BLOCK_LEVEL`) joins the text beside it with nothing added (``Hel<b>lo</b>`` is
+``Hello``), a block-level element (``p``, ``div``, ``li``, ``h2``, ``td``, ``br``...) is a
+space before and after its content, then every whitespace run becomes one space and the ends
+are trimmed. ``--ignore SELECTOR`` (CSS, via cssselect) removes more elements
 before anything is read (a "built at 12:03" line, a random "related posts" block); a selector
 that cannot mean a part of a built page (a browser state such as ``:hover``, or the whole
 page: ``html``, ``body``, ``:root``, ``*``) is refused (:func:`compile_rules`).
@@ -85,6 +89,36 @@ _ROBOTS_NAMES = frozenset(
 _ROBOTS_DEFAULTS = frozenset({"index", "follow", "all"})
 _ROBOTS_NONE = ("noindex", "nofollow")
 _BLOCK_OUTSIDE_ARTICLE = ("header", "footer", "aside")
+# The elements a browser lays out as blocks, not inline: those the HTML standard's rendering
+# section (15.3) gives a display other than inline (block, list-item, the table parts) and
+# <br>, a line break; the visible text has a space where each begins and ends. Those it does
+# not render at all (display: none: <head>, <title>, <datalist>, <rp>...) are not among them:
+# whatever text they hold stays joined as inline text (<script>, <style>, <noscript>,
+# <template> are dropped before).
+BLOCK_LEVEL = frozenset(
+    {
+        *("html", "body", "address", "blockquote", "center", "dialog", "div", "figure"),
+        *("figcaption", "footer", "form", "header", "hr", "legend", "listing", "main", "p"),
+        *("plaintext", "pre", "search", "xmp", "article", "aside", "hgroup", "nav"),
+        *("section", "h1", "h2", "h3", "h4", "h5", "h6", "dir", "dd", "dl", "dt", "menu"),
+        *("ol", "ul", "li", "table", "caption", "colgroup", "col", "thead", "tbody"),
+        *("tfoot", "tr", "td", "th", "fieldset", "details", "summary", "frameset", "frame"),
+        "br",
+    }
+)
+# The visible text of an element (the one the stylesheet is applied to is its root), by
+# libxslt: each text node copied, a block-level element a space before and after its
+# content, then libxml2's normalize-space (space, tab, CR, LF runs one space; ends trimmed;
+# a form feed, HTML whitespace too, is left to :func:`_words`).
+# One transform in C: no Python object per text node or element. The tree is at most 256
+# deep (libxml2's parser nests no deeper), far inside libxslt's template depth of 3,000.
+_VISIBLE_TEXT = f"""<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:output method="text" encoding="utf-8"/>
+<xsl:template match="/"><xsl:variable name="text"><xsl:apply-templates/></xsl:variable>
+<xsl:value-of select="normalize-space($text)"/></xsl:template>
+<xsl:template match="{"|".join(sorted(BLOCK_LEVEL))}"><xsl:text> </xsl:text>
+<xsl:apply-templates/><xsl:text> </xsl:text></xsl:template>
+</xsl:stylesheet>"""
 
 Comparison = Literal["same", "different", "unknown"]
 
@@ -445,19 +479,18 @@ def decode_html(data: bytes) -> str:
 
 
 class _Tools(threading.local):
-    """lxml parsers and compiled XPaths are used by one thread at a time: one set per thread
-    (page checks fingerprint live answers on several)."""
+    """lxml parsers, compiled XPaths and the XSLT are used by one thread at a time: one set per
+    thread (page checks fingerprint live answers on several)."""
 
     def __init__(self) -> None:
-        # Whitespace-only text nodes are dropped while parsing (a tenth of the parse on a
-        # real page): text is joined with spaces and whitespace collapsed anyway.
+        # Every text is kept, whitespace-only ones too: a space between two inline
+        # elements is a space of the visible text.
         def parser(encoding: str | None) -> etree.HTMLParser:
             return etree.HTMLParser(
                 encoding=encoding,
                 remove_comments=True,
                 remove_pis=True,
                 no_network=True,
-                remove_blank_text=True,
                 collect_ids=False,
             )
 
@@ -470,8 +503,7 @@ class _Tools(threading.local):
         # values under the root (nearly every page has no role=main: no search then).
         self.role_main = etree.XPath("descendant::*[@role='main'][1]")
         self.roles = etree.XPath("descendant::*/@role", smart_strings=False)
-        self.normalize = etree.XPath("normalize-space($text)", smart_strings=False)
-        self.text = etree.XPath(".//text()", smart_strings=False)
+        self.visible_text = etree.XSLT(etree.XML(_VISIBLE_TEXT), regexp=False)
         self.hrefs = etree.XPath(".//a/@href", smart_strings=False)
         self.ignore: dict[str, etree.XPath] = {}
 
@@ -870,9 +902,9 @@ def _indexed(
         body = root.find("body")
         container = body if body is not None else root
         _drop_all(_outside_article(container))
-    # Joined with spaces, then every whitespace run made one space by libxml2 (a third of
-    # the cost of doing it in Python, on a page's main text).
-    text = str(tools.normalize(root, text=" ".join(_strings(tools.text(container)))))
+    text = str(tools.visible_text(container))
+    if "\f" in text:  # HTML whitespace that normalize-space (XML's) leaves
+        text = _words(text)
     links = resolve.all(_strings(tools.hrefs(container)))
 
     nfc = unicodedata.normalize

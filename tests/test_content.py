@@ -164,6 +164,24 @@ IGNORED = [
             '<meta property="og:image" content="/x.png">'
         ),
     ),
+    (
+        "syntax highlighting: inline markup around code",
+        doc("<main><pre><code>print(x)</code></pre></main>"),
+        doc(
+            '<main><pre><code><span class="nb">print</span><span class="p">(</span>x'
+            '<span class="p">)</span></code></pre></main>'
+        ),
+    ),
+    (
+        "inline markup inside and between words",
+        doc("<main><p>Hello world, see the docs.</p></main>"),
+        doc("<main><p>Hel<b>lo</b> <em>wor</em>ld, see <span></span>the <i>docs</i>.</p></main>"),
+    ),
+    (
+        "a block boundary with or without whitespace",
+        doc("<main><h2>Install</h2><p>Run it</p><ul><li>one</li><li>two</li></ul></main>"),
+        doc("<main>\n<h2>Install</h2>\n<p>Run it</p>\n<ul>\n<li>one</li> <li>two</li></ul></main>"),
+    ),
     ("tag case", doc("<main><P>Text</P></main>"), doc("<MAIN><p>Text</p></MAIN>")),
     ("a BOM", doc(MAIN), b"\xef\xbb\xbf" + doc(MAIN)),
     ("doctype", doc(MAIN), doc(MAIN, doctype="")),
@@ -199,6 +217,32 @@ COVERED = [
     ),
     ("main text", doc("<main><p>Text one</p></main>"), doc("<main><p>Text two</p></main>")),
     ("a word", doc("<main><p>Text</p></main>"), doc("<main><p>Text.</p></main>")),
+    (
+        "spaces around inline code",
+        doc("<main><p>Install with<code>pip install foo</code>today.</p></main>"),
+        doc("<main><p>Install with <code>pip install foo</code> today.</p></main>"),
+    ),
+    (
+        "a space inside a word split by inline markup",
+        doc("<main><p>Hel<b>lo</b> world</p></main>"),
+        doc("<main><p>Hel lo world</p></main>"),
+    ),
+    (
+        "a space between two inline elements",
+        doc("<main><p><b>a</b><img src=x><b>c</b></p></main>"),
+        doc("<main><p><b>a</b><img src=x> <b>c</b></p></main>"),
+    ),
+    (
+        "one paragraph or two",
+        doc("<main><p>Readme</p></main>"),
+        doc("<main><p>Read</p><p>me</p></main>"),
+    ),
+    ("a line break", doc("<main><p>ab</p></main>"), doc("<main><p>a<br>b</p></main>")),
+    (
+        "table cells",
+        doc("<main><table><tr><td>12</td></tr></table></main>"),
+        doc("<main><table><tr><td>1</td><td>2</td></tr></table></main>"),
+    ),
     (
         "link target in main",
         doc('<main><a href="/a/">Read</a></main>'),
@@ -491,11 +535,24 @@ _ignorable = st.sampled_from(
 )
 
 
+_inline_tag = st.sampled_from(["", "", "span", "b", "em", "code", "a", "time", "mark"])
+
+
+def _marked_up(draw: st.DrawFn, word: str) -> str:
+    """A word, now and then with a part of it in an inline element (a highlighter's
+    ``<span>``, ``<b>``...): the same visible text."""
+    tag = draw(_inline_tag)
+    if not tag:
+        return word
+    cut = draw(st.integers(0, len(word)))
+    return f"{word[:cut]}<{tag}{draw(_noise_attr)}>{word[cut:]}</{tag}>"
+
+
 @st.composite
 def _page_pair(draw: st.DrawFn) -> tuple[bytes, bytes]:
     """One page's content written two ways that the rule must not tell apart: other
-    attributes, whitespace runs, scripts, styles, comments, navigation, NFC/NFD, layout
-    outside main."""
+    attributes, whitespace runs, inline markup around or inside words, scripts, styles,
+    comments, navigation, NFC/NFD, layout outside main."""
     words = draw(st.lists(st.lists(_word, min_size=1, max_size=6), min_size=1, max_size=5))
     links = draw(st.lists(st.sampled_from(["/a/", "../b/", "c.html", "#s"]), max_size=3))
     pages = []
@@ -503,7 +560,7 @@ def _page_pair(draw: st.DrawFn) -> tuple[bytes, bytes]:
         parts = []
         for index, paragraph in enumerate(words):
             space = draw(_spaces)
-            text = space.join(paragraph)
+            text = space.join(_marked_up(draw, word) for word in paragraph)
             parts.append(
                 f"{draw(_ignorable)}<p{draw(_noise_attr)}>{draw(_spaces)}{text}"
                 f"{draw(_spaces)}</p>{draw(_ignorable)}"

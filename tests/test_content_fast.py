@@ -9,13 +9,17 @@ and characters, ignored selectors.
 Pinned values (``fixtures/content/fingerprints-v1.json``): the fingerprints of the fixture
 pages and of pages written here, as rule version 1 made them before any of these tricks. A
 change of the rule must bump RULE_VERSION and pin the values again. (Version 1 was redefined
-once, before its first release: robots directives read as what they say, not as spelled; the
-six fixture pages whose robots <meta> that changes were pinned again.)"""
+twice, before its first release: robots directives read as what they say, not as spelled; the
+six fixture pages whose robots <meta> that changes were pinned again. Then the visible text
+read as a browser lays it out: inline elements add nothing between their text, block-level
+ones a space; the three crafted pages that changes were pinned again, none of the fixture
+pages moved, and two crafted pages of inline and block mixes were added.)"""
 
 from __future__ import annotations
 
 import base64
 import codecs
+import functools
 import hashlib
 import json
 import re
@@ -55,11 +59,13 @@ def plain_words(text: str) -> str:
     return _PLAIN_WHITESPACE.sub(" ", text).strip(" ")
 
 
+@functools.cache
 def _plain_parser(encoding: str | None) -> etree.HTMLParser:
-    """The rule's own parsers (their settings are part of rule version 1: dropping
-    whitespace-only text while parsing gives the value a parse keeping it gives, but for a
-    text of form feeds alone, which the kept parse turns into a bytes fingerprint)."""
-    return content._TOOLS.utf8_parser if encoding == "utf-8" else content._TOOLS.parser
+    """lxml's HTML parser with no network, comments and processing instructions dropped, and
+    every text kept (a space between two inline elements is a space of the visible text)."""
+    return etree.HTMLParser(
+        encoding=encoding, remove_comments=True, remove_pis=True, no_network=True
+    )
 
 
 def plain_drop(element: etree._Element) -> None:
@@ -76,6 +82,27 @@ def plain_drop(element: etree._Element) -> None:
         else:
             parent.text = (parent.text or "") + tail
     parent.remove(element)
+
+
+def plain_visible_text(container: etree._Element) -> str:
+    """The visible text of an element as a browser lays it out: its text nodes in document
+    order, an inline element adding nothing around its text, a block-level one (the HTML
+    rendering section's, ``content.BLOCK_LEVEL``) a space before and after its content; then
+    each run of HTML whitespace (space, tab, LF, FF, CR) one space, none at the ends."""
+    pieces: list[str] = []
+
+    def walk(element: etree._Element) -> None:
+        block = element.tag in content.BLOCK_LEVEL
+        pieces.append(" " if block else "")
+        pieces.append(element.text or "")
+        for child in element:
+            if isinstance(child.tag, str):
+                walk(child)
+            pieces.append(child.tail or "")
+        pieces.append(" " if block else "")
+
+    walk(container)
+    return plain_words("".join(pieces))
 
 
 def xpath_elements(element: etree._Element, path: str) -> list[etree._Element]:
@@ -194,8 +221,7 @@ def plain_record(root: etree._Element, url: str, rules: Rules) -> bytes:
         outside = xpath_elements(container, OUTSIDE_ARTICLE)
         for element in outside:
             plain_drop(element)
-    joined = " ".join(xpath_strings(container, ".//text()"))
-    text = str(root.xpath("normalize-space($text)", text=joined))
+    text = plain_visible_text(container)
     links = [resolve(href) for href in xpath_strings(container, ".//a/@href")]
 
     def nfc(value: str) -> str:
@@ -310,15 +336,60 @@ _href = st.sampled_from(
 )
 _role = st.sampled_from(["", ' role="main"', ' role="navigation"', ' role="MAIN"', " role=main"])
 _noise = st.sampled_from(["", ' class="x"', ' id="y"', ' class="x z"', ' data-v="1"'])
+# Elements that hold others: block-level ones and inline ones (text beside them, with and
+# without whitespace, is what the visible text joins or separates).
 _block_tags = st.sampled_from(
-    ["div", "p", "main", "nav", "header", "footer", "aside", "article", "section", "span"]
+    [
+        "div",
+        "p",
+        "main",
+        "nav",
+        "header",
+        "footer",
+        "aside",
+        "article",
+        "section",
+        "li",
+        "td",
+        "h2",
+        "pre",
+        "blockquote",
+        "dt",
+        "details",
+        "span",
+        "b",
+        "code",
+        "em",
+        "a",
+        "time",
+        "mark",
+        "label",
+        "o:p",
+    ]
 )
 _inline = st.sampled_from(
     [
         "<b>bold</b>",
         "<i>it<b>alic</i>x</b>",
         "<code>x=1</code>",
+        '<code><span class="nb">print</span><span class="p">(</span>x</code>',
+        "<span>s</span>",
+        "<em>e</em><strong>s</strong>",
+        "<sub>2</sub>",
+        "<kbd>k</kbd> ",
+        " <q>q</q>",
+        "<time>t</time>",
+        "<wbr>",
         "<br>",
+        "<br/>",
+        "<hr>",
+        "<li>item",
+        "<dd>d</dd>",
+        "<td>c</td>",
+        "<h3>h</h3>",
+        "<summary>s</summary>",
+        "<figcaption>f</figcaption>",
+        "<ruby>r<rp>(</rp><rt>t</rt><rp>)</rp></ruby>",
         '<img src="/i.png" alt="alt">',
         "<script>var t = 1;</script>",
         "<style>p{}</style>",
@@ -586,6 +657,11 @@ _CRAFTED = {
     "latin1": "<main><p>Caf\u00e9 \u00b6 \u00a9 \u00ab\u00bb</p></main>",
     "nfd": "<main><p>Cafe\u0301 \u2019</p></main>",
     "control": "<main><p>form\x0cfeed</p></main>",
+    "inline-and-blocks": "<main><p>Install with<code>pip install foo</code>today. Hel<b>lo</b>"
+    "<br>a<em>b</em> <i>c</i><img src=x><b>d</b></p><ul><li>one</li><li>two</li></ul>"
+    "<table><tr><td>1</td><td>2</td></tr></table></main>",
+    "highlighted": '<main><pre><code><span class="nb">print</span><span class="p">(</span>'
+    'x<span class="p">)</span></code></pre></main>',
 }
 
 
