@@ -15,7 +15,9 @@ Usage::
     python bench/generators.py --cli .venv/bin/indexnow-sync --plan-option=--changed-by \\
         --plan-option=lastmod --label lastmod
 
-Prints a table and writes ``bench/results/generators[-LABEL].json`` (every scenario's sets).
+Prints a table and writes ``RESULTS/generators[-LABEL].json`` (every scenario's sets;
+``--results``, default ``bench/.cache/results``, which git ignores: a run never dirties the work
+tree; ``--results bench/results`` publishes them).
 Exits 1 if a plan failed or added/removed were not exact.
 """
 
@@ -81,14 +83,24 @@ def scenario(
     }
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cli", default=None, help="the indexnow-sync command (default: this "
                         "checkout's, as python -m indexnow_sync)")  # fmt: skip
     parser.add_argument("--plan-option", action="append", default=[], help="extra plan option")
     parser.add_argument("--first-run", action="store_true", help="no plan before the old deploy")
     parser.add_argument("--label", default="", help="suffix of the results file")
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=BENCH / ".cache" / "results",
+        help="folder for the JSON results (bench/results to publish them)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     command = [args.cli] if args.cli else [sys.executable, "-m", "indexnow_sync"]
     rows = []
     with tempfile.TemporaryDirectory(prefix="generators-bench-") as tmp:
@@ -144,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     inexact = [f"{r['generator']}/{r['edit']}" for r in rows if not r["added_removed_exact"]]
     if inexact:
         print(f"added/removed NOT exact in: {', '.join(inexact)}")
-    results = BENCH / "results" / f"generators{'-' + args.label if args.label else ''}.json"
+    args.results.mkdir(parents=True, exist_ok=True)
+    results = args.results / f"generators{'-' + args.label if args.label else ''}.json"
     results.write_text(
         json.dumps(
             {
@@ -160,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         + "\n",
         encoding="utf-8",
     )
-    print(f"wrote {results.relative_to(ROOT)}")
+    print(f"wrote {results}")
     return 1 if inexact else 0
 
 
