@@ -1,0 +1,342 @@
+"""Whatever one URL's answer holds, it costs only that URL (SPEC "Checking before submitting"):
+odd charsets, unparseable Location/refresh/canonical, huge or repeated headers and markup a
+parser refuses are judged or skipped with a reason, never raised; the work per answer is linear
+in its size. Each class has the input that broke it before (issue 21).
+
+Time bounds here are generous on purpose: each input took 10 s to hours before the fix and
+takes milliseconds after, so a bound of seconds cannot flake; memory is counted by
+tracemalloc, which does not depend on load.
+"""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from indexnow_sync.checks import (
+    Candidate,
+    PageVerdict,
+    check_build,
+    check_pages,
+    link_header_canonicals,
+    page_text,
+    page_verdict,
+    read_head,
+)
+from indexnow_sync.indexnow import RetryPolicy
+from indexnow_sync.robots import DEFAULT_AGENTS, make_agents
+from indexnow_sync.web import WebClient
+from tests.siteserver import SiteServer
+
+AGENTS = make_agents(DEFAULT_AGENTS)
+URL = "https://site.example/blog/post/"
+NOINDEX = b'<meta name="robots" content="noindex">'
+GENEROUS = 5.0  # seconds, for work that takes milliseconds (see the module docstring)
+
+
+def html(head: bytes = b"", charset: bytes = b"") -> bytes:
+    declared = b'<meta charset="' + charset + b'">' if charset else b""
+    return b"<!doctype html><html><head>" + declared + head + b"</head><body>x</body></html>"
+
+
+def judged(
+    body: bytes, headers: list[tuple[str, str]] | None = None, *, status: int = 200
+) -> PageVerdict:
+    given_headers = [("Content-Type", "text/html")] if headers is None else headers
+    return page_verdict(URL, "added", status, given_headers, body, AGENTS)
+
+
+# --- charsets -------------------------------------------------------------------------------
+
+NOT_TEXT = ["rot13", "base64", "hex", "zlib", "idna", "undefined", "bz2", "uu", "no-such-thing"]
+
+
+@pytest.mark.parametrize("label", NOT_TEXT)
+def test_a_content_type_charset_that_is_no_text_encoding_falls_back_and_is_noted(
+    label: str,
+) -> None:
+    verdict = judged(html(NOINDEX), [("Content-Type", f"text/html; charset={label}")])
+    assert verdict.code == "noindex"  # read as UTF-8, the Encoding Standard's default
+    assert any(label in warning and "UTF-8" in warning for warning in verdict.warnings)
+
+
+@pytest.mark.parametrize("label", NOT_TEXT)
+def test_a_meta_charset_that_is_no_text_encoding_falls_back_and_is_noted(label: str) -> None:
+    verdict = judged(html(NOINDEX, label.encode()))
+    assert verdict.code == "noindex"
+    assert any(label in warning for warning in verdict.warnings)
+
+
+def test_a_build_page_with_a_bad_charset_is_a_warning_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "index.html").write_bytes(html(NOINDEX, b"rot13"))
+    (tmp_path / "b.html").write_bytes(html(b"", b"base64"))
+    result = check_build(
+        tmp_path, ["https://site.example/a/", "https://site.example/b"], AGENTS, mode="pages"
+    )
+    assert [(f.url, f.code) for f in result.findings] == [("https://site.example/a/", "noindex")]
+    assert any("base64" in warning for warning in result.warnings)
+
+
+# Labels of the WHATWG Encoding Standard, and what a browser decodes with them.
+LABELS = [
+    ("latin1", "windows-1252"),
+    ("ISO-8859-1", "windows-1252"),
+    ("us-ascii", "windows-1252"),
+    (" Shift_JIS ", "shift_jis"),
+    ("x-sjis", "shift_jis"),
+    ("gb2312", "gbk"),
+    ("utf8", "utf-8"),
+    ("unicode-1-1-utf-8", "utf-8"),
+    ("koi8-ru", "koi8-u"),
+    ("iso-2022-kr", "replacement"),
+    ("utf-16", "utf-16le"),
+    ("x-user-defined", "x-user-defined"),
+]
+
+
+@pytest.mark.parametrize(("label", "encoding"), LABELS)
+def test_whatwg_labels_name_their_encoding(label: str, encoding: str) -> None:
+    text = page_text(b"<html>", f"text/html; charset={label}")
+    assert (text.encoding, text.note) == (encoding, None)
+
+
+def test_a_meta_charset_of_utf_16_means_utf_8() -> None:
+    # HTML's prescan: a document that can declare itself in ASCII is not UTF-16.
+    assert page_text(html(b"", b"utf-16"), "text/html").encoding == "utf-8"
+
+
+def test_the_replacement_encoding_reads_as_nothing() -> None:
+    # Browsers decode such a page as one U+FFFD: there is no noindex in it to see.
+    verdict = judged(html(NOINDEX), [("Content-Type", "text/html; charset=iso-2022-kr")])
+    assert verdict.send
+
+
+@pytest.mark.parametrize(
+    ("bom", "codec"),
+    [(b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"), (b"\xef\xbb\xbf", "utf-8")],
+    ids=["utf-16le", "utf-16be", "utf-8"],
+)
+def test_a_bom_decides_the_encoding_over_any_label(bom: bytes, codec: str) -> None:
+    page = "<!doctype html><html><head><meta name=robots content=noindex></head>"
+    body = bom + page.encode(codec)
+    for content_type in ("text/html", "text/html; charset=windows-1252"):
+        assert judged(body, [("Content-Type", content_type)]).code == "noindex"
+
+
+def test_a_utf_8_bom_beats_a_latin_label_for_a_canonical() -> None:
+    # Read as windows-1252 the BOM would be text (ending the head) and the canonical /cafÃ©/.
+    body = b"\xef\xbb\xbf" + html('<link rel="canonical" href="/café/">'.encode())
+    verdict = judged(body, [("Content-Type", "text/html; charset=windows-1252")])
+    assert verdict.code == "canonical"
+    assert "https://site.example/café/" in verdict.reason
+
+
+# --- URLs that urljoin refuses ----------------------------------------------------------------
+
+BROKEN = "http://[::1"
+
+
+def test_a_location_that_is_no_url_is_a_redirect_naming_it() -> None:
+    verdict = judged(b"", [("Location", BROKEN)], status=301)
+    assert (verdict.send, verdict.code) == (False, "redirect")
+    assert BROKEN in verdict.reason
+    removed = page_verdict(URL, "removed", 301, [("Location", BROKEN)], b"", AGENTS)
+    assert (removed.send, removed.code) == (False, "status")
+    assert BROKEN in removed.reason
+
+
+def test_a_refresh_canonical_or_base_that_is_no_url_is_ignored_with_a_warning() -> None:
+    for head in (
+        f'<meta http-equiv="refresh" content="0; url={BROKEN}">',
+        f'<link rel="canonical" href="{BROKEN}">',
+        f'<base href="{BROKEN}"><link rel="canonical" href="/blog/post/">',
+    ):
+        verdict = judged(html(head.encode()))
+        assert verdict.send, (head, verdict.reason)
+        assert any(BROKEN in warning for warning in verdict.warnings), head
+    header = judged(
+        html(), [("Content-Type", "text/html"), ("Link", f'<{BROKEN}>; rel="canonical"')]
+    )
+    assert header.send
+    assert any(BROKEN in warning for warning in header.warnings)
+
+
+# --- the meta refresh -----------------------------------------------------------------------
+
+
+def test_a_refresh_delay_of_thousands_of_digits_is_no_crash() -> None:
+    late = html(b'<meta http-equiv="refresh" content="' + b"1" * 5000 + b'; url=/elsewhere/">')
+    assert judged(late).send  # a delay that long is no instant redirect
+    zero = html(b'<meta http-equiv="refresh" content="' + b"0" * 5000 + b'; url=/elsewhere/">')
+    assert judged(zero).code == "redirect"
+
+
+def test_a_refresh_built_to_backtrack_is_read_in_linear_time() -> None:
+    # 3,000 tabs between the delay and a line break: 28 s before (cubic backtracking).
+    content = b"0" + b"\t" * 3000 + b"x\ny"
+    body = html(b'<meta http-equiv="refresh" content="' + content + b'">')
+    started = time.monotonic()
+    judged(body)
+    assert time.monotonic() - started < GENEROUS
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        ("0; url=/elsewhere/", "redirect"),
+        ("0;URL='/elsewhere/'", "redirect"),
+        ("  0 , url = /elsewhere/", "redirect"),
+        ("0.5; url=/elsewhere/", "redirect"),
+        ("00;/elsewhere/", "redirect"),
+        ("5; url=/elsewhere/", None),
+        ("0", None),
+        ("0; url=", None),
+        ("url=/elsewhere/", None),
+        ("; url=/elsewhere/", None),
+        ("0; url=/blog/post/", None),
+    ],
+)
+def test_refresh_contents(content: str, code: str | None) -> None:
+    verdict = judged(html(f'<meta http-equiv="refresh" content="{content}">'.encode()))
+    assert verdict.code == code, verdict.reason
+
+
+# --- Link and X-Robots-Tag headers ----------------------------------------------------------
+
+
+def test_a_link_header_built_to_backtrack_is_read_in_linear_time() -> None:
+    # A 64 KB line of '<': 12 s a line before (each '<' scanned to the end).
+    started = time.monotonic()
+    assert link_header_canonicals([("Link", "<" * 65_000)] * 3) == []
+    assert time.monotonic() - started < GENEROUS
+
+
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [
+        ('<https://a.example/x>; rel="canonical"', ["https://a.example/x"]),
+        ("<https://a.example/x>; rel=canonical", ["https://a.example/x"]),
+        ("<https://a.example/x>; REL='Canonical'", ["https://a.example/x"]),
+        ('<https://a.example/x>; rel="alternate canonical"', ["https://a.example/x"]),
+        ('</a.css>; rel=preload, <https://a.example/x>; rel="canonical"', ["https://a.example/x"]),
+        ('<https://a.example/x>; rel="preload"', []),
+        ('<https://a.example/x>, rel="canonical"', []),
+        ('<https://a.example/x>; title="a, b"; rel=canonical', ["https://a.example/x"]),
+        ("<https://a.example/x>", []),
+        ('<https://a.example/x; rel="canonical"', []),
+    ],
+)
+def test_link_header_values(value: str, found: list[str]) -> None:
+    assert link_header_canonicals([("Link", value)]) == found
+
+
+def test_a_huge_x_robots_tag_costs_memory_in_proportion_to_it() -> None:
+    # A 60 KB line of "noindex," peaked at 451 MB before (the whole line kept per directive).
+    headers = [("Content-Type", "text/html")] + [("X-Robots-Tag", "noindex," * 7_500)] * 20
+    tracemalloc.start()
+    try:
+        verdict = judged(html(), headers)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert verdict.code == "noindex"
+    assert peak < 20 * 1024 * 1024
+    assert len(verdict.reason) < 2_000  # the evidence is shortened, and named once
+
+
+# --- markup the HTML parser refuses ---------------------------------------------------------
+
+
+def test_markup_the_html_parser_refuses_ends_the_head_there() -> None:
+    # html.parser raises AssertionError on "<![" not followed by a name.
+    assert read_head("<html><head><meta name=a content=b><![<![").metas == (
+        {"name": "a", "content": "b"},
+    )
+    assert judged(html(b"<![ x" + NOINDEX)).send
+
+
+# --- any answer at all ----------------------------------------------------------------------
+
+header_names = st.sampled_from(
+    ["Content-Type", "Location", "Link", "X-Robots-Tag", "Refresh", "Retry-After", "cf-mitigated"]
+)
+header_values = st.one_of(
+    st.text(max_size=200),
+    st.sampled_from(
+        [
+            "text/html; charset=rot13",
+            "text/html; charset=",
+            "text/html; charset=utf-16",
+            BROKEN,
+            f"<{BROKEN}>; rel=canonical",
+            "<" * 500,
+            "noindex," * 100,
+            "bingbot: noindex, googlebot:",
+            ":::",
+        ]
+    ),
+)
+bodies = st.one_of(
+    st.binary(max_size=2_000),
+    st.lists(
+        st.sampled_from(
+            [
+                b"<html><head>",
+                b"<meta charset=rot13>",
+                b'<meta charset="utf-16">',
+                b'<meta http-equiv="refresh" content="0; url=http://[::1">',
+                b'<meta http-equiv="refresh" content="' + b"9" * 5000 + b'">',
+                b'<link rel="canonical" href="http://[::1">',
+                b'<base href="http://[::1">',
+                b"<![<![",
+                b"\xff\xfe",
+                b"\xef\xbb\xbf",
+                b"<meta name=robots>",
+                b"<link>",
+                b"<base target=_top>",
+                b"<!--",
+                b"\x00\x80\xff",
+            ]
+        ),
+        max_size=12,
+    ).map(b"".join),
+)
+
+
+@given(
+    status=st.sampled_from([200, 203, 301, 302, 404, 410, 403, 500]),
+    headers=st.lists(st.tuples(header_names, header_values), max_size=6),
+    body=bodies,
+    direction=st.sampled_from(["added", "changed", "removed", "listed"]),
+)
+@settings(max_examples=300, deadline=None)
+def test_any_answer_gets_a_verdict(
+    status: int, headers: list[tuple[str, str]], body: bytes, direction: str
+) -> None:
+    verdict = page_verdict(URL, direction, status, headers, body, AGENTS)
+    assert verdict.send or verdict.code is not None
+    assert verdict.reason
+
+
+@given(body=bodies, content_type=header_values)
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_one_hostile_page_costs_only_its_url(
+    site_server: SiteServer, body: bytes, content_type: str
+) -> None:
+    site_server.route("/odd", body, content_type=content_type or "text/html")
+    for name in ("a", "b"):
+        site_server.route(f"/{name}", html(), content_type="text/html")
+    candidates = [Candidate(site_server.url(p), "added") for p in ("/a", "/odd", "/b")]
+    policy = RetryPolicy(max_attempts=1, sleep=lambda _s: None)
+    with WebClient(timeout=5) as client:
+        first, odd, last = check_pages(client, candidates, AGENTS, policy=policy)
+    assert first.send and last.send
+    assert odd.send or odd.code is not None
