@@ -100,6 +100,12 @@ class _Session(requests.Session):
                 self._environment[key] = settings
         return {**settings, "proxies": dict(settings["proxies"])}
 
+    def get_redirect_target(self, resp: Any) -> None:
+        """None: requests never follows a redirect here (:class:`WebClient` does, within the
+        host), and must not parse a Location either: it would raise ``ValueError`` for one
+        that is no URL (``http://[::1``) before the answer reaches us."""
+        return None
+
 
 @dataclass(frozen=True)
 class StreamedResponse:
@@ -214,10 +220,10 @@ class WebClient:
         for _ in range(self.max_redirects + 1):
             response = self._send("GET", current, url, deadline, limit)
             location = response.headers.get("Location")
-            if response.status_code not in _REDIRECT_STATUSES or not location:
-                return response, current
+            target = _redirect_target(current, location)
+            if response.status_code not in _REDIRECT_STATUSES or target is None:
+                return response, current  # no redirect, or none that can be followed
             response.close()
-            target = urljoin(current, location.strip())
             if not same_host(target, anchor):
                 raise FetchError(
                     url, "redirect_off_host", _off_host(url, current, target), target=target
@@ -646,6 +652,20 @@ def _make_decoder(url: str, encoding: str) -> _Decoder | None:
     )
 
 
+def _redirect_target(current: str, location: str | None) -> str | None:
+    """Where a ``Location`` leads from ``current``; None when there is none, or it is no URL
+    (``http://[::1``, a port that is no number): such an answer is returned as it is, like a
+    redirect without a Location, for the caller to judge."""
+    if not location or not location.strip():
+        return None
+    try:
+        target = urljoin(current, location.strip())
+        urlsplit(target).port  # noqa: B018 - raises on a port that is no number
+    except ValueError:
+        return None
+    return target
+
+
 # --- errors ---------------------------------------------------------------------------------
 
 
@@ -826,14 +846,14 @@ def get_prefix(
     while True:
         response = client._send("GET", current, url, deadline, limit)
         try:
-            location = (response.headers.get("Location") or "").strip()
+            target = _redirect_target(current, response.headers.get("Location"))
             if (
                 response.status_code in _REDIRECT_STATUSES
-                and location
+                and target is not None
                 and followed < redirects
-                and same_host(urljoin(current, location), url)
+                and same_host(target, url)
             ):
-                current = urljoin(current, location)
+                current = target
                 followed += 1
                 continue
             # One byte more than allowed tells "cut" from "exactly the limit".

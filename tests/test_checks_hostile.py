@@ -324,14 +324,34 @@ def test_any_answer_gets_a_verdict(
     assert verdict.reason
 
 
-@given(body=bodies, content_type=header_values)
+network_header_values = st.one_of(
+    st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=200),
+    st.sampled_from(
+        [
+            "text/html; charset=rot13",
+            "text/html; charset=",
+            BROKEN,
+            f"<{BROKEN}>; rel=canonical",
+            "<" * 5_000,
+            "noindex," * 500,
+            "bingbot: noindex, googlebot:",
+        ]
+    ),
+)
+
+
+@given(
+    status=st.sampled_from([200, 301, 302, 404, 503]),
+    headers=st.lists(st.tuples(header_names, network_header_values), max_size=4),
+    body=bodies,
+)
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 def test_one_hostile_page_costs_only_its_url(
-    site_server: SiteServer, body: bytes, content_type: str
+    site_server: SiteServer, status: int, headers: list[tuple[str, str]], body: bytes
 ) -> None:
-    site_server.route("/odd", body, content_type=content_type or "text/html")
+    site_server.route("/odd", body, status=status, header_lines=headers)
     for name in ("a", "b"):
         site_server.route(f"/{name}", html(), content_type="text/html")
     candidates = [Candidate(site_server.url(p), "added") for p in ("/a", "/odd", "/b")]
@@ -340,3 +360,18 @@ def test_one_hostile_page_costs_only_its_url(
         first, odd, last = check_pages(client, candidates, AGENTS, policy=policy)
     assert first.send and last.send
     assert odd.send or odd.code is not None
+
+
+def test_a_location_that_is_no_url_reaches_the_verdict(site_server: SiteServer) -> None:
+    # requests parsed the Location itself (even with redirects off) and raised ValueError,
+    # which ended the whole run before.
+    site_server.route("/odd", status=301, headers={"Location": BROKEN})
+    site_server.route("/a", html(), content_type="text/html")
+    candidates = [
+        Candidate(site_server.url("/odd"), "added"),
+        Candidate(site_server.url("/a"), "added"),
+    ]
+    with WebClient(timeout=5) as client:
+        odd, clean = check_pages(client, candidates, AGENTS)
+    assert (odd.code, clean.send) == ("redirect", True)
+    assert BROKEN in odd.reason

@@ -249,6 +249,13 @@ def test_a_redirect_to_another_host_is_unavailable(site_server: SiteServer) -> N
     assert site_server.hits("/other") == 0
 
 
+def test_a_redirect_to_no_url_is_unavailable(site_server: SiteServer) -> None:
+    site_server.route("/robots.txt", "moved", status=301, headers={"Location": "http://[::1"})
+    fetched = fetch(site_server)
+    assert fetched.rules.decide(site_server.url("/x"), BING).allowed
+    assert "http://[::1" in fetched.warnings[0]
+
+
 def test_only_500_kib_are_read(site_server: SiteServer) -> None:
     # A rule beyond 500 KiB is never seen, as with engines; the file is not refused.
     filler = b"# " + b"x" * 1000 + b"\n"
