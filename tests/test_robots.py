@@ -3,10 +3,13 @@ RFC 9309 status rules around one fetch (a real site server on 127.0.0.1)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
+from protego import Protego
 
+from indexnow_sync import robots as robots_module
 from indexnow_sync.errors import RobotsError
 from indexnow_sync.indexnow import RetryPolicy, WaitBudget
 from indexnow_sync.robots import (
@@ -277,3 +280,61 @@ def test_an_html_page_at_robots_txt_allows_everything(site_server: SiteServer) -
     fetched = fetch(site_server)
     assert fetched.rules.decide(site_server.url("/x"), YANDEX).allowed
     assert "HTML page" in fetched.warnings[0]
+
+
+# --- linear bounds (issue 21) ---------------------------------------------------------------
+# Time bounds here are generous: each input took a minute or more before and takes well under
+# a second after. Where a count says more, the count is asserted instead.
+
+GENEROUS = 10.0
+
+
+class CountingProtego(Protego):
+    """Protego, counting how many robots.txt texts it is asked to parse."""
+
+    parsed = 0
+
+    @classmethod
+    def parse(cls, content: str) -> CountingProtego:
+        cls.parsed += 1
+        return super().parse(content)
+
+
+def test_naming_the_deciding_rule_does_not_parse_the_file_again_per_url(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 30,000 rules: naming the rule that blocked a URL parsed every Disallow on its own, per
+    # URL (38 s for the URLs of one run before).
+    monkeypatch.setattr(robots_module, "Protego", CountingProtego)
+    CountingProtego.parsed = 0
+    text = "User-agent: *\n" + "".join(f"Disallow: /p{i}/\n" for i in range(30_000))
+    rules, _notes = parse_robots((text + "Disallow: /\n").encode())
+    verdicts = [judge(f"{SITE}/x{i}", rules, (BING, YANDEX)) for i in range(10)]
+    assert all(v.blocked_for_all for v in verdicts)
+    assert "Disallow: /)" in verdicts[0].describe()
+    assert judge(f"{SITE}/p17/a", rules, (BING,)).describe().endswith("Disallow: /p17/)")
+    assert CountingProtego.parsed <= 2  # once per set of groups an agent obeys
+
+
+def test_twenty_thousand_generic_yandex_groups_are_chosen_in_linear_time() -> None:
+    # Each group was selected by asking Protego with its own name, and Protego compares every
+    # group with the name asked: quadratic (killed at 93 s before).
+    text = "".join(f"User-agent: x-yandex-{i}\nDisallow: /a{i}/\n\n" for i in range(20_000))
+    started = time.monotonic()
+    rules, _notes = parse_robots(text.encode())
+    assert not rules.decide(f"{SITE}/a19999/x", YANDEX).allowed
+    assert rules.decide(f"{SITE}/b", YANDEX).allowed
+    assert rules.decide(f"{SITE}/a1/x", BING).allowed
+    assert time.monotonic() - started < GENEROUS
+
+
+def test_one_group_of_many_agents_and_many_rules_is_parsed_in_linear_time() -> None:
+    # 12,000 User-agent lines sharing 12,000 rules: every rule was copied into every agent's
+    # group (by Protego, and by the group index), 144 million copies.
+    agents = "".join(f"User-agent: bot{i}\n" for i in range(12_000))
+    text = agents + "User-agent: *\n" + "".join(f"Disallow: /d{i}/\n" for i in range(12_000))
+    started = time.monotonic()
+    rules, _notes = parse_robots(text.encode())
+    assert not rules.decide(f"{SITE}/d11999/x", BING).allowed
+    assert rules.decide(f"{SITE}/e", YANDEX).allowed
+    assert time.monotonic() - started < GENEROUS
