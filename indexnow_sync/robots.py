@@ -352,7 +352,17 @@ def cut_to_limit(body: bytes, limit: int = ROBOTS_MAX_BYTES) -> bytes:
     worse than none)."""
     if len(body) <= limit:
         return body
-    head = body[:limit]
+    return _to_last_line_end(body[:limit])
+
+
+def whole_lines(response: PrefixResponse) -> bytes:
+    """A robots.txt answer's body; one cut at the size limit (``truncated``) ends at its last
+    complete line: the body is exactly the limit long then, and its last line may be half a
+    rule (``Disallow: /`` of ``Disallow: /private``)."""
+    return _to_last_line_end(response.body) if response.truncated else response.body
+
+
+def _to_last_line_end(head: bytes) -> bytes:
     end = max(head.rfind(b"\n"), head.rfind(b"\r"))
     return head[: end + 1] if end >= 0 else b""
 
@@ -416,8 +426,7 @@ def interpret(url: str, response: PrefixResponse) -> FetchedRobots:
     Raises :class:`RobotsError` for a 5xx or 429 (the caller retries those first)."""
     status = response.status
     if 200 <= status < 300:
-        body = cut_to_limit(response.body) if response.truncated else response.body
-        rules, notes = parse_robots(body, response.content_type)
+        rules, notes = parse_robots(whole_lines(response), response.content_type)
         warnings = [f"{url} {note}" for note in notes]
         if response.truncated:
             warnings.append(

@@ -351,10 +351,9 @@ def _discover(client: WebClient, site: str, side: Side) -> list[str]:
             "live sitemap (nothing submitted). Retry when it is up, or pass --baseline"
         )
     if response.status == 200 and response.content_type != "text/html":
-        from .robots import cut_to_limit
+        from .robots import whole_lines
 
-        body = cut_to_limit(response.body) if response.truncated else response.body
-        listed = robots_sitemaps(body.decode("utf-8", "replace"))
+        listed = robots_sitemaps(whole_lines(response).decode("utf-8", "replace"))
         on_site = []
         for url in listed:
             if same_host(url, site):

@@ -14,6 +14,7 @@ from indexnow_sync.errors import RobotsError
 from indexnow_sync.indexnow import RetryPolicy, WaitBudget
 from indexnow_sync.robots import (
     DEFAULT_AGENTS,
+    ROBOTS_MAX_BYTES,
     FetchedRobots,
     RobotsRules,
     cut_to_limit,
@@ -338,3 +339,124 @@ def test_one_group_of_many_agents_and_many_rules_is_parsed_in_linear_time() -> N
     assert not rules.decide(f"{SITE}/d11999/x", BING).allowed
     assert rules.decide(f"{SITE}/e", YANDEX).allowed
     assert time.monotonic() - started < GENEROUS
+
+
+# --- what the rules must keep doing (issue 21: mutants that no test noticed) ----------------
+
+
+def test_groups_after_sitemap_crawl_delay_host_and_unknown_lines_still_count() -> None:
+    # PROTOCOL: Sitemap lines are independent of the groups; the other lines are records of
+    # a group that do not end it early, and no line makes a later group vanish.
+    text = (
+        "Sitemap: https://site.example/sitemap.xml\n"
+        "User-agent: *\n"
+        "Crawl-delay: 10\n"
+        "Disallow: /a/\n"
+        "Host: site.example\n"
+        "Unknown-directive: whatever\n"
+        "Disallow: /b/\n"
+        "\n"
+        "Sitemap: https://site.example/news.xml\n"
+        "User-agent: bingbot\n"
+        "Sitemap: https://site.example/other.xml\n"
+        "User-agent: YandexBot\n"
+        "Request-rate: 1/5\n"
+        "Disallow: /c/\n"
+    )
+    rules, _notes = parse_robots(text.encode())
+    for agent in (BING, YANDEX):  # one group names both, across a Sitemap line
+        assert not rules.decide(f"{SITE}/c/x", agent).allowed
+        assert rules.decide(f"{SITE}/a/x", agent).allowed  # their group replaces *
+    (other,) = make_agents(["SomeBot"])
+    assert not rules.decide(f"{SITE}/a/x", other).allowed
+    assert not rules.decide(f"{SITE}/b/x", other).allowed
+    assert rules.decide(f"{SITE}/c/x", other).allowed
+
+
+def test_yandexbot_never_obeys_another_yandex_robots_group() -> None:
+    text = "User-agent: YandexImages\nDisallow: /\n\nUser-agent: *\nDisallow: /private/\n"
+    rules, _notes = parse_robots(text.encode())
+    assert rules.decide(f"{SITE}/page", YANDEX).allowed  # * applies, not YandexImages
+    assert not rules.decide(f"{SITE}/private/x", YANDEX).allowed
+    assert rules.groups_for(YANDEX) == ("*",)
+
+
+def test_a_custom_agent_obeys_the_longest_group_token_found_in_its_name() -> None:
+    text = (
+        "User-agent: acme\nDisallow: /a/\n\n"
+        "User-agent: acme-news\nDisallow: /n/\n\n"
+        "User-agent: *\nDisallow: /\n"
+    )
+    rules, _notes = parse_robots(text.encode())
+    (agent,) = make_agents(["Acme-News-Crawler/2.1"])
+    assert rules.groups_for(agent) == ("acme-news",)
+    assert not rules.decide(f"{SITE}/n/x", agent).allowed
+    assert rules.decide(f"{SITE}/a/x", agent).allowed
+    (unknown,) = make_agents(["Zeta"])
+    assert rules.groups_for(unknown) == ("*",)
+
+
+def test_equally_specific_groups_are_combined() -> None:
+    # RFC 9309 2.2.1: the rules of every matching group are combined into one group.
+    text = "User-agent: Yandex\nDisallow: /p/\n\nUser-agent: yandex/1.0\nAllow: /p/open/\n"
+    rules, _notes = parse_robots(text.encode())
+    assert rules.groups_for(YANDEX) == ("yandex", "yandex/1.0")
+    assert not rules.decide(f"{SITE}/p/x", YANDEX).allowed
+    assert rules.decide(f"{SITE}/p/open/x", YANDEX).allowed
+
+
+def test_the_cut_at_500_kib_never_leaves_half_a_rule(site_server: SiteServer) -> None:
+    # A rule at 400 KiB is read (not cut at 256 KiB, the page limit); a rule crossing the
+    # 500 KiB line is dropped whole: "Disallow: /private" cut after its "/" would block all.
+    head = b"User-agent: *\n" + b"# " + b"x" * (400 * 1024) + b"\nDisallow: /at-400-kib\n"
+    line = b"Disallow: /private\n"
+    filler_size = ROBOTS_MAX_BYTES - len(head) - len(b"Disallow: /") - 2
+    body = head + b"#" + b"x" * filler_size + b"\n" + line
+    assert body.index(line) + len(b"Disallow: /") == ROBOTS_MAX_BYTES
+    site_server.route("/robots.txt", body)
+    rules = fetch(site_server).rules
+    assert not rules.decide(site_server.url("/at-400-kib"), BING).allowed
+    assert rules.decide(site_server.url("/"), BING).allowed
+    assert rules.decide(site_server.url("/private"), BING).allowed
+
+
+def test_invalid_utf_8_in_robots_txt_is_read_around() -> None:
+    body = b"User-agent: *\n# caf\xe9 \xff\xfe\nDisallow: /a\xff/\nDisallow: /b/\n"
+    rules, _notes = parse_robots(body)
+    assert not rules.decide(f"{SITE}/b/x", BING).allowed
+    assert rules.decide(f"{SITE}/c", BING).allowed
+
+
+@pytest.mark.parametrize("failure", ["drop", "timeout"])
+def test_a_dropped_or_timed_out_robots_txt_is_retried_within_the_budget(
+    site_server: SiteServer, failure: str
+) -> None:
+    first = answer(drop=True) if failure == "drop" else answer("late", delay=2.0)
+    site_server.route("/robots.txt", responses=[first, answer("User-agent: *\nDisallow: /x\n")])
+    sleeps: list[float] = []
+    with WebClient(timeout=0.5) as client:
+        fetched = fetch_robots(
+            client,
+            site_server.url("/robots.txt"),
+            policy=no_sleep_policy(sleeps),
+            budget=WaitBudget(10),
+        )
+    assert not fetched.rules.decide(site_server.url("/x"), BING).allowed
+    assert len(sleeps) == 1
+    assert site_server.hits("/robots.txt") == 2
+
+
+def test_a_retry_after_date_is_honoured_for_robots_txt(site_server: SiteServer) -> None:
+    site_server.route(
+        "/robots.txt",
+        responses=[
+            answer("busy", status=503, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:05 GMT"}),
+            answer("User-agent: *\nDisallow: /x\n"),
+        ],
+    )
+    sleeps: list[float] = []
+    now = 1445412480.0  # Wed, 21 Oct 2015 07:28:00 GMT
+    policy = RetryPolicy(sleep=sleeps.append, jitter=lambda _a, b: b, wall_clock=lambda: now)
+    with WebClient(timeout=5) as client:
+        fetch_robots(client, site_server.url("/robots.txt"), policy=policy, budget=WaitBudget(60))
+    assert sleeps == [5.0]
