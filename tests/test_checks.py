@@ -645,3 +645,140 @@ def test_build_check_reads_at_most_the_limit(tmp_path: Path) -> None:
     result = check_build(tmp_path, urls, AGENTS, mode="pages", limit=2)
     assert result.pages_read == 2
     assert any("only the first 2" in w for w in result.warnings)
+
+
+# --- what the checks must keep doing (issue 21: mutants that no test noticed) ---------------
+
+NOINDEX_META = '<meta name="robots" content="noindex">'
+
+
+def test_the_content_type_decides_html_before_sniffing() -> None:
+    # A text/html page starting with a comment does not look like HTML by its first bytes.
+    body = b"<!-- generated --><html><head>" + NOINDEX_META.encode() + b"</head>"
+    assert verdict(headers=[("Content-Type", "text/html")], body=body) == (False, "noindex")
+    xhtml = [("Content-Type", "application/xhtml+xml; charset=utf-8")]
+    assert verdict(headers=xhtml, body=body) == (False, "noindex")
+    # Declared as something else, the same bytes are not read as HTML.
+    assert verdict(headers=[("Content-Type", "text/plain")], body=page(NOINDEX_META)) == (
+        True,
+        None,
+    )
+
+
+def test_a_refresh_after_other_metas_and_a_delayed_one() -> None:
+    late = '<meta name="description" content="d"><meta http-equiv="refresh" content="0; url=/x/">'
+    assert verdict(body=page(late)) == (False, "redirect")
+    assert verdict(body=page('<meta http-equiv="refresh" content="5; url=/x/">')) == (True, None)
+
+
+def test_a_401_counts_for_the_bot_protection_guard() -> None:
+    found = page_verdict(URL, "added", 401, HTML, b"", AGENTS)
+    assert (found.code, found.refused) == ("status", True)
+    assert guard_problem([found, found, found]) is not None
+
+
+def test_a_relative_base_href_resolves_the_canonical() -> None:
+    head = '<base href="/docs/"><link rel="canonical" href="page/">'
+    assert verdict(body=page(head), url="https://site.example/docs/page/") == (True, None)
+    found = page_verdict(URL, "added", 200, HTML, page(head), AGENTS)
+    assert "https://site.example/docs/page/" in found.reason
+
+
+def test_elements_without_the_attribute_that_matters_are_ignored() -> None:
+    # <base target> names no base, <link> without rel no canonical, a refresh without
+    # content no redirect, a robots meta without content no noindex.
+    head = (
+        '<base target="_top"><link href="/elsewhere/"><meta http-equiv="refresh">'
+        '<meta name="robots"><link rel="canonical" href="/blog/post/">'
+    )
+    assert verdict(body=page(head)) == (True, None)
+
+
+def test_invalid_utf_8_in_a_page_is_read_around() -> None:
+    body = b"<html><head><title>caf\xe9 \xff</title>" + NOINDEX_META.encode() + b"</head>"
+    assert verdict(body=body) == (False, "noindex")
+
+
+def test_noindex_directives_are_scoped_as_written() -> None:
+    # "max-snippet: 50" is a directive with a value, not a bot named max-snippet.
+    assert verdict(headers=[*HTML, ("X-Robots-Tag", "max-snippet: 50, noindex")]) == (
+        False,
+        "noindex",
+    )
+    split = page_verdict(
+        URL,
+        "added",
+        200,
+        [*HTML, ("X-Robots-Tag", "googlebot: nofollow, bingbot: noindex")],
+        page(),
+        AGENTS,
+    )
+    assert split.send and "noindex for bingbot only" in " ".join(split.warnings)
+
+
+def test_a_single_quoted_canonical_and_a_charset_given_only_in_the_content_type() -> None:
+    found = page_verdict(
+        URL, "added", 200, HTML, page("<link rel='canonical' href='/other/'>"), AGENTS
+    )
+    assert found.code == "canonical"
+    # windows-1251 bytes for /новости/: read as UTF-8 they would name another URL.
+    cyrillic = "https://site.example/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8/"
+    body = '<html><head><link rel="canonical" href="/новости/"></head>'.encode("cp1251")
+    typed = [("Content-Type", "text/html; charset=windows-1251")]
+    assert page_verdict(cyrillic, "added", 200, typed, body, AGENTS).send
+
+
+def test_the_first_url_without_a_file_does_not_end_the_build_check(tmp_path: Path) -> None:
+    write(tmp_path, "b/index.html", page(NOINDEX_META).decode())
+    urls = ["https://site.example/a/", "https://site.example/b/"]
+    result = check_build(tmp_path, urls, AGENTS, mode="pages")
+    assert [(f.url, f.code) for f in result.findings] == [("https://site.example/b/", "noindex")]
+
+
+@pytest.mark.parametrize("failure", ["drop", "timeout"])
+def test_a_dropped_or_timed_out_page_is_retried_within_the_budget(
+    site_server: SiteServer, failure: str
+) -> None:
+    first = answer(drop=True) if failure == "drop" else answer("late", delay=2.0)
+    site_server.route("/p", responses=[first, answer(page(), content_type="text/html")])
+    sleeps: list[float] = []
+    with WebClient(timeout=0.5) as client:
+        (found,) = check_pages(
+            client,
+            [Candidate(site_server.url("/p"), "added")],
+            AGENTS,
+            policy=fast_policy(sleeps),
+            budget=WaitBudget(10),
+        )
+    assert found.send and len(sleeps) == 1 and site_server.hits("/p") == 2
+
+
+def test_a_retry_after_date_is_honoured_for_a_page(site_server: SiteServer) -> None:
+    site_server.route(
+        "/p",
+        responses=[
+            answer("busy", status=503, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:07 GMT"}),
+            answer(page(), content_type="text/html"),
+        ],
+    )
+    sleeps: list[float] = []
+    now = 1445412480.0  # Wed, 21 Oct 2015 07:28:00 GMT
+    policy = RetryPolicy(sleep=sleeps.append, jitter=lambda _a, b: b, wall_clock=lambda: now)
+    with WebClient(timeout=5) as client:
+        (found,) = check_pages(
+            client, [Candidate(site_server.url("/p"), "added")], AGENTS, policy=policy
+        )
+    assert found.send and sleeps == [7.0]
+
+
+def test_run_checks_keeps_to_the_concurrency_and_the_runs_budget(site_server: SiteServer) -> None:
+    for name in ("a", "b", "c", "d"):
+        site_server.route(f"/{name}", page(), content_type="text/html", delay=0.2)
+    site_server.route("/busy", "busy", status=503, headers={"Retry-After": "1"})
+    items = [(f"/{n}", "added") for n in ("a", "b", "c", "d", "busy")]
+    result = run(site_server, items, concurrency=1, budget=WaitBudget(0))
+    assert [s.code for s in result.skipped] == ["status"]
+    assert site_server.hits("/busy") == 1  # the run's budget was spent: no retry
+    # One at a time: every request went over the one kept-alive connection (four slow pages
+    # checked at once would each have needed a connection of their own).
+    assert len({r.client_port for r in site_server.requests}) == 1

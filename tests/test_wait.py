@@ -20,9 +20,12 @@ from indexnow_sync.wait import (
     not_live,
     not_live_reason,
     poll,
+    read_live_listing,
     sitemap_gaps,
 )
+from indexnow_sync.web import WebClient
 from tests.faketime import FakeTime
+from tests.siteserver import SiteServer
 
 
 def test_intervals_grow_from_5_s_by_half_up_to_30_s() -> None:
@@ -160,6 +163,65 @@ def test_sitemap_gaps(built: str | None, live: bytes | None, gap: str | None) ->
 def test_sitemap_gaps_match_urls_exactly() -> None:
     listing = {f"{S}/a/".encode(): b"", f"{S}/ü".encode(): b""}
     assert sitemap_gaps({f"{S}/a": None, f"{S}/ü": None}, listing) == {f"{S}/a": NOT_LISTED}
+
+
+def test_sitemap_gaps_look_at_every_url_after_a_live_one() -> None:
+    listing = {f"{S}/live".encode(): b"2024-03-01"}
+    expected: dict[str, str | None] = {
+        f"{S}/live": None,
+        f"{S}/same": None,
+        f"{S}/missing": None,
+        f"{S}/changed": "2024-03-01",
+    }
+    listing[f"{S}/same".encode()] = b""
+    assert sitemap_gaps(expected, listing) == {
+        f"{S}/missing": NOT_LISTED,
+        f"{S}/changed": NOT_LISTED,
+    }
+
+
+def index_of(*children: str) -> str:
+    items = "".join(f"<sitemap><loc>{child}</loc></sitemap>" for child in children)
+    return (
+        f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{items}</sitemapindex>'
+    )
+
+
+def urlset_of(entries: dict[str, str]) -> str:
+    items = "".join(
+        f"<url><loc>{loc}</loc><lastmod>{lastmod}</lastmod></url>"
+        for loc, lastmod in entries.items()
+    )
+    return f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{items}</urlset>'
+
+
+def test_the_live_listing_reads_the_configured_sitemap(site_server: SiteServer) -> None:
+    # Neither robots.txt nor the usual names lead to it: only --live does.
+    page = site_server.url("/p")
+    site_server.route("/maps/custom.xml", urlset_of({page: "2024-03-01"}))
+    with WebClient(timeout=5) as client:
+        found, problem = read_live_listing(
+            client,
+            site_server.base_url,
+            site_server.url("/maps/custom.xml"),
+            {page.encode()},
+            1024 * 1024,
+        )
+    assert (found, problem) == ({page.encode(): b"2024-03-01"}, None)
+
+
+def test_a_url_in_two_live_sitemaps_keeps_its_latest_lastmod(site_server: SiteServer) -> None:
+    page = site_server.url("/p")
+    site_server.route(
+        "/sitemap.xml", index_of(site_server.url("/s-1.xml"), site_server.url("/s-2.xml"))
+    )
+    site_server.route("/s-1.xml", urlset_of({page: "2024-05-02"}))
+    site_server.route("/s-2.xml", urlset_of({page: "2024-05-01"}))  # read last, but older
+    with WebClient(timeout=5) as client:
+        found, _problem = read_live_listing(
+            client, site_server.base_url, None, {page.encode()}, 1024 * 1024
+        )
+    assert found == {page.encode(): b"2024-05-02"}
 
 
 # --- gate 2: which answers mean "not live yet" ----------------------------------------------
