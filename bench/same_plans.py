@@ -27,7 +27,8 @@ import tempfile
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-DEFAULT_PAIRS = BENCH.parent.parent.parent / "shared" / "realworld" / "pairs"
+# The repository sits beside the team's shared folder: <work>/main/bench -> <work>/shared.
+DEFAULT_PAIRS = BENCH.parent.parent / "shared" / "realworld" / "pairs"
 _CREATED = re.compile(rb'"created": ?"[^"]*"')
 
 
@@ -54,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pairs", type=Path, default=DEFAULT_PAIRS)
     parser.add_argument("--site-folder", type=Path, action="append", default=[])
     args = parser.parse_args(argv)
+    if not args.pairs.is_dir():
+        parser.error(f"--pairs {args.pairs}: no such folder (pass the real-world pairs' folder)")
     cases = [
         (old.name.split(".old.")[0], old, old.with_name(old.name.replace(".old.", ".new.")))
         for old in sorted(args.pairs.resolve().glob("*.old.xml*"))
@@ -62,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         (folder.name, folder.resolve() / "live", folder.resolve() / "build")
         for folder in args.site_folder
     ]
+    if not any(args.pairs.glob("*.old.xml*")) and not args.site_folder:
+        parser.error(f"--pairs {args.pairs}: no NAME.old.xml[.gz] files, nothing to compare")
     same = differ = 0
     with tempfile.TemporaryDirectory(prefix="same-plans-") as work:
         for name, old, new in cases:

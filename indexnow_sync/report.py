@@ -15,8 +15,8 @@ from typing import Any
 
 from .errors import IndexNowSyncError
 from .models import SKIP_CODES
+from .outcome import Outcome
 from .plan import deferred_entries, skipped_entries
-from .sync import Outcome
 
 REPORT_VERSION = 1
 

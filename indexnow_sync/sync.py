@@ -1,5 +1,11 @@
-"""Orchestration: config -> sources -> diff -> cap -> key check -> (wait) -> checks -> submit
--> :class:`Outcome`.
+"""The commands. Each reads its :class:`Config` once, at the top, then runs SPEC's pipeline
+
+    sides -> delta -> key -> gates -> send -> outcome
+
+one room per stage, each given the values it uses (never the Config): :mod:`delta` (where the
+sides come from, the diff, scope), :mod:`keycheck` (the key file), :mod:`gates` (the checks
+before sending, waiting for the deploy), :mod:`send` (the cap, the POSTs) and :mod:`outcome`
+(what the run found and did, and how it ends).
 
 The order is the contract's: the ``--max-urls`` cap and the key check come before any page
 GET (a run that will be refused never spends 10,000 requests), then robots.txt, then the pages,
@@ -7,986 +13,59 @@ then the POST; a dry run does all of it except the POST. With ``--wait`` the key
 live sitemap and the pages are looked at until the deploy is live or the deadline has passed
 (:mod:`wait`); what is not live by then is deferred, never lost.
 
-No printing, no exiting: every function returns an Outcome or raises a typed error, and the
+No printing, no exiting: every command returns an Outcome or raises a typed error, and the
 CLI renders both. ``progress`` callbacks let the CLI show per-batch lines as they happen.
 """
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from contextlib import nullcontext
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .config import Config
-from .errors import (
-    CheckGuardError,
-    DeferredError,
-    IndexNowSyncError,
-    KeyCheckError,
-    NotDeployedError,
-    PlanFileError,
-    TooManyUrlsError,
-    UsageError,
+from .delta import (
+    Sides,
+    build_digest,
+    compute_delta,
+    find_build,
+    in_scope,
+    infer_site,
+    plan_notes,
+    plan_site,
+    replan,
+    well_formed,
 )
-from .models import Deferred, Delta, KeyCheck, RequestRecord, Skipped, SubmitResult
-from .urls import authority_prefix, host_key, normalize_site, origin
+from .errors import UsageError
+from .gates import (
+    Checks,
+    Gates,
+    check_build_offline,
+    deadline_for,
+    expected_listing,
+    pass_gates,
+    retry_budget,
+)
+from .keycheck import (
+    KeyFile,
+    KeyResult,
+    check_key_file,
+    record_key_check,
+    require_key,
+    require_key_file,
+)
+from .outcome import Outcome, Progress, Ready, finish
+from .send import Sending, SentRecently, cap, send
+from .urls import normalize_site, origin
 
 if TYPE_CHECKING:
-    from .checks import PageVerdict
     from .indexnow import WaitBudget
+    from .models import Skipped
     from .plan import Plan
     from .wait import Deadline, PollPolicy
     from .web import PrefixResponse, WebClient
-
-Progress = Callable[[str], None]
-# Called once with what the run found (delta, key check) right before the first POST, so the
-# CLI can show it before the per-request progress lines.
-Ready = Callable[["Outcome"], None]
-BUILD_GUESSES = (".", "dist", "public", "build", "out", "_site", "site")
-RESUBMIT_PAUSE = 600.0  # seconds: the engines ask not to resubmit a URL sooner
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """Everything a command found and did, for the report."""
-
-    command: str
-    site: str | None
-    dry_run: bool
-    delta: Delta | None = None
-    key_check: KeyCheck | None = None
-    result: SubmitResult | None = None
-    warnings: tuple[str, ...] = ()
-    plan_file: str | None = None
-    extra_skipped: tuple[Skipped, ...] = ()
-    notes: tuple[str, ...] = field(default_factory=tuple)
-    checks: dict[str, Any] | None = None  # what the checks before submitting did
-    build_checks: tuple[Skipped, ...] = ()  # problems found in the build (warnings only)
-    deferred: tuple[Deferred, ...] = ()  # not live yet: not sent, kept for a later run
-    waiting: dict[str, Any] | None = None  # what waiting for the deploy did (--wait)
-
-
-def configured_site(config: Config) -> str | None:
-    """The site a config names: ``--site``, else the origin of ``--live``; None when neither.
-    Raises :class:`UsageError` for a value that is no site."""
-    if config.site:
-        try:
-            return normalize_site(config.site)
-        except ValueError as exc:
-            raise UsageError(f"--site {exc} (got {config.site!r})") from None
-    if config.live:
-        site = origin(config.live)
-        if site is None:
-            raise UsageError(f"--live must be an absolute http(s) URL (got {config.live!r})")
-        return site
-    return None
-
-
-def _build_path(config: Config) -> Path:
-    if config.build is not None:
-        return config.build
-    from .sources import BUILD_NAMES
-
-    for guess in BUILD_GUESSES:
-        folder = Path(guess)
-        if any((folder / name).is_file() for name in BUILD_NAMES):
-            return folder
-    raise UsageError(
-        "no --build given and no sitemap found in ., dist, public, build, out, _site or site; "
-        "pass --build PATH (the build output folder or the sitemap file)"
-    )
-
-
-def _client(config: Config) -> WebClient:
-    from .web import WebClient
-
-    return WebClient(
-        timeout=config.timeout,
-        max_bytes=config.max_sitemap_bytes,
-        pool_maxsize=config.check_concurrency,
-    )
-
-
-def _budget() -> WaitBudget:
-    """The run's one waiting budget for retries: robots.txt, page checks and POSTs share it."""
-    from .indexnow import RetryPolicy, WaitBudget
-
-    return WaitBudget(RetryPolicy().max_wait_total)
-
-
-def compute_delta(
-    config: Config,
-    client: WebClient | None = None,
-    robots_read: dict[str, PrefixResponse] | None = None,
-) -> tuple[Delta, dict[str, Any], dict[str, Any], str | None]:
-    """The delta for a config: (delta, before info, after info, site). ``robots_read``
-    receives the robots.txt answers live discovery read (for the checks: once per host)."""
-    from .diff import Differ
-    from .sources import Limits, Side, merge, read_disk_side, read_live_side
-
-    site = configured_site(config)
-    prefix = f"{site}/".encode() if site else b""
-    limits = Limits(max_sitemap_bytes=config.max_sitemap_bytes, key_prefix=prefix)
-    build = _build_path(config)
-    before_side = Side()
-    if config.baseline is not None:
-        before_map = merge(read_disk_side(config.baseline, limits, before_side, "--baseline"))
-        before_info: dict[str, Any] = {"kind": "baseline", "path": str(config.baseline)}
-    else:
-        if site is None:
-            raise UsageError(
-                "nothing to compare the build with: pass --site URL (the live site), "
-                "--live URL (the live sitemap) or --baseline FILE (a saved sitemap)"
-            )
-        own = client is None
-        web = client or _client(config)
-        try:
-            before_map = merge(read_live_side(web, site, config.live, limits, before_side))
-        finally:
-            if own:
-                web.close()
-        before_info = {"kind": "live", "url": config.live or site}
-        if robots_read is not None:
-            robots_read.update(before_side.robots)
-    before_info.update(
-        count=len(before_map), missing=before_side.missing, sources=before_side.sources
-    )
-    build_side = Side()
-    differ = Differ(before_map, prefix)
-    hosts = _BuildHosts(site, prefix)
-    for doc in read_disk_side(build, limits, build_side, "--build"):
-        differ.add(doc.entries)
-        hosts.add(doc.entries)
-    hosts.require_site_host(build)
-    delta = differ.finish(site, before_missing=before_side.missing)
-    if delta.after_count == 0:
-        build_side.warnings.append(
-            f"the build sitemap under {build} lists no URLs at all: is the build complete?"
-        )
-    after_info = {"path": str(build), "count": delta.after_count, "sources": build_side.sources}
-    warnings = (*before_side.warnings, *build_side.warnings, *delta.warnings)
-    return replace(delta, warnings=tuple(dict.fromkeys(warnings))), before_info, after_info, site
-
-
-class _BuildHosts:
-    """Notices a --site that matches no URL of the build (www vs apex, a staging host): every
-    URL would be skipped and the run would end green having sent nothing."""
-
-    def __init__(self, site: str | None, prefix: bytes) -> None:
-        self.site = site
-        self.site_key = host_key(site) if site else None
-        self.prefix = prefix
-        self.on_site = site is None
-        self.urls = 0
-        self.others: dict[str, int] = {}
-        self._decided: dict[str, tuple[str, int | None] | None] = {}
-
-    def add(self, entries: dict[bytes, bytes]) -> None:
-        if self.on_site:
-            return
-        from .sitemap import PREFIX_MARK
-        from .urls import authority_prefix
-
-        for loc in entries:
-            self.urls += 1
-            if loc[:1] == PREFIX_MARK:  # stored as the site's own origin
-                self.on_site = True
-                return
-            authority = authority_prefix(loc.decode("utf-8", "replace"))
-            if authority not in self._decided:
-                self._decided[authority] = host_key(authority)
-            key = self._decided[authority]
-            if key is None:
-                continue  # relative or not http(s): skipped with its own reason later
-            if key == self.site_key:
-                self.on_site = True
-                return
-            label = key[0] if key[1] is None else f"{key[0]}:{key[1]}"
-            self.others[label] = self.others.get(label, 0) + 1
-
-    def require_site_host(self, build: Path) -> None:
-        if self.on_site or not self.others:
-            return
-        common = sorted(self.others, key=lambda host: -self.others[host])
-        hosts = ", ".join(common[:3]) + (f" and {len(common) - 3} more" if len(common) > 3 else "")
-        scheme = (self.site or "https:").split(":", 1)[0]
-        raise UsageError(
-            f"the build's URLs are on {hosts}, --site is {self.site}: no URL of the build "
-            f"under {build} is on the site's host, so nothing could be submitted; pass "
-            f"--site {scheme}://{common[0]} (or fix the host in the sitemap's <loc>s)"
-        )
-
-
-def build_digest(sources: Iterable[str]) -> str:
-    """A digest of the build's sitemap files as read: equal digests mean the same build, so a
-    re-run of ``plan`` can tell its own earlier plan from another build's."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for source in sources:
-        digest.update(b"\0file\0")
-        try:
-            with Path(source).open("rb") as handle:
-                while chunk := handle.read(1 << 20):
-                    digest.update(chunk)
-        except OSError:
-            digest.update(source.encode("utf-8", "replace"))
-    return "sha256:" + digest.hexdigest()
-
-
-def run_plan(config: Config, out: Path) -> Outcome:
-    """Compute the delta and write the plan. With a key known (flag, environment, config),
-    the build's key file is checked first, so a broken one fails before it ships.
-
-    ``out`` is not replaced when it already holds a plan of this same build with URLs still to
-    send: then that plan is kept (a re-run of a job whose submit failed finds the site already
-    deployed, and a fresh diff would find nothing). A plan of another build that still has URLs
-    pending is never silently dropped: they are carried into the new plan, with a warning."""
-    from .plan import new_plan, write_plan
-
-    site = configured_site(config)
-    check, key_warnings = _plan_key_check(config, site)
-    if check is not None and not check.ok:
-        outcome = Outcome("plan", site, False, key_check=check)
-        raise _KeyFailed(outcome, check, note="no plan was written: fix the file and re-run")
-    delta, before, after, site = compute_delta(config)
-    after = {**after, "digest": build_digest(after.get("sources", ()))}
-    previous = _previous_plan(out)
-    pending = previous.pending(include_removed=config.sends_removed) if previous else []
-    if previous is not None and pending:
-        same_build = previous.after.get("digest") == after["digest"] and previous.site == site
-        if same_build:
-            note = (
-                f"kept the existing plan {out} of this same build (made {previous.created}): "
-                f"{len(pending)} URL(s) still to submit, {len(previous.accepted)} already "
-                "accepted; delete it to plan afresh"
-            )
-            return Outcome(
-                "plan",
-                site,
-                False,
-                delta=previous.delta,
-                key_check=check,
-                warnings=(*key_warnings, *previous.delta.warnings),
-                plan_file=str(out),
-                notes=(note,),
-            )
-        delta = _carry_pending(delta, previous, pending, out)
-    findings, warnings = _check_build(config, _build_path(config), [*delta.added, *delta.changed])
-    delta = replace(delta, warnings=(*delta.warnings, *warnings))
-    write_plan(out, replace(new_plan(delta, site, before, after), build_checks=findings))
-    return Outcome(
-        "plan",
-        site,
-        False,
-        delta=delta,
-        key_check=check,
-        warnings=(*key_warnings, *delta.warnings),
-        plan_file=str(out),
-        build_checks=findings,
-    )
-
-
-def _plan_key_check(config: Config, site: str | None) -> tuple[KeyCheck | None, tuple[str, ...]]:
-    """The built key file's check at plan time: (check, warnings). No key known: nothing to
-    check. A build folder without the key file: a warning (it may be deployed another way)."""
-    from .keyfile import check_local_key_file, scrub, shorten_key
-
-    if not config.key:
-        return None, ()
-    key = _key(config)
-    build = _build_path(config)
-    candidate = built_key_file(config, site, key, build)
-    if candidate is None or not candidate.is_file():
-        if candidate is None or not build.is_dir():
-            return None, ()
-        target = scrub(str(candidate), key).replace(shorten_key(key), "$INDEXNOW_KEY")
-        return None, (
-            f"no key file {scrub(str(candidate), key)} in the build folder: engines will not "
-            "find the key after the deploy unless it is served another way; create it: "
-            f'printf \'%s\' "$INDEXNOW_KEY" > "{target}"',
-        )
-    check = check_local_key_file(candidate, key)
-    if check.ok:
-        check = replace(check, fix="the hosted one is checked by 'submit' after the deploy")
-    return check, ()
-
-
-def built_key_file(config: Config, site: str | None, key: str, build: Path) -> Path | None:
-    """Where the build holds the key file engines will fetch: ``{key}.txt`` at its root, or
-    the path of ``--key-location``; None when that is not a path under the build folder."""
-    from urllib.parse import urlsplit
-
-    from .keyfile import key_file_url
-
-    if site is not None:
-        url = key_file_url(site, key, config.key_location)
-    else:
-        url = config.key_location or f"/{key}.txt"
-    relative = urlsplit(url).path.lstrip("/")
-    if not relative or relative.endswith("/") or ".." in Path(relative).parts:
-        return None
-    folder = build if build.is_dir() else build.parent
-    return folder / relative
-
-
-def _previous_plan(out: Path) -> Plan | None:
-    from .plan import read_plan
-
-    if not out.is_file():
-        return None
-    try:
-        return read_plan(out)
-    except PlanFileError:
-        return None  # not a plan we can read: it holds nothing we could still send
-
-
-def _carry_pending(delta: Delta, previous: Plan, pending: list[str], out: Path) -> Delta:
-    """The new delta plus the URLs an earlier plan (of another build) never got submitted."""
-    planned = {*delta.added, *delta.changed, *delta.removed}
-    carried = [url for url in pending if url not in planned]
-    if not carried:
-        return delta
-    was_added, was_removed = set(previous.delta.added), set(previous.delta.removed)
-    added = [url for url in carried if url in was_added]
-    removed = [url for url in carried if url in was_removed]
-    changed = [url for url in carried if url not in was_added and url not in was_removed]
-    warning = (
-        f"{out} held a plan of another build (made {previous.created}) with "
-        f"{len(pending)} URL(s) never submitted: {len(carried)} of them are carried into this "
-        "plan so they are not lost (did its 'submit' step fail or never run?)"
-    )
-    return replace(
-        delta,
-        added=(*delta.added, *added),
-        changed=(*delta.changed, *changed),
-        removed=(*delta.removed, *removed),
-        # What the live sitemap must show before --wait counts a carried URL live.
-        lastmods={
-            **{
-                url: previous.delta.lastmods[url]
-                for url in carried
-                if url in previous.delta.lastmods
-            },
-            **delta.lastmods,
-        },
-        warnings=(*delta.warnings, warning),
-    )
-
-
-# --- checks before submitting ---
-
-
-def _check_build(
-    config: Config, build: Path | None, urls: list[str]
-) -> tuple[tuple[Skipped, ...], tuple[str, ...]]:
-    """The build's own robots.txt and pages, checked offline (SPEC "Before the deploy"):
-    findings and the warnings that report them. Nothing is skipped for them."""
-    if build is None or config.check == "off" or not urls:
-        return (), ()
-    from .checks import check_build
-    from .robots import make_agents
-
-    root = build if build.is_dir() else build.parent
-    result = check_build(
-        root, urls, make_agents(config.robots_agent), mode=config.check, limit=config.max_urls
-    )
-    return result.findings, result.warnings
-
-
-def _directions(delta: Delta | None) -> dict[str, str]:
-    if delta is None:
-        return {}
-    directions = dict.fromkeys(delta.removed, "removed")
-    directions.update(dict.fromkeys(delta.changed, "changed"))
-    directions.update(dict.fromkeys(delta.added, "added"))
-    return directions
-
-
-def _check_before_submit(
-    config: Config,
-    client: WebClient,
-    key: str,
-    urls: list[str],
-    outcome: Outcome,
-    budget: WaitBudget,
-    progress: Progress | None,
-    *,
-    settle: Callable[[Any, list[PageVerdict]], list[PageVerdict]] | None = None,
-    robots_read: Mapping[str, PrefixResponse] | None = None,
-) -> tuple[list[str], Outcome, list[PageVerdict]]:
-    """robots.txt, then the pages (per ``--check``): the URLs still to send, the outcome
-    with what was skipped and why, and the pages' verdicts. Stops the run (keeping the outcome
-    for the report) when robots.txt is unreachable or a guard fires."""
-    from .checks import Candidate, run_checks
-    from .robots import make_agents
-
-    agents = make_agents(config.robots_agent)
-    directions = _directions(outcome.delta)
-    candidates = [Candidate(url, directions.get(url, "listed")) for url in urls]
-    try:
-        result = run_checks(
-            client,
-            candidates,
-            agents,
-            mode=config.check,
-            concurrency=config.check_concurrency,
-            budget=budget,
-            secret=key,
-            progress=progress,
-            settle=settle,
-            robots_read=robots_read,
-        )
-    except IndexNowSyncError as exc:
-        exc.outcome = outcome  # type: ignore[attr-defined]
-        raise
-    outcome = replace(
-        outcome,
-        extra_skipped=(*outcome.extra_skipped, *result.skipped),
-        warnings=tuple(dict.fromkeys((*outcome.warnings, *result.warnings))),
-        checks={
-            "mode": config.check,
-            "agents": [agent.name for agent in agents],
-            "robots_txt": result.robots_files,
-            "checked": len(candidates),
-            "pages_fetched": len(result.verdicts),
-            "passed": len(result.send),
-        },
-    )
-    if result.guard is not None:
-        error = CheckGuardError(result.guard)
-        error.outcome = outcome  # type: ignore[attr-defined]
-        raise error
-    return result.send, outcome, result.verdicts
-
-
-# --- waiting for the deploy ---
-
-# Hosted key-file problems that a deploy fixes: the file not there yet, the site's HTML page
-# in its place (an SPA fallback), or the previous key's file.
-KEY_PROBLEMS_A_DEPLOY_FIXES = frozenset({"not_found", "html", "wrong_key"})
-
-
-def _deadline(config: Config, pacing: PollPolicy | None) -> Deadline | None:
-    """The run's waiting deadline: None with ``--wait 0`` (look once). A dry run never waits:
-    its deadline is now, so every gate looks once and reports what a real run would wait for.
-    Checked before any network request."""
-    if config.wait <= 0:
-        return None
-    if config.check != "pages":
-        raise UsageError(
-            f"--wait needs --check pages (got --check {config.check}): waiting for the deploy "
-            "means checking that each page is live, which only the page checks see; drop "
-            "--wait, or use --check pages"
-        )
-    from .wait import Deadline
-
-    return Deadline(0.0 if config.dry_run else config.wait, pacing)
-
-
-def _live_sitemap_gate(
-    config: Config,
-    client: WebClient,
-    site: str,
-    expected: dict[str, str | None],
-    deadline: Deadline,
-    progress: Progress | None,
-    *,
-    delta_reading: bool,
-) -> tuple[dict[str, str], int]:
-    """Gate 1: read the live sitemap until it lists every URL of ``expected`` (with the
-    build's lastmod where one is given) or the deadline has passed: (URL -> what the live
-    sitemap showed, for those it does not show live; how many times it was read).
-    ``delta_reading``: the delta itself came from the live sitemap (``sync`` without
-    ``--baseline``), which by construction shows none of it, so the first new reading comes
-    after the first pause."""
-    from .wait import (
-        NOT_LISTED,
-        SitemapLook,
-        describe_sitemap,
-        poll,
-        read_live_listing,
-        sitemap_gaps,
-    )
-
-    if not expected:
-        return {}, 0
-    wanted = {url.encode("utf-8") for url in expected}
-    reads = 0
-
-    def look() -> SitemapLook:
-        nonlocal reads
-        reads += 1
-        found, problem = read_live_listing(
-            client, site, config.live, wanted, config.max_sitemap_bytes
-        )
-        return SitemapLook(sitemap_gaps(expected, found), problem)
-
-    first = None
-    if delta_reading:
-        first = SitemapLook(
-            {
-                url: NOT_LISTED
-                if built is None
-                else f"live sitemap shows the previous lastmod, the build {built}"
-                for url, built in expected.items()
-            }
-        )
-    final = poll(
-        deadline,
-        look,
-        lambda current: not current.gaps,
-        lambda current: describe_sitemap(current, len(expected)),
-        progress,
-        first=first,
-    )
-    return final.gaps, reads
-
-
-def _expected_listing(
-    delta: Delta, urls: list[str], *, lastmods_known: bool = True
-) -> dict[str, str | None]:
-    """What gate 1 waits for among ``urls``: each added URL listed (None), each changed URL
-    listed with the build's lastmod (None when the plan does not know it: listing alone)."""
-    added = set(delta.added)
-    changed = set(delta.changed)
-    expected: dict[str, str | None] = {}
-    for url in urls:
-        if url in added:
-            expected[url] = None
-        elif url in changed:
-            expected[url] = delta.lastmods.get(url) if lastmods_known else None
-    return expected
-
-
-def _check_and_wait(
-    config: Config,
-    client: WebClient,
-    key: str,
-    site: str,
-    urls: list[str],
-    outcome: Outcome,
-    budget: WaitBudget,
-    progress: Progress | None,
-    *,
-    deadline: Deadline | None,
-    expected: dict[str, str | None] | None,
-    delta_reading: bool = False,
-    robots_read: Mapping[str, PrefixResponse] | None = None,
-) -> tuple[list[str], Outcome, bool]:
-    """Gate 1 (the live sitemap, when ``expected`` is given), then the checks before
-    submitting with gate 2 (pages not live yet are checked again until the deadline): the
-    URLs to send, the outcome with what is deferred, and whether the deploy has not happened
-    at all (with ``--wait 0``: every added URL answered 404/410, so nothing is sent)."""
-    from .checks import check_pages
-    from .robots import make_agents
-    from .wait import PageSettler, not_live, not_live_reason
-
-    if outcome.key_check is not None and outcome.key_check.local_only and config.check != "off":
-        # SPEC: a dry run with --baseline and no reachable site checks what it can offline
-        # and says so. robots.txt and the pages need the site: not checked, and said.
-        note = (
-            "the site could not be reached, so robots.txt and the pages were not checked "
-            "(a real run checks them before sending anything): listed is what would be sent "
-            "if they pass"
-        )
-        return urls, replace(outcome, warnings=(*outcome.warnings, note)), False
-    deferred: list[Deferred] = []
-    reads = 0
-    if deadline is not None and expected:
-        gaps, reads = _live_sitemap_gate(
-            config, client, site, expected, deadline, progress, delta_reading=delta_reading
-        )
-        deferred = [Deferred(url, gaps[url]) for url in urls if url in gaps]
-        urls = [url for url in urls if url not in gaps]
-    settler = None
-    if deadline is not None:
-        agents = make_agents(config.robots_agent)
-
-        def recheck(candidates: Any) -> list[PageVerdict]:
-            return check_pages(
-                client, candidates, agents, concurrency=config.check_concurrency, budget=budget
-            )
-
-        settler = PageSettler(recheck, deadline, progress)
-    send, outcome, verdicts = _check_before_submit(
-        config,
-        client,
-        key,
-        urls,
-        outcome,
-        budget,
-        progress,
-        settle=settler,
-        # After waiting, robots.txt is read again: the deploy may have changed it.
-        robots_read=robots_read if deadline is None else None,
-    )
-    if deadline is not None:
-        deferred.extend(Deferred(v.url, not_live_reason(v)) for v in verdicts if not_live(v))
-    not_deployed = deadline is None and _nothing_deployed(verdicts)
-    if not_deployed:
-        deferred = [Deferred(v.url, _held_back_reason(v)) for v in verdicts]
-        send = []
-    if deferred:
-        held = {d.url for d in deferred}
-        outcome = replace(
-            outcome,
-            extra_skipped=tuple(
-                s for s in outcome.extra_skipped if not (s.url in held and _page_skip(s.code))
-            ),
-        )
-    waiting = None
-    if deadline is not None:
-        waiting = {
-            "seconds": config.wait,
-            "waited": round(deadline.elapsed(), 3),
-            "sitemap_reads": reads,
-            "page_rechecks": settler.rechecks if settler is not None else 0,
-        }
-    return send, replace(outcome, deferred=tuple(deferred), waiting=waiting), not_deployed
-
-
-def _page_skip(code: str) -> bool:
-    from .checks import CODES
-
-    return code in CODES and code != "robots"
-
-
-def _nothing_deployed(verdicts: list[PageVerdict]) -> bool:
-    """Every added URL (at least one; every URL of a URL list) answered 404/410."""
-    added = [v for v in verdicts if v.direction in ("added", "listed")]
-    return bool(added) and all(v.code == "not_found" for v in added)
-
-
-def _held_back_reason(verdict: PageVerdict) -> str:
-    from .wait import not_live_reason
-
-    if verdict.code == "not_found" and verdict.direction != "removed":
-        return not_live_reason(verdict)
-    seen = "no answer" if verdict.status is None else f"answered {verdict.status}"
-    return f"{seen}; held back: no added page is live yet"
-
-
-def _deferred_error(
-    config: Config, outcome: Outcome, *, not_deployed: bool, mode: str, plan: Path | None = None
-) -> DeferredError | None:
-    """The error that ends a run with deferred URLs (exit 1), its message saying what to do
-    in this ``mode`` (``live`` or ``baseline`` sync, ``plan``, ``urls``); None without any."""
-    count = len(outcome.deferred)
-    if not count:
-        return None
-    sent = len(outcome.result.submitted) if outcome.result is not None else 0
-    if not_deployed:
-        message = (
-            f"every added URL answered 404 or 410: the deploy has not happened (or not "
-            f"propagated) yet; nothing was sent, and the {count} checked URL(s) are deferred. "
-        )
-        if mode == "live":
-            message += (
-                "This 'sync' took its delta from the live site, so it must run before the new "
-                "build is live, and a re-run after the deploy finds nothing to send: run "
-                "'indexnow-sync plan --out PLAN' before the deploy and 'indexnow-sync submit "
-                "--plan PLAN' after it, or diff against the previous build with --baseline; or, "
-                "when the platform deploys beside this job, add --wait SECONDS (e.g. --wait "
-                "900) to submit once the build is live"
-            )
-        elif mode == "plan":
-            message += (
-                f"The plan keeps them pending: re-run 'indexnow-sync submit --plan {plan}' "
-                "after the deploy, or add --wait SECONDS to wait for it"
-            )
-        else:
-            message += "Re-run after the deploy, or add --wait SECONDS to wait for it"
-        error: DeferredError = NotDeployedError(message)
-    else:
-        if config.dry_run:
-            message = (
-                f"dry run: {count} URL(s) are not live yet; a real run would wait up to "
-                f"--wait {config.wait:g} s for them and defer (not send) those still not live"
-            )
-        else:
-            message = (
-                f"{count} URL(s) were not live after waiting up to {config.wait:g} s and were "
-                f"deferred (not sent; {sent} URL(s) were sent). "
-            )
-            if mode == "plan":
-                message += (
-                    f"The plan keeps them pending: re-run 'indexnow-sync submit --plan {plan}' "
-                    "to check and send them"
-                )
-            elif mode == "urls":
-                message += "Re-run the same 'submit' once they are live to send them"
-            else:
-                message += (
-                    "They are listed under 'deferred' in the JSON report (--json, --report "
-                    "FILE); send them once they are live with: jq -r '.deferred[].url' "
-                    f"report.json | indexnow-sync submit --urls-file - --site {outcome.site} "
-                    "--wait SECONDS (a re-run of 'sync' "
-                    + (
-                        "against the live site will not find them again)"
-                        if mode == "live"
-                        else "would send the whole delta again)"
-                    )
-                )
-        error = DeferredError(message)
-    error.outcome = outcome  # type: ignore[attr-defined]
-    return error
-
-
-# --- key and submission ---
-
-
-def _key(config: Config) -> str:
-    from .keyfile import validate_key
-
-    if not config.key:
-        raise UsageError(
-            "no IndexNow key: pass --key or set INDEXNOW_KEY (create one with "
-            "'indexnow-sync keygen')"
-        )
-    return validate_key(config.key)
-
-
-def _submission_key(config: Config) -> str:
-    """The key of a run that may submit; the endpoint is checked too, before any work."""
-    from .indexnow import resolve_endpoint
-
-    key = _key(config)
-    resolve_endpoint(config.endpoint)
-    return key
-
-
-def _require_site(site: str | None, what: str) -> str:
-    if site is None:
-        raise UsageError(f"{what} needs --site URL (the public base URL, e.g. https://example.com)")
-    return site
-
-
-def check_key(
-    config: Config,
-    site: str,
-    key: str,
-    client: WebClient,
-    *,
-    build: Path | None,
-    write_folder: Path | None = None,
-) -> KeyCheck:
-    """Check the built key file (if the build holds it), then the hosted one. A dry run with
-    --baseline and an unreachable site settles for the local check, and says so. The fix of
-    a failed check writes the file into ``build`` (else ``write_folder``: the build a plan
-    was made from)."""
-    from .keyfile import check_hosted_key_file, key_file_url
-
-    url = key_file_url(site, key, config.key_location)
-    local = _built_key_check(config, site, key, build) if build is not None else None
-    if local is not None and not local.ok:
-        return local
-    folder = (build if build.is_dir() else build.parent) if build is not None else write_folder
-    hosted = check_hosted_key_file(
-        client, url, key, build_folder=None if folder is None else str(folder)
-    )
-    if (
-        not hosted.ok
-        and local is not None
-        and config.dry_run
-        and config.baseline is not None
-        and hosted.kind in ("unreachable", "timeout")
-    ):
-        return replace(
-            local,
-            local_only=True,
-            problem=None,
-            fix=f"the hosted key file {hosted.problem}",
-        )
-    return hosted
-
-
-def _require_key_file(
-    config: Config,
-    site: str,
-    key: str,
-    client: WebClient,
-    outcome: Outcome,
-    *,
-    build: Path | None,
-    nothing_to_send: bool = False,
-    deadline: Deadline | None = None,
-    progress: Progress | None = None,
-    write_folder: Path | None = None,
-) -> Outcome:
-    """The outcome with its key check; raises (keeping the outcome) unless the check passed:
-    no submission happens before that, in a dry run too. Runs also when there is nothing to
-    send: a broken key file must not stay hidden until the next delta. With a ``deadline``
-    (``--wait``), a hosted key file that a deploy would fix is checked again until then."""
-    check = check_key(config, site, key, client, build=build, write_folder=write_folder)
-    if deadline is not None and not nothing_to_send and _deploy_fixes(check):
-        from .wait import poll
-
-        check = poll(
-            deadline,
-            lambda: check_key(config, site, key, client, build=build, write_folder=write_folder),
-            lambda current: not _deploy_fixes(current),
-            lambda current: (
-                f"key file {current.url}: "
-                + ("ok" if current.ok else f"{current.problem} (not deployed yet?)")
-            ),
-            progress,
-            first=check,
-        )
-    outcome = replace(outcome, key_check=check)
-    if not check.ok:
-        note = "nothing was to be sent this time, but the next submission would fail"
-        raise _KeyFailed(outcome, check, note=note if nothing_to_send else "")
-    return outcome
-
-
-def _check_built_key_first(config: Config, key: str) -> None:
-    """SPEC: a key file in the build is checked "before anything else", so a newline in it
-    stops ``sync`` before the live site is read (``plan`` and ``submit`` read nothing live
-    before their key check). The full check, hosted file included, follows the delta."""
-    site = configured_site(config)
-    check = _built_key_check(config, site, key, _build_path(config))
-    if check is not None and not check.ok:
-        raise _KeyFailed(Outcome("sync", site, config.dry_run, key_check=check), check)
-
-
-def _built_key_check(config: Config, site: str | None, key: str, build: Path) -> KeyCheck | None:
-    """The check of the key file the build holds; None when it holds none."""
-    from .keyfile import check_local_key_file
-
-    candidate = built_key_file(config, site, key, build)
-    if candidate is None or not candidate.is_file():
-        return None
-    return check_local_key_file(candidate, key)
-
-
-def _deploy_fixes(check: KeyCheck) -> bool:
-    return not check.ok and not check.local_only and check.kind in KEY_PROBLEMS_A_DEPLOY_FIXES
-
-
-def _submit(
-    config: Config,
-    site: str,
-    key: str,
-    urls: list[str],
-    client: WebClient,
-    *,
-    on_batch: Callable[[list[str], RequestRecord], None] | None,
-    progress: Progress | None,
-    budget: WaitBudget | None = None,
-) -> SubmitResult:
-    from .indexnow import resolve_endpoint, submit
-
-    endpoint = resolve_endpoint(config.endpoint)
-
-    def batch_done(batch: Any, record: RequestRecord) -> None:
-        if on_batch is not None and record.outcome in ("accepted", "pending"):
-            on_batch(list(batch.urls), record)
-        if progress is not None:
-            progress(_request_line(record))
-
-    result = submit(
-        client,
-        endpoint,
-        key,
-        config.key_location,
-        urls,
-        dry_run=config.dry_run,
-        on_batch_done=batch_done,
-        budget=budget,
-    )
-    if config.dry_run:  # the report lists what would have gone out
-        result = replace(result, submitted=tuple(urls))
-    if progress is not None:
-        for record in result.requests:
-            if record.outcome not in ("accepted", "pending"):
-                progress(_request_line(record))
-    return result
-
-
-def _request_line(record: RequestRecord) -> str:
-    status = "-" if record.status is None else str(record.status)
-    line = (
-        f"POST {record.endpoint} host={record.host} urls={record.count} status={status} "
-        f"attempts={record.attempts}: {record.outcome}"
-    )
-    return f"{line} ({record.detail})" if record.detail else line
-
-
-def _cap(urls: list[str], config: Config, outcome: Outcome) -> None:
-    if len(urls) > config.max_urls:
-        error = TooManyUrlsError(
-            f"{len(urls)} URLs to submit, more than --max-urls {config.max_urls}; nothing was "
-            "sent. If this is expected (first run, big release), raise --max-urls; if not, "
-            "check the diff with --dry-run (a generator stamping every lastmod?)"
-        )
-        error.outcome = outcome  # type: ignore[attr-defined]
-        raise error
-
-
-def _scope(urls: Iterable[str], site: str, config: Config) -> tuple[list[str], list[Skipped]]:
-    from .keyfile import filter_in_scope
-
-    return filter_in_scope(urls, site, config.key_location)
-
-
-def _gates(
-    config: Config,
-    client: WebClient,
-    key: str,
-    site: str,
-    urls: list[str],
-    outcome: Outcome,
-    *,
-    build: Path | None,
-    deadline: Deadline | None,
-    expected: dict[str, str | None] | None,
-    progress: Progress | None,
-    ready: Ready | None,
-    delta_reading: bool = False,
-    write_folder: Path | None = None,
-    robots_read: Mapping[str, PrefixResponse] | None = None,
-) -> tuple[list[str], Outcome, bool, WaitBudget | None]:
-    """Everything between the delta and the POSTs, in the contract's order, for every command
-    that submits: the key check (also when there is nothing to send), then robots.txt and the
-    pages, waiting for the deploy with ``--wait``. Returns the URLs to send, the outcome,
-    whether the deploy has not happened at all, and the run's retry budget (None: nothing was
-    to be sent, so there is nothing to POST either)."""
-    outcome = _require_key_file(
-        config,
-        site,
-        key,
-        client,
-        outcome,
-        build=build,
-        nothing_to_send=not urls,
-        deadline=deadline,
-        progress=progress,
-        write_folder=write_folder,
-    )
-    if not urls:
-        return [], outcome, False, None
-    if ready is not None:
-        ready(outcome)
-    budget = _budget()
-    send, outcome, not_deployed = _check_and_wait(
-        config,
-        client,
-        key,
-        site,
-        urls,
-        outcome,
-        budget,
-        progress,
-        deadline=deadline,
-        expected=expected,
-        delta_reading=delta_reading,
-        robots_read=robots_read,
-    )
-    return send, outcome, not_deployed, budget
 
 
 def run_sync(
@@ -1000,63 +79,96 @@ def run_sync(
     Raises :class:`DeferredError` (keeping the outcome) when URLs were deferred."""
     key = _submission_key(config)
     deadline = _deadline(config, pacing)
-    _check_built_key_first(config, key)
+    site = configured_site(config)
+    build = find_build(config.build)
+    key_file = _key_file(config, key, site, build)
+    # SPEC: a key file in the build is checked "before anything else": before the live site.
+    record_key_check(Outcome("sync", site, config.dry_run), check_key_file(key_file))
     client = _client(config)
     robots_read: dict[str, PrefixResponse] = {}
     try:
-        delta, _before, _after, site = compute_delta(config, client, robots_read)
+        # sides -> delta
+        sides = _sides(config, site, build)
+        delta = compute_delta(sides, lambda: nullcontext(client), robots_read).delta
         site = _require_site(site, "sync")
-        urls, skipped = _scope(delta.to_submit(include_removed=config.sends_removed), site, config)
-        build = _build_path(config)
-        findings, build_warnings = _check_build(config, build, [*delta.added, *delta.changed])
+        candidates = delta.to_submit(include_removed=config.sends_removed)
+        urls, skipped = in_scope(candidates, site, config.key_location)
+        findings, warnings = _check_build(config, build, [*delta.added, *delta.changed])
         outcome = Outcome(
             "sync",
             site,
             config.dry_run,
             delta=delta,
-            warnings=(*delta.warnings, *build_warnings),
+            warnings=(*delta.warnings, *warnings),
             extra_skipped=tuple(skipped),
             build_checks=findings,
         )
-        _cap(urls, config, outcome)
-        from_live = config.baseline is None
-        urls, outcome, not_deployed, budget = _gates(
+        cap(urls, config.max_urls, outcome)
+        # key -> gates
+        urls, outcome, not_deployed, budget = _key_and_gates(
             config,
             client,
-            key,
-            site,
+            key_file,
             urls,
             outcome,
-            build=build,
             deadline=deadline,
-            expected=_expected_listing(delta, urls),
             progress=progress,
             ready=ready,
-            delta_reading=from_live,
+            expected=expected_listing(delta, urls),
+            delta_reading=config.baseline is None,
             robots_read=robots_read,
         )
         if budget is None:
             return outcome
-        result = _submit(
-            config, site, key, urls, client, on_batch=None, progress=progress, budget=budget
+        # send
+        result = send(
+            _sending(config, key), urls, client, on_batch=None, progress=progress, budget=budget
         )
         outcome = replace(outcome, result=result)
     finally:
         client.close()
-    mode = "live" if from_live else "baseline"
-    error = _deferred_error(config, outcome, not_deployed=not_deployed, mode=mode)
-    if error is not None:
-        raise error
-    return outcome
+    mode = "live" if config.baseline is None else "baseline"
+    return finish(outcome, not_deployed=not_deployed, mode=mode, wait=config.wait)
 
 
-class _KeyFailed(KeyCheckError):
-    """A failed key check that still carries what the run found (for the report)."""
+def run_plan(config: Config, out: Path) -> Outcome:
+    """Compute the delta and write the plan. With a key known (flag, environment, config),
+    the build's key file is checked first, so a broken one fails before it ships.
 
-    def __init__(self, outcome: Outcome, check: KeyCheck, *, note: str = "") -> None:
-        message = f"key file {check.url} {check.problem}; fix: {check.fix}"
-        super().__init__(f"{message}; {note}" if note else message)
-        self.outcome = outcome
+    ``out`` is not replaced when it already holds a plan of this same build with URLs still to
+    send: then that plan is kept; a plan of another build with URLs pending has them carried
+    into the new one (:func:`delta.replan`)."""
+    from .plan import new_plan, write_plan
+
+    site = configured_site(config)
+    key = require_key(config.key) if config.key else None
+    build = find_build(config.build)
+    # key (the build's file, before it ships)
+    checked = check_key_file(_key_file(config, key, site, build)) if key else KeyResult(None)
+    note = "no plan was written: fix the file and re-run"
+    record_key_check(Outcome("plan", site, False), checked, note=note)
+    # sides -> delta
+    read = compute_delta(_sides(config, site, build), lambda: _client(config))
+    after = {**read.after, "digest": build_digest(read.after.get("sources", ()))}
+    delta, kept = replan(
+        read.delta, after["digest"], site, out, include_removed=config.sends_removed
+    )
+    findings: tuple[Skipped, ...] = ()
+    if kept is None:  # else the plan already in ``out`` is kept as it is
+        findings, warnings = _check_build(config, build, [*delta.added, *delta.changed])
+        delta = replace(delta, warnings=(*delta.warnings, *warnings))
+        write_plan(out, replace(new_plan(delta, site, read.before, after), build_checks=findings))
+    return Outcome(
+        "plan",
+        site,
+        False,
+        delta=delta,
+        key_check=checked.check,
+        warnings=(*checked.warnings, *delta.warnings),
+        plan_file=str(out),
+        notes=() if kept is None else (kept,),
+        build_checks=findings,
+    )
 
 
 def run_submit_plan(
@@ -1091,95 +203,67 @@ def _submit_plan(
     from .plan import ProgressRecorder, read_plan
 
     key = _submission_key(config)
+    # sides -> delta: the plan's
     plan: Plan = read_plan(plan_path)
-    site = configured_site(config) or _plan_site(plan, plan_path)
+    site = configured_site(config) or plan_site(plan, plan_path)
     site = _require_site(site, "submit --plan (the plan has no site)")
     pending = plan.pending(include_removed=config.sends_removed)
-    urls, skipped = _scope(pending, site, config)
+    urls, skipped = in_scope(pending, site, config.key_location)
     removed = set(plan.delta.removed)
-    findings, build_warnings = _check_build(
+    findings, warnings = _check_build(
         config, config.build, [url for url in urls if url not in removed]
     )
-    already = len(plan.accepted)
-    notes: tuple[str, ...] = (
-        (f"{already} URL(s) of this plan were already accepted earlier; not sent again",)
-        if already
-        else ()
-    )
-    if deadline is not None and not plan.lastmods_known and plan.delta.changed:
-        notes = (
-            *notes,
-            f"{plan_path} is a plan of format version 1, without the build's lastmods: "
-            "waiting for the deploy checks that its changed URLs are listed in the live "
-            "sitemap, not that they show the new lastmod (plans written by this version "
-            "record them)",
-        )
     outcome = Outcome(
         "submit",
         site,
         config.dry_run,
         delta=plan.delta,
-        warnings=(*plan.delta.warnings, *build_warnings),
+        warnings=(*plan.delta.warnings, *warnings),
         plan_file=str(plan_path),
         extra_skipped=tuple(skipped),
-        notes=notes,
+        notes=plan_notes(plan, plan_path, waiting=deadline is not None),
         build_checks=findings,
     )
-    _cap(urls, config, outcome)
+    cap(urls, config.max_urls, outcome)
     client = _client(config)
     try:
+        # key -> gates (a key fix writes the file into the build the plan was made from)
         planned_build = plan.after.get("path")
-        urls, outcome, not_deployed, budget = _gates(
+        key_file = replace(
+            _key_file(config, key, site, config.build),
+            write_folder=Path(planned_build) if isinstance(planned_build, str) else None,
+        )
+        urls, outcome, not_deployed, budget = _key_and_gates(
             config,
             client,
-            key,
-            site,
+            key_file,
             urls,
             outcome,
-            build=config.build,
             deadline=deadline,
-            expected=_expected_listing(plan.delta, urls, lastmods_known=plan.lastmods_known),
             progress=progress,
             ready=ready,
-            write_folder=Path(planned_build) if isinstance(planned_build, str) else None,
+            expected=expected_listing(plan.delta, urls, lastmods_known=plan.lastmods_known),
         )
         if budget is None:
             return outcome
-        if config.dry_run:
-            result = _submit(
-                config, site, key, urls, client, on_batch=None, progress=progress, budget=budget
+        # send (a real run records each accepted batch in the plan's journal)
+        recorder = None if config.dry_run else ProgressRecorder(plan_path, plan)
+        try:
+            result = send(
+                _sending(config, key),
+                urls,
+                client,
+                on_batch=None if recorder is None else lambda batch, _r: recorder.record(batch),
+                progress=progress,
+                budget=budget,
             )
-        else:
-            recorder = ProgressRecorder(plan_path, plan)
-            try:
-                result = _submit(
-                    config,
-                    site,
-                    key,
-                    urls,
-                    client,
-                    on_batch=lambda batch, _r: recorder.record(batch),
-                    progress=progress,
-                    budget=budget,
-                )
-            finally:
+        finally:
+            if recorder is not None:
                 recorder.close(deferred=outcome.deferred)
         outcome = replace(outcome, result=result)
     finally:
         client.close()
-    error = _deferred_error(config, outcome, not_deployed=not_deployed, mode="plan", plan=plan_path)
-    if error is not None:
-        raise error
-    return outcome
-
-
-def _plan_site(plan: Plan, plan_path: Path) -> str | None:
-    if plan.site is None:
-        return None
-    try:
-        return normalize_site(plan.site)
-    except ValueError as exc:
-        raise PlanFileError(f"--plan {plan_path}: its site {exc} (got {plan.site!r})") from None
+    return finish(outcome, not_deployed=not_deployed, mode="plan", wait=config.wait, plan=plan_path)
 
 
 def run_submit_urls(
@@ -1196,133 +280,113 @@ def run_submit_urls(
     sitemap); deferred ones are not recorded in ``state``."""
     key = _submission_key(config)
     deadline = _deadline(config, pacing)
-    site = configured_site(config) or _infer_site(urls)
+    # sides -> delta: the list, without what was accepted recently, malformed or out of scope
+    site = configured_site(config) or infer_site(urls)
     site = _require_site(site, "submit")
-    recent: dict[str, float] = _read_state(state) if state else {}
-    now = time.time()
-    fresh = [u for u in dict.fromkeys(urls) if now - recent.get(u, 0.0) >= RESUBMIT_PAUSE]
-    notes: tuple[str, ...] = ()
-    if len(fresh) < len(dict.fromkeys(urls)):
-        notes = (
-            f"{len(dict.fromkeys(urls)) - len(fresh)} URL(s) were accepted less than 10 "
-            f"minutes ago (per {state}); not resubmitted",
-        )
-    fresh, malformed = _well_formed(fresh)
-    scoped, skipped = _scope(fresh, site, config)
-    skipped = malformed + skipped
-    findings, build_warnings = _check_build(config, config.build, scoped)
+    recently = SentRecently(state, dry_run=config.dry_run)
+    fresh, notes = recently.fresh(urls)
+    fresh, malformed = well_formed(fresh)
+    scoped, skipped = in_scope(fresh, site, config.key_location)
+    findings, warnings = _check_build(config, config.build, scoped)
     outcome = Outcome(
         "submit",
         site,
         config.dry_run,
-        warnings=build_warnings,
-        extra_skipped=tuple(skipped),
+        warnings=warnings,
+        extra_skipped=(*malformed, *skipped),
         notes=notes,
         build_checks=findings,
     )
-    _cap(scoped, config, outcome)
+    cap(scoped, config.max_urls, outcome)
     client = _client(config)
     try:
-        scoped, outcome, not_deployed, budget = _gates(
+        # key -> gates
+        scoped, outcome, not_deployed, budget = _key_and_gates(
             config,
             client,
-            key,
-            site,
+            _key_file(config, key, site, config.build),
             scoped,
             outcome,
-            build=config.build,
             deadline=deadline,
-            expected=None,
             progress=progress,
             ready=ready,
+            expected=None,
         )
         if budget is None:
             return outcome
-
-        def remember(batch: list[str], _record: RequestRecord) -> None:
-            if state is not None and not config.dry_run:
-                stamp = time.time()
-                recent.update((u, stamp) for u in batch)
-                _write_state(state, recent)
-
-        result = _submit(
-            config, site, key, scoped, client, on_batch=remember, progress=progress, budget=budget
+        # send (each accepted batch is remembered in --state)
+        result = send(
+            _sending(config, key),
+            scoped,
+            client,
+            on_batch=recently.remember,
+            progress=progress,
+            budget=budget,
         )
         outcome = replace(outcome, result=result)
     finally:
         client.close()
-    error = _deferred_error(config, outcome, not_deployed=not_deployed, mode="urls")
-    if error is not None:
-        raise error
-    return outcome
+    return finish(outcome, not_deployed=not_deployed, mode="urls", wait=config.wait)
 
 
-def _well_formed(urls: list[str]) -> tuple[list[str], list[Skipped]]:
-    """A given URL list without what no engine takes (whitespace, control characters, over
-    2,048 characters, relative or non-http(s)): the same rules as sitemap URLs."""
-    from .diff import url_problem
-
-    kept: list[str] = []
-    skipped: list[Skipped] = []
-    for url in urls:
-        problem = url_problem(url, None)
-        if problem is None:
-            kept.append(url)
-        else:
-            shown = url if url.isprintable() else url.encode("unicode_escape").decode("ascii")
-            skipped.append(Skipped(shown, problem[1], problem[0]))
-    return kept, skipped
-
-
-def _infer_site(urls: list[str]) -> str | None:
-    """The one host all URLs are on, as a site (https preferred), or None."""
-    origins = {origin(prefix) for prefix in {authority_prefix(u) for u in urls}} - {None}
-    if len({host_key(o) for o in origins if o}) != 1:
-        return None
-    return max(o for o in origins if o)
-
-
-def _read_state(path: Path) -> dict[str, float]:
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError, RecursionError) as exc:
-        raise PlanFileError(f"--state {path}: cannot be read as JSON ({exc})") from exc
-    accepted = raw.get("accepted", {}) if isinstance(raw, dict) else {}
-    if not isinstance(accepted, dict):
-        raise PlanFileError(f"--state {path}: 'accepted' must map URL -> time")
-    now = time.time()
-    return {
-        str(u): float(t)
-        for u, t in accepted.items()
-        if isinstance(t, (int, float))
-        and not isinstance(t, bool)
-        and -1e12 < t < 1e12  # a time stamp; JSON may hold any number
-        and now - float(t) < RESUBMIT_PAUSE
-    }
-
-
-def _write_state(path: Path, accepted: dict[str, float]) -> None:
-    from .plan import atomic_write
-
-    now = time.time()
-    live = {u: t for u, t in accepted.items() if now - t < RESUBMIT_PAUSE}
-    atomic_write(path, [json.dumps({"version": 1, "accepted": live}, indent=1), "\n"])
+def _key_and_gates(
+    config: Config,
+    client: WebClient,
+    key_file: KeyFile,
+    urls: list[str],
+    outcome: Outcome,
+    *,
+    deadline: Deadline | None,
+    progress: Progress | None,
+    ready: Ready | None,
+    expected: dict[str, str | None] | None,
+    delta_reading: bool = False,
+    robots_read: Mapping[str, PrefixResponse] | None = None,
+) -> tuple[list[str], Outcome, bool, WaitBudget | None]:
+    """The key, then the gates: what every submitting command runs between its delta and
+    its POSTs. Returns the URLs to send, the outcome, whether the deploy has not happened at
+    all, and the run's retry budget (None: nothing was to be sent, so nothing to POST)."""
+    # key: also when there is nothing to send
+    outcome = require_key_file(
+        key_file,
+        client,
+        outcome,
+        nothing_to_send=not urls,
+        deadline=deadline,
+        progress=progress,
+    )
+    if not urls:
+        return [], outcome, False, None
+    # gates
+    assert key_file.site is not None, "a submitting command requires its site first"
+    budget = retry_budget()
+    send, outcome, not_deployed = pass_gates(
+        _gates(config),
+        client,
+        key_file.key,
+        key_file.site,
+        urls,
+        outcome,
+        budget,
+        progress,
+        ready=ready,
+        deadline=deadline,
+        expected=expected,
+        delta_reading=delta_reading,
+        robots_read=robots_read,
+    )
+    return send, outcome, not_deployed, budget
 
 
 def run_verify_key(config: Config) -> Outcome:
-    key = _key(config)
+    key = require_key(config.key)
     site = _require_site(configured_site(config), "verify-key")
     client = _client(config)
     try:
-        check = check_key(config, site, key, client, build=config.build)
+        checked = check_key_file(_key_file(config, key, site, config.build), client)
     finally:
         client.close()
-    outcome = Outcome("verify-key", site, False, key_check=check)
-    if not check.ok:
-        raise _KeyFailed(outcome, check)
-    return outcome
+    return record_key_check(Outcome("verify-key", site, False), checked)
 
 
 def generate_key() -> str:
@@ -1339,3 +403,91 @@ def write_key_file(folder: Path, key: str) -> Path:
         handle.write(key.encode("ascii"))
     path.chmod(0o644)
     return path
+
+
+# --- reading the Config: what each stage is given ---
+
+
+def configured_site(config: Config) -> str | None:
+    """The site a config names: ``--site``, else the origin of ``--live``; None when neither.
+    Raises :class:`UsageError` for a value that is no site."""
+    if config.site:
+        try:
+            return normalize_site(config.site)
+        except ValueError as exc:
+            raise UsageError(f"--site {exc} (got {config.site!r})") from None
+    if config.live:
+        site = origin(config.live)
+        if site is None:
+            raise UsageError(f"--live must be an absolute http(s) URL (got {config.live!r})")
+        return site
+    return None
+
+
+def _require_site(site: str | None, what: str) -> str:
+    if site is None:
+        raise UsageError(f"{what} needs --site URL (the public base URL, e.g. https://example.com)")
+    return site
+
+
+def _submission_key(config: Config) -> str:
+    """The key of a run that may submit; the endpoint is checked too, before any work."""
+    from .indexnow import resolve_endpoint
+
+    key = require_key(config.key)
+    resolve_endpoint(config.endpoint)
+    return key
+
+
+def _deadline(config: Config, pacing: PollPolicy | None) -> Deadline | None:
+    return deadline_for(config.wait, config.check, config.dry_run, pacing)
+
+
+def _client(config: Config) -> WebClient:
+    from .web import WebClient
+
+    return WebClient(
+        timeout=config.timeout,
+        max_bytes=config.max_sitemap_bytes,
+        pool_maxsize=config.check_concurrency,
+    )
+
+
+def _sides(config: Config, site: str | None, build: Path) -> Sides:
+    return Sides(site, build, config.baseline, config.live, config.max_sitemap_bytes)
+
+
+def _key_file(config: Config, key: str, site: str | None, build: Path | None) -> KeyFile:
+    offline_ok = config.dry_run and config.baseline is not None
+    return KeyFile(key, config.key_location, site, build, offline_ok=offline_ok)
+
+
+def _checks(config: Config) -> Checks:
+    return Checks(config.check, config.robots_agent, config.check_concurrency)
+
+
+def _check_build(
+    config: Config, build: Path | None, urls: list[str]
+) -> tuple[tuple[Skipped, ...], tuple[str, ...]]:
+    return check_build_offline(build, urls, _checks(config), config.max_urls)
+
+
+def _gates(config: Config) -> Gates:
+    return Gates(_checks(config), config.wait, config.live, config.max_sitemap_bytes)
+
+
+def _sending(config: Config, key: str) -> Sending:
+    return Sending(config.endpoint, key, config.key_location, config.dry_run)
+
+
+__all__ = [
+    "Outcome",
+    "configured_site",
+    "generate_key",
+    "run_plan",
+    "run_submit_plan",
+    "run_submit_urls",
+    "run_sync",
+    "run_verify_key",
+    "write_key_file",
+]

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-pytest_plugins = ("tests.siteserver",)
+pytest_plugins = ("tests.siteserver", "tests.generators")
 
 # A proxy from the environment must never carry a test's loopback traffic elsewhere.
 for _name in ("NO_PROXY", "no_proxy"):

@@ -33,6 +33,8 @@ _CONTENT_TYPES = {
     ".htm": "text/html; charset=utf-8",
     ".gz": "application/gzip",
     ".json": "application/json",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
 }
 
 
@@ -467,8 +469,8 @@ class SiteServer:
             folder = self._folder_for(parts.path)
         if folder is not None:
             found = _file_under(folder, parts.path)
-            if found is not None:
-                return Answer(body=found.read_bytes())
+            if found is not None:  # typed by the file: /guide/ is guide/index.html
+                return Answer(body=found.read_bytes(), content_type=_guess_content_type(found.name))
         return Answer(
             body=f"not found: {parts.path}\n".encode(),
             status=404,

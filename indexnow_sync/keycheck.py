@@ -1,0 +1,228 @@
+"""The key stage: every check of a run's key file behind :func:`check_key_file`, one
+:class:`KeyResult`; :func:`record_key_check` stops the run when it failed, and
+:func:`require_key_file` is the stage as a command that submits runs it.
+
+SPEC "Key file rules": a key file in the build is checked before anything else (``plan``
+fails before a broken file ships; ``sync`` before it reads the live site), then the hosted one,
+also when there is nothing to send (a broken key file must not stay hidden until the next
+delta). With ``--wait`` a hosted file a deploy would fix is looked at again until the deadline.
+:mod:`keyfile` owns the rules of one file (format, URL, scope, exact match and diagnosis).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import KeyCheckError, UsageError
+from .models import KeyCheck
+
+if TYPE_CHECKING:
+    from .outcome import Outcome, Progress
+    from .wait import Deadline
+    from .web import WebClient
+
+# Hosted key-file problems that a deploy fixes: the file not there yet, the site's HTML page
+# in its place (an SPA fallback), or the previous key's file.
+KEY_PROBLEMS_A_DEPLOY_FIXES = frozenset({"not_found", "html", "wrong_key"})
+
+
+def require_key(value: str | None) -> str:
+    """The run's key (``--key``, ``INDEXNOW_KEY``, the config file), validated."""
+    from .keyfile import validate_key
+
+    if not value:
+        raise UsageError(
+            "no IndexNow key: pass --key or set INDEXNOW_KEY (create one with "
+            "'indexnow-sync keygen')"
+        )
+    return validate_key(value)
+
+
+@dataclass(frozen=True)
+class KeyFile:
+    """Which key file a run checks: the key, where the file is served, the build holding it."""
+
+    key: str
+    key_location: str | None  # --key-location; None: {site}/{key}.txt
+    site: str | None  # needed for the hosted file; None: only the build's is checked
+    build: Path | None = None  # the build folder or sitemap file; None: no build given
+    write_folder: Path | None = None  # where a fix writes the file without a build (a plan's)
+    # A dry run against --baseline: an unreachable site settles for the build's file.
+    offline_ok: bool = False
+
+
+@dataclass(frozen=True)
+class KeyResult:
+    """What checking the key file found: the check (None: nothing to check, e.g. no key file
+    in the build before the deploy), and warnings (a build folder without the file)."""
+
+    check: KeyCheck | None
+    warnings: tuple[str, ...] = ()
+
+
+def check_key_file(
+    target: KeyFile,
+    client: WebClient | None = None,
+    *,
+    deadline: Deadline | None = None,
+    progress: Progress | None = None,
+) -> KeyResult:
+    """Every key-file check. Without a ``client``, before the deploy: the file in the build
+    only (none there: nothing to check, with a warning when the build is a folder). With a
+    ``client``: the build's file (when it holds one), then the hosted one; with a
+    ``deadline``, a hosted file that a deploy would fix is checked again until then."""
+    if client is None:
+        return _before_deploy(target)
+    check = _built_then_hosted(target, client)
+    if deadline is not None and _deploy_fixes(check):
+        from .wait import poll
+
+        check = poll(
+            deadline,
+            lambda: _built_then_hosted(target, client),
+            lambda current: not _deploy_fixes(current),
+            lambda current: (
+                f"key file {current.url}: "
+                + ("ok" if current.ok else f"{current.problem} (not deployed yet?)")
+            ),
+            progress,
+            first=check,
+        )
+    return KeyResult(check)
+
+
+class KeyFailed(KeyCheckError):
+    """A failed key check that still carries what the run found (for the report)."""
+
+    def __init__(self, outcome: Outcome, check: KeyCheck, *, note: str = "") -> None:
+        message = f"key file {check.url} {check.problem}; fix: {check.fix}"
+        super().__init__(f"{message}; {note}" if note else message)
+        self.outcome = outcome
+
+
+def record_key_check(outcome: Outcome, result: KeyResult, *, note: str = "") -> Outcome:
+    """``outcome`` with the key check; raises :class:`KeyFailed` (keeping that outcome, its
+    message ending with ``note``) unless the check passed or there was nothing to check: no
+    submission happens before that, in a dry run too."""
+    outcome = replace(outcome, key_check=result.check)
+    if result.check is not None and not result.check.ok:
+        raise KeyFailed(outcome, result.check, note=note)
+    return outcome
+
+
+def require_key_file(
+    target: KeyFile,
+    client: WebClient,
+    outcome: Outcome,
+    *,
+    nothing_to_send: bool,
+    deadline: Deadline | None,
+    progress: Progress | None,
+) -> Outcome:
+    """The key stage of a command that submits: the hosted key file checked (waiting for the
+    deploy only when there is something to send) and recorded in ``outcome``; raises unless
+    it passed. Runs also when there is nothing to send: a broken key file must not stay
+    hidden until the next delta."""
+    result = check_key_file(
+        target, client, deadline=None if nothing_to_send else deadline, progress=progress
+    )
+    return record_key_check(outcome, result, note=_NOTHING_TO_SEND if nothing_to_send else "")
+
+
+_NOTHING_TO_SEND = "nothing was to be sent this time, but the next submission would fail"
+
+
+def _built_key_file(target: KeyFile, build: Path) -> Path | None:
+    """Where the build holds the key file engines will fetch: ``{key}.txt`` at its root, or
+    the path of ``--key-location``; None when that is not a path under the build folder."""
+    from urllib.parse import urlsplit
+
+    from .keyfile import key_file_url
+
+    if target.site is not None:
+        url = key_file_url(target.site, target.key, target.key_location)
+    else:
+        url = target.key_location or f"/{target.key}.txt"
+    relative = urlsplit(url).path.lstrip("/")
+    if not relative or relative.endswith("/") or ".." in Path(relative).parts:
+        return None
+    folder = build if build.is_dir() else build.parent
+    return folder / relative
+
+
+def _built_key_check(target: KeyFile, build: Path) -> KeyCheck | None:
+    """The check of the key file the build holds; None when it holds none."""
+    from .keyfile import check_local_key_file
+
+    candidate = _built_key_file(target, build)
+    if candidate is None or not candidate.is_file():
+        return None
+    return check_local_key_file(candidate, target.key)
+
+
+def _before_deploy(target: KeyFile) -> KeyResult:
+    """The built key file's check before the deploy. A build folder without the key file: a
+    warning (it may be deployed another way)."""
+    from .keyfile import check_local_key_file, scrub, shorten_key
+
+    key, build = target.key, target.build
+    if build is None:
+        return KeyResult(None)
+    candidate = _built_key_file(target, build)
+    if candidate is None or not candidate.is_file():
+        if candidate is None or not build.is_dir():
+            return KeyResult(None)
+        shown = scrub(str(candidate), key)
+        command = shown.replace(shorten_key(key), "$INDEXNOW_KEY")
+        return KeyResult(
+            None,
+            (
+                f"no key file {shown} in the build folder: engines will not find the key "
+                "after the deploy unless it is served another way; create it: "
+                f'printf \'%s\' "$INDEXNOW_KEY" > "{command}"',
+            ),
+        )
+    check = check_local_key_file(candidate, key)
+    if check.ok:
+        check = replace(check, fix="the hosted one is checked by 'submit' after the deploy")
+    return KeyResult(check)
+
+
+def _built_then_hosted(target: KeyFile, client: WebClient) -> KeyCheck:
+    """The built key file (if the build holds it), then the hosted one. A dry run with
+    --baseline and an unreachable site settles for the local check, and says so. The fix of
+    a failed check writes the file into the build (else ``write_folder``)."""
+    from .keyfile import check_hosted_key_file, key_file_url
+
+    site, build = target.site, target.build
+    assert site is not None, "the hosted key file needs the site"
+    url = key_file_url(site, target.key, target.key_location)
+    local = _built_key_check(target, build) if build is not None else None
+    if local is not None and not local.ok:
+        return local
+    if build is not None:
+        folder: Path | None = build if build.is_dir() else build.parent
+    else:
+        folder = target.write_folder
+    hosted = check_hosted_key_file(
+        client, url, target.key, build_folder=None if folder is None else str(folder)
+    )
+    if (
+        not hosted.ok
+        and local is not None
+        and target.offline_ok
+        and hosted.kind in ("unreachable", "timeout")
+    ):
+        return replace(
+            local,
+            local_only=True,
+            problem=None,
+            fix=f"the hosted key file {hosted.problem}",
+        )
+    return hosted
+
+
+def _deploy_fixes(check: KeyCheck) -> bool:
+    return not check.ok and not check.local_only and check.kind in KEY_PROBLEMS_A_DEPLOY_FIXES
