@@ -277,7 +277,7 @@ def _execute(
         failing = [
             r
             for r in outcome.result.requests
-            if r.outcome not in ("accepted", "pending", "dry_run")
+            if r.outcome not in ("accepted", "pending", "dry_run", "passed_on")
         ]
         detail = failing[0].detail if failing else ""
         error = SubmissionError(

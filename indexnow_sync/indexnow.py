@@ -19,7 +19,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -42,6 +42,8 @@ ENDPOINTS = {
     "yep": "https://indexnow.yep.com/indexnow",
 }
 DEFAULT_ENDPOINT = "indexnow"
+# Without --endpoint: a batch that exhausted its retries on one goes to the next (SPEC).
+DEFAULT_ENDPOINTS = ("indexnow", "bing", "yandex")
 
 MAX_URLS_PER_REQUEST = 10_000
 # No engine documents a body size limit. 10,000 URLs of typical length (~100 bytes) make a
@@ -69,6 +71,19 @@ def resolve_endpoint(value: str) -> str:
         f"--endpoint must be one of {names} or an http(s) URL such as "
         f"https://api.indexnow.org/indexnow (got {value!r})"
     )
+
+
+def resolve_endpoints(value: str | None) -> tuple[str, ...]:
+    """The endpoints to try, in order, as URLs: ``--endpoint`` as given (names or URLs,
+    separated by commas; each once), or without it (None) indexnow, then bing, then yandex.
+    One endpoint means no fallback."""
+    names = DEFAULT_ENDPOINTS if value is None else tuple(p.strip() for p in value.split(","))
+    if not all(names):
+        raise UsageError(
+            f"--endpoint lists an empty name (got {value!r}); separate names or URLs with "
+            "one comma each, e.g. --endpoint indexnow,bing"
+        )
+    return tuple(dict.fromkeys(resolve_endpoint(name) for name in names))
 
 
 # --- retry policy ---------------------------------------------------------------------------
@@ -342,80 +357,130 @@ def _post(
 # --- the run --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Tried:
+    """One endpoint's attempts at one batch: the last answer, how many, and why it gave up
+    (None when the answer settles the batch: accepted, pending or refused)."""
+
+    attempt: _Attempt
+    attempts: int
+    gave_up: str | None = None
+
+
+def _try_endpoint(
+    client: WebClient,
+    endpoint: str,
+    body: bytes,
+    key: str,
+    key_file: str,
+    policy: RetryPolicy,
+    budget: WaitBudget,
+) -> _Tried:
+    """POST one batch to one endpoint, retrying 429/5xx/connection errors under ``policy``
+    and the run's ``budget`` (a ``Retry-After`` as given, else backoff shrunk to what is
+    left), until it is settled or gives up."""
+    attempts = 0
+    while True:
+        attempts += 1
+        attempt = _post(client, endpoint, body, key, key_file, policy)
+        if attempt.verdict != "retry":
+            return _Tried(attempt, attempts)
+        left = budget.left()
+        if attempts >= policy.max_attempts:
+            return _Tried(attempt, attempts, f"{attempts} attempts made")
+        if attempt.retry_after is not None and attempt.retry_after > left:
+            return _Tried(
+                attempt,
+                attempts,
+                f"Retry-After {attempt.retry_after:g} s is more than the "
+                f"{max(left, 0.0):g} s of waiting left",
+            )
+        if left <= 0:
+            return _Tried(attempt, attempts, f"no waiting time left ({budget.total:g} s per run)")
+        if attempt.retry_after is not None:
+            budget.wait(attempt.retry_after, policy, strict=True)
+        else:
+            budget.wait(policy.backoff(attempts), policy, strict=False)
+
+
 def submit(
     client: WebClient,
-    endpoint_url: str,
+    endpoint_url: str | Sequence[str],
     key: str,
     key_location: str | None,
     urls: Iterable[str],
     *,
     policy: RetryPolicy | None = None,
     on_batch_done: Callable[[Batch, RequestRecord], None] | None = None,
+    on_record: Callable[[RequestRecord], None] | None = None,
     dry_run: bool = False,
     max_per_request: int = MAX_URLS_PER_REQUEST,
     max_body_bytes: int = MAX_BODY_BYTES,
     budget: WaitBudget | None = None,
 ) -> SubmitResult:
-    """Submit ``urls`` (already filtered to the key's scope) to ``endpoint_url``.
+    """Submit ``urls`` (already filtered to the key's scope) to ``endpoint_url``: one
+    endpoint (a name or URL), or several to fall back on, in order (:func:`resolve_endpoints`).
 
     One POST per :class:`Batch`, in order. Any 2xx is accepted (202 as ``pending``), as is a
     403 that says site verification is pending. 400/403/422 (and other unexpected statuses)
     stop the run at once; 429, 408, 5xx, timeouts and dropped connections are retried under
-    ``policy``. When a batch is refused or exhausts its retries, it and every later batch are
-    ``failed`` (later ones recorded as ``not_sent``). ``on_batch_done`` runs right after each
-    accepted batch. ``dry_run`` sends nothing: records have outcome ``dry_run``, nothing is
-    submitted or failed. ``budget`` is the run's waiting budget when earlier stages (the
-    checks) already drew on it; by default a fresh one of ``policy.max_wait_total``.
+    ``policy``. A batch that exhausts its retries goes to the next endpoint (its record there
+    says ``passed_on``), and so do the batches after it: an endpoint that gave up is not asked
+    again in this run. All of them wait on the run's one ``budget``; a first attempt at the
+    next endpoint needs no wait. When a batch is refused, or exhausts the last endpoint, it
+    and every later batch are ``failed`` (later ones recorded as ``not_sent``).
+    ``on_batch_done`` runs right after each accepted batch, ``on_record`` after every record
+    (progress lines, in order). ``dry_run`` sends nothing: records have outcome ``dry_run``
+    and name the first endpoint, nothing is submitted or failed. ``budget`` is the run's
+    waiting budget when earlier stages (the checks) already drew on it; by default a fresh
+    one of ``policy.max_wait_total``.
     """
     validate_key(key)
-    endpoint = resolve_endpoint(endpoint_url)
+    chain = (endpoint_url,) if isinstance(endpoint_url, str) else tuple(endpoint_url)
+    endpoints = tuple(dict.fromkeys(resolve_endpoint(e) for e in chain))
+    if not endpoints:
+        raise UsageError("no IndexNow endpoint to submit to")
     policy = policy or RetryPolicy()
     budget = budget or WaitBudget(policy.max_wait_total)
     batches = make_batches(urls, max_per_request=max_per_request, max_body_bytes=max_body_bytes)
-    shown_endpoint = scrub(endpoint, key)
-    if dry_run:
-        planned = tuple(
-            RequestRecord(shown_endpoint, b.host, len(b.urls), None, 0, "dry_run", "not sent")
-            for b in batches
+    shown = [scrub(endpoint, key) for endpoint in endpoints]
+    records: list[RequestRecord] = []
+
+    def record(
+        batch: Batch, at: int, status: int | None, attempts: int, outcome: str, detail: str
+    ) -> RequestRecord:
+        made = RequestRecord(
+            shown[at], batch.host, len(batch.urls), status, attempts, outcome, detail
         )
-        return SubmitResult(requests=planned)
+        records.append(made)
+        if on_record is not None:
+            on_record(made)
+        return made
+
+    if dry_run:
+        for batch in batches:
+            record(batch, 0, None, 0, "dry_run", "not sent")
+        return SubmitResult(requests=tuple(records))
 
     submitted: list[str] = []
     failed: list[str] = []
-    records: list[RequestRecord] = []
     warnings: list[str] = []
+    current = 0  # the endpoint each batch starts with: those that gave up are not asked again
     stopped = False
     for batch in batches:
         if stopped:
             failed.extend(batch.urls)
-            records.append(
-                RequestRecord(
-                    shown_endpoint,
-                    batch.host,
-                    len(batch.urls),
-                    None,
-                    0,
-                    "not_sent",
-                    "not sent: an earlier batch failed",
-                )
-            )
+            record(batch, current, None, 0, "not_sent", "not sent: an earlier batch failed")
             continue
         key_file = display_url(key_location or f"http(s)://{batch.host}/{key}.txt", key)
         body = batch.body(key, key_location)
-        attempts = 0
         while True:
-            attempts += 1
-            attempt = _post(client, endpoint, body, key, key_file, policy)
+            tried = _try_endpoint(client, endpoints[current], body, key, key_file, policy, budget)
+            attempt = tried.attempt
             if attempt.verdict in ("accepted", "pending"):
                 outcome = "pending" if attempt.verdict == "pending" else "accepted"
-                record = RequestRecord(
-                    shown_endpoint,
-                    batch.host,
-                    len(batch.urls),
-                    attempt.status,
-                    attempts,
-                    outcome,
-                    attempt.detail,
+                done = record(
+                    batch, current, attempt.status, tried.attempts, outcome, attempt.detail
                 )
                 if outcome == "pending":
                     warnings.append(
@@ -423,58 +488,36 @@ def submit(
                         f"pending ({attempt.detail.split(';')[0]}); the engine checks the key "
                         "file later"
                     )
-                records.append(record)
                 submitted.extend(batch.urls)
                 if on_batch_done is not None:
-                    on_batch_done(batch, record)
+                    on_batch_done(batch, done)
                 break
             if attempt.verdict == "refused":
-                records.append(
-                    RequestRecord(
-                        shown_endpoint,
-                        batch.host,
-                        len(batch.urls),
-                        attempt.status,
-                        attempts,
-                        "refused",
-                        attempt.detail,
-                    )
-                )
+                record(batch, current, attempt.status, tried.attempts, "refused", attempt.detail)
                 failed.extend(batch.urls)
                 stopped = True
                 break
-            left = budget.left()
-            if attempts >= policy.max_attempts:
-                why: str | None = f"{attempts} attempts made"
-            elif attempt.retry_after is not None and attempt.retry_after > left:
-                why = (
-                    f"Retry-After {attempt.retry_after:g} s is more than the "
-                    f"{max(left, 0.0):g} s of waiting left"
+            gave_up = f"{attempt.detail}; gave up: {tried.gave_up}"
+            if current + 1 < len(endpoints):
+                record(
+                    batch,
+                    current,
+                    attempt.status,
+                    tried.attempts,
+                    "passed_on",
+                    f"{gave_up}; passed on to {shown[current + 1]}",
                 )
-            elif left <= 0:
-                why = f"no waiting time left ({budget.total:g} s per run)"
-            else:
-                why = None
-            if why is not None:
-                records.append(
-                    RequestRecord(
-                        shown_endpoint,
-                        batch.host,
-                        len(batch.urls),
-                        attempt.status,
-                        attempts,
-                        "exhausted",
-                        f"{attempt.detail}; gave up: {why}",
-                    )
+                warnings.append(
+                    f"{shown[current]} gave up on {len(batch.urls)} URLs ({tried.gave_up}; "
+                    f"{attempt.detail.split(';')[0]}): they and the rest go to "
+                    f"{shown[current + 1]} instead (engines share what any endpoint accepts)"
                 )
-                failed.extend(batch.urls)
-                stopped = True
-                break
-            # Backoff shrinks to the budget left; a Retry-After is honoured as given.
-            if attempt.retry_after is not None:
-                budget.wait(attempt.retry_after, policy, strict=True)
-            else:
-                budget.wait(policy.backoff(attempts), policy, strict=False)
+                current += 1
+                continue
+            record(batch, current, attempt.status, tried.attempts, "exhausted", gave_up)
+            failed.extend(batch.urls)
+            stopped = True
+            break
     return SubmitResult(
         submitted=tuple(submitted),
         failed=tuple(failed),

@@ -41,10 +41,10 @@ def cap(urls: list[str], max_urls: int, outcome: Outcome) -> None:
 
 @dataclass(frozen=True)
 class Sending:
-    """Where and how the POSTs go: ``--endpoint``, the key and ``--key-location``,
-    ``--dry-run``."""
+    """Where and how the POSTs go: ``--endpoint`` (None: the default chain, indexnow then
+    bing then yandex), the key and ``--key-location``, ``--dry-run``."""
 
-    endpoint: str
+    endpoint: str | None
     key: str
     key_location: str | None
     dry_run: bool
@@ -59,34 +59,28 @@ def send(
     progress: Progress | None,
     budget: WaitBudget | None = None,
 ) -> SubmitResult:
-    """POST ``urls``; ``on_batch`` runs after each accepted batch (a plan's journal, the
-    state file), ``progress`` gets one line per request."""
-    from .indexnow import resolve_endpoint, submit
-
-    endpoint = resolve_endpoint(sending.endpoint)
+    """POST ``urls`` to the first endpoint of ``--endpoint``, falling back on the next ones;
+    ``on_batch`` runs after each accepted batch (a plan's journal, the state file),
+    ``progress`` gets one line per request, as it ends."""
+    from .indexnow import resolve_endpoints, submit
 
     def batch_done(batch: Any, record: RequestRecord) -> None:
         if on_batch is not None and record.outcome in ("accepted", "pending"):
             on_batch(list(batch.urls), record)
-        if progress is not None:
-            progress(_request_line(record))
 
     result = submit(
         client,
-        endpoint,
+        resolve_endpoints(sending.endpoint),
         sending.key,
         sending.key_location,
         urls,
         dry_run=sending.dry_run,
         on_batch_done=batch_done,
+        on_record=None if progress is None else lambda r: progress(_request_line(r)),
         budget=budget,
     )
     if sending.dry_run:  # the report lists what would have gone out
         result = replace(result, submitted=tuple(urls))
-    if progress is not None:
-        for record in result.requests:
-            if record.outcome not in ("accepted", "pending"):
-                progress(_request_line(record))
     return result
 
 

@@ -221,6 +221,38 @@ def test_429_with_retry_after_then_success(env: Env) -> None:
     assert run.report["requests"][0]["attempts"] == 2
 
 
+def test_a_rate_limited_endpoint_falls_back_to_the_next_one_listed(env: Env) -> None:
+    # SPEC "Submitting": --endpoint a,b sets the order; the report names the endpoint that
+    # accepted each batch. Retry-After: 0 keeps the default policy (5 attempts) fast.
+    added, changed, removed = standard_delta(env)
+    env.endpoint.script(
+        *[Answer(status=429, body="too many", headers={"Retry-After": "0"}) for _ in range(5)]
+    )
+    with IndexNowServer() as second:
+        run = env.cli(
+            "sync",
+            "--site",
+            env.base,
+            "--build",
+            str(env.build),
+            "--endpoint",
+            f"{env.endpoint.endpoint},{second.endpoint}",
+            "--json",
+        )
+        assert run.code == 0, run.stderr
+        assert sorted(second.accepted) == sorted(added + changed + removed)
+    assert env.endpoint.accepted == [] and env.posts() == 5
+    assert [(r["endpoint"], r["outcome"]) for r in run.report["requests"]] == [
+        (env.endpoint.endpoint, "passed_on"),
+        (second.endpoint, "accepted"),
+    ]
+    lines = run.stderr.splitlines()
+    passed = next(i for i, line in enumerate(lines) if "passed_on" in line)
+    accepted = next(i for i, line in enumerate(lines) if f"POST {second.endpoint}" in line)
+    assert passed < accepted  # progress lines in the order the requests ended
+    assert any(second.endpoint in w for w in run.report["warnings"])
+
+
 def test_persistent_503_fails_with_every_url_listed(env: Env) -> None:
     added, changed, removed = standard_delta(env)
     # Retry-After: 0 keeps the default policy (5 attempts) fast.
