@@ -50,8 +50,13 @@ class RawConnection:
 class RawServer:
     """A TCP server on 127.0.0.1 running ``script`` for every connection."""
 
-    def __init__(self, script: Callable[[RawConnection], None]) -> None:
+    def __init__(
+        self, script: Callable[[RawConnection], None], *, wait_for_request: bool = True
+    ) -> None:
+        """``wait_for_request=False``: run ``script`` as soon as a client connects (a TLS
+        client sends no HTTP request head before its handshake)."""
         self._script = script
+        self._wait_for_request = wait_for_request
         self.hung_up = threading.Event()
         self.requests: list[bytes] = []
         self._listener = socket.socket()
@@ -75,7 +80,7 @@ class RawServer:
     def _serve(self, sock: socket.socket) -> None:
         with sock:
             conn = RawConnection(sock, self.hung_up, self.requests)
-            if conn.next_request():
+            if not self._wait_for_request or conn.next_request():
                 self._script(conn)
 
     def close(self) -> None:

@@ -89,7 +89,7 @@ class Env:
             raise result.exception
         return Run(result.exit_code, result.stdout, result.stderr)
 
-    def sync(self, *extra: str, key: str | None = KEY) -> Run:
+    def sync(self, *extra: str, key: str | None = KEY, endpoint: str | None = None) -> Run:
         return self.cli(
             "sync",
             "--site",
@@ -97,7 +97,7 @@ class Env:
             "--build",
             str(self.build),
             "--endpoint",
-            self.endpoint.endpoint,
+            endpoint or self.endpoint.endpoint,
             "--json",
             *extra,
             key=key,
@@ -229,16 +229,7 @@ def test_a_rate_limited_endpoint_falls_back_to_the_next_one_listed(env: Env) -> 
         *[Answer(status=429, body="too many", headers={"Retry-After": "0"}) for _ in range(5)]
     )
     with IndexNowServer() as second:
-        run = env.cli(
-            "sync",
-            "--site",
-            env.base,
-            "--build",
-            str(env.build),
-            "--endpoint",
-            f"{env.endpoint.endpoint},{second.endpoint}",
-            "--json",
-        )
+        run = env.sync(endpoint=f"{env.endpoint.endpoint},{second.endpoint}")
         assert run.code == 0, run.stderr
         assert sorted(second.accepted) == sorted(added + changed + removed)
     assert env.endpoint.accepted == [] and env.posts() == 5

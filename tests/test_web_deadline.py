@@ -12,6 +12,7 @@ deadline ends the exchange before 30 s.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterator
 
@@ -58,6 +59,16 @@ def endless_continue(conn: RawConnection) -> None:
     conn.send(FINAL)
 
 
+def drip_tls_handshake(conn: RawConnection) -> None:
+    """The header of a 16 KiB TLS handshake record, then its body a byte every 0.3 s."""
+    if not conn.send(b"\x16\x03\x03\x40\x00"):
+        return
+    for _ in range(90):
+        time.sleep(HOSTILE_FOR / 90)
+        if not conn.send(b"\x00"):
+            return
+
+
 Request = Callable[[WebClient, str], object]
 
 
@@ -94,6 +105,25 @@ def test_a_server_answering_a_little_at_a_time_cannot_outlast_the_timeout(
     assert f"within {TIMEOUT:g} s" in caught.value.message
     # The client hung up: the server's next piece found the connection closed.
     assert hostile.hung_up.wait(HOSTILE_FOR)
+
+
+def test_a_tls_handshake_answered_a_little_at_a_time_cannot_outlast_the_timeout() -> None:
+    # The https path (its own connection class) keeps to the deadline too. Python's ssl
+    # module already bounds a handshake as a whole by the socket timeout, so this passed
+    # before as well: it pins the https connection, it is not a regression test.
+    with (
+        RawServer(drip_tls_handshake, wait_for_request=False) as server,
+        WebClient(timeout=TIMEOUT) as client,
+    ):
+        url = server.url("/page").replace("http://", "https://")
+        with pytest.raises(FetchError) as caught:
+            client.get(url)
+        assert caught.value.reason == "timeout"
+        # urllib3 leaves a socket that failed its handshake to the garbage collector (the
+        # error's traceback holds it): once it is collected, the server sees the hang-up.
+        del caught
+        gc.collect()
+        assert server.hung_up.wait(HOSTILE_FOR)
 
 
 def test_a_deadline_that_passes_after_the_answer_leaves_the_connection_alone() -> None:
