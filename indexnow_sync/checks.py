@@ -511,10 +511,11 @@ def _link_values(value: str) -> Iterator[tuple[str, str]]:
 
 
 def _rel(parameters: str) -> list[str]:
-    """The relation types of a link-value's first ``rel`` parameter, lower case."""
+    """The relation types of a link-value's first ``rel`` parameter, lower case (RFC 8288:
+    any later one is ignored, also after a ``rel`` without a value)."""
     for parameter in parameters.split(";"):
-        name, equals, given = parameter.partition("=")
-        if equals and name.strip().lower() == "rel":
+        name, _equals, given = parameter.partition("=")
+        if name.strip().lower() == "rel":
             return given.strip().strip("\"'").lower().split()
     return []
 

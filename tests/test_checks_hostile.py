@@ -27,6 +27,7 @@ from indexnow_sync.checks import (
     page_text,
     page_verdict,
     read_head,
+    refresh_parts,
 )
 from indexnow_sync.indexnow import RetryPolicy
 from indexnow_sync.robots import DEFAULT_AGENTS, make_agents
@@ -207,6 +208,42 @@ def test_refresh_contents(content: str, code: str | None) -> None:
     assert verdict.code == code, verdict.reason
 
 
+@pytest.mark.parametrize(
+    ("content", "parts"),
+    [
+        ("0; url=/a", (True, "/a")),
+        ("0;url=/a", (True, "/a")),
+        ("0,url=/a", (True, "/a")),
+        ("0 url=/a", (True, "/a")),
+        ("0 ; url=/a", (True, "/a")),
+        ("\t\n 0;\t\n URL\t=\t/a\n", (True, "/a")),
+        ("0; url= /a ", (True, "/a")),
+        ("0; url='/a' and more", (True, "/a")),
+        ('0; url="/a', (True, "/a")),
+        ("0; '/a'", (True, "/a")),
+        ("0; urlx=/a", (True, "urlx=/a")),
+        ("0; /a", (True, "/a")),
+        (".5; url=/a", (True, "/a")),
+        ("00.0; url=/a", (True, "/a")),
+        ("0.9.9; url=/a", (True, "/a")),
+        ("1.5; url=/a", (False, "/a")),
+        ("010; url=/a", (False, "/a")),
+        ("5", (False, "")),
+        ("  0  ", (True, "")),
+        ("0; url=", (True, "")),
+        ("0x; url=/a", None),
+        ("url=/a", None),
+        ("; url=/a", None),
+        ("", None),
+        ("   ", None),
+    ],
+)
+def test_refresh_parts(content: str, parts: tuple[bool, str] | None) -> None:
+    # HTML's shared declarative refresh steps: the delay, then an optional ";" or ",", then
+    # an optional "url=", then the URL, maybe quoted.
+    assert refresh_parts(content) == parts
+
+
 # --- Link and X-Robots-Tag headers ----------------------------------------------------------
 
 
@@ -230,6 +267,24 @@ def test_a_link_header_built_to_backtrack_is_read_in_linear_time() -> None:
         ('<https://a.example/x>; title="a, b"; rel=canonical', ["https://a.example/x"]),
         ("<https://a.example/x>", []),
         ('<https://a.example/x; rel="canonical"', []),
+        # the first link-value, followed by others: each keeps its own parameters
+        ("<https://a.example/x>; rel=canonical, </a.css>; rel=preload", ["https://a.example/x"]),
+        (
+            "<https://a.example/x>; rel=canonical, </a.css>; rel=preload, </b.js>; rel=preload",
+            ["https://a.example/x"],
+        ),
+        ("<https://a.example/x>,<https://a.example/y>; rel=canonical", ["https://a.example/y"]),
+        ('<https://a.example/x>; rel="canonical", <https://a.example/y>', ["https://a.example/x"]),
+        ("<>; rel=canonical, <https://a.example/y>; rel=canonical", ["", "https://a.example/y"]),
+        ('<https://a.example/x>; title="a; b, c"; rel=canonical', ["https://a.example/x"]),
+        ('<https://a.example/x>; title="no end, rel=canonical', []),
+        ("<https://a.example/x> ; rel=canonical", ["https://a.example/x"]),
+        ("<https://a.example/x> junk; rel=canonical", []),
+        ("<https://a.example/x>; rel; rel=canonical", []),
+        ("<https://a.example/x>; anchor=canonical; rel=next", []),
+        ("<https://a.example/x>; Rel = canonical ", ["https://a.example/x"]),
+        ("<https://a.example/x>; rel=next; rel=canonical", []),  # the first rel counts
+        ("< https://a.example/x >; rel=canonical", ["https://a.example/x"]),
     ],
 )
 def test_link_header_values(value: str, found: list[str]) -> None:

@@ -57,6 +57,7 @@ def test_the_deadline_is_measured_from_the_first_start() -> None:
 def test_a_deadline_of_zero_looks_once_and_never_sleeps() -> None:
     fake = FakeTime()
     looks: list[int] = []
+    seen: list[str] = []
 
     def look() -> int:
         looks.append(1)
@@ -67,9 +68,19 @@ def test_a_deadline_of_zero_looks_once_and_never_sleeps() -> None:
         look,
         lambda n: False,
         lambda n: f"look {n}",
-        None,
+        seen.append,
     )
     assert result == 1 and looks == [1] and fake.sleeps == []
+    assert seen == ["look 1"]  # a dry run did not wait, so it never "stopped waiting"
+
+
+def test_the_deadline_counts_its_pauses_and_the_time_slept() -> None:
+    fake = FakeTime()
+    deadline = Deadline(10.0, fake.policy())
+    assert (deadline.slept, deadline.pauses, deadline.elapsed()) == (0.0, 0, 0.0)
+    deadline.start()
+    assert deadline.pause(5.0) and deadline.pause(7.5)
+    assert (deadline.slept, deadline.pauses, deadline.elapsed()) == (10.0, 2, 10.0)
 
 
 def test_poll_looks_until_settled_with_a_progress_line_per_look() -> None:
@@ -115,6 +126,9 @@ def test_poll_says_when_it_stopped_waiting() -> None:
     poll(Deadline(12.0, fake.policy()), lambda: "x", lambda _: False, str, seen.append)
     assert seen[-1] == "x; stopped waiting after 12s"
     assert sum(fake.sleeps) == 12.0
+    seen.clear()
+    poll(Deadline(0.5, fake.policy()), lambda: "y", lambda _: False, str, seen.append)
+    assert seen[-1] == "y; stopped waiting after 0.5s"
 
 
 @pytest.mark.parametrize(
@@ -122,6 +136,8 @@ def test_poll_says_when_it_stopped_waiting() -> None:
     [
         (0.4, "0.4s"),
         (5.0, "5s"),
+        (9.94, "9.9s"),
+        (10.5, "11s"),
         (45.2, "45s"),
         (250, "4m10s"),
         (900, "15m00s"),
@@ -163,6 +179,18 @@ def test_sitemap_gaps(built: str | None, live: bytes | None, gap: str | None) ->
 def test_sitemap_gaps_match_urls_exactly() -> None:
     listing = {f"{S}/a/".encode(): b"", f"{S}/ü".encode(): b""}
     assert sitemap_gaps({f"{S}/a": None, f"{S}/ü": None}, listing) == {f"{S}/a": NOT_LISTED}
+
+
+def test_sitemap_gaps_look_at_every_url_after_one_whose_lastmod_is_live() -> None:
+    listing = {f"{S}/a".encode(): b"2024-03-01", f"{S}/b".encode(): b"2024-01-01"}
+    expected: dict[str, str | None] = {f"{S}/a": "2024-03-01", f"{S}/b": "2024-03-01"}
+    assert sitemap_gaps(expected, listing) == {f"{S}/b": SHOWS + "2024-01-01" + BUILD}
+
+
+def test_a_live_lastmod_that_is_not_utf_8_is_shown_not_raised() -> None:
+    listing = {f"{S}/a".encode(): b"2024-\xff-01"}
+    gaps = sitemap_gaps({f"{S}/a": "2024-03-01"}, listing)
+    assert gaps == {f"{S}/a": SHOWS + "2024-\ufffd-01" + BUILD}
 
 
 def test_sitemap_gaps_look_at_every_url_after_a_live_one() -> None:
@@ -210,13 +238,18 @@ def test_the_live_listing_reads_the_configured_sitemap(site_server: SiteServer) 
     assert (found, problem) == ({page.encode(): b"2024-03-01"}, None)
 
 
-def test_a_url_in_two_live_sitemaps_keeps_its_latest_lastmod(site_server: SiteServer) -> None:
+@pytest.mark.parametrize(
+    ("first", "second"), [("2024-05-02", "2024-05-01"), ("2024-05-01", "2024-05-02")]
+)
+def test_a_url_in_two_live_sitemaps_keeps_its_latest_lastmod(
+    site_server: SiteServer, first: str, second: str
+) -> None:
     page = site_server.url("/p")
     site_server.route(
         "/sitemap.xml", index_of(site_server.url("/s-1.xml"), site_server.url("/s-2.xml"))
     )
-    site_server.route("/s-1.xml", urlset_of({page: "2024-05-02"}))
-    site_server.route("/s-2.xml", urlset_of({page: "2024-05-01"}))  # read last, but older
+    site_server.route("/s-1.xml", urlset_of({page: first}))
+    site_server.route("/s-2.xml", urlset_of({page: second}))
     with WebClient(timeout=5) as client:
         found, _problem = read_live_listing(
             client, site_server.base_url, None, {page.encode()}, 1024 * 1024
@@ -227,7 +260,7 @@ def test_a_url_in_two_live_sitemaps_keeps_its_latest_lastmod(site_server: SiteSe
 # --- gate 2: which answers mean "not live yet" ----------------------------------------------
 
 
-def verdict(direction: str, code: str | None, status: int) -> PageVerdict:
+def verdict(direction: str, code: str | None, status: int | None) -> PageVerdict:
     return PageVerdict(f"{S}/p", direction, code is None, code, "r", status)
 
 
@@ -243,10 +276,12 @@ def verdict(direction: str, code: str | None, status: int) -> PageVerdict:
         ("added", "redirect", 301, False, None),  # final at once
         ("added", "noindex", 200, False, None),
         ("added", "status", 500, False, None),
+        ("removed", "not_found", 404, False, None),  # gone is what a removed URL should be
+        ("changed", "not_found", None, True, "answered no status"),
     ],
 )
 def test_not_live(
-    direction: str, code: str | None, status: int, waiting: bool, reason: str | None
+    direction: str, code: str | None, status: int | None, waiting: bool, reason: str | None
 ) -> None:
     found = verdict(direction, code, status)
     assert not_live(found) is waiting
