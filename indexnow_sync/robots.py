@@ -116,22 +116,20 @@ def _strip_comment(line: str) -> str:
 
 
 def _directive(line: str) -> tuple[str, str] | None:
-    """A line's (field in lower case, value), read as Protego reads it: ``field: value``, or
-    ``field value`` for a known field (``Disallow /x``, ``User agent foo``); None when the
+    """A line's (field in lower case, value): ``field: value``, or ``field value`` for a
+    known field (``Disallow /x``, ``User agent foo``, as Protego reads them too); an unknown
+    ``field: value`` is returned as it is (it ends a run of User-agent lines); None when the
     line is no directive at all."""
-    field: str | None = None
-    value = ""
-    if ":" in line:
-        field, raw = line.split(":", 1)
-        field, value = field.strip().lower(), raw.strip()
-        if field in _DIRECTIVES or not raw or raw[0].isspace():
-            return field, value
+    field, colon, value = line.partition(":")
+    name = field.strip().lower()
+    if colon and name in _DIRECTIVES:
+        return name, value.strip()
     words = line.split()
     for count in (1, 2):
         candidate = " ".join(words[:count]).lower()
         if candidate in _DIRECTIVES:
             return candidate, " ".join(words[count:])
-    return None if field is None else (field, value)
+    return (name, value.strip()) if colon else None
 
 
 @dataclass

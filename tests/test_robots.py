@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from protego import Protego
 
 from indexnow_sync import robots as robots_module
@@ -17,6 +20,8 @@ from indexnow_sync.robots import (
     ROBOTS_MAX_BYTES,
     FetchedRobots,
     RobotsRules,
+    _path,
+    _rule_matches,
     cut_to_limit,
     fetch_robots,
     judge,
@@ -460,3 +465,102 @@ def test_a_retry_after_date_is_honoured_for_robots_txt(site_server: SiteServer) 
     with WebClient(timeout=5) as client:
         fetch_robots(client, site_server.url("/robots.txt"), policy=policy, budget=WaitBudget(60))
     assert sleeps == [5.0]
+
+
+# --- how lines are read, and the rule a message names (from the mutation run) ----------------
+
+
+def decisions(text: str, path: str) -> tuple[bool, bool]:
+    rules, _notes = parse_robots(text.encode())
+    return rules.decide(SITE + path, BING).allowed, rules.decide(SITE + path, YANDEX).allowed
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "bing", "yandex"),
+    [
+        # "field value" without a colon, as Protego reads it, and its misspellings of Disallow
+        ("User-agent *\nDisallow /x\n", "/x/1", False, False),
+        ("User agent bingbot\nDissallow /x\n", "/x/1", False, True),
+        ("useragent: yandexbot\ndisalow: /x\n", "/x/1", True, False),
+        ("User-agent: *\nDisallow /a:b\n", "/a:b/1", False, False),
+        # an unknown "field: value" ends a run of User-agent lines; a line that is no
+        # directive at all does not
+        ("User-agent: bingbot\nfoo:bar\nUser-agent: YandexBot\nDisallow: /c\n", "/c", True, False),
+        (
+            "User-agent: bingbot\njust words\nUser-agent: YandexBot\nDisallow: /c\n",
+            "/c",
+            False,
+            False,
+        ),
+        (
+            "User-agent: bingbot\n# note: x\nUser-agent: YandexBot\nDisallow: /c\n",
+            "/c",
+            False,
+            False,
+        ),
+        # an empty Disallow is no rule but ends the run; an empty User-agent opens nothing
+        (
+            "User-agent: bingbot\nDisallow:\nUser-agent: YandexBot\nDisallow: /c\n",
+            "/c",
+            True,
+            False,
+        ),
+        ("User-agent: bingbot\nDisallow: /a\nUser-agent:\nDisallow: /b\n", "/b", True, True),
+        # a rule before any User-agent belongs to nobody
+        ("Disallow: /a\nUser-agent: *\nDisallow: /b\n", "/a", True, True),
+        # a comment ends at its first "#"
+        ("User-agent: *\nDisallow: /a # one # two\n", "/a/x", False, False),
+        ("User-agent: *\nDisallow: /a#b\n", "/a", False, False),
+        # "Yandex*" is filed under "yandex" as well (Protego drops the wildcard)
+        ("User-agent: Yandex*\nDisallow: /y\n", "/y", True, False),
+    ],
+)
+def test_lines_are_read_as_directives(text: str, path: str, bing: bool, yandex: bool) -> None:
+    assert decisions(text, path) == (bing, yandex)
+
+
+@pytest.mark.parametrize(
+    ("rules", "path", "named"),
+    [
+        ("Disallow: /a\nDisallow: /a/b\nDisallow: /\n", "/a/b/c", "Disallow: /a/b"),
+        ("Disallow: /*.pdf$\nDisallow: /x\n", "/doc.pdf", "Disallow: /*.pdf$"),
+        ("Disallow: /*?\n", "/p?q=1", "Disallow: /*?"),
+        ("Disallow: /a*b*c\n", "/a-b-c-d", "Disallow: /a*b*c"),
+        ("Disallow: /caf%C3%A9/\n", "/café/x", "Disallow: /caf%C3%A9/"),
+        ("Disallow: /end$\nDisallow: /e\n", "/end", "Disallow: /end$"),
+    ],
+)
+def test_the_message_names_the_longest_rule_that_matched(rules: str, path: str, named: str) -> None:
+    found = judge(SITE + path, parse_robots(f"User-agent: *\n{rules}".encode())[0], (BING,))
+    assert found.blocked_for_all
+    assert (
+        found.describe() == f"robots.txt disallows it for bingbot (group 'User-agent: *', {named})"
+    )
+
+
+def test_combined_groups_name_the_group_whose_rule_decided() -> None:
+    text = "User-agent: Yandex\nDisallow: /p/\n\nUser-agent: yandex/1.0\nDisallow: /p/deep/\n"
+    rules, _notes = parse_robots(text.encode())
+    found = judge(f"{SITE}/p/deep/x", rules, (YANDEX,))
+    assert "group 'User-agent: yandex/1.0', Disallow: /p/deep/" in found.describe()
+
+
+@given(
+    pattern=st.text(alphabet="ab/.*", max_size=8).map(lambda p: "/" + p)
+    | st.text(alphabet="ab/.*", max_size=6).map(lambda p: f"/{p}$"),
+    path=st.text(alphabet="ab/.", max_size=10),
+    query=st.none() | st.text(alphabet="ab=*", max_size=4),
+    fragment=st.none() | st.text(alphabet="ab?", max_size=3),
+)
+@settings(max_examples=400, deadline=None)
+def test_the_rule_named_matches_exactly_where_protego_matches(
+    pattern: str, path: str, query: str | None, fragment: str | None
+) -> None:
+    # The rule named in a message is found by robots.py's own one-pass matcher; Protego,
+    # which decides, is the plain reading it must agree with, rule by rule.
+    url = f"{SITE}/{path}" + ("" if query is None else f"?{query}")
+    url += "" if fragment is None else f"#{fragment}"
+    if urlsplit(url).path == "/robots.txt":
+        return  # Protego always allows robots.txt itself
+    single = Protego.parse(f"User-agent: *\nDisallow: {pattern}\n")
+    assert _rule_matches(pattern, _path(url)) is (not single.can_fetch(url, "x"))
