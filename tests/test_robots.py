@@ -513,6 +513,9 @@ def decisions(text: str, path: str) -> tuple[bool, bool]:
         ("User-agent: *\nDisallow: /a#b\n", "/a", False, False),
         # "Yandex*" is filed under "yandex" as well (Protego drops the wildcard)
         ("User-agent: Yandex*\nDisallow: /y\n", "/y", True, False),
+        # a /version is dropped, however many slashes follow
+        ("User-agent: YandexBot/3.0/beta\nDisallow: /v\n", "/v", True, False),
+        ("User-agent: bingbot/2.0/beta\nDisallow: /v\n", "/v", False, True),
     ],
 )
 def test_lines_are_read_as_directives(text: str, path: str, bing: bool, yandex: bool) -> None:
@@ -528,6 +531,7 @@ def test_lines_are_read_as_directives(text: str, path: str, bing: bool, yandex: 
         ("Disallow: /a*b*c\n", "/a-b-c-d", "Disallow: /a*b*c"),
         ("Disallow: /caf%C3%A9/\n", "/café/x", "Disallow: /caf%C3%A9/"),
         ("Disallow: /end$\nDisallow: /e\n", "/end", "Disallow: /end$"),
+        ("Disallow: /a*\nDisallow: /*b\n", "/ab", "Disallow: /a*"),  # the first of equals
     ],
 )
 def test_the_message_names_the_longest_rule_that_matched(rules: str, path: str, named: str) -> None:
@@ -564,3 +568,33 @@ def test_the_rule_named_matches_exactly_where_protego_matches(
         return  # Protego always allows robots.txt itself
     single = Protego.parse(f"User-agent: *\nDisallow: {pattern}\n")
     assert _rule_matches(pattern, _path(url)) is (not single.can_fetch(url, "x"))
+
+
+def test_a_custom_agent_name_of_two_words_obeys_no_two_word_group() -> None:
+    # "Some Bot" is no product token: such a group is for no crawler, as for "Bing Bot".
+    text = "User-agent: some bot\nDisallow: /\n\nUser-agent: *\nDisallow: /private/\n"
+    rules, _notes = parse_robots(text.encode())
+    (agent,) = make_agents(["Some Bot"])
+    assert rules.groups_for(agent) == ("*",)
+    assert rules.decide(f"{SITE}/page", agent).allowed
+
+
+@pytest.mark.parametrize(
+    "start", ["<html><head><title>x</title>", "  \n<head>", "\n\n<!DOCTYPE html>"]
+)
+def test_html_is_recognised_by_how_it_starts(start: str) -> None:
+    rules, notes = parse_robots(f"{start}User-agent: *\nDisallow: /\n".encode())
+    assert rules.decide(f"{SITE}/x", BING).allowed
+    assert notes and "HTML page" in notes[0]
+
+
+def test_a_file_of_exactly_the_limit_is_read_whole() -> None:
+    body = b"User-agent: *\nDisallow: /a\nDisallow: /bbbb"
+    assert cut_to_limit(body, len(body)) == body
+
+
+def test_the_last_rule_of_a_whole_file_counts_without_a_final_newline(
+    site_server: SiteServer,
+) -> None:
+    site_server.route("/robots.txt", b"User-agent: *\nDisallow: /last")
+    assert not fetch(site_server).rules.decide(site_server.url("/last"), BING).allowed
