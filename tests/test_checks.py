@@ -555,6 +555,7 @@ def test_the_key_is_never_requested(site_server: SiteServer) -> None:
     result = run(site_server, [("/a", "added"), (f"/{key}.txt", "added")], secret=key)
     assert result.send == [site_server.url("/a")]
     assert [s.code for s in result.skipped] == ["invalid"]
+    assert "contains the IndexNow key" in result.skipped[0].reason
     for request in site_server.requests:
         assert key not in request.path + request.query + str(request.headers)
 
@@ -782,3 +783,36 @@ def test_run_checks_keeps_to_the_concurrency_and_the_runs_budget(site_server: Si
     # One at a time: every request went over the one kept-alive connection (four slow pages
     # checked at once would each have needed a connection of their own).
     assert len({r.client_port for r in site_server.requests}) == 1
+
+
+def test_run_checks_without_a_budget_retries_within_the_policys_own(
+    site_server: SiteServer,
+) -> None:
+    site_server.route(
+        "/p",
+        responses=[
+            answer("busy", status=503, headers={"Retry-After": "0"}),
+            answer(page(), content_type="text/html"),
+        ],
+    )
+    with WebClient(timeout=5) as client:
+        result = run_checks(
+            client,
+            [Candidate(site_server.url("/p"), "added")],
+            AGENTS,
+            mode="pages",
+            policy=fast_policy(),
+        )
+    assert result.send == [site_server.url("/p")]
+
+
+def test_text_after_a_self_closed_title_or_script_still_ends_the_head() -> None:
+    for closed in ("<script/>", "<title/>"):
+        body = f"<html><head>{closed}text{NOINDEX_META}</head>".encode()
+        assert verdict(body=body) == (True, None), closed
+
+
+def test_a_canonical_differing_only_in_escape_case_is_the_same_page() -> None:
+    url = "https://site.example/caf%C3%A9/"
+    head = '<link rel="canonical" href="/caf%c3%a9/">'
+    assert verdict(body=page(head), url=url) == (True, None)

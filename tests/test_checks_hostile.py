@@ -10,6 +10,7 @@ tracemalloc, which does not depend on load.
 
 from __future__ import annotations
 
+import codecs
 import time
 import tracemalloc
 from pathlib import Path
@@ -19,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexnow_sync.checks import (
+    _WHATWG_ENCODINGS,
     Candidate,
     PageVerdict,
     check_build,
@@ -98,7 +100,17 @@ LABELS = [
     ("iso-2022-kr", "replacement"),
     ("utf-16", "utf-16le"),
     ("x-user-defined", "x-user-defined"),
+    ("X-SJIS", "shift_jis"),
+    ("\tUTF-8\n", "utf-8"),
 ]
+
+
+def test_every_whatwg_encoding_decodes_with_a_python_text_codec() -> None:
+    for name, codec, labels in _WHATWG_ENCODINGS:
+        if codec:  # "replacement" decodes to one U+FFFD without a codec
+            info = codecs.lookup(codec)
+            assert getattr(info, "_is_text_encoding", True), name
+        assert name in labels.split() or name == "replacement"
 
 
 @pytest.mark.parametrize(("label", "encoding"), LABELS)
@@ -143,10 +155,14 @@ def test_a_utf_8_bom_beats_a_latin_label_for_a_canonical() -> None:
 BROKEN = "http://[::1"
 
 
-def test_a_location_that_is_no_url_is_a_redirect_naming_it() -> None:
-    verdict = judged(b"", [("Location", BROKEN)], status=301)
+@pytest.mark.parametrize("location", [BROKEN, "http://site.example:port/x"])
+def test_a_location_that_is_no_url_is_a_redirect_naming_it(location: str) -> None:
+    verdict = judged(b"", [("Location", location)], status=301)
     assert (verdict.send, verdict.code) == (False, "redirect")
-    assert BROKEN in verdict.reason
+    assert location in verdict.reason
+
+
+def test_a_location_that_is_no_url_for_a_removed_page_is_neither_gone_nor_moved() -> None:
     removed = page_verdict(URL, "removed", 301, [("Location", BROKEN)], b"", AGENTS)
     assert (removed.send, removed.code) == (False, "status")
     assert BROKEN in removed.reason
@@ -289,6 +305,21 @@ def test_a_link_header_built_to_backtrack_is_read_in_linear_time() -> None:
 )
 def test_link_header_values(value: str, found: list[str]) -> None:
     assert link_header_canonicals([("Link", value)]) == found
+
+
+def test_evidence_is_shortened_beyond_200_characters() -> None:
+    exact = "noindex," + "x" * 192  # 200 characters: shown whole
+    verdict = judged(html(), [("Content-Type", "text/html"), ("X-Robots-Tag", exact)])
+    assert verdict.reason == f"noindex (X-Robots-Tag: {exact})"
+    longer = exact + "y"
+    verdict = judged(html(), [("Content-Type", "text/html"), ("X-Robots-Tag", longer)])
+    assert verdict.reason == f"noindex (X-Robots-Tag: {exact}… (201 characters))"
+
+
+def test_an_engine_prefix_counts_right_after_a_comma() -> None:
+    value = "googlebot: nofollow,bingbot:noindex"
+    verdict = judged(html(), [("Content-Type", "text/html"), ("X-Robots-Tag", value)])
+    assert verdict.send and "noindex for bingbot only" in " ".join(verdict.warnings)
 
 
 def test_a_huge_x_robots_tag_costs_memory_in_proportion_to_it() -> None:
