@@ -24,7 +24,7 @@ from indexnow_sync.errors import RobotsError
 from indexnow_sync.indexnow import RetryPolicy, WaitBudget
 from indexnow_sync.robots import DEFAULT_AGENTS, make_agents
 from indexnow_sync.web import WebClient
-from tests.siteserver import SiteServer, answer
+from tests.siteserver import Answer, SiteServer, answer
 
 AGENTS = make_agents(DEFAULT_AGENTS)
 URL = "https://site.example/blog/post/"
@@ -516,7 +516,48 @@ def test_a_slow_page_times_out_as_code_status(site_server: SiteServer) -> None:
             budget=WaitBudget(0),
         )
     assert (found.send, found.code) == (False, "status")
-    assert "0.3 s" in found.reason
+    assert (found.url, found.direction) == (site_server.url("/slow"), "added")
+    # One attempt: the reason says so by not counting; the URL is not repeated in it.
+    assert found.reason.startswith("no answer: the site did not answer completely within 0.3 s")
+
+
+def test_a_page_that_never_answers_says_how_often_it_was_asked(site_server: SiteServer) -> None:
+    site_server.route("/gone", drop=True)
+    with WebClient(timeout=5) as client:
+        (found,) = check_pages(
+            client,
+            [Candidate(site_server.url("/gone"), "added")],
+            AGENTS,
+            policy=RetryPolicy(max_attempts=3, sleep=lambda _s: None, jitter=lambda a, b: b),
+        )
+    assert found.reason.startswith("no answer (3 attempts): the server closed the connection")
+
+
+@pytest.mark.parametrize(
+    ("answers", "reason"),
+    [
+        (
+            [answer("busy", status=503), answer("no", status=404)],
+            "HTTP 404: the page is not there (yet?)",
+        ),
+        (
+            [answer("no", status=403)],
+            "HTTP 403: the site refuses the checker (login or bot protection?)",
+        ),
+        ([answer("busy", status=503)] * 2, "HTTP 503 (after 2 attempts)"),
+    ],
+    ids=["404-after-503", "403-at-once", "503-twice"],
+)
+def test_only_a_status_verdict_after_retries_names_the_attempts(
+    site_server: SiteServer, answers: list[Answer], reason: str
+) -> None:
+    site_server.route("/p", responses=answers)
+    policy = RetryPolicy(max_attempts=2, sleep=lambda _s: None, jitter=lambda a, b: b)
+    with WebClient(timeout=5) as client:
+        (found,) = check_pages(
+            client, [Candidate(site_server.url("/p"), "added")], AGENTS, policy=policy
+        )
+    assert found.reason == reason
 
 
 def test_robots_blocked_for_all_is_skipped_and_never_fetched(site_server: SiteServer) -> None:
@@ -791,19 +832,55 @@ def test_run_checks_without_a_budget_retries_within_the_policys_own(
     site_server.route(
         "/p",
         responses=[
-            answer("busy", status=503, headers={"Retry-After": "0"}),
+            answer("busy", status=503, headers={"Retry-After": "2"}),
             answer(page(), content_type="text/html"),
         ],
     )
+    sleeps: list[float] = []
+    lines: list[str] = []
     with WebClient(timeout=5) as client:
         result = run_checks(
             client,
             [Candidate(site_server.url("/p"), "added")],
             AGENTS,
             mode="pages",
-            policy=fast_policy(),
+            policy=fast_policy(sleeps),
+            progress=lines.append,
         )
     assert result.send == [site_server.url("/p")]
+    assert sleeps == [2.0]  # the policy given, not a default one
+    assert result.robots_files == [site_server.url("/robots.txt")]
+    assert lines[0] == f"{site_server.url('/robots.txt')}: HTTP 404 (allows all)"
+
+
+def test_progress_says_when_robots_txt_has_rules(site_server: SiteServer) -> None:
+    site_server.route("/robots.txt", "User-agent: *\nDisallow: /private/\n")
+    site_server.route("/p", page(), content_type="text/html")
+    lines: list[str] = []
+    result = run(site_server, [("/p", "added")], progress=lines.append)
+    assert result.send == [site_server.url("/p")]
+    assert lines[0] == f"{site_server.url('/robots.txt')}: HTTP 200 (rules)"
+
+
+@pytest.mark.parametrize("pages", [20, 21])
+def test_warnings_about_single_pages_stop_at_20_then_count(
+    site_server: SiteServer, pages: int
+) -> None:
+    items = []
+    for number in range(pages):
+        site_server.route(
+            f"/p{number}",
+            page(),
+            content_type="text/html",
+            headers={"X-Robots-Tag": "bingbot: noindex"},
+        )
+        items.append((f"/p{number}", "added"))
+    result = run(site_server, items)
+    assert len(result.send) == pages
+    if pages == 20:
+        assert len(result.warnings) == 20
+    else:
+        assert result.warnings[20:] == ["... and 1 more warnings about single pages"]
 
 
 def test_text_after_a_self_closed_title_or_script_still_ends_the_head() -> None:

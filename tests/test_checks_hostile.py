@@ -248,6 +248,7 @@ def test_refresh_contents(content: str, code: str | None) -> None:
         ("  0  ", (True, "")),
         ("0; url=", (True, "")),
         ("0x; url=/a", None),
+        ("X0; url=/a", None),
         ("url=/a", None),
         ("; url=/a", None),
         ("", None),
