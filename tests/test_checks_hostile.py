@@ -11,11 +11,16 @@ tracemalloc, which does not depend on load.
 from __future__ import annotations
 
 import codecs
+import itertools
+import json
+import tempfile
 import time
 import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,9 +36,11 @@ from indexnow_sync.checks import (
     read_head,
     refresh_parts,
 )
+from indexnow_sync.cli import cli
 from indexnow_sync.indexnow import RetryPolicy
 from indexnow_sync.robots import DEFAULT_AGENTS, make_agents
 from indexnow_sync.web import WebClient
+from tests.indexnow_server import IndexNowServer
 from tests.siteserver import SiteServer
 
 AGENTS = make_agents(DEFAULT_AGENTS)
@@ -462,3 +469,82 @@ def test_a_location_that_is_no_url_reaches_the_verdict(site_server: SiteServer) 
         odd, clean = check_pages(client, candidates, AGENTS)
     assert (odd.code, clean.send) == ("redirect", True)
     assert BROKEN in odd.reason
+
+
+# --- the whole run: hostile pages beside clean ones, through the CLI -------------------------
+
+KEY = "77aa55cc33ee11ff99bb77dd55aa33cc"
+_runs = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def run_servers() -> Iterator[tuple[SiteServer, IndexNowServer]]:
+    with SiteServer() as site, IndexNowServer() as endpoint:
+        site.route(f"/{KEY}.txt", KEY, content_type="text/plain")
+        yield site, endpoint
+
+
+def urlset(urls: list[str]) -> str:
+    items = "".join(f"<url><loc>{u}</loc></url>" for u in urls)
+    return f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{items}</urlset>'
+
+
+@given(
+    odd=st.lists(
+        st.tuples(
+            st.sampled_from([200, 301, 404, 410]),  # no status that is retried: real sleeps
+            st.lists(st.tuples(header_names, network_header_values), max_size=3),
+            bodies,
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_a_run_with_hostile_pages_completes_and_sends_the_clean_ones(
+    run_servers: tuple[SiteServer, IndexNowServer],
+    odd: list[tuple[int, list[tuple[str, str]], bytes]],
+) -> None:
+    site, endpoint = run_servers
+    prefix = f"/run{next(_runs)}/"
+    clean = [site.url(f"{prefix}clean{i}") for i in range(2)]
+    for url in clean:
+        site.route(url[len(site.base_url) :], html(), content_type="text/html")
+    hostile = []
+    for number, (status, headers, body) in enumerate(odd):
+        path = f"{prefix}odd{number}"
+        site.route(path, body, status=status, header_lines=headers, content_type="text/html")
+        hostile.append(site.url(path))
+    site.route(f"{prefix}live.xml", urlset([]))
+    accepted_before = len(endpoint.accepted)
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "sitemap.xml").write_text(urlset(hostile + clean), encoding="utf-8")
+        result = CliRunner().invoke(
+            cli,
+            [
+                "sync",
+                "--json",
+                "--site",
+                site.base_url,
+                "--build",
+                folder,
+                "--live",
+                site.url(f"{prefix}live.xml"),
+                "--endpoint",
+                endpoint.endpoint,
+                "--timeout",
+                "5",
+            ],
+            env={"INDEXNOW_KEY": KEY, "GITHUB_ACTIONS": None},
+        )
+    report = json.loads(result.stdout)
+    # The run ends as a run (no internal error), and the clean pages reach the endpoint,
+    # unless every added page is missing (then nothing is sent, by design).
+    assert report["error"] is None or report["error"]["kind"] in ("not_deployed", "checks")
+    if report["error"] is None:
+        assert result.exit_code == 0
+        assert set(clean) <= set(endpoint.accepted[accepted_before:])
