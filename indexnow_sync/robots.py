@@ -233,7 +233,6 @@ class RobotsRules:
     """The parsed rules of one robots.txt (possibly none: allow everything)."""
 
     def __init__(self, text: str) -> None:
-        self.text = text
         self._groups = _record_groups(text)
         # User-agent value -> the groups that name it (Protego also files a value with a
         # "*" inside under the value without it).

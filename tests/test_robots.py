@@ -19,6 +19,7 @@ from indexnow_sync.robots import (
     DEFAULT_AGENTS,
     ROBOTS_MAX_BYTES,
     FetchedRobots,
+    RobotsDecision,
     RobotsRules,
     _path,
     _rule_matches,
@@ -29,7 +30,7 @@ from indexnow_sync.robots import (
     parse_robots,
     robots_url,
 )
-from indexnow_sync.web import WebClient
+from indexnow_sync.web import WebClient, get_prefix
 from tests.siteserver import SiteServer, answer
 
 BING, YANDEX = make_agents(DEFAULT_AGENTS)
@@ -121,9 +122,11 @@ def test_the_verdict_names_the_agents_groups_and_rules(fixtures_dir: Path) -> No
     rules = rules_of(fixtures_dir, "bingbot-overrides-star.txt")
     both = judge(SITE + "/typo3/x", rules, (BING, YANDEX))
     assert both.blocked_for_all
-    text = both.describe()
-    assert "bingbot (group 'User-agent: bingbot', Disallow: /)" in text
-    assert "YandexBot (group 'User-agent: *', Disallow: /typo3/)" in text
+    assert both.url == SITE + "/typo3/x"
+    assert both.describe() == (
+        "robots.txt disallows it for bingbot (group 'User-agent: bingbot', Disallow: /), "
+        "YandexBot (group 'User-agent: *', Disallow: /typo3/)"
+    )
     some = judge(SITE + "/", rules, (BING, YANDEX))
     assert not some.blocked_for_all
     assert [agent.name for agent, _ in some.blocked] == ["bingbot"]
@@ -598,3 +601,70 @@ def test_the_last_rule_of_a_whole_file_counts_without_a_final_newline(
 ) -> None:
     site_server.route("/robots.txt", b"User-agent: *\nDisallow: /last")
     assert not fetch(site_server).rules.decide(site_server.url("/last"), BING).allowed
+
+
+def test_an_allowed_decision_names_the_group_applied_and_no_rule() -> None:
+    rules, _notes = parse_robots(b"User-agent: *\nDisallow: /private/\n")
+    assert rules.decide(f"{SITE}/page", BING) == RobotsDecision(True, "*", "")
+    empty, _notes = parse_robots(b"User-agent: GPTBot\nDisallow: /\n")
+    assert empty.groups_for(BING) == ()
+    assert empty.decide(f"{SITE}/page", BING) == RobotsDecision(True, "", "")
+
+
+def test_a_wildcard_in_a_user_agent_is_dropped_as_protego_drops_it() -> None:
+    text = "User-agent: bingbot*\nDisallow: /b\n\nUser-agent: *\nDisallow: /\n"
+    rules, _notes = parse_robots(text.encode())
+    assert rules.groups_for(BING) == ("bingbot",)
+    assert not rules.decide(f"{SITE}/b", BING).allowed
+    assert rules.decide(f"{SITE}/other", BING).allowed
+
+
+@pytest.mark.parametrize(
+    ("status", "allowed", "warned"),
+    [(300, True, True), (399, True, True), (400, True, False), (404, True, False)],
+)
+def test_statuses_at_the_edges_of_3xx(
+    site_server: SiteServer, status: int, allowed: bool, warned: bool
+) -> None:
+    site_server.route("/robots.txt", "User-agent: *\nDisallow: /\n", status=status)
+    fetched = fetch(site_server)
+    assert fetched.status == status and fetched.url == site_server.url("/robots.txt")
+    assert fetched.rules.decide(site_server.url("/x"), BING).allowed is allowed
+    assert bool(fetched.warnings) is warned
+    if warned:
+        assert fetched.warnings[0].startswith(
+            f"{site_server.url('/robots.txt')} redirects ({status}) to (no Location)"
+        )
+
+
+def test_the_warnings_and_errors_name_the_robots_txt(site_server: SiteServer) -> None:
+    url = site_server.url("/robots.txt")
+    filler = b"# " + b"x" * (600 * 1024) + b"\n"
+    site_server.route("/robots.txt", b"User-agent: *\n" + filler)
+    (warning,) = fetch(site_server).warnings
+    assert warning == (
+        f"{url} is larger than 500 KiB: only its first 500 KiB are read, as engines do; "
+        "keep it smaller"
+    )
+    site_server.route("/robots.txt", "late", delay=2.0)
+    with WebClient(timeout=0.3) as client, pytest.raises(RobotsError) as caught:
+        fetch_robots(client, url, policy=no_sleep_policy([]), budget=WaitBudget(0))
+    assert caught.value.message.startswith(
+        f"{url} could not be read: the site did not answer completely within 0.3 s"
+    )
+    site_server.route("/robots.txt", "down", status=503)
+    with pytest.raises(RobotsError) as failed:
+        fetch(site_server, budget=0)
+    assert failed.value.message.startswith(f"{url} answered 503: engines treat")
+
+
+def test_an_answer_read_before_is_interpreted_for_its_own_url(site_server: SiteServer) -> None:
+    url = site_server.url("/robots.txt")
+    site_server.route("/robots.txt", "<html><body>hi</body></html>", content_type="text/html")
+    with WebClient(timeout=5) as client:
+        known = get_prefix(client, url)
+        fetched = fetch_robots(
+            client, url, policy=no_sleep_policy([]), budget=WaitBudget(0), known=known
+        )
+    assert site_server.hits("/robots.txt") == 1
+    assert fetched.url == url and fetched.warnings[0].startswith(f"{url} is an HTML page")
