@@ -893,3 +893,33 @@ def test_a_canonical_differing_only_in_escape_case_is_the_same_page() -> None:
     url = "https://site.example/caf%C3%A9/"
     head = '<link rel="canonical" href="/caf%c3%a9/">'
     assert verdict(body=page(head), url=url) == (True, None)
+
+
+@pytest.mark.parametrize(
+    ("head", "noindex_seen"),
+    [
+        # the head ends at </body> or </html>, even early, and at text (an entity too)
+        ("<title>t</title></body>", False),
+        ("<title>t</title></html>", False),
+        ("hello", False),
+        ("&amp;", False),
+        ("&nbsp; ", True),  # white space is no text
+        # inside <noscript> and <template> nothing counts, however they nest
+        ("<noscript><p></p>", False),
+        ("<noscript><template></template>", False),
+        ("<noscript></body></noscript>", True),
+    ],
+    ids=[
+        "body-end",
+        "html-end",
+        "text",
+        "entity",
+        "nbsp",
+        "noscript-p",
+        "nested",
+        "body-in-noscript",
+    ],
+)
+def test_where_the_head_ends(head: str, noindex_seen: bool) -> None:
+    body = f"<html><head>{head}{NOINDEX_META}".encode()
+    assert verdict(body=body) == ((False, "noindex") if noindex_seen else (True, None))

@@ -126,6 +126,56 @@ def test_whatwg_labels_name_their_encoding(label: str, encoding: str) -> None:
     assert (text.encoding, text.note) == (encoding, None)
 
 
+KOI8 = "koi8-r"
+
+
+@pytest.mark.parametrize(
+    ("head", "encoding"),
+    [
+        ('<meta charset="koi8-r">', KOI8),
+        ("<meta charset=koi8-r>", KOI8),
+        ("<META CHARSET = 'KOI8-R' >", KOI8),
+        ("<meta charset =koi8-r>", KOI8),
+        ("<meta charset\t\n  =\t'\tkoi8-r'>", KOI8),
+        ('<meta http-equiv="Content-Type" content="text/html; charset=koi8-r">', KOI8),
+        ('<meta name="x" content="charset is nice"><meta charset="koi8-r">', KOI8),
+        ('<meta name="charset-info" content="x"><meta charset=koi8-r>', KOI8),
+        ('<meta charset="koi8-r" data-x-charset="windows-1251">', KOI8),
+        ('<meta charset="windows-1251"><meta charset="koi8-r">', "windows-1251"),
+        ('<meta charset="koi8-r"', KOI8),  # the window ends before the tag does
+        ("<title>charset=koi8-r</title>", "utf-8"),  # not in a <meta>
+        ("<meta name=a><p>charset=koi8-r</p>", "utf-8"),
+        ("<!-- charset=koi8-r --><meta name=x>", "utf-8"),
+        ("<meta content=x> charset=koi8-r", "utf-8"),
+        ("<meta charset=>", "utf-8"),
+    ],
+)
+def test_the_meta_prescan(head: str, encoding: str) -> None:
+    assert page_text(head.encode(), "text/html").encoding == encoding
+
+
+def test_the_meta_prescan_at_the_very_start_and_beyond_4_kib() -> None:
+    assert page_text(b"<meta charset=koi8-r>", "").encoding == KOI8
+    late = b"<html><head>" + b" " * 5000 + b"<meta charset=koi8-r>"
+    assert page_text(late, "text/html").encoding == "utf-8"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "encoding", "noted"),
+    [
+        ('text/html; charset="koi8-r"', KOI8, False),
+        ("text/html; foo=bar; charset=koi8-r", KOI8, False),
+        ("text/html;charset=KOI8-R;foo=bar", KOI8, False),
+        ("text/html; foo; charset=koi8-r", KOI8, False),
+        ("text/html; charset=koi8-r=x", "utf-8", True),
+        ("text/html; charsets=koi8-r", "utf-8", False),
+    ],
+)
+def test_the_content_type_charset(content_type: str, encoding: str, noted: bool) -> None:
+    text = page_text(b"<html>", content_type)
+    assert (text.encoding, text.note is not None) == (encoding, noted)
+
+
 def test_a_meta_charset_of_utf_16_means_utf_8() -> None:
     # HTML's prescan: a document that can declare itself in ASCII is not UTF-16.
     assert page_text(html(b"", b"utf-16"), "text/html").encoding == "utf-8"
