@@ -154,6 +154,24 @@ def test_the_meta_prescan(head: str, encoding: str) -> None:
     assert page_text(head.encode(), "text/html").encoding == encoding
 
 
+@pytest.mark.parametrize(
+    ("head", "encoding", "label"),
+    [
+        ('<meta name="charset"><p>charset=koi8-r</p>', "utf-8", None),
+        ("<meta name=a><meta charset=koi8-r><meta charset=windows-1251>", KOI8, None),
+        ("<meta charset=>", "utf-8", None),
+        ('<meta charset="koi8-\xff">', "utf-8", "'koi8-\ufffd'"),
+    ],
+    ids=["word-then-text", "second-meta", "empty", "not-ascii"],
+)
+def test_the_meta_prescan_reads_one_label_or_none(
+    head: str, encoding: str, label: str | None
+) -> None:
+    text = page_text(head.encode("latin-1"), "text/html")
+    assert text.encoding == encoding
+    assert (text.note is None) if label is None else (label in (text.note or ""))
+
+
 def test_the_meta_prescan_at_the_very_start_and_beyond_4_kib() -> None:
     assert page_text(b"<meta charset=koi8-r>", "").encoding == KOI8
     late = b"<html><head>" + b" " * 5000 + b"<meta charset=koi8-r>"
