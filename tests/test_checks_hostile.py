@@ -194,6 +194,32 @@ def test_the_content_type_charset(content_type: str, encoding: str, noted: bool)
     assert (text.encoding, text.note is not None) == (encoding, noted)
 
 
+@pytest.mark.parametrize(
+    ("bom", "encoding"),
+    [(b"\xef\xbb\xbf", "utf-8"), (b"\xfe\xff", "utf-16be"), (b"\xff\xfe", "utf-16le")],
+    ids=["utf-8", "utf-16be", "utf-16le"],
+)
+def test_a_bom_names_its_encoding_and_is_not_text(bom: bytes, encoding: str) -> None:
+    text = page_text(bom + "<p>".encode(encoding.replace("le", "-le").replace("be", "-be")), "")
+    assert (text.text, text.encoding, text.note) == ("<p>", encoding, None)
+
+
+def test_labels_that_name_nothing_are_noted_together_and_a_later_one_decides() -> None:
+    both = page_text(b'<meta charset="base64">', "text/html; charset=rot13")
+    assert both.encoding == "utf-8"
+    assert both.note == (
+        "Content-Type charset 'rot13' and <meta> charset 'base64' names no text encoding of "
+        "the WHATWG Encoding Standard (browsers ignore it): read as UTF-8"
+    )
+    meta = page_text(b'<meta charset="koi8-r">', "text/html; charset=rot13")
+    assert meta.encoding == "koi8-r"
+    assert meta.note is not None and meta.note.endswith("read as koi8-r")
+
+
+def test_a_meta_charset_of_x_user_defined_means_windows_1252() -> None:
+    assert page_text(b'<meta charset="x-user-defined">', "").encoding == "windows-1252"
+
+
 def test_a_meta_charset_of_utf_16_means_utf_8() -> None:
     # HTML's prescan: a document that can declare itself in ASCII is not UTF-16.
     assert page_text(html(b"", b"utf-16"), "text/html").encoding == "utf-8"
