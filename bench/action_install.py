@@ -7,7 +7,10 @@ install step only recognises it. Each figure is the runner's wall time of the st
 of ``--runs``. Also shown: the steps before it (finding Python, the cache key) and the
 simulated restore (a local copy; GitHub's own restore of a ~50 MB venv is not measured here).
 
-    python bench/action_install.py --runs 5
+    python bench/action_install.py --runs 5 [--results bench/results]
+
+The samples go to ``RESULTS/action-install.json`` (``--results``, default
+``bench/.cache/results``, which git ignores: a run never dirties the work tree).
 """
 
 from __future__ import annotations
@@ -55,10 +58,20 @@ def one_run(temp: Path, cache: Cache, env: dict[str, str]) -> dict[str, float]:
     }
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=ROOT / "bench" / ".cache" / "results",
+        help="folder for the JSON samples (bench/results to publish them)",
+    )
+    return parser.parse_args(argv)
+
+
+def main() -> None:
+    args = parse_args()
     figures: dict[str, list[dict[str, float]]] = {"cold": [], "warm": []}
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as folder:
@@ -72,7 +85,8 @@ def main() -> None:
         for kind, runs in figures.items()
     }
     print(json.dumps({"runs": args.runs, "median_seconds": summary}, indent=1))
-    out = ROOT / "bench" / "results" / "action-install.json"
+    args.results.mkdir(parents=True, exist_ok=True)
+    out = args.results / "action-install.json"
     out.write_text(json.dumps({"runs": args.runs, "samples": figures, "median_seconds": summary},
                               indent=1) + "\n")  # fmt: skip
 

@@ -13,7 +13,8 @@ rules and the key file. Then times, each as its own process, ``--runs`` times in
 Wall time is ``time.perf_counter`` around the process; CPU time (user + system) and peak RSS
 come from ``os.wait4`` on that process alone; figures are medians. Every URL must pass (the
 JSON report's ``would_submit`` holds all N), else the bench fails. Results are printed and
-written to ``bench/results/checks-N.json``.
+written to ``RESULTS/checks-N.json`` (``--results``, default ``bench/.cache/results``, which
+git ignores; ``--results bench/results`` publishes them).
 
     python bench/checks.py                       # 10,000 URLs, concurrency 8, 3 runs
     python bench/checks.py --urls 10000 --concurrency 8 16 32
@@ -130,6 +131,12 @@ def main() -> int:
     parser.add_argument("--urls", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[8])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=ROOT / "bench" / ".cache" / "results",
+        help="folder for the JSON results (bench/results to publish them)",
+    )
     args = parser.parse_args()
     if args.serve:
         serve()
@@ -184,9 +191,8 @@ def main() -> int:
             f"{name:14} {fig['wall_s']:8.2f} {fig['cpu_s']:8.2f} {fig['peak_rss_mb']:8.1f} "
             f"{extra if name != 'off' else 0:9.2f} {rate:8.0f}"
         )
-    results = ROOT / "bench" / "results"
-    results.mkdir(exist_ok=True)
-    out = results / f"checks-{args.urls}.json"
+    args.results.mkdir(parents=True, exist_ok=True)
+    out = args.results / f"checks-{args.urls}.json"
     out.write_text(
         json.dumps(
             {
@@ -213,7 +219,7 @@ def main() -> int:
         + "\n",
         encoding="utf-8",
     )
-    print(f"written to {out.relative_to(ROOT)}")
+    print(f"written to {out}")
     return 0
 
 

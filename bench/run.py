@@ -24,7 +24,8 @@ client's own overhead is wall minus server time.
 
 Wall time is ``time.perf_counter`` around the process; CPU time (user + system) and peak
 RSS come from ``os.wait4`` on that process alone. Figures are medians of the runs. Results
-are printed as a table and written to ``bench/results/``.
+are printed as a table and written to ``--results`` (default ``bench/.cache/results``, which
+git ignores, so a run never dirties the work tree; ``--results bench/results`` publishes them).
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ import gen
 
 BENCH = Path(__file__).resolve().parent
 CACHE = BENCH / ".cache"
-RESULTS = BENCH / "results"
+# Where results go: untracked by default, so a run never dirties the work tree; the figures
+# the README quotes are published with --results bench/results.
+RESULTS = [CACHE / "results"]
 BENCH_KEY = "b3nch0000000000000000000000000000key"
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 # issue 11, at 1M URLs per side: (aim, must)
@@ -714,7 +717,7 @@ def check_targets(results: list[dict[str, Any]], label: str | None = None) -> li
 
 
 def _result_path(mode: str, urls: int, gz: bool, label: str | None = None) -> Path:
-    return RESULTS / f"{mode}-{urls}{'-gz' if gz else ''}{'-' + label if label else ''}.json"
+    return RESULTS[0] / f"{mode}-{urls}{'-gz' if gz else ''}{'-' + label if label else ''}.json"
 
 
 def _load_result(urls: int, gz: bool, label: str | None = None) -> dict[str, Any] | None:
@@ -749,7 +752,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--submit", action="store_true", help="time submit --plan instead")
     parser.add_argument("--port", type=int, default=47813, help="loopback port of the site")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--no-save", action="store_true", help="do not write bench/results/")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=RESULTS[0],
+        help="folder for the JSON results (default bench/.cache/results, git-ignored; "
+        "bench/results to publish them)",
+    )
+    parser.add_argument("--no-save", action="store_true", help="do not write any result file")
     parser.add_argument(
         "--latency", action="store_true", help="also time plan on a slow network (see --ttfb)"
     )
@@ -769,6 +779,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.cli:
         CLI_OVERRIDE[:] = args.cli.split()
+    RESULTS[:] = [args.results]
     sizes = list(args.urls or DEFAULT_SIZES)
     if args.include_5m and 5_000_000 not in sizes:
         sizes.append(5_000_000)
@@ -782,9 +793,10 @@ def main(argv: list[str] | None = None) -> int:
             print_plan(result)
         results.append(result)
         if not args.no_save:
-            RESULTS.mkdir(exist_ok=True)
+            RESULTS[0].mkdir(parents=True, exist_ok=True)
             path = _result_path(result["mode"], urls, args.gzip, args.label)
             path.write_text(json.dumps(result, indent=2) + "\n")
+            print(f"written to {path}")
     verdicts = check_targets(results, args.label)
     if verdicts:
         print("\n== targets (issue 11; start-up and submit: issue 5) ==")

@@ -5,12 +5,17 @@ real-world pairs in ``../shared/realworld/pairs``), and for each ``--site-folder
 generated bench site: its ``live/`` as the baseline, its ``build/``), runs
 ``indexnow-sync plan --baseline OLD --build NEW --out PLAN --json`` with both CLIs and
 compares the plan files byte for byte, ignoring only the ``created`` timestamp; where
-``plan`` fails, the exit code and the error line must be the same instead.
+``plan`` fails, the exit code and the error line must be the same instead. With ``--lists``
+only the plans' ``added``, ``changed``, ``removed`` and ``skipped`` are compared (for two
+installs whose plan formats differ); ``--after-option`` passes an option to the second
+install's ``plan`` only (e.g. ``--changed-by lastmod``).
 
 Usage::
 
     python bench/same_plans.py --before /path/to/old/venv/bin/indexnow-sync \\
         --after .venv/bin/indexnow-sync [--site-folder bench/.cache/site-1000000-...]
+    python bench/same_plans.py --before OLD --after NEW --lists \\
+        --after-option=--changed-by --after-option=lastmod
 
 Prints one line per pair and a summary; exits 1 if any differs.
 """
@@ -32,13 +37,24 @@ DEFAULT_PAIRS = BENCH.parent.parent / "shared" / "realworld" / "pairs"
 _CREATED = re.compile(rb'"created": ?"[^"]*"')
 
 
-def run_plan(cli: str, old: Path, new: Path, out: Path) -> tuple[int, bytes, str]:
-    """(exit code, plan file without its timestamp or b"", the error line or "")."""
+_LISTS = ("added", "changed", "removed", "skipped")
+
+
+def run_plan(
+    cli: str, old: Path, new: Path, out: Path, options: list[str], *, lists: bool = False
+) -> tuple[int, bytes, str]:
+    """(exit code, plan file without its timestamp or b"", the error line or ""). With
+    ``lists``, the plan is its four lists, as JSON."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INDEXNOW_", "GITHUB_"))}
     out.unlink(missing_ok=True)
     cmd = [cli, "plan", "--baseline", str(old), "--build", str(new), "--out", str(out), "--json"]
-    done = subprocess.run(cmd, capture_output=True, env=env, cwd=out.parent, check=False)
+    done = subprocess.run(
+        [*cmd, *options], capture_output=True, env=env, cwd=out.parent, check=False
+    )
     plan = _CREATED.sub(b'"created": ""', out.read_bytes()) if out.exists() else b""
+    if lists and plan:
+        saved = json.loads(plan)
+        plan = json.dumps({name: saved[name] for name in _LISTS}, sort_keys=True).encode()
     error = ""
     if done.returncode:
         try:
@@ -54,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--after", required=True, help="the indexnow-sync command after")
     parser.add_argument("--pairs", type=Path, default=DEFAULT_PAIRS)
     parser.add_argument("--site-folder", type=Path, action="append", default=[])
+    parser.add_argument("--lists", action="store_true", help="compare the four lists only")
+    parser.add_argument(
+        "--after-option", action="append", default=[], help="an option for --after's plan"
+    )
     args = parser.parse_args(argv)
     if not args.pairs.is_dir():
         parser.error(f"--pairs {args.pairs}: no such folder (pass the real-world pairs' folder)")
@@ -70,8 +90,13 @@ def main(argv: list[str] | None = None) -> int:
     same = differ = 0
     with tempfile.TemporaryDirectory(prefix="same-plans-") as work:
         for name, old, new in cases:
-            before = run_plan(args.before, old, new, Path(work) / "before.json")
-            after = run_plan(args.after, old, new, Path(work) / "after.json")
+            before = run_plan(
+                args.before, old, new, Path(work) / "before.json", [], lists=args.lists
+            )
+            after = run_plan(
+                args.after, old, new, Path(work) / "after.json", args.after_option,
+                lists=args.lists,
+            )  # fmt: skip
             if before == after:
                 same += 1
                 what = f"exit {before[0]}" + (f", {len(before[1])} bytes" if before[1] else "")
@@ -81,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"DIFFERS  {name}: exit {before[0]} -> {after[0]}")
                 for label, result in (("before", before), ("after", after)):
                     print(f"  {label}: {result[2][:300] or f'{len(result[1])} plan bytes'}")
-    print(f"\n{same} of {same + differ} plans identical (timestamp aside)")
+    what = "in added, changed, removed and skipped" if args.lists else "(timestamp aside)"
+    print(f"\n{same} of {same + differ} plans identical {what}")
     return 1 if differ else 0
 
 

@@ -27,7 +27,6 @@ Decisions the SPEC leaves open, made here (and in README):
 from __future__ import annotations
 
 import codecs
-import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -35,12 +34,15 @@ from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
+from .buildfiles import BuildFiles
+from .errors import join_message
 from .models import Skipped
 from .robots import Agent
 
 if TYPE_CHECKING:
+    from .content import Rules
     from .indexnow import RetryPolicy, WaitBudget
     from .web import PrefixResponse, WebClient
 
@@ -391,12 +393,9 @@ def _shorten(text: str, limit: int = 200) -> str:
 
 def looks_like_html(content_type: str, body: bytes) -> bool:
     """HTML by its media type, or (with none given) by how it starts."""
-    if content_type in ("text/html", "application/xhtml+xml"):
-        return True
-    if content_type:
-        return False
-    start = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return start.startswith((b"<!doctype html", b"<html", b"<head"))
+    from .content import answer_is_html
+
+    return answer_is_html(content_type, body)
 
 
 # --- noindex --------------------------------------------------------------------------------
@@ -831,11 +830,72 @@ def _judge(
 
 
 @dataclass(frozen=True)
+class Expected:
+    """What a page must hold to be the build's (SPEC "Live means the build's content"): the
+    build's fingerprint, the before side's (a live page showing it is a stale copy: not live
+    yet), and the rules (``--ignore``) both were made with. The whole answer is read, up to
+    ``max_bytes``, to fingerprint it."""
+
+    build: str
+    before: str | None
+    rules: Rules
+    max_bytes: int
+
+
+@dataclass(frozen=True)
 class Candidate:
-    """A URL about to be submitted, and why it is in the delta."""
+    """A URL about to be submitted, why it is in the delta, and what its page must hold."""
 
     url: str
     direction: str  # "added", "changed", "removed" (or "listed" for a URL list: like added)
+    expected: Expected | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One URL's GET after retries: the answer, or why there is none."""
+
+    response: PrefixResponse | None
+    problem: str = ""  # no answer: what happened
+    attempts: int = 1
+
+
+def fetch_page(
+    client: WebClient,
+    url: str,
+    policy: RetryPolicy,
+    budget: WaitBudget,
+    *,
+    max_bytes: int,
+) -> Answer:
+    """One GET of a page the way the checks make it (redirects not followed, at most
+    ``max_bytes`` read), retried on 408/425/429/5xx and dropped connections within the run's
+    budget; a bot challenge is never retried."""
+    from .errors import FetchError
+    from .indexnow import parse_retry_after, retryable_status
+    from .web import get_prefix
+
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            response = get_prefix(client, url, max_bytes=max_bytes, redirects=0)
+        except FetchError as exc:
+            if exc.reason in ("timeout", "connection") and budget.before_retry(
+                policy, attempts, None
+            ):
+                continue
+            return Answer(None, exc.inline.removeprefix(f"{url}: "), attempts)
+        status = response.status
+        if (
+            retryable_status(status)
+            and detect_challenge(status, response.header_items, response.body) is None
+        ):
+            value = response.header("Retry-After")
+            retry_after = parse_retry_after(value, policy.wall_clock()) if value else None
+            if budget.before_retry(policy, attempts, retry_after):
+                continue
+        return Answer(response, attempts=attempts)
 
 
 def _fetch_verdict(
@@ -845,37 +905,56 @@ def _fetch_verdict(
     policy: RetryPolicy,
     budget: WaitBudget,
 ) -> PageVerdict:
-    """One GET (redirects not followed, 256 KiB read), retried on 408/425/429/5xx and dropped
-    connections within the run's budget; a bot challenge is never retried."""
-    from .errors import FetchError
-    from .indexnow import parse_retry_after, retryable_status
-    from .web import PAGE_MAX_BYTES, get_prefix
+    """The verdict on one GET (:func:`fetch_page`, 256 KiB read; the whole page when its
+    content is compared with the build's)."""
+    from .web import PAGE_MAX_BYTES
 
-    url, direction = candidate.url, candidate.direction
-    attempts = 0
-    while True:
-        attempts += 1
-        try:
-            response = get_prefix(client, url, max_bytes=PAGE_MAX_BYTES, redirects=0)
-        except FetchError as exc:
-            if exc.reason in ("timeout", "connection") and budget.before_retry(
-                policy, attempts, None
-            ):
-                continue
-            detail = exc.message.removeprefix(f"{url}: ")
-            tries = f" ({attempts} attempts)" if attempts > 1 else ""
-            return PageVerdict(url, direction, False, "status", f"no answer{tries}: {detail}")
-        items = response.header_items
-        status = response.status
-        if retryable_status(status) and detect_challenge(status, items, response.body) is None:
-            value = response.header("Retry-After")
-            retry_after = parse_retry_after(value, policy.wall_clock()) if value else None
-            if budget.before_retry(policy, attempts, retry_after):
-                continue
-        verdict = page_verdict(url, direction, status, items, response.body, agents)
-        if attempts > 1 and verdict.code == "status":
-            verdict = replace(verdict, reason=f"{verdict.reason} (after {attempts} attempts)")
+    url, direction, expected = candidate.url, candidate.direction, candidate.expected
+    limit = PAGE_MAX_BYTES if expected is None else max(expected.max_bytes, PAGE_MAX_BYTES)
+    answer = fetch_page(client, url, policy, budget, max_bytes=limit)
+    response, attempts = answer.response, answer.attempts
+    if response is None:
+        tries = f" ({attempts} attempts)" if attempts > 1 else ""
+        return PageVerdict(url, direction, False, "status", f"no answer{tries}: {answer.problem}")
+    verdict = page_verdict(
+        url, direction, response.status, response.header_items, response.body, agents
+    )
+    if attempts > 1 and verdict.code == "status":
+        verdict = replace(verdict, reason=f"{verdict.reason} (after {attempts} attempts)")
+    if expected is not None and verdict.send and not response.truncated:
+        verdict = _by_content(verdict, response, expected)
+    return verdict
+
+
+def _by_content(verdict: PageVerdict, response: PrefixResponse, expected: Expected) -> PageVerdict:
+    """A page that passed the checks, compared with the build's content: the build's (live),
+    the before side's (a stale copy: not live yet), or neither (the server or a CDN rewrites
+    it: sent, with a warning)."""
+    from .content import fingerprint, made_as_html, page_part
+
+    html = made_as_html(expected.build)
+    live = page_part(fingerprint(response.body, verdict.url, html=html, rules=expected.rules))
+    if live == page_part(expected.build):
         return verdict
+    if expected.before is not None and live == page_part(expected.before):
+        return replace(
+            verdict,
+            send=False,
+            code="stale",
+            reason=f"HTTP {verdict.status} with the previous content (a cached copy?)",
+            warnings=(),
+        )
+    seen = (
+        "neither the build's nor the previous one"
+        if expected.before is not None
+        else "not the build's (and the previous content is not known)"
+    )
+    note = (
+        f"{verdict.url}: the live page's content is {seen} (does the server or a CDN "
+        "rewrite pages, e.g. e-mail obfuscation or injected markup?): sent anyway; "
+        "--ignore SELECTOR leaves such parts out"
+    )
+    return replace(verdict, warnings=(*verdict.warnings, note))
 
 
 def check_pages(
@@ -909,17 +988,20 @@ def guard_problem(verdicts: Sequence[PageVerdict]) -> str | None:
     if len(verdicts) < 3:
         return None
     if all(v.refused for v in verdicts):
-        return (
-            f"all {len(verdicts)} checked pages answered 401, 403 or a bot challenge: the site's "
-            "bot protection refuses the checker, which says nothing about what engines' "
-            "crawlers get; nothing was sent. Allow the User-Agent 'indexnow-sync/' through "
-            "the protection, or use --check robots (robots.txt only, no page requests)"
+        return join_message(
+            f"all {len(verdicts)} checked pages answered 401, 403 or a bot challenge; nothing "
+            "was sent",
+            "the site's bot protection refuses the checker, which says nothing about what "
+            "engines' crawlers get",
+            "allow the User-Agent 'indexnow-sync/' through the protection, or use "
+            "--check robots (robots.txt only, no page requests)",
         )
     if all(v.noindex_all for v in verdicts):
-        return (
-            f"all {len(verdicts)} checked pages are noindex: the host looks like a preview or "
-            "staging deploy (platforms mark those with X-Robots-Tag: noindex); nothing was "
-            "sent. Point --site at the production host, or fix the noindex"
+        return join_message(
+            f"all {len(verdicts)} checked pages are noindex; nothing was sent",
+            "the host looks like a preview or staging deploy (platforms mark those with "
+            "X-Robots-Tag: noindex)",
+            "point --site at the production host, or fix the noindex",
         )
     return None
 
@@ -952,12 +1034,17 @@ def run_checks(
     progress: Callable[[str], None] | None = None,
     settle: Callable[[Sequence[Candidate], list[PageVerdict]], list[PageVerdict]] | None = None,
     robots_read: Mapping[str, PrefixResponse] | None = None,
+    site: str | None = None,
 ) -> CheckResult:
     """robots.txt (``mode`` ``robots`` or ``pages``), then one GET per remaining URL
-    (``pages``). Raises :class:`RobotsError` when a robots.txt is unreachable. A URL that
+    (``pages``). Raises :class:`RobotsError` when a robots.txt is unreachable: the site's
+    own (``site``'s scheme); one of the other scheme, which only some URLs bring in (an
+    ``https://`` URL in a list for an ``http://`` site), costs only those URLs, skipped with
+    code ``robots`` (engines read it as "disallow everything", RFC 9309). A URL that
     contains ``secret`` (the key: a sitemap listing the key file) is never requested.
     ``settle`` (waiting for the deploy) gets the pages' first verdicts and returns the final
     ones, after checking again those that were not live yet."""
+    from .errors import RobotsError
     from .indexnow import RetryPolicy, WaitBudget
     from .robots import fetch_robots, judge, robots_url
 
@@ -983,9 +1070,16 @@ def run_checks(
             remaining.append(candidate)
 
     files = {}
+    unreachable: dict[str, str] = {}  # robots.txt of another scheme than the site's -> why
     for origin in dict.fromkeys(robots_url(c.url) for c in remaining):
         known = (robots_read or {}).get(origin)
-        fetched = fetch_robots(client, origin, policy=policy, budget=budget, known=known)
+        try:
+            fetched = fetch_robots(client, origin, policy=policy, budget=budget, known=known)
+        except RobotsError as exc:
+            if site is None or urlsplit(origin).scheme == urlsplit(site).scheme:
+                raise
+            unreachable[origin] = exc.what.removesuffix("; nothing was submitted")
+            continue
         files[origin] = fetched
         result.robots_files.append(origin)
         result.warnings.extend(fetched.warnings)
@@ -994,6 +1088,15 @@ def run_checks(
             progress(f"{origin}: HTTP {fetched.status} ({'rules' if rules else 'allows all'})")
     allowed: list[Candidate] = []
     for candidate in remaining:
+        if robots_url(candidate.url) in unreachable:
+            source = "the URL list" if candidate.direction == "listed" else "the sitemap"
+            reason = (
+                f"{unreachable[robots_url(candidate.url)]}: engines read that as 'disallow "
+                f"everything' (RFC 9309); the site is {site}, only {source} brings in this "
+                f"{urlsplit(candidate.url).scheme}:// URL"
+            )
+            result.skipped.append(Skipped(candidate.url, reason, "robots"))
+            continue
         robots = judge(candidate.url, files[robots_url(candidate.url)].rules, agents)
         if robots.blocked_for_all:
             result.skipped.append(Skipped(candidate.url, robots.describe(), "robots"))
@@ -1038,58 +1141,6 @@ def run_checks(
 _HTML_SUFFIXES = (".html", ".htm")
 
 
-def _base_segments(paths: Sequence[list[str]], root: Path) -> int:
-    """How many leading path segments the site adds in front of the build folder (a GitHub
-    Pages project site serves the build under ``/repo/``): the leading segments every URL
-    shares that name nothing in the build, as long as some URL goes deeper (``/docs/`` alone
-    could be a page of the build that is missing, not a base path)."""
-    depth = 0
-    while paths and all(len(p) > depth for p in paths) and any(len(p) > depth + 1 for p in paths):
-        segment = paths[0][depth]
-        here = root.joinpath(*paths[0][:depth])
-        if any(p[depth] != segment for p in paths) or any(
-            (here / name).exists() for name in (segment, segment + ".html")
-        ):
-            break
-        depth += 1
-    return depth
-
-
-def _segments(url: str) -> tuple[list[str], bool] | None:
-    """The URL path's segments (decoded) and whether it ends with "/"; None when it could
-    leave the folder."""
-    path = unquote(urlsplit(url).path) or "/"
-    segments = [s for s in path.split("/") if s not in ("", ".")]
-    if ".." in segments or "\\" in path or "\0" in path:
-        return None
-    return segments, path.endswith("/")
-
-
-def build_file_for(
-    segments: list[str], trailing: bool, root: Path, resolved_root: Path | None = None
-) -> Path | None:
-    """The file under ``root`` a web server would answer for a URL path: ``/a/`` is
-    ``a/index.html``; ``/a`` is ``a``, ``a.html`` or ``a/index.html``. ``resolved_root``:
-    ``root.resolve()``, computed once by a caller that asks for many URLs.
-
-    Plain ``os.path`` calls, not pathlib: a plan asks this for every added or changed URL
-    (52,000 at 1M URLs per side, most of them without a file in a sitemap-only build), and
-    pathlib's object per try cost seconds there."""
-    if trailing or not segments:
-        tries = [[*segments, "index.html"]]
-    else:
-        tries = [segments, [*segments[:-1], segments[-1] + ".html"], [*segments, "index.html"]]
-    base = os.fspath(root)
-    for parts in tries:
-        candidate = os.path.join(base, *parts)  # noqa: PTH118 - speed, see the docstring
-        if os.path.isfile(candidate):  # noqa: PTH113
-            inside = resolved_root or root.resolve()
-            found = Path(candidate)
-            if found.resolve().is_relative_to(inside):
-                return found
-    return None
-
-
 @dataclass(frozen=True)
 class BuildCheck:
     """Problems found in the build: each as a code and reason per URL (nothing is skipped for
@@ -1110,26 +1161,21 @@ def check_build(
 ) -> BuildCheck:
     """The build's robots.txt and HTML files checked offline, the way :func:`run_checks`
     checks the live site, for the URLs about to be submitted (at most ``limit`` files read)."""
-    from .robots import ROBOTS_MAX_BYTES, cut_to_limit, judge, parse_robots
+    from .robots import judge, read_robots_file
 
     findings: list[Skipped] = []
     notes: list[str] = []
-    split = {url: _segments(url) for url in urls}
-    usable = [s[0] for s in split.values() if s is not None]
-    base = _base_segments(usable, root)
+    files = BuildFiles(root, urls)
 
     robots_file = root / "robots.txt"
     if robots_file.is_file() and mode in ("pages", "robots"):
-        if base:
-            shown = "/" + "/".join(usable[0][:base]) + "/robots.txt"
+        if files.base:
             notes.append(
-                f"{robots_file} is served at {shown}, where engines do not look (they read "
-                "robots.txt only at the host's root): not checked"
+                f"{robots_file} is served at {files.base_path}/robots.txt, where engines do "
+                "not look (they read robots.txt only at the host's root): not checked"
             )
         else:
-            with robots_file.open("rb") as handle:
-                body = handle.read(ROBOTS_MAX_BYTES + 1)
-            rules, odd = parse_robots(cut_to_limit(body), "")
+            rules, odd = read_robots_file(robots_file)
             notes.extend(f"{robots_file} {note}" for note in odd)
             for url in urls:
                 blocked = judge(url, rules, agents)
@@ -1140,13 +1186,10 @@ def check_build(
 
     read = 0
     if mode == "pages":
-        resolved_root = root.resolve()
         for url in urls:
-            parts = split[url]
-            if parts is None or read >= limit:
+            if read >= limit:
                 continue
-            segments, trailing = parts
-            file = build_file_for(segments[base:], trailing, root, resolved_root)
+            file = files.file_for(url)
             if file is None:
                 continue  # not a page of this build (or generated elsewhere): not checked
             read += 1

@@ -1,14 +1,14 @@
 """The ``indexnow-sync`` command line: parse, build a Config, run, render, exit.
 
-The only module that prints or exits. Every :class:`IndexNowSyncError` becomes one line on
-stderr (and the ``error`` field of ``--json``) and its exit code: 0 success, 1 the run failed,
+The only module that prints or exits. Every :class:`IndexNowSyncError` becomes its lines on
+stderr (``error: what failed``, then the cause and the fix indented; the ``error`` field of
+``--json`` holds the same lines) and its exit code: 0 success, 1 the run failed,
 2 bad input or usage. Heavy modules (lxml, requests, yaml) are imported inside the commands so
 ``indexnow-sync --version`` starts fast.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import sys
@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import IndexNowSyncError, SubmissionError, UsageError
+from .errors import IndexNowSyncError, UsageError
 
 EPILOG = "Exit codes: 0 success (also: nothing to submit), 1 the run failed, 2 bad input or usage."
 
@@ -110,6 +110,31 @@ def _options(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
             help="Wait up to SECONDS for the deploy to be live (live sitemap, then pages); "
             "defer what is not live by then. Default 0: look once.",
         ),
+        "changed-by": click.option(
+            "--changed-by",
+            metavar="content|lastmod",
+            help="What decides 'changed': the pages' content where both sides have "
+            "fingerprints, else lastmod (content, default); or lastmod alone.",
+        ),
+        "ignore": click.option(
+            "--ignore",
+            multiple=True,
+            metavar="SELECTOR",
+            help="CSS selector of a volatile part of the pages to leave out of their "
+            "fingerprints, repeatable (e.g. '.built-at').",
+        ),
+        "fingerprints": click.option(
+            "--fingerprints",
+            metavar="NAME|off",
+            help="The fingerprint manifest written into the build folder and read from the "
+            "live site (default indexnow-fingerprints.json); off: none.",
+        ),
+        "fix-lastmod": click.option(
+            "--fix-lastmod/--no-fix-lastmod",
+            default=None,
+            help="Before the deploy: rewrite the build's sitemaps so each <lastmod> is when "
+            "the page's content last changed (default: leave them as built).",
+        ),
     }
     common: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
         click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout."),
@@ -178,7 +203,7 @@ def _learn_keys(*values: object) -> None:
             if len(text) >= 8 and text not in _secrets:
                 _secrets.append(text)
                 if os.environ.get("GITHUB_ACTIONS") == "true":
-                    click.echo(github.mask_command(text), err=True)  # unredacted on purpose
+                    _echo(github.mask_command(text), sys.stderr)  # unredacted on purpose
 
 
 def _learn_config_file_key(kwargs: dict[str, Any]) -> None:
@@ -203,7 +228,27 @@ def _redact(text: str) -> str:
 
 
 def _err(line: str) -> None:
-    click.echo(_redact(line), err=True)
+    _echo(_redact(line), sys.stderr)
+
+
+def _echo(text: str, stream: Any, *, nl: bool = True) -> None:
+    """Write a line; a reader that went away (``| head``) costs that output, never a
+    traceback, and the run goes on to its own exit code."""
+    try:
+        click.echo(text, file=stream, nl=nl)
+    except BrokenPipeError:
+        _closed(stream)
+
+
+def _closed(stream: Any) -> None:
+    """Point a stream whose reader has gone at the null device: what is still written to it
+    (and Python's flush at exit) goes nowhere instead of raising BrokenPipeError."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # (no file descriptor: a test's buffer)
+        pass
 
 
 class _Head:
@@ -242,7 +287,14 @@ def _execute(
     config = None
     _secrets.clear()
     _learn_keys(kwargs.get("key"), os.environ.get("INDEXNOW_KEY"))
+    report_path: Path | None = kwargs.get("report")
     try:
+        if report_path is not None:
+            try:
+                _require_writable(report_path)
+            except UsageError:
+                report_path = None  # (not written at the end either)
+                raise
         try:
             config = _config(kwargs)
         except Exception:
@@ -256,8 +308,14 @@ def _execute(
         error = exc
         outcome = getattr(exc, "outcome", None)
     except KeyboardInterrupt:
-        _err("indexnow-sync: interrupted")
-        sys.exit(130)
+        from .errors import InterruptedRun
+
+        error = InterruptedRun(
+            "interrupted (Ctrl-C)",
+            cause="the run stopped where it was: what an endpoint accepted before is recorded "
+            "in a plan (or --state) file",
+            fix="run the same command again: a plan sends only what is left",
+        )
     except Exception as exc:  # a bug: still one line, never a traceback unless asked
         if os.environ.get("INDEXNOW_SYNC_DEBUG"):
             import traceback
@@ -267,47 +325,45 @@ def _execute(
             f"internal error: {type(exc).__name__}: {exc} (please report it; set "
             "INDEXNOW_SYNC_DEBUG=1 for details)"
         )
-    from .report import human_lines, tail_lines, to_json
+    from .report import error_lines, human_lines, tail_lines, to_json
 
-    if (
-        error is None
-        and outcome is not None
-        and outcome.result is not None
-        and outcome.result.failed
-    ):
-        failing = [
-            r
-            for r in outcome.result.requests
-            if r.outcome not in ("accepted", "pending", "dry_run", "passed_on")
-        ]
-        detail = failing[0].detail if failing else ""
-        error = SubmissionError(
-            f"{len(outcome.result.failed)} URL(s) were not submitted"
-            + (f": {detail}" if detail else "")
-            + "; re-run to send them"
-        )
+    if error is None and outcome is not None:
+        from .outcome import failed_submission
+        from .sync import followup_options
+
+        error = failed_submission(outcome, followup_options(config, "key-location"))
     report = to_json(outcome, error, command)
-    if report["site"] is None and config is not None:
-        report["site"] = _site_of(config)  # a run that failed before it had an outcome
-    has_delta = outcome is not None and outcome.delta is not None
+    if outcome is None:  # a run that failed before it had an outcome: say what was asked
+        report["dry_run"] = config.dry_run if config is not None else _dry_run_given(kwargs)
+        if config is not None:
+            report["site"] = _site_of(config)
+    delta = outcome.delta if outcome is not None else None
     if head is not None and head.warnings_shown is not None:
         lines = tail_lines(
-            report, warnings_shown=head.warnings_shown, skipped_shown=head.skipped_shown
+            report,
+            warnings_shown=head.warnings_shown,
+            skipped_shown=head.skipped_shown,
+            delta=delta,
         )
     else:
-        lines = human_lines(report, has_delta=has_delta)
+        lines = human_lines(report, has_delta=delta is not None, delta=delta)
     for line in lines:
         _err(line)
     if error is not None:
-        _err(f"error: {error.message}")
-    report_path = kwargs.get("report")
+        for line in error_lines(error.message):
+            _err(line)
     if report_path is not None:
         from .plan import atomic_write
 
         try:
-            atomic_write(Path(report_path), map(_redact, _json_chunks(report)))
+            atomic_write(report_path, map(_redact, _json_chunks(report)))
         except IndexNowSyncError as exc:
-            _err(f"error: --report {exc.message}")
+            lost = _report_lost(report_path, exc, report)
+            for line in error_lines(lost.message):
+                _err(line)
+            if error is None:  # the run's own error, if any, keeps its exit code
+                error = lost
+                report["error"] = {"kind": lost.kind, "message": lost.message}
     if github.in_github_actions(os.environ):
         try:
             for line in github.write_github_files(report, os.environ, redact=_redact):
@@ -317,6 +373,61 @@ def _execute(
     if as_json:
         _write_json(report, sys.stdout)
     sys.exit(error.exit_code if error is not None else 0)
+
+
+def _require_writable(path: Path) -> None:
+    """Refuse, before any request, a ``--report`` path that cannot be written: a folder, or a
+    file in a folder that does not exist or is not writable (nothing is created to find
+    out). A run that submits and then cannot say what it did is worse than one that stops."""
+    target = path.resolve() if path.is_symlink() else path
+    what = f"--report {path}"
+    if target.is_dir():
+        raise UsageError(
+            f"{what}: is a folder", fix=f"give a file path, e.g. --report {path / 'report.json'}"
+        )
+    if target.exists() and not target.is_file():  # /dev/stdout, a named pipe: written through
+        if not os.access(target, os.W_OK):
+            raise UsageError(f"{what}: is not writable", fix="give a file path you can write")
+        return
+    folder = target.parent
+    if not folder.is_dir():
+        raise UsageError(
+            f"{what}: its folder does not exist",
+            fix="create the folder first, or give a path in an existing folder",
+        )
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(
+            f"{what}: its folder is not writable", fix="give a path in a folder you can write"
+        )
+
+
+def _report_lost(path: Path, exc: IndexNowSyncError, report: dict[str, Any]) -> IndexNowSyncError:
+    """The error for a report that could not be written when the run ended: exit 1, saying
+    what the run did all the same (a submission that happened must not look undone)."""
+    from .errors import ReportFileError
+
+    reason = exc.what.removeprefix(f"{path.resolve() if path.is_symlink() else path}: ")
+    submitted = len(report["submitted"])
+    if submitted:
+        done = f"the run went on: {submitted} URL(s) were submitted (listed above)"
+    elif report["dry_run"]:
+        done = "the run went on: it was a dry run, nothing was sent"
+    else:
+        done = "the run went on: nothing was submitted"
+    return ReportFileError(
+        f"--report {path} could not be written ({reason})",
+        cause=done,
+        fix="write the report to a folder that stays in place, or use --json > FILE",
+    )
+
+
+def _dry_run_given(kwargs: dict[str, Any]) -> bool:
+    """Whether the run was asked to be a dry run, when its config could not be read: the
+    flag, else ``INDEXNOW_DRY_RUN`` (the config file is what failed)."""
+    flag = kwargs.get("dry_run")
+    if flag is not None:
+        return bool(flag)
+    return os.environ.get("INDEXNOW_DRY_RUN", "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def _site_of(config: Any) -> str | None:
@@ -344,6 +455,14 @@ def _json_chunks(report: dict[str, Any]) -> Iterator[str]:
 
 
 def _write_json(report: dict[str, Any], stream: Any) -> None:
+    """The report on ``stream``; a reader that went away costs the output, nothing more."""
+    try:
+        _write_json_to(report, stream)
+    except BrokenPipeError:
+        _closed(stream)
+
+
+def _write_json_to(report: dict[str, Any], stream: Any) -> None:
     """JSON is UTF-8 (RFC 8259) whatever the console's encoding (Windows: cp1252), so it is
     written as UTF-8 bytes when the stream would encode it otherwise."""
     buffer = getattr(stream, "buffer", None)
@@ -359,7 +478,23 @@ def _write_json(report: dict[str, Any], stream: Any) -> None:
     stream.flush()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
+class _Commands(click.Group):
+    """The command group; its help lists every command's summary whole, wrapped (click cuts
+    a summary longer than the line with "...", which hid what ``plan`` and ``verify-key``
+    are for at 80 columns)."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=1_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
 @click.version_option(
     __version__, "--version", prog_name="indexnow-sync", message="%(prog)s %(version)s"
 )
@@ -389,13 +524,22 @@ def cli() -> None:
     "check-concurrency",
     "robots-agent",
     "wait",
+    "changed-by",
+    "ignore",
+    "fingerprints",
+    "fix-lastmod",
 )
 def sync(**kwargs: Any) -> None:
     """Diff, check the key, and submit the delta in one go."""
     from .sync import run_sync
 
     head = _Head("sync")
-    _execute("sync", kwargs, lambda config: run_sync(config, progress=_err, ready=head), head)
+    report = kwargs.get("report")
+
+    def run(config: Any) -> Any:
+        return run_sync(config, progress=_err, ready=head, report=report)
+
+    _execute("sync", kwargs, run, head)
 
 
 @cli.command(epilog=EPILOG)
@@ -410,6 +554,10 @@ def sync(**kwargs: Any) -> None:
     "max-sitemap-bytes",
     "check",
     "robots-agent",
+    "changed-by",
+    "ignore",
+    "fingerprints",
+    "fix-lastmod",
 )
 @click.option(
     "--out",
@@ -536,12 +684,15 @@ def keygen(folder: Path | None) -> None:
         try:
             path = write_key_file(folder, key)
         except IndexNowSyncError as exc:
-            _err(f"error: {exc.message}")
+            from .report import error_lines
+
+            for line in error_lines(exc.message):
+                _err(line)
             sys.exit(exc.exit_code)
         from .keyfile import scrub
 
         _err(f"wrote {scrub(str(path), key)} ({len(key)} bytes, no newline)")
-    click.echo(key)
+    _echo(key, sys.stdout)
 
 
 def _console_safe() -> None:
@@ -553,6 +704,43 @@ def _console_safe() -> None:
             reconfigure(errors="backslashreplace")
 
 
+def _parser_error(exc: click.ClickException) -> UsageError:
+    """An error click's option parser found, in the format of every other error: click's
+    message first, its usage line as the cause, and its "Did you mean ...?" (or ours, for a
+    command) in the fix, with the --help that lists every option."""
+    import difflib
+    import re
+
+    message = " ".join(_redact(exc.format_message()).split())
+    # click before 8.2.1 words it "No such option: --dryrun"; one first line on every click
+    older = re.match(r"No such option: (\S{1,200})", message)
+    if older:
+        message = f"No such option '{older.group(1)}'{message[older.end() :]}"
+    suggestion = ""
+    one = re.search(r" Did you mean ([^?]{1,200})\?$", message)
+    several = re.search(r" \(Possible options: ([^)]{1,300})\)$", message)
+    if one:
+        suggestion = f"did you mean {one.group(1)}? "
+        message = message[: one.start()]
+    elif several:
+        suggestion = f"did you mean one of {several.group(1)}? "
+        message = message[: several.start()]
+    elif message.startswith("No such command '"):  # (click before 8.2.1 suggests none)
+        typed = message.split("'")[1]
+        close = difflib.get_close_matches(typed, cli.commands, n=1)
+        suggestion = f"did you mean '{close[0]}'? " if close else ""
+    ctx = getattr(exc, "ctx", None)
+    usage = ctx.get_usage().strip() if ctx is not None else ""
+    path = ctx.command_path if ctx is not None else "indexnow-sync"
+    listed = "its options" if ctx is not None and ctx.command is not cli else "the commands"
+    help_ = f"'{path} --help' lists {listed}"
+    return UsageError(
+        message.rstrip("."),
+        cause=usage[:1].lower() + usage[1:],
+        fix=f"{suggestion}({help_})" if suggestion else help_,
+    )
+
+
 def _usage_report(exc: click.ClickException, argv: list[str]) -> None:
     """A usage error click caught before any command ran, rendered like every other error:
     the full report object under ``--json``, the GitHub Actions outputs and annotations."""
@@ -560,7 +748,8 @@ def _usage_report(exc: click.ClickException, argv: list[str]) -> None:
     from .report import to_json
 
     command = next((arg for arg in argv if arg in cli.commands), "")
-    report = to_json(None, UsageError(_redact(exc.format_message())), command)
+    report = to_json(None, _parser_error(exc), command)
+    report["dry_run"] = "--dry-run" in argv or _dry_run_given({})
     if github.in_github_actions(os.environ):
         try:
             for line in github.write_github_files(report, os.environ):
@@ -583,9 +772,10 @@ def main() -> None:
         _secrets.clear()
         _learn_keys(_key_argument(sys.argv[1:]), os.environ.get("INDEXNOW_KEY"))
         _usage_report(exc, sys.argv[1:])
-        shown = io.StringIO()
-        exc.show(file=shown)
-        click.echo(_redact(shown.getvalue()), err=True, nl=False)
+        from .report import error_lines
+
+        for line in error_lines(_parser_error(exc).message):
+            _err(line)
         sys.exit(2)
     except click.exceptions.Abort:
         _err("indexnow-sync: aborted")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,34 @@ class Config:
     check_concurrency: int = 8
     robots_agent: tuple[str, ...] = ("bingbot", "YandexBot")
     wait: float = 0.0  # seconds to wait for the deploy to be live (0: look once)
+    # What decides "changed" (SPEC "What changed"): content fingerprints where both sides
+    # have them, else lastmod ("content"); or lastmod alone, as before ("lastmod").
+    changed_by: str = "content"
+    ignore: tuple[str, ...] = ()  # CSS selectors of volatile parts, left out of fingerprints
+    fingerprints: str = "indexnow-fingerprints.json"  # the manifest's name in the build; "off"
+    # Rewrite the build's sitemaps so each <lastmod> says when its content really changed
+    # (SPEC "A true lastmod in the deployed sitemap"); plan and sync, before the deploy.
+    fix_lastmod: bool = False
     config_file: Path | None = None
+    # Where each value given came from, for messages about it: field -> "--live",
+    # "INDEXNOW_LIVE" or "indexnow.yml: live". A field not in it has its default.
+    given_as: Mapping[str, str] = dataclass_field(default_factory=dict, compare=False, hash=False)
+
+    def named(self, field_name: str) -> str:
+        """How the user named an option (``--live`` when it came from the command line or is
+        not set)."""
+        return self.given_as.get(field_name, "--" + field_name.replace("_", "-"))
+
+    @property
+    def by_content(self) -> bool:
+        """Whether content fingerprints decide (``--changed-by content``, the default)."""
+        return self.changed_by == "content"
+
+    @property
+    def manifest_name(self) -> str | None:
+        """The fingerprint manifest's file name in the build folder; None with
+        ``--fingerprints off`` (nothing written, no live manifest read)."""
+        return None if self.fingerprints == "off" else self.fingerprints
 
     @property
     def sends_removed(self) -> bool:
@@ -172,18 +200,73 @@ def _to_concurrency(value: Any) -> int:
     return number
 
 
-def _to_agents(value: Any) -> tuple[str, ...]:
-    """A list of robots.txt agent names, or one string of comma-separated names."""
-    items = value.split(",") if isinstance(value, str) else value
+def _items(value: Any, split: Callable[[str], list[str]], many: str, one: str) -> tuple[str, ...]:
+    """A list's items, or one string's (``split``), without blanks and repeats; at least one.
+    ``many`` and ``one`` say what they are, for the message."""
+    items = split(value) if isinstance(value, str) else value
     if not isinstance(items, (list, tuple)):
-        raise ValueError("expected a list of user-agent names, e.g. [bingbot, YandexBot]")
+        raise ValueError(f"expected a list of {many}")
     names = tuple(dict.fromkeys(_to_str(item) for item in items if str(item).strip()))
     if not names:
-        raise ValueError("expected at least one user-agent name, e.g. bingbot")
+        raise ValueError(f"expected at least one {one}")
+    return names
+
+
+def _to_agents(value: Any) -> tuple[str, ...]:
+    """A list of robots.txt agent names, or one string of comma-separated names."""
+    names = _items(
+        value,
+        lambda text: text.split(","),
+        "user-agent names, e.g. [bingbot, YandexBot]",
+        "user-agent name, e.g. bingbot",
+    )
     for name in names:
         if any(char in name for char in "\r\n#:"):
             raise ValueError(f"{name!r} is not a user-agent name")
     return names
+
+
+CHANGED_BY = ("content", "lastmod")
+
+
+def _to_changed_by(value: Any) -> str:
+    text = _to_str(value).lower()
+    if text not in CHANGED_BY:
+        raise ValueError(f"expected one of {', '.join(CHANGED_BY)}")
+    return text
+
+
+def _to_selectors(value: Any) -> tuple[str, ...]:
+    """CSS selectors: a list, or one string with one selector per line (a comma inside a
+    line is CSS's own "or": ``.a, .b``)."""
+    selectors = _items(
+        value,
+        str.splitlines,
+        "CSS selectors, e.g. ['.built-at', '#related']",
+        "CSS selector, e.g. .built-at",
+    )
+    from .content import selector_problem
+
+    for selector in selectors:
+        problem = selector_problem(selector)
+        if problem is not None:
+            raise ValueError(problem)
+    return selectors
+
+
+def _to_fingerprints(value: Any) -> str:
+    """The manifest's file name in the build folder, or ``off``."""
+    if isinstance(value, bool) and not value:
+        return "off"
+    text = _to_str(value)
+    if text.lower() in ("off", "false", "no", "none"):
+        return "off"
+    if any(char in text for char in "/\\\0") or text in (".", ".."):
+        raise ValueError(
+            "expected a file name (the manifest goes into the build folder, beside the "
+            "sitemap), e.g. indexnow-fingerprints.json, or off"
+        )
+    return text
 
 
 def _to_key(value: Any) -> str:
@@ -193,11 +276,19 @@ def _to_key(value: Any) -> str:
     key = _to_str(value)
     if isinstance(value, str) and value != key:
         where = "ends" if value.startswith(key) else "starts"
-        what = "a newline" if "\n" in value or "\r" in value else "whitespace"
+        around = value[len(key) :] if where == "ends" else value[: len(value) - len(value.lstrip())]
+        if "\n" in around or "\r" in around:
+            raise ValueError(
+                f"the key {where} with a newline; set it without: e.g. "
+                'INDEXNOW_KEY="$(cat key.txt)" (the $(...) drops a final newline), or save the '
+                "secret again without pressing Enter after the key"
+            )
+        what = "a space" if set(around) == {" "} else "whitespace"
+        slip = '" $KEY"' if where == "starts" else '"$KEY "'
+        place = "before" if where == "starts" else "after"
         raise ValueError(
-            f"the key {where} with {what}; set it without: e.g. "
-            'INDEXNOW_KEY="$(cat key.txt)" (the $(...) drops a final newline), or save the '
-            "secret again without pressing Enter after the key"
+            f"the key {where} with {what}; remove it {place} the key: "
+            f'--key "$KEY", not --key {slip}'
         )
     return key
 
@@ -220,6 +311,10 @@ OPTIONS: dict[str, tuple[str, Callable[[Any], Any], bool]] = {
     "check-concurrency": ("check_concurrency", _to_concurrency, False),
     "robots-agent": ("robots_agent", _to_agents, False),
     "wait": ("wait", _to_wait, False),
+    "changed-by": ("changed_by", _to_changed_by, False),
+    "ignore": ("ignore", _to_selectors, False),
+    "fingerprints": ("fingerprints", _to_fingerprints, False),
+    "fix-lastmod": ("fix_lastmod", _to_bool, False),
 }
 
 
@@ -332,6 +427,7 @@ def load_config(
     (option name -> value, already typed by click). Every known key is accepted from the
     file, also by commands that do not use it: one config is shared by all commands."""
     values: dict[str, Any] = {}
+    given_as: dict[str, str] = {}
     layer: dict[str, Any] = {}
     file = find_config_file(config_path, cwd, environ)
     if file is not None:
@@ -339,7 +435,7 @@ def load_config(
             key = str(raw_key).replace("_", "-")
             if key not in OPTIONS:
                 known = ", ".join(sorted(OPTIONS))
-                raise ConfigError(f"{file}: unknown key '{raw_key}' (known keys: {known})")
+                raise ConfigError(f"{file}: unknown key '{raw_key}'", cause=f"known keys: {known}")
             field, convert, is_path = OPTIONS[key]
             if raw_value is None:
                 continue
@@ -347,10 +443,11 @@ def load_config(
                 value = convert(raw_value)
             except ValueError as exc:
                 shown = "" if key == "key" else _got(raw_value)
-                raise ConfigError(f"{file}: key '{raw_key}': {exc}{shown}") from None
+                raise _bad_value(f"{file}: key '{raw_key}'", exc, shown) from None
             if is_path and not value.is_absolute():
                 value = (file.parent / value).resolve()
             layer[field] = value
+            given_as[field] = f"{file.name}: {raw_key}"
         _merge_layer(values, layer, f"{file}: keys 'live' and 'baseline'")
     layer = {}
     for option, (field, convert, _is_path) in OPTIONS.items():
@@ -360,7 +457,8 @@ def load_config(
                 layer[field] = convert(environ[name])
             except ValueError as exc:
                 shown = "" if option == "key" else _got(environ[name])
-                raise ConfigError(f"environment {name}: {exc}{shown}") from None
+                raise _bad_value(f"environment {name}", exc, shown) from None
+            given_as[field] = name
     _merge_layer(values, layer, "environment INDEXNOW_LIVE and INDEXNOW_BASELINE")
     layer = {}
     for option, value in flags.items():
@@ -371,11 +469,20 @@ def load_config(
             layer[field] = convert(value)
         except ValueError as exc:
             shown = "" if option == "key" else _got(value)
-            raise ConfigError(f"--{option}: {exc}{shown}") from None
+            raise _bad_value(f"--{option}", exc, shown) from None
+        given_as[field] = f"--{option}"
     _merge_layer(values, layer, "--live and --baseline")
-    config = Config(config_file=file)
+    config = Config(config_file=file, given_as=given_as)
     known_fields = {f.name for f in fields(Config)}
     return replace(config, **{k: v for k, v in values.items() if k in known_fields})
+
+
+def _bad_value(where: str, exc: ValueError, shown: str) -> ConfigError:
+    """A converter's ValueError as a ConfigError naming where the value came from. The
+    converters word their messages "what is wrong; how to write it": the second part is the
+    fix, on a line of its own."""
+    problem, _, fix = str(exc).partition("; ")
+    return ConfigError(f"{where}: {problem}{shown}", fix=fix)
 
 
 def raw_file_value(option: str, explicit: Path | None, cwd: Path) -> Any:

@@ -11,7 +11,8 @@ that did not change is never sent, so it needs no checking.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable, Mapping
+from dataclasses import dataclass, replace
 from itertools import compress
 from operator import eq, not_
 from urllib.parse import urlsplit
@@ -130,12 +131,9 @@ class Differ:
                 f"treated as absent (e.g. {examples}); use YYYY-MM-DD or "
                 "YYYY-MM-DDThh:mm:ss+00:00"
             )
-        if common >= CHURN_MIN_URLS and len(self._changed) >= CHURN_SHARE * common:
-            warnings.append(
-                f"{len(self._changed)} of {common} URLs present in both sitemaps have a new "
-                "<lastmod>: the generator probably stamps the build time on every page, so every "
-                "page looks changed; set lastmod from the content's real modification date"
-            )
+        churn = churn_warning(len(self._changed), common)
+        if churn is not None:
+            warnings.append(churn)
         if skipped:
             warnings.append(
                 f"{len(skipped)} URL(s) skipped and never sent: "
@@ -151,7 +149,21 @@ class Differ:
             before_count=0 if before_missing else self._before_count,
             after_count=after_count,
             lastmods=self._build_lastmods(),
+            before_lastmods=self._before_lastmods(),
         )
+
+    def common_lastmods(self) -> dict[bytes, bytes]:
+        """The before side's raw lastmod of every URL also in the build (after
+        :meth:`finish`: what the lastmod rule compared the build's lastmods with)."""
+        return {loc: value[1:] for loc, value in self._before.items() if value[:1] == _SEEN}
+
+    def _before_lastmods(self) -> dict[str, str]:
+        """Changed URL -> the before side's raw lastmod ("" when it had none)."""
+        prefix = self._key_prefix
+        return {
+            _text(expand_key(loc, prefix) if prefix else loc): _text(self._before[loc][1:]).strip()
+            for loc in self._changed
+        }
 
     def _build_lastmods(self) -> dict[str, str]:
         """URL -> the build's raw lastmod, for added and changed URLs that have one (what the
@@ -167,6 +179,149 @@ class Differ:
                         text = shared[lastmod] = _text(lastmod).strip()
                     lastmods[_text(expand_key(loc, prefix) if prefix else loc)] = text
         return lastmods
+
+
+def churn_warning(moved: int, common: int) -> str | None:
+    """The warning when nearly every URL's lastmod moved at once (a generator stamping the
+    build time), or None."""
+    if common < CHURN_MIN_URLS or moved < CHURN_SHARE * common:
+        return None
+    return (
+        f"{moved} of {common} URLs present in both sitemaps have a new "
+        "<lastmod>: the generator probably stamps the build time on every page, so every "
+        "page looks changed; set lastmod from the content's real modification date"
+    )
+
+
+@dataclass(frozen=True)
+class ContentDecision:
+    """The delta with ``changed`` decided by content (:func:`decide_by_content`), and how
+    each URL present on both sides was decided."""
+
+    delta: Delta
+    same: int = 0  # fingerprints equal (not changed)
+    different: int = 0  # fingerprints differ (changed, reason "content")
+    unknown: tuple[str, ...] = ()  # a side without a fingerprint: the lastmod rule decided
+
+
+def decide_by_content(
+    delta: Delta,
+    common: Iterable[str],
+    before: Mapping[str, str | None],
+    build: Mapping[str, str | None],
+    site: str | None = None,
+    *,
+    build_lastmods: Mapping[str, str] | None = None,
+    pages_only: Container[str] = (),
+) -> ContentDecision:
+    """SPEC "Delta rule": a URL on both sides (``common``, in build order) with a fingerprint
+    on both is changed exactly when they differ (reason ``content``), whatever lastmod says;
+    otherwise the lastmod rule's answer (``delta.changed``) stands (reason ``lastmod``). URLs
+    whose lastmod moved but content did not are listed in ``unchanged_content``. A URL in
+    ``pages_only`` has a before fingerprint taken from its live page: only the pages are
+    compared (the build's robots.txt suffix left aside). A URL newly changed by content is
+    validated like every delta URL (``site``'s host, its text): skipped when it fails.
+    ``build_lastmods``: the build's lastmod text of URLs that may become changed (kept in
+    ``lastmods``, what waiting for the deploy looks for)."""
+    from .content import compare, page_part
+
+    build_lastmods = build_lastmods or {}
+    by_lastmod = set(delta.changed)
+    invalid = {s.url for s in delta.skipped}
+    site_key = host_key(site) if site else None
+    changed: list[str] = []
+    reasons: dict[str, str] = {}
+    unchanged: list[str] = []
+    skipped: list[Skipped] = []
+    unknown: list[str] = []
+    same = different = 0
+    for url in common:
+        moved = url in by_lastmod
+        if url in invalid:
+            continue  # skipped already (off the site's host, malformed)
+        old, new = before.get(url), build.get(url)
+        if url in pages_only and old is not None and new is not None:
+            new = page_part(new)
+        verdict = compare(old, new)
+        if verdict == "same":
+            same += 1
+            if moved:
+                unchanged.append(url)
+        elif verdict == "different":
+            different += 1
+            problem = None if moved else url_problem(url, site_key)
+            if problem is None:
+                changed.append(url)
+                reasons[url] = "content"
+            else:
+                skipped.append(Skipped(_printable(url), problem[1], problem[0]))
+        else:
+            unknown.append(url)
+            if moved:
+                changed.append(url)
+                reasons[url] = "lastmod"
+    # What the live sitemap must show once the build is live: for added and changed URLs.
+    lastmods = {url: text for url, text in delta.lastmods.items() if url not in by_lastmod}
+    for url in changed:
+        text = delta.lastmods.get(url) or build_lastmods.get(url, "")
+        if text:
+            lastmods[url] = text
+    refined = replace(
+        delta,
+        changed=tuple(changed),
+        lastmods=lastmods,
+        reasons=reasons,
+        unchanged_content=tuple(unchanged),
+        skipped=(*delta.skipped, *skipped),
+    )
+    return ContentDecision(refined, same, different, tuple(unknown))
+
+
+def with_true_lastmods(
+    delta: Delta,
+    common: Iterable[str],
+    before_lastmods: Mapping[str, str],
+    true_lastmods: Mapping[str, str],
+    site: str | None = None,
+) -> Delta:
+    """SPEC "A true lastmod in the deployed sitemap": the lastmod rule decided again for the
+    URLs on both sides (``common``, in build order), each build URL's lastmod being the one
+    ``--fix-lastmod`` writes (``true_lastmods``: URL -> its text) against the before side's
+    (``before_lastmods``); a URL without a true lastmod keeps the generator's answer. The
+    ``lastmods`` of the added and changed URLs (what waiting for the deploy looks for) become
+    the true ones. A URL newly changed is validated like every delta URL (``site``'s host,
+    its text): skipped when it fails."""
+    invalid = {s.url for s in delta.skipped}
+    site_key = host_key(site) if site else None
+    was = set(delta.changed)
+    changed: list[str] = []
+    skipped: list[Skipped] = []
+    for url in common:
+        if url in invalid:
+            continue
+        true = true_lastmods.get(url)
+        if true is None:
+            moved = url in was
+        else:
+            moved = is_changed(before_lastmods.get(url, "").encode(), true.encode())
+        if not moved:
+            continue
+        problem = None if url in was else url_problem(url, site_key)
+        if problem is None:
+            changed.append(url)
+        else:
+            skipped.append(Skipped(_printable(url), problem[1], problem[0]))
+    lastmods: dict[str, str] = {}
+    for url in (*delta.added, *changed):
+        text = true_lastmods.get(url) or delta.lastmods.get(url, "")
+        if text:
+            lastmods[url] = text
+    return replace(
+        delta,
+        changed=tuple(changed),
+        lastmods=lastmods,
+        skipped=(*delta.skipped, *skipped),
+    )
 
 
 def diff(before: dict[bytes, bytes], after: dict[bytes, bytes], site: str | None = None) -> Delta:

@@ -1,8 +1,14 @@
 """Every failure a user can act on, as one exception class each.
 
-The library raises these and never prints or exits; only ``cli.py`` turns them into one line
-on stderr and an exit code. Each message names the file, URL or config key involved and says
+The library raises these and never prints or exits; only ``cli.py`` turns them into lines on
+stderr and an exit code. Each message names the file, URL or config key involved and says
 what to do about it. ``exit_code`` follows SPEC.md: 1 = the run failed, 2 = bad input or usage.
+
+A message is a short first line saying what failed, then, each on a line of its own, the
+cause and the fix (``fix: ...``): ``IndexNowSyncError(what, cause=..., fix=...)``. Every line
+stays under about 160 characters (a URL may make one longer). ``message`` holds the lines
+joined by newlines (the JSON ``error.message``); :attr:`~IndexNowSyncError.inline` is the
+same on one line, for a message quoted inside another (a page's skip reason).
 """
 
 from __future__ import annotations
@@ -14,12 +20,25 @@ class IndexNowSyncError(Exception):
     exit_code: int = 1
     kind: str = "error"
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, cause: str = "", fix: str = "") -> None:
+        self.what = message
+        self.cause = cause
+        self.fix = fix
+        self.message = join_message(message, cause, fix)
+        super().__init__(self.message)
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def inline(self) -> str:
+        """The message on one line (its lines joined by "; ")."""
+        return "; ".join(line.strip() for line in self.message.splitlines() if line.strip())
+
+
+def join_message(what: str, cause: str = "", fix: str = "") -> str:
+    """What failed, the cause and the fix, one to a line (empty parts left out)."""
+    return "\n".join(part for part in (what, cause, f"fix: {fix}" if fix else "") if part)
 
 
 # --- exit 2: bad input or usage -------------------------------------------------------------
@@ -51,10 +70,13 @@ class SitemapParseError(IndexNowSyncError):
 
     kind = "sitemap"
 
-    def __init__(self, source: str, problem: str) -> None:
-        super().__init__(f"{source}: {problem}")
+    def __init__(
+        self, source: str, problem: str, *, cause: str = "", fix: str = "", wrong_file: bool = False
+    ) -> None:
+        super().__init__(f"{source}: {problem}", cause=cause, fix=fix)
         self.source = source
         self.problem = problem
+        self.wrong_file = wrong_file  # another kind of file (HTML, a feed, other XML)
 
 
 class BuildSitemapError(UsageError):
@@ -72,6 +94,29 @@ class PlanFileError(UsageError):
 # --- exit 1: the run failed -----------------------------------------------------------------
 
 
+class SitemapWriteError(IndexNowSyncError):
+    """``--fix-lastmod`` could not rewrite the build's sitemap files (read-only, disk full, a
+    document it will not change): none of them was replaced."""
+
+    kind = "sitemap_write"
+
+
+class RewriteError(SitemapWriteError):
+    """A sitemap document ``--fix-lastmod`` will not rewrite (an encoding other than UTF-8,
+    UTF-16 or a single-byte one, a DTD internal subset, or a result that would not read back
+    exactly as intended)."""
+
+    def __init__(self, source: str, problem: str, *, cause: str = "", fix: str = "") -> None:
+        fix = fix or "make the generator write a plain UTF-8 sitemap, or run without --fix-lastmod"
+        super().__init__(
+            f"{source}: {problem}",
+            cause=cause or "--fix-lastmod left it as it was, and changed no sitemap file",
+            fix=fix,
+        )
+        self.source = source
+        self.problem = problem
+
+
 class LiveSitemapError(IndexNowSyncError):
     """The live sitemap could not be read (5xx, timeout, HTML, broken child): never treated
     as an empty site."""
@@ -82,14 +127,24 @@ class LiveSitemapError(IndexNowSyncError):
 class FetchError(IndexNowSyncError):
     """An HTTP request failed at the transport level, was too large, or redirected off-host.
 
-    ``reason`` is one of: ``timeout``, ``connection``, ``too_large``, ``redirect_off_host``,
+    ``reason`` is one of: ``timeout``, ``connection``, ``plain_http`` (an https:// URL on a
+    port that answers plain HTTP), ``too_large``, ``redirect_off_host``,
     ``too_many_redirects``, ``bad_url``, ``bad_encoding``.
     """
 
     kind = "fetch"
 
-    def __init__(self, url: str, reason: str, message: str, *, target: str = "") -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        url: str,
+        reason: str,
+        message: str,
+        *,
+        target: str = "",
+        cause: str = "",
+        fix: str = "",
+    ) -> None:
+        super().__init__(message, cause=cause, fix=fix)
         self.url = url
         self.reason = reason
         self.target = target  # for redirect_off_host: where the redirect pointed
@@ -111,6 +166,20 @@ class TooManyUrlsError(IndexNowSyncError):
     """The delta is larger than ``--max-urls``; nothing was sent."""
 
     kind = "max_urls"
+
+
+class ReportFileError(IndexNowSyncError):
+    """``--report FILE`` could not be written when the run ended (its folder was checked
+    before any request): the run's report is lost, so the run fails, whatever it did."""
+
+    kind = "report_file"
+
+
+class InterruptedRun(IndexNowSyncError):
+    """Ctrl-C (SIGINT): the run stopped where it was. Exit 130, as shells report it."""
+
+    exit_code = 130
+    kind = "interrupted"
 
 
 class PlanBusyError(IndexNowSyncError):
@@ -145,3 +214,10 @@ class NotDeployedError(DeferredError):
     so nothing was sent and every checked URL was deferred."""
 
     kind = "not_deployed"
+
+
+class ManifestError(IndexNowSyncError):
+    """The fingerprint manifest could not be written into the build folder (a live manifest
+    that cannot be read is only a warning, never this)."""
+
+    kind = "manifest"

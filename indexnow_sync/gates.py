@@ -13,9 +13,11 @@ In the contract's order, after the key stage (:mod:`keycheck`) and before the PO
   everything back.
 
 What is not live is deferred (:class:`~indexnow_sync.models.Deferred`), never lost; how the
-run then ends is :func:`outcome.finish`. *Coming:* with content fingerprints, a page's check
-compares the live page's fingerprint with the build's here (the same page, a stale copy, or
-neither).
+run then ends is :func:`outcome.finish`. With content fingerprints (the delta keeps the build's
+and the previous ones), a page's check compares the live page's fingerprint with them
+(:class:`checks.Expected`): the build's is live; the previous one (a stale copy) is not live
+yet, waited for or deferred (at once without ``--wait``), never sent early; neither is sent,
+with a warning.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from .errors import CheckGuardError, IndexNowSyncError, UsageError
 from .models import Deferred, Delta, Skipped
 
 if TYPE_CHECKING:
-    from .checks import PageVerdict
+    from .checks import Expected, PageVerdict
     from .indexnow import WaitBudget
     from .outcome import Outcome, Progress, Ready
     from .wait import Deadline, PollPolicy
@@ -67,9 +69,10 @@ def deadline_for(
         return None
     if check != "pages":
         raise UsageError(
-            f"--wait needs --check pages (got --check {check}): waiting for the deploy "
-            "means checking that each page is live, which only the page checks see; drop "
-            "--wait, or use --check pages"
+            f"--wait needs --check pages (got --check {check})",
+            cause="waiting for the deploy means checking that each page is live, which only "
+            "the page checks see",
+            fix="drop --wait, or use --check pages",
         )
     from .wait import Deadline
 
@@ -135,15 +138,14 @@ def pass_gates(
     submitting with gate 2 (pages not live yet are checked again until the deadline): the
     URLs to send, the outcome with what is deferred, and whether the deploy has not happened
     at all (with ``--wait 0``: every added URL answered 404/410, so nothing is sent).
-    ``ready`` is called with the outcome first. ``delta_reading``: the delta itself came from
+    ``ready`` is called with the outcome last, right before the POSTs (so what it shows counts
+    every URL the checks skipped). ``delta_reading``: the delta itself came from
     the live sitemap. ``robots_read``: robots.txt answers already read (used when not
     waiting)."""
     from .checks import check_pages
     from .robots import make_agents
     from .wait import PageSettler, not_live, not_live_reason
 
-    if ready is not None:
-        ready(outcome)
     checks = gates.checks
     if outcome.key_check is not None and outcome.key_check.local_only and checks.mode != "off":
         # SPEC: a dry run with --baseline and no reachable site checks what it can offline
@@ -153,7 +155,10 @@ def pass_gates(
             "(a real run checks them before sending anything): listed is what would be sent "
             "if they pass"
         )
-        return urls, replace(outcome, warnings=(*outcome.warnings, note)), False
+        outcome = replace(outcome, warnings=(*outcome.warnings, note))
+        if ready is not None:
+            ready(outcome)
+        return urls, outcome, False
     deferred: list[Deferred] = []
     reads = 0
     if deadline is not None and expected:
@@ -180,12 +185,17 @@ def pass_gates(
         outcome,
         budget,
         progress,
+        max_bytes=gates.max_sitemap_bytes,
+        site=site,
         settle=settler,
         # After waiting, robots.txt is read again: the deploy may have changed it.
         robots_read=robots_read if deadline is None else None,
     )
     if deadline is not None:
         deferred.extend(Deferred(v.url, not_live_reason(v)) for v in verdicts if not_live(v))
+    else:
+        # A page still serving the previous content is never sent early, waiting or not.
+        deferred.extend(Deferred(v.url, not_live_reason(v)) for v in verdicts if v.code == "stale")
     not_deployed = deadline is None and _nothing_deployed(verdicts)
     if not_deployed:
         deferred = [Deferred(v.url, _held_back_reason(v)) for v in verdicts]
@@ -206,7 +216,10 @@ def pass_gates(
             "sitemap_reads": reads,
             "page_rechecks": settler.rechecks if settler is not None else 0,
         }
-    return send, replace(outcome, deferred=tuple(deferred), waiting=waiting), not_deployed
+    outcome = replace(outcome, deferred=tuple(deferred), waiting=waiting)
+    if ready is not None:
+        ready(outcome)
+    return send, outcome, not_deployed
 
 
 def _live_sitemap_gate(
@@ -286,18 +299,22 @@ def _check_before_submit(
     budget: WaitBudget,
     progress: Progress | None,
     *,
+    max_bytes: int,
+    site: str,
     settle: Callable[[Any, list[PageVerdict]], list[PageVerdict]] | None = None,
     robots_read: Mapping[str, PrefixResponse] | None = None,
 ) -> tuple[list[str], Outcome, list[PageVerdict]]:
     """robots.txt, then the pages (per ``--check``): the URLs still to send, the outcome
-    with what was skipped and why, and the pages' verdicts. Stops the run (keeping the outcome
-    for the report) when robots.txt is unreachable or a guard fires."""
+    with what was skipped and why, and the pages' verdicts. A page whose build fingerprint
+    the delta keeps is compared with it (read whole, up to ``max_bytes``). Stops the run
+    (keeping the outcome for the report) when robots.txt is unreachable or a guard fires."""
     from .checks import Candidate, run_checks
     from .robots import make_agents
 
     agents = make_agents(checks.agents)
     directions = _directions(outcome.delta)
-    candidates = [Candidate(url, directions.get(url, "listed")) for url in urls]
+    expected = _expected(outcome.delta, max_bytes) if checks.mode == "pages" else {}
+    candidates = [Candidate(url, directions.get(url, "listed"), expected.get(url)) for url in urls]
     try:
         result = run_checks(
             client,
@@ -310,6 +327,7 @@ def _check_before_submit(
             progress=progress,
             settle=settle,
             robots_read=robots_read,
+            site=site,
         )
     except IndexNowSyncError as exc:
         exc.outcome = outcome  # type: ignore[attr-defined]
@@ -334,10 +352,26 @@ def _check_before_submit(
     return result.send, outcome, result.verdicts
 
 
+def _expected(delta: Delta | None, max_bytes: int) -> dict[str, Expected]:
+    """What each added or changed page must hold to be the build's: the fingerprints the
+    delta keeps (none with --changed-by lastmod, or from a plan written before them)."""
+    fingerprints = delta.fingerprints if delta is not None else None
+    if fingerprints is None or not fingerprints.build:
+        return {}
+    from .checks import Expected
+    from .content import compile_rules
+
+    rules = compile_rules(fingerprints.ignore)
+    return {
+        url: Expected(built, fingerprints.before.get(url), rules, max_bytes)
+        for url, built in fingerprints.build.items()
+    }
+
+
 def _page_skip(code: str) -> bool:
     from .checks import CODES
 
-    return code in CODES and code != "robots"
+    return (code in CODES or code == "stale") and code != "robots"
 
 
 def _nothing_deployed(verdicts: list[PageVerdict]) -> bool:

@@ -61,8 +61,13 @@ def _count(report: Mapping[str, Any], name: str) -> int:
 
 def outputs(report: Mapping[str, Any]) -> dict[str, str]:
     """Step outputs for a report: ``added-count`` ... ``failed-count``, ``deferred-count``,
-    and ``plan-file``."""
+    ``unchanged-content-count``, ``lastmods-corrected-count`` (with --fix-lastmod) and
+    ``plan-file``."""
     result = {f"{name}-count": str(_count(report, name)) for name in _COUNT_FIELDS}
+    result["unchanged-content-count"] = str(_count(report, "unchanged_content"))
+    fix = report.get("lastmod_fix")
+    corrected = fix.get("corrected") if isinstance(fix, Mapping) else 0
+    result["lastmods-corrected-count"] = str(corrected if isinstance(corrected, int) else 0)
     plan_file = report.get("plan_file")
     if plan_file:
         result["plan-file"] = str(plan_file)
@@ -124,7 +129,9 @@ def _header(report: Mapping[str, Any]) -> list[str]:
     error = report.get("error")
     if isinstance(error, Mapping):
         kind = _md_text(error.get("kind") or "error")
-        message = _md_text(_clip(str(error.get("message") or "")))
+        # What failed on the first line; the cause and the fix each on a line of their own.
+        parts = _clip(str(error.get("message") or "")).splitlines() or [""]
+        message = "<br>".join(_md_text(part) for part in parts if part.strip())
         lines += [f"❌ **Failed** ({kind}): {message}", ""]
     elif _count(report, "failed"):
         lines += ["❌ **Some URLs were not submitted.**", ""]
@@ -146,6 +153,18 @@ def _header(report: Mapping[str, Any]) -> list[str]:
             "listed below with what was seen.",
             "",
         ]
+
+    unchanged = _count(report, "unchanged_content")
+    if unchanged:
+        lines += [
+            f"🔁 **{unchanged} URL(s) with a new lastmod but the same content**: not changed, "
+            "not sent (listed below).",
+            "",
+        ]
+
+    fix = report.get("lastmod_fix")
+    if isinstance(fix, Mapping) and isinstance(fix.get("corrected"), int):
+        lines += [_lastmod_fix_summary(fix), ""]
 
     key_check = report.get("key_check")
     if isinstance(key_check, Mapping):
@@ -187,10 +206,27 @@ def _header(report: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _lastmod_fix_summary(fix: Mapping[str, Any]) -> str:
+    """What --fix-lastmod did, as a line of the summary."""
+    if fix.get("skipped"):
+        return f"🕒 **True lastmods**: none written: {_md_text(fix['skipped'])}"
+    files = fix.get("files")
+    count = len(files) if isinstance(files, Sequence) else 0
+    verb = "corrected" if fix.get("written") else "would be corrected (dry run)"
+    return (
+        f"🕒 **True lastmods**: {fix['corrected']} &lt;lastmod&gt; {verb} in {count} sitemap "
+        f"file(s): {fix.get('moved_back', 0)} moved back to when the content changed, "
+        f"{fix.get('added', 0)} added where missing, {fix.get('moved_forward', 0)} moved "
+        "forward for an edit the generator did not date."
+    )
+
+
 def _section_lines(name: str, values: Iterable[Any]) -> Iterator[str]:
     for value in values:
         if name == "warnings":
             yield f"- {_md_text(_clip(str(value)))}\n"
+        elif name == "changed" and isinstance(value, tuple):  # (URL, why it changed)
+            yield f"- {_md_code(value[0])} ({_md_text(value[1])})\n"
         elif name == "deferred" and isinstance(value, Mapping):
             url = _md_code(value.get("url", ""))
             yield f"| {url} | {_md_text(_clip(str(value.get('reason', '')), 300))} |\n"
@@ -221,12 +257,16 @@ def _sections(report: Mapping[str, Any]) -> list[tuple[str, str, Sequence[Any]]]
         ("added", "Added"),
         ("changed", "Changed"),
         ("removed", "Removed"),
+        ("unchanged_content", "Unchanged content (a new lastmod only: not sent)"),
         ("skipped", "Skipped"),
         ("deferred", "Deferred (not live yet, not sent)"),
         ("build_checks", "Build check: problems in the build (not skipped)"),
         ("warnings", "Warnings"),
     ):
         values = report.get(name)
+        reasons = report.get("changed_reasons")
+        if name == "changed" and isinstance(values, Sequence) and isinstance(reasons, Mapping):
+            values = [(url, str(reasons.get(url, "lastmod"))) for url in values]
         if isinstance(values, Sequence) and not isinstance(values, str) and values:
             if name in _TABLES:  # grouped by code, the order within a code kept
                 values = sorted(values, key=_code_of)

@@ -66,10 +66,14 @@ def resolve_endpoint(value: str) -> str:
         return ENDPOINTS[name.lower()]
     if urlrules.host_key(name) is not None:
         return name
-    names = ", ".join(ENDPOINTS)
+    from difflib import get_close_matches
+
+    close = get_close_matches(name.lower(), ENDPOINTS, n=1)
     raise UsageError(
-        f"--endpoint must be one of {names} or an http(s) URL such as "
-        f"https://api.indexnow.org/indexnow (got {value!r})"
+        f"--endpoint {value!r} is not an endpoint name or URL",
+        cause=f"an endpoint is one of {', '.join(ENDPOINTS)}, or an http(s) URL such as "
+        "https://api.indexnow.org/indexnow",
+        fix=f"did you mean {close[0]}?" if close else "pass one of those names, or a URL",
     )
 
 
@@ -80,8 +84,9 @@ def resolve_endpoints(value: str | None) -> tuple[str, ...]:
     names = DEFAULT_ENDPOINTS if value is None else tuple(p.strip() for p in value.split(","))
     if not all(names):
         raise UsageError(
-            f"--endpoint lists an empty name (got {value!r}); separate names or URLs with "
-            "one comma each, e.g. --endpoint indexnow,bing"
+            "--endpoint lists an empty name",
+            cause=f"got {value!r}",
+            fix="separate names or URLs with one comma each, e.g. --endpoint indexnow,bing",
         )
     return tuple(dict.fromkeys(resolve_endpoint(name) for name in names))
 
@@ -281,7 +286,7 @@ def _likely_cause(status: int, key_file: str) -> str:
     if status == 403:
         return (
             f"the key is not valid: the engine did not find the key file at {key_file} or it "
-            "does not hold exactly the key; run `indexnow-sync verify-key`"
+            "does not hold exactly the key"
         )
     if status == 422:
         return (
@@ -342,7 +347,7 @@ def _post(
     try:
         response = client.post_json(endpoint_url, body)
     except FetchError as exc:
-        detail = scrub(exc.message, key)
+        detail = scrub(exc.inline, key)
         if exc.reason in ("timeout", "connection"):
             # The site was fine a moment ago (its key file was read): say it is the endpoint.
             detail = (

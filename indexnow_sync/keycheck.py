@@ -97,8 +97,10 @@ class KeyFailed(KeyCheckError):
     """A failed key check that still carries what the run found (for the report)."""
 
     def __init__(self, outcome: Outcome, check: KeyCheck, *, note: str = "") -> None:
-        message = f"key file {check.url} {check.problem}; fix: {check.fix}"
-        super().__init__(f"{message}; {note}" if note else message)
+        from .keyfile import failure_parts
+
+        what, cause, fix = failure_parts(check, note)
+        super().__init__(what, cause=cause, fix=fix)
         self.outcome = outcome
 
 
@@ -207,8 +209,14 @@ def _built_then_hosted(target: KeyFile, client: WebClient) -> KeyCheck:
     else:
         folder = target.write_folder
     hosted = check_hosted_key_file(
-        client, url, target.key, build_folder=None if folder is None else str(folder)
+        client,
+        url,
+        target.key,
+        build_folder=None if folder is None else str(folder),
+        located=target.key_location is not None,
     )
+    if hosted.kind == "not_found" and local is None and folder is not None and folder.is_dir():
+        hosted = _what_the_build_holds(hosted, folder, target.key, url)
     if (
         not hosted.ok
         and local is not None
@@ -219,9 +227,47 @@ def _built_then_hosted(target: KeyFile, client: WebClient) -> KeyCheck:
             local,
             local_only=True,
             problem=None,
-            fix=f"the hosted key file {hosted.problem}",
+            fix=f"the hosted key file {hosted.problem}"
+            + (f": {hosted.cause}" if hosted.cause else ""),
+        )
+    if local is not None and _deploy_fixes(hosted):
+        # The build holds the right file: the deploy has not happened, or not reached the
+        # host. Writing the file again (the usual fix) would change nothing.
+        return replace(
+            hosted,
+            cause=f"the build's key file {local.url} is correct: the build is not deployed "
+            "(or not live) yet",
+            fix="deploy it, then run this again; or run 'indexnow-sync plan --out PLAN' "
+            "before the deploy and 'indexnow-sync submit --plan PLAN' after it",
         )
     return hosted
+
+
+def _what_the_build_holds(hosted: KeyCheck, folder: Path, key: str, url: str) -> KeyCheck:
+    """A hosted key file that is not found, when the build does not hold it either: say
+    whether the build holds another key's file (the key given is not the site's) or none at
+    all (it was never written into the build)."""
+    from urllib.parse import unquote, urlsplit
+
+    from .keyfile import other_key_files, shorten_key, write_command
+
+    write = write_command(str(folder), unquote(urlsplit(url).path), key)
+    others = other_key_files(folder, key)
+    if others:
+        return replace(
+            hosted,
+            cause=f"the build folder {folder} holds the key file of another key "
+            f"({shorten_key(others[0])}.txt), not this key's: is the key given (INDEXNOW_KEY, "
+            "--key) the site's?",
+            fix="submit with the key that file holds (set INDEXNOW_KEY to it), or write this "
+            f"key's file into the build: {write}",
+        )
+    return replace(
+        hosted,
+        cause=f"the build folder {folder} holds no key file (of this key or any other): it "
+        "was not written into the build",
+        fix=f"write it into the build before the deploy: {write}",
+    )
 
 
 def _deploy_fixes(check: KeyCheck) -> bool:

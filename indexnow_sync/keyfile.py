@@ -52,14 +52,21 @@ def validate_key(key: str) -> str:
     Raises :class:`KeyFormatError` saying which rule failed, without echoing the key.
     """
     rule = "an IndexNow key must be 8 to 128 characters of a-z, A-Z, 0-9 and '-'"
+    fix = "'indexnow-sync keygen' makes one"
     if not KEY_MIN <= len(key) <= KEY_MAX:
-        raise KeyFormatError(f"the IndexNow key is {len(key)} characters long; {rule}")
+        raise KeyFormatError(f"the IndexNow key is {len(key)} characters long", cause=rule, fix=fix)
+    if not _KEY_RE.fullmatch(key) and ("/" in key or "\\" in key or key.endswith(".txt")):
+        raise KeyFormatError(
+            f"the IndexNow key ({len(key)} characters) looks like a file path",
+            cause="the key is the file's content, not its path",
+            fix='pass the key itself: --key "$(cat FILE)" (or INDEXNOW_KEY="$(cat FILE)")',
+        )
     if not _KEY_RE.fullmatch(key):
         position, char = next((i, c) for i, c in enumerate(key) if not _KEY_RE.fullmatch(c))
-        what = _CHAR_NAMES.get(char, "a character outside that set")
+        what = _CHAR_NAMES.get(char, "a character outside a-z, A-Z, 0-9 and '-'")
         where = "the last character" if position == len(key) - 1 else f"character {position + 1}"
         raise KeyFormatError(
-            f"the IndexNow key ({len(key)} characters) has {what} as {where}; {rule}"
+            f"the IndexNow key ({len(key)} characters) has {what} as {where}", cause=rule, fix=fix
         )
     return key
 
@@ -278,13 +285,9 @@ def diagnose_kind(
         if text.lower() == key.lower():
             return "wrong_key", "holds the key with different upper/lower case letters"
         if len(text) == len(key):
-            return "wrong_key", (
-                f"holds a different key of the same length ({len(key)} characters): "
-                "the deployed key file and the configured key do not match"
-            )
+            return "wrong_key", f"holds a different key of the same length ({len(key)} characters)"
         return "wrong_key", (
-            f"holds a different key ({len(text)} characters; the configured key has "
-            f"{len(key)}): the deployed key file and the configured key do not match"
+            f"holds a different key ({len(text)} characters; the configured key has {len(key)})"
         )
     if key_bytes in body:
         return "other_content", (
@@ -303,15 +306,23 @@ def write_command(folder: str | None, relative: str, key: str) -> str:
     path). The key itself never appears: it is read from the environment when pasted."""
     base = "BUILD_DIR" if folder is None else folder.rstrip("/") or "/"
     target = f"{base}/{relative.lstrip('/')}"
-    pieces = target.split(key) if key else [target]
-    quoted = '"$INDEXNOW_KEY"'.join(shlex.quote(piece) if piece else "" for piece in pieces)
-    return f"printf '%s' \"$INDEXNOW_KEY\" > {quoted}"
+    return f"printf '%s' \"$INDEXNOW_KEY\" > {shell_word(target, key)}"
 
 
-def fix_for(problem_kind: str, write: str) -> str:
+def shell_word(text: str, key: str) -> str:
+    """``text`` quoted for a shell command a message suggests, the key in it (a key file's
+    path or URL) read from the environment when pasted: ``dist/"$INDEXNOW_KEY".txt``."""
+    pieces = text.split(key) if key else [text]
+    return '"$INDEXNOW_KEY"'.join(shlex.quote(piece) if piece else "" for piece in pieces)
+
+
+def fix_for(problem_kind: str, write: str, *, located: bool = False) -> str:
     """How to fix a problem of ``problem_kind``; ``write`` is the :func:`write_command` for
     the key file. Fixes that involve writing the file end with that command, so it can be
-    copied from the end of the line."""
+    copied from the end of the line. ``located``: the run named the file with
+    ``--key-location`` (so a fix does not suggest pointing it there)."""
+    if problem_kind == "not_found" and located:
+        return f"deploy the key file at that address; to write it: {write}"
     fixes = {
         "trailing_newline": f"write the file without a newline: {write}",
         "crlf": f"write the file without a line ending: {write}",
@@ -329,8 +340,8 @@ def fix_for(problem_kind: str, write: str) -> str:
         ),
         "other_content": f"the file must hold only the key: {write}",
         "not_found": (
-            "deploy the key file at that address, or point --key-location at where it is; "
-            f"to write it into the build output: {write}"
+            "deploy the key file at that address (or point --key-location at it); "
+            f"to write it: {write}"
         ),
         "server_error": "the site is failing; retry when it answers 200 again",
         "status": "serve the key file with HTTP 200 at that address",
@@ -347,14 +358,36 @@ def fix_for(problem_kind: str, write: str) -> str:
     return fixes.get(problem_kind, f"the file must hold exactly the key: {write}")
 
 
-def _check(shown: str, kind: str, problem: str, write: str, *, local: bool) -> KeyCheck:
+# Why a problem of a kind may have happened, where the problem itself does not say.
+_CAUSES = {
+    "not_found": (
+        "the key file is not deployed at that address, or the key given (INDEXNOW_KEY, --key) "
+        "is not the one whose key file the site serves\n"
+        "to check a key file the site serves under another name against this key: "
+        "indexnow-sync verify-key --key-location URL-OF-THAT-FILE"
+    ),
+    "wrong_key": "the key given (INDEXNOW_KEY, --key) is not the one the deployed file holds",
+}
+
+
+def _check(
+    shown: str,
+    kind: str,
+    problem: str,
+    write: str,
+    *,
+    local: bool,
+    cause: str | None = None,
+    fix: str | None = None,
+) -> KeyCheck:
     return KeyCheck(
         ok=False,
         url=shown,
         problem=problem,
-        fix=fix_for(kind, write),
+        fix=fix or fix_for(kind, write),
         local_only=local,
         kind=kind,
+        cause=cause or (None if local else _CAUSES.get(kind)),
     )
 
 
@@ -384,21 +417,28 @@ def check_local_key_file(path: Path, key: str) -> KeyCheck:
 
 
 def check_hosted_key_file(
-    client: WebClient, url: str, key: str, *, build_folder: str | None = None
+    client: WebClient,
+    url: str,
+    key: str,
+    *,
+    build_folder: str | None = None,
+    located: bool = False,
 ) -> KeyCheck:
     """Fetch the key file at ``url`` and check that its body is exactly the key.
 
     Redirects within the host are followed (see the module docstring); every failure,
     including timeouts and refused connections, comes back as a not-ok KeyCheck. The fix
-    names ``build_folder`` (the build output) as where to write the file.
+    names ``build_folder`` (the build output) as where to write the file. ``located``: the
+    URL is the run's ``--key-location``.
     """
     shown = display_url(url, key)
-    write = write_command(build_folder, unquote(urlsplit(url).path), key)
+    path = unquote(urlsplit(url).path)
+    write = write_command(build_folder, path, key)
     try:
         response = client.get(url, same_host_as=url, max_bytes=KEY_FILE_MAX_BYTES)
     except FetchError as exc:
-        kind, problem = _fetch_problem(exc, url, key)
-        return _check(shown, kind, problem, write, local=False)
+        kind, problem, cause, fix = _fetch_problem(exc, url, key)
+        return _check(shown, kind, problem, write, local=False, cause=cause, fix=fix)
     found = diagnose_kind(
         response.body,
         key,
@@ -409,27 +449,94 @@ def check_hosted_key_file(
     )
     if found is None:
         return KeyCheck(ok=True, url=shown)
-    return _check(shown, found[0], found[1], write, local=False)
+    other = _named_after_its_key(path, response.body, key) if found[0] == "wrong_key" else None
+    if other is not None:
+        # Another key's own file (its name is the key it holds), e.g. checked with
+        # verify-key --key-location: writing this key into it would only confuse.
+        own = write_command(build_folder, path[: path.rfind("/") + 1] + f"{key}.txt", key)
+        return _check(
+            shown,
+            "wrong_key",
+            found[1],
+            write,
+            local=False,
+            cause=f"it is another key's file ({shorten_key(other)}): named after the key it "
+            "holds, which is not the key given (INDEXNOW_KEY, --key)",
+            fix="submit with the key that file holds (set INDEXNOW_KEY to it), or deploy this "
+            f"key's own file: {own}",
+        )
+    return _check(
+        shown, found[0], found[1], write, local=False, fix=fix_for(found[0], write, located=located)
+    )
 
 
-def _fetch_problem(exc: FetchError, url: str, key: str) -> tuple[str, str]:
-    detail = scrub(exc.message, key).removeprefix(display_url(url, key) + ": ")
+def _named_after_its_key(path: str, body: bytes, key: str) -> str | None:
+    """The other key whose own key file this is (``OTHER.txt`` holding OTHER), or None."""
+    name = path.rsplit("/", 1)[-1]
+    other = name.removesuffix(".txt")
+    if other in (name, key) or not _is_key(other):
+        return None
+    return other if body.strip() == other.encode("ascii") else None
+
+
+def _is_key(text: str) -> bool:
+    return KEY_MIN <= len(text) <= KEY_MAX and _KEY_RE.fullmatch(text) is not None
+
+
+def other_key_files(folder: Path, key: str, *, limit: int = 1_000) -> list[str]:
+    """The other keys whose key files ``folder`` holds at its root (``OTHER.txt`` holding
+    OTHER), at most ``limit`` ``.txt`` files looked at: a build that ships another key's
+    file was made with another key."""
+    found: list[str] = []
+    try:
+        names = sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".txt"))
+    except OSError:
+        return found
+    for name in names[:limit]:
+        other = name.removesuffix(".txt")
+        if other == key or not _is_key(other):
+            continue
+        try:
+            with (folder / name).open("rb") as handle:
+                body = handle.read(KEY_MAX + 2)
+        except OSError:
+            continue
+        if body.strip() == other.encode("ascii"):
+            found.append(other)
+    return found
+
+
+def _fetch_problem(exc: FetchError, url: str, key: str) -> tuple[str, str, str, str]:
+    """A failed fetch of the key file as (kind, problem, cause, fix): the problem short (it
+    follows the URL on the error's first line), what the transport saw as the cause, and
+    its fix when it has one (e.g. "use http://"), else "" for the kind's own."""
+    detail = scrub(exc.what, key).removeprefix(display_url(url, key) + ": ")
     if exc.reason == "redirect_off_host":
         target = exc.target
         host = urlrules.request_host(target) if urlrules.host_key(target) else ""
         if host:
-            return "redirect_off_host", f"redirects to another host {host}"
-        return "redirect_off_host", f"redirects to another host ({detail})"
+            return "redirect_off_host", f"redirects to another host {host}", "", ""
+        return "redirect_off_host", "redirects to another host", detail, ""
     if exc.reason == "too_many_redirects":
-        return "too_many_redirects", "redirects too many times"
+        return "too_many_redirects", "redirects too many times", "", ""
     if exc.reason == "too_large":
-        return "too_large", "is larger than 1 MiB: that is not a key file"
+        return "too_large", "is larger than 1 MiB: that is not a key file", "", ""
     if exc.reason == "timeout":
-        return "timeout", f"could not be fetched: the request timed out ({detail})"
-    return "unreachable", f"could not be fetched ({detail})"
+        # (the transport's message says what happened, then "; what to do about it")
+        return "timeout", "could not be fetched: the request timed out", detail.split("; ")[0], ""
+    cause = f"{detail} ({scrub(exc.cause, key)})" if exc.cause else detail
+    return "unreachable", "could not be fetched", cause, scrub(exc.fix, key)
+
+
+def failure_parts(check: KeyCheck, note: str = "") -> tuple[str, str, str]:
+    """A failed check as an error's (what failed, cause, fix): ``key file <url> <problem>``,
+    then the cause and ``note`` (e.g. that nothing was to be sent), then the fix."""
+    cause = "\n".join(part for part in (check.cause or "", note) if part)
+    return f"key file {check.url} {check.problem}", cause, check.fix or ""
 
 
 def require_ok(check: KeyCheck) -> None:
-    """Raise :class:`KeyCheckError` ("key file <url> <problem>; fix: <fix>") unless ok."""
+    """Raise :class:`KeyCheckError` (see :func:`failure_parts`) unless ``check`` is ok."""
     if not check.ok:
-        raise KeyCheckError(f"key file {check.url} {check.problem}; fix: {check.fix}")
+        what, cause, fix = failure_parts(check)
+        raise KeyCheckError(what, cause=cause, fix=fix)

@@ -67,6 +67,17 @@ class SitemapSet:
 
 
 @dataclass(frozen=True, slots=True)
+class Fingerprints:
+    """The content fingerprints a delta keeps for its added and changed URLs (SPEC "Live
+    means the build's content"): the build's, and for changed URLs the before side's (a live
+    page showing it is a stale copy), with the ``--ignore`` selectors they were made with."""
+
+    build: Mapping[str, str] = field(default_factory=dict, hash=False)
+    before: Mapping[str, str] = field(default_factory=dict, hash=False)
+    ignore: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Delta:
     """What changed between the before-state and the build (SPEC: Delta rules)."""
 
@@ -80,6 +91,15 @@ class Delta:
     # The build's raw <lastmod> of each added and changed URL that has one: what the live
     # sitemap must show before the deploy counts as live (``--wait``).
     lastmods: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # Why each changed URL is changed: "content" (the fingerprints differ) or "lastmod" (no
+    # fingerprint on a side: the lastmod rule). Empty with --changed-by lastmod (all lastmod).
+    reasons: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # In both sides with a new lastmod but the same content: not changed, never sent.
+    unchanged_content: tuple[str, ...] = ()
+    fingerprints: Fingerprints | None = None
+    # The before side's raw <lastmod> of each changed URL ("" when it had none), where the
+    # delta was just computed (not kept in a plan): a dry run shows "old → new".
+    before_lastmods: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     def to_submit(self, *, include_removed: bool) -> list[str]:
         """The URLs a submission sends, in a stable order: added, changed, then removed."""
@@ -100,6 +120,7 @@ class KeyCheck:
     pending: bool = False
     local_only: bool = False
     kind: str | None = None  # the problem's kind (keyfile.KINDS), None when ok
+    cause: str | None = None  # why it may have happened, when that is not plain from problem
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import DeferredError, NotDeployedError
+from .errors import DeferredError, NotDeployedError, SubmissionError
 from .models import Deferred, Delta, KeyCheck, Skipped, SubmitResult
 
 # One human line as it happens (a batch sent, a look while waiting); the CLI prints it.
@@ -38,79 +38,160 @@ class Outcome:
     build_checks: tuple[Skipped, ...] = ()  # problems found in the build (warnings only)
     deferred: tuple[Deferred, ...] = ()  # not live yet: not sent, kept for a later run
     waiting: dict[str, Any] | None = None  # what waiting for the deploy did (--wait)
+    content: dict[str, Any] | None = None  # what content fingerprints did (--changed-by)
+    lastmod_fix: dict[str, Any] | None = None  # what --fix-lastmod did to the build's sitemaps
 
 
 def finish(
-    outcome: Outcome, *, not_deployed: bool, mode: str, wait: float, plan: Path | None = None
+    outcome: Outcome,
+    *,
+    not_deployed: bool,
+    mode: str,
+    wait: float,
+    plan: Path | None = None,
+    report: Path | None = None,
+    carry: str = "",
 ) -> Outcome:
     """The end of a submitting run: ``outcome``, or the :class:`DeferredError` (exit 1,
     keeping the outcome) when URLs were deferred, its message saying what to do in this
-    ``mode`` (``live`` or ``baseline`` sync, ``plan``, ``urls``); ``wait``: ``--wait``."""
-    error = _deferred_error(outcome, not_deployed=not_deployed, mode=mode, wait=wait, plan=plan)
+    ``mode`` (``live`` or ``baseline`` sync, ``plan``, ``urls``); ``wait``: ``--wait``;
+    ``report``: the run's ``--report FILE``, if it has one (a fix may read it); ``carry``:
+    the run's options every ``submit`` a fix suggests must repeat (`` --endpoint URL``)."""
+    error = _deferred_error(
+        outcome,
+        not_deployed=not_deployed,
+        mode=mode,
+        wait=wait,
+        plan=plan,
+        report=report,
+        carry=carry,
+    )
     if error is not None:
         raise error
     return outcome
 
 
 def _deferred_error(
-    outcome: Outcome, *, not_deployed: bool, mode: str, wait: float, plan: Path | None
+    outcome: Outcome,
+    *,
+    not_deployed: bool,
+    mode: str,
+    wait: float,
+    plan: Path | None,
+    report: Path | None,
+    carry: str,
 ) -> DeferredError | None:
     count = len(outcome.deferred)
     if not count:
         return None
     sent = len(outcome.result.submitted) if outcome.result is not None else 0
+    error: DeferredError
     if not_deployed:
-        message = (
-            f"every added URL answered 404 or 410: the deploy has not happened (or not "
-            f"propagated) yet; nothing was sent, and the {count} checked URL(s) are deferred. "
-        )
+        cause = f"the {count} checked URL(s) are deferred (or the deploy has not propagated yet)"
         if mode == "live":
-            message += (
-                "This 'sync' took its delta from the live site, so it must run before the new "
-                "build is live, and a re-run after the deploy finds nothing to send: run "
-                "'indexnow-sync plan --out PLAN' before the deploy and 'indexnow-sync submit "
-                "--plan PLAN' after it, or diff against the previous build with --baseline; or, "
-                "when the platform deploys beside this job, add --wait SECONDS (e.g. --wait "
-                "900) to submit once the build is live"
+            cause += (
+                "\nthis 'sync' took its delta from the live site: it must run before the new "
+                "build is live (a re-run after the deploy finds nothing to send)"
+            )
+            fix = (
+                "run 'indexnow-sync plan --out PLAN' before the deploy and 'indexnow-sync "
+                f"submit --plan PLAN{carry}' after it\nor diff against the previous build with "
+                "--baseline; or, when the platform deploys beside this job, add --wait 900"
             )
         elif mode == "plan":
-            message += (
-                f"The plan keeps them pending: re-run 'indexnow-sync submit --plan {plan}' "
+            fix = (
+                f"the plan keeps them pending: re-run 'indexnow-sync submit --plan {plan}{carry}' "
                 "after the deploy, or add --wait SECONDS to wait for it"
             )
         else:
-            message += "Re-run after the deploy, or add --wait SECONDS to wait for it"
-        error: DeferredError = NotDeployedError(message)
+            fix = "re-run after the deploy, or add --wait SECONDS to wait for it"
+        which = "listed" if mode == "urls" else "added"
+        error = NotDeployedError(
+            f"every {which} URL answered 404 or 410: the deploy has not happened yet; nothing "
+            "was sent",
+            cause=cause,
+            fix=fix,
+        )
+    elif outcome.dry_run:
+        error = DeferredError(
+            f"dry run: {count} URL(s) are not live yet",
+            cause=f"a real run would wait up to --wait {wait:g} s for them and defer (not send) "
+            "those still not live",
+        )
     else:
-        if outcome.dry_run:
-            message = (
-                f"dry run: {count} URL(s) are not live yet; a real run would wait up to "
-                f"--wait {wait:g} s for them and defer (not send) those still not live"
+        cause = f"not sent; {sent} URL(s) were sent"
+        if mode == "plan":
+            fix = (
+                f"the plan keeps them pending: re-run 'indexnow-sync submit --plan {plan}{carry}' "
+                "to check and send them"
             )
+        elif mode == "urls":
+            fix = "re-run the same 'submit' once they are live to send them"
         else:
-            message = (
-                f"{count} URL(s) were not live after waiting up to {wait:g} s and were "
-                f"deferred (not sent; {sent} URL(s) were sent). "
+            cause += (
+                "; a re-run of 'sync' against the live site will not find them again"
+                if mode == "live"
+                else "; a re-run of 'sync' would send the whole delta again"
             )
-            if mode == "plan":
-                message += (
-                    f"The plan keeps them pending: re-run 'indexnow-sync submit --plan {plan}' "
-                    "to check and send them"
-                )
-            elif mode == "urls":
-                message += "Re-run the same 'submit' once they are live to send them"
-            else:
-                message += (
-                    "They are listed under 'deferred' in the JSON report (--json, --report "
-                    "FILE); send them once they are live with: jq -r '.deferred[].url' "
-                    f"report.json | indexnow-sync submit --urls-file - --site {outcome.site} "
-                    "--wait SECONDS (a re-run of 'sync' "
-                    + (
-                        "against the live site will not find them again)"
-                        if mode == "live"
-                        else "would send the whole delta again)"
-                    )
-                )
-        error = DeferredError(message)
+            fix = _send_deferred_later(outcome.site, report, carry)
+        if wait <= 0:
+            cause += (
+                "\ntheir pages still serve the previous content, and such a page is never sent "
+                "early; --wait SECONDS waits for the deploy"
+            )
+        waited = f"after waiting up to {wait:g} s" if wait > 0 else "yet"
+        error = DeferredError(
+            f"{count} URL(s) were not live {waited} and were deferred",
+            cause=cause,
+            fix=fix,
+        )
     error.outcome = outcome  # type: ignore[attr-defined]
     return error
+
+
+def _send_deferred_later(site: str | None, report: Path | None, carry: str) -> str:
+    """How to send a sync's deferred URLs once they are live: from the run's --report FILE
+    when it has one; else from the URLs shown, saying to add --report next time."""
+    submit = f"indexnow-sync submit --urls-file - --site {site}{carry} --wait 600"
+    if report is not None:
+        return f"send them once they are live: jq -r '.deferred[].url' {report} | {submit}"
+    return (
+        f"send them once they are live: indexnow-sync submit --site {site}{carry} --wait 600 "
+        "followed by the deferred URLs shown above\n"
+        f"or add --report FILE to this command to keep them: jq -r '.deferred[].url' FILE | "
+        f"{submit}"
+    )
+
+
+def failed_submission(outcome: Outcome, key_location: str = "") -> SubmissionError | None:
+    """The error of a run whose POSTs did not all go through (None when they did): the first
+    failing request's answer as the cause, and a fix that fits it. A refusal (400/403/422)
+    comes again on a re-run as it is: fix its cause first (a 403: the key file, checked by
+    verify-key, ``key_location`` its ``--key-location`` option); retries that ran out may
+    succeed later. ``key_location``: `` --key-location WORD`` when the run had one."""
+    result = outcome.result
+    if result is None or not result.failed:
+        return None
+    failing = [
+        r
+        for r in result.requests
+        if r.outcome not in ("accepted", "pending", "dry_run", "passed_on")
+    ]
+    first = failing[0] if failing else None
+    detail = first.detail if first else ""
+    # (a request's detail is one line everywhere else: "HTTP 422: body; likely cause: ...")
+    cause = detail.replace("; likely cause: ", "\nlikely cause: ")
+    if first is None or first.outcome != "refused":
+        fix = "re-run to send them"
+    elif first.status == 403:
+        fix = (
+            f"check the hosted key file: indexnow-sync verify-key --site {outcome.site}"
+            f"{key_location}; fix it, then re-run"
+        )
+    else:
+        fix = "fix the cause above, then re-run (the endpoint refuses it again as it is)"
+    return SubmissionError(
+        f"{len(result.failed)} URL(s) were not submitted",
+        cause=f"{first.endpoint}: {cause}" if first and detail else cause,
+        fix=fix,
+    )

@@ -1,15 +1,20 @@
 """The plan file: the delta captured before a deploy, and the submission's progress after it.
 
 Format (JSON, one object; documented in README "Plan file"):
-``{"format": "indexnow-sync-plan", "version": 2, "created", "tool", "site", "before",
-"after", "added", "changed", "removed", "lastmods", "skipped", "build_checks", "warnings",
-"deferred", "accepted"}``; ``lastmods`` maps each added and changed URL to the build's
-``<lastmod>`` (what the live sitemap must show before ``submit --wait`` counts it live);
+``{"format": "indexnow-sync-plan", "version": 3, "created", "tool", "site", "before",
+"after", "added", "changed", "removed", "lastmods", "reasons", "unchanged_content",
+"fingerprints", "skipped", "build_checks", "warnings", "deferred", "accepted"}``;
+``lastmods`` maps each added and changed URL to the build's ``<lastmod>`` (what the live
+sitemap must show before ``submit --wait`` counts it live); ``reasons`` each changed URL to
+``content`` or ``lastmod``; ``unchanged_content`` lists the URLs whose lastmod moved but content
+did not (never sent); ``fingerprints`` (null with ``--changed-by lastmod``) holds the
+``--ignore`` selectors and, per URL, the build's fingerprint (added and changed URLs) and the
+before side's (changed URLs): what the page checks after the deploy compare live pages with;
 ``skipped`` and ``build_checks`` entries are ``{url, code, reason}``; ``deferred`` entries
 ``{url, reason}`` say what the last run saw of the URLs it deferred (for information: they
 are pending like every URL not in ``accepted``, the URLs an endpoint has accepted so far).
-Version 1 plans (no ``lastmods``) are still read, and so are plans written before codes
-existed (no ``code``, no ``build_checks``).
+Version 1 plans (no ``lastmods``) and version 2 plans (no fingerprints) are still read, and
+so are plans written before codes existed (no ``code``, no ``build_checks``).
 
 Writes are atomic (temporary file in the same folder, fsync, rename): a crash leaves the old
 plan or the new one, never half of one. Progress during ``submit`` goes first to an
@@ -34,12 +39,16 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .errors import PlanBusyError, PlanFileError
-from .models import Deferred, Delta, Skipped
+from .errors import IndexNowSyncError, PlanBusyError, PlanFileError
+from .models import Deferred, Delta, Fingerprints, Skipped
 
 FORMAT = "indexnow-sync-plan"
-VERSION = 2
-READABLE_VERSIONS = (1, 2)  # version 1: no build lastmods (waiting checks listing alone)
+VERSION = 3
+# Version 1: no build lastmods (waiting checks listing alone). Version 2: no content
+# fingerprints (a page check cannot tell the build's page from a stale copy).
+READABLE_VERSIONS = (1, 2, 3)
+# How the note of a re-run of ``plan`` that kept the existing plan (not written) begins.
+KEPT_PLAN = "kept the existing plan"
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,9 @@ class Plan:
     # only check that added and changed URLs are listed.
     lastmods_known: bool = True
     deferred: tuple[Deferred, ...] = ()  # what the last run deferred, and why (information)
+    # The format version it is written in: a plan read back keeps its own (recording progress
+    # does not pretend it knows what an older version did not record).
+    version: int = VERSION
 
     def pending(self, *, include_removed: bool) -> list[str]:
         """The URLs still to send, in plan order (each once)."""
@@ -145,9 +157,10 @@ def plan_lock(
             while not _try_lock(fd):
                 if clock() >= deadline:
                     raise PlanBusyError(
-                        f"--plan {path}: another submission of this plan is running (it holds "
-                        f"{lock}); nothing was sent. The plan keeps every URL not yet accepted: "
-                        "re-run 'submit --plan' when the other run has finished"
+                        f"--plan {path}: another submission of this plan is running; nothing "
+                        "was sent",
+                        cause=f"it holds {lock}; the plan keeps every URL not yet accepted",
+                        fix="re-run 'submit --plan' when the other run has finished",
                     )
                 sleep(_LOCK_POLL)
         try:
@@ -158,8 +171,18 @@ def plan_lock(
         os.close(fd)
 
 
-def atomic_write(path: Path, chunks: Iterable[str]) -> None:
-    """Write text atomically: the file is either the old one or the complete new one.
+def atomic_write(
+    path: Path, chunks: Iterable[str], *, error: type[IndexNowSyncError] = PlanFileError
+) -> None:
+    """Write text (UTF-8) atomically: see :func:`atomic_write_bytes`."""
+    atomic_write_bytes(path, (chunk.encode("utf-8") for chunk in chunks), error=error)
+
+
+def atomic_write_bytes(
+    path: Path, chunks: Iterable[bytes], *, error: type[IndexNowSyncError] = PlanFileError
+) -> None:
+    """Write bytes atomically: the file is either the old one or the complete new one.
+    A failure raises ``error`` naming the file.
 
     A symlink is followed (the link stays). A path that is not a regular file (``/dev/stdout``,
     a named pipe) is written through: renaming over it would replace the device or pipe itself.
@@ -170,21 +193,21 @@ def atomic_write(path: Path, chunks: Iterable[str]) -> None:
         special = False
     if special:
         try:
-            with path.open("w", encoding="utf-8") as stream:
+            with path.open("wb") as stream:
                 for chunk in chunks:
                     stream.write(chunk)
         except OSError as exc:
-            raise PlanFileError(f"{path}: cannot write ({exc.strerror})") from exc
+            raise error(f"{path}: cannot write ({exc.strerror})") from exc
         return
     if path.is_symlink():
         path = path.resolve()
     folder = path.parent if str(path.parent) else Path()
     try:
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed
-            "w", encoding="utf-8", dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False
+            "wb", dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False
         )
     except OSError as exc:
-        raise PlanFileError(f"{path}: cannot write here ({exc.strerror})") from exc
+        raise error(f"{path}: cannot write here ({exc.strerror})") from exc
     try:
         with handle:
             for chunk in chunks:
@@ -195,7 +218,7 @@ def atomic_write(path: Path, chunks: Iterable[str]) -> None:
     except OSError as exc:
         with contextlib.suppress(OSError):
             Path(handle.name).unlink()
-        raise PlanFileError(f"{path}: cannot write ({exc.strerror})") from exc
+        raise error(f"{path}: cannot write ({exc.strerror})") from exc
 
 
 _PIECE = 10_000
@@ -218,8 +241,10 @@ def _chunks(plan: Plan) -> Iterable[str]:
     d = plan.delta
     dump = json.dumps
     yield "{\n"
-    # A version 1 plan read back stays version 1: it still does not know the build's lastmods.
-    yield f'"format": {dump(FORMAT)},\n"version": {VERSION if plan.lastmods_known else 1},\n'
+    # A plan read back keeps its version: a version 1 plan still does not know the build's
+    # lastmods, a version 2 plan its pages' fingerprints.
+    version = plan.version if plan.lastmods_known else 1
+    yield f'"format": {dump(FORMAT)},\n"version": {version},\n'
     yield f'"created": {dump(plan.created)},\n"tool": {dump("indexnow-sync " + __version__)},\n'
     yield f'"site": {dump(plan.site)},\n'
     yield f'"before": {dump(plan.before)},\n"after": {dump(plan.after)},\n'
@@ -237,6 +262,14 @@ def _chunks(plan: Plan) -> Iterable[str]:
         yield '"lastmods": '
         yield from json_object_pieces(d.lastmods)
         yield ",\n"
+    if version >= 3:
+        yield '"reasons": '
+        yield from json_object_pieces(d.reasons)
+        yield ',\n"unchanged_content": '
+        yield from json_pieces(d.unchanged_content)
+        yield ',\n"fingerprints": '
+        yield from _fingerprint_pieces(d.fingerprints)
+        yield ",\n"
     yield f'"skipped": {dump(skipped_entries(d.skipped), ensure_ascii=False)},\n'
     yield f'"build_checks": {dump(skipped_entries(plan.build_checks), ensure_ascii=False)},\n'
     yield f'"warnings": {dump(d.warnings, ensure_ascii=False)},\n'
@@ -245,6 +278,19 @@ def _chunks(plan: Plan) -> Iterable[str]:
     yield from json_pieces(sorted(plan.accepted))
     yield "\n"
     yield "}\n"
+
+
+def _fingerprint_pieces(fingerprints: Fingerprints | None) -> Iterator[str]:
+    """The delta's fingerprints (null with --changed-by lastmod): what the page checks after
+    the deploy compare live pages with."""
+    if fingerprints is None:
+        yield "null"
+        return
+    yield f'{{"ignore": {json.dumps(list(fingerprints.ignore), ensure_ascii=False)},\n"build": '
+    yield from json_object_pieces(fingerprints.build)
+    yield ',\n"before": '
+    yield from json_object_pieces(fingerprints.before)
+    yield "}"
 
 
 def json_object_pieces(mapping: Mapping[str, str]) -> Iterator[str]:
@@ -266,6 +312,7 @@ def _counts(plan: Plan) -> dict[str, int]:
         "changed": len(d.changed),
         "removed": len(d.removed),
         "skipped": len(d.skipped),
+        "unchanged_content": len(d.unchanged_content),
         "deferred": len(plan.deferred),
         "accepted": len(plan.accepted),
     }
@@ -277,28 +324,46 @@ def write_plan(path: Path, plan: Plan) -> None:
         _journal(path).unlink()
 
 
+def _plan_fix(path: Path) -> str:
+    return f"pass the file 'indexnow-sync plan --out {path}' wrote (run it before the deploy)"
+
+
 def read_plan(path: Path) -> Plan:
     """Read a plan, with the progress of any run that did not get to fold its journal in."""
+    data = b""
     try:
-        raw = json.loads(path.read_bytes())
+        data = path.read_bytes()
+        raw = json.loads(data)
     except FileNotFoundError:
         raise PlanFileError(
-            f"--plan {path}: no such file; run 'indexnow-sync plan --out {path}' before the deploy"
+            f"--plan {path}: no such file",
+            fix=f"run 'indexnow-sync plan --out {path}' before the deploy",
         ) from None
     except OSError as exc:
         raise PlanFileError(f"--plan {path}: cannot be read ({exc.strerror})") from exc
     except ValueError as exc:
-        raise PlanFileError(f"--plan {path}: is not valid JSON ({exc}); re-run 'plan'") from exc
+        xml = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+        raise PlanFileError(
+            f"--plan {path}: is not valid JSON",
+            cause="it is XML (a sitemap?), not a plan file" if xml else f"{exc}",
+            fix=_plan_fix(path),
+        ) from exc
     except RecursionError:
-        raise PlanFileError(f"--plan {path}: is nested too deeply to be a plan file") from None
+        raise PlanFileError(
+            f"--plan {path}: is nested too deeply to be a plan file", fix=_plan_fix(path)
+        ) from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-        raise PlanFileError(f"--plan {path}: is not an indexnow-sync plan file")
+        raise PlanFileError(
+            f"--plan {path}: is not an indexnow-sync plan file",
+            cause=f'a plan file is the JSON object with "format": "{FORMAT}" that plan writes',
+            fix=_plan_fix(path),
+        )
     version = raw.get("version")
     if version not in READABLE_VERSIONS or isinstance(version, bool):
         raise PlanFileError(
-            f"--plan {path}: is plan format version {version!r}; this indexnow-sync reads "
-            f"versions {READABLE_VERSIONS[0]} to {VERSION}: re-run 'plan' with the same "
-            "version as 'submit'"
+            f"--plan {path}: is plan format version {version!r}",
+            cause=f"this indexnow-sync reads versions {READABLE_VERSIONS[0]} to {VERSION}",
+            fix="re-run 'plan' with the same version as 'submit'",
         )
     try:
         delta = Delta(
@@ -310,6 +375,9 @@ def read_plan(path: Path) -> Plan:
             before_count=int(raw["before"].get("count", 0)),
             after_count=int(raw["after"].get("count", 0)),
             lastmods=_lastmods(raw["lastmods"]) if version >= 2 else {},
+            reasons=_lastmods(raw["reasons"], "reasons") if version >= 3 else {},
+            unchanged_content=tuple(_strings(raw["unchanged_content"])) if version >= 3 else (),
+            fingerprints=_fingerprints(raw["fingerprints"]) if version >= 3 else None,
         )
         deferred = _deferred(raw.get("deferred", []))
         accepted = set(_strings(raw.get("accepted", [])))
@@ -318,7 +386,11 @@ def read_plan(path: Path) -> Plan:
         if site is not None and not isinstance(site, str):
             raise TypeError("site")
     except (KeyError, TypeError, AttributeError, ValueError, OverflowError) as exc:
-        raise PlanFileError(f"--plan {path}: is missing or has a wrong field ({exc})") from exc
+        raise PlanFileError(
+            f"--plan {path}: is missing or has a wrong field ({exc})",
+            cause="the file was edited, or cut short",
+            fix=_plan_fix(path),
+        ) from exc
     accepted.update(_read_journal(path))
     return Plan(
         delta,
@@ -330,6 +402,7 @@ def read_plan(path: Path) -> Plan:
         build_checks,
         lastmods_known=version >= 2,
         deferred=deferred,
+        version=version,
     )
 
 
@@ -349,12 +422,27 @@ def _deferred(value: Any) -> tuple[Deferred, ...]:
     return tuple(Deferred(str(entry["url"]), str(entry["reason"])) for entry in value)
 
 
-def _lastmods(value: Any) -> dict[str, str]:
+def _lastmods(value: Any, field: str = "lastmods") -> dict[str, str]:
     if not isinstance(value, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
-        raise TypeError("lastmods: expected an object of URL -> lastmod")
+        raise TypeError(f"{field}: expected an object of URL -> text")
     return value
+
+
+def _fingerprints(value: Any) -> Fingerprints | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise TypeError("fingerprints: expected an object")
+    ignore = value.get("ignore", [])
+    if not isinstance(ignore, list) or not all(isinstance(i, str) for i in ignore):
+        raise TypeError("fingerprints.ignore: expected a list of selectors")
+    return Fingerprints(
+        _lastmods(value.get("build"), "fingerprints.build"),
+        _lastmods(value.get("before"), "fingerprints.before"),
+        tuple(ignore),
+    )
 
 
 def _skipped(value: Any, field: str) -> tuple[Skipped, ...]:

@@ -4,7 +4,12 @@ The JSON object is SPEC's "Output" contract: ``site``, ``dry_run``, ``added``, `
 ``removed``, ``skipped``, ``submitted``, ``failed``, ``key_check``, ``requests``, plus
 ``counts``, ``warnings``, ``plan_file``, ``command``, ``version``, ``error``, ``checks`` (what
 the checks before submitting did), ``build_checks``, ``deferred`` (URLs not live yet when the
-run stopped waiting: ``{url, reason}``) and ``wait`` (what waiting for the deploy did).
+run stopped waiting: ``{url, reason}``), ``wait`` (what waiting for the deploy did),
+``changed_reasons`` (each changed URL's reason: ``content`` or ``lastmod``),
+``unchanged_content`` (a new lastmod, the same content: never sent), ``content`` (what
+content fingerprints did: where the before side's came from, how many were compared) and
+``lastmod_fix`` (with ``--fix-lastmod``: the sitemap files rewritten and how many lastmods
+were corrected, ``moved_back``, ``added``, ``moved_forward``; null without it).
 ``skipped`` and ``build_checks`` entries are ``{url, code, reason}``;
 ``counts.skipped_by_code`` counts every code.
 """
@@ -14,9 +19,9 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import IndexNowSyncError
-from .models import SKIP_CODES
+from .models import SKIP_CODES, Delta
 from .outcome import Outcome
-from .plan import deferred_entries, skipped_entries
+from .plan import KEPT_PLAN, deferred_entries, skipped_entries
 
 REPORT_VERSION = 1
 
@@ -35,6 +40,10 @@ def to_json(
         "dry_run": outcome.dry_run if outcome else False,
         "added": list(delta.added) if delta else [],
         "changed": list(delta.changed) if delta else [],
+        # Why each changed URL is changed: "content" (its fingerprints differ) or "lastmod".
+        "changed_reasons": _reasons(delta) if delta else {},
+        # A new lastmod, the same content: not changed, never sent.
+        "unchanged_content": list(delta.unchanged_content) if delta else [],
         "removed": list(delta.removed) if delta else [],
         "skipped": skipped_entries(skipped),
         "submitted": submitted,
@@ -65,6 +74,8 @@ def to_json(
         "build_checks": skipped_entries(outcome.build_checks if outcome else ()),
         "deferred": deferred_entries(outcome.deferred if outcome else ()),
         "wait": outcome.waiting if outcome else None,
+        "content": outcome.content if outcome else None,
+        "lastmod_fix": outcome.lastmod_fix if outcome else None,
     }
     if outcome and outcome.key_check:
         check = outcome.key_check
@@ -72,12 +83,22 @@ def to_json(
             "ok": check.ok,
             "url": check.url,
             "problem": check.problem,
+            "cause": check.cause,
             "fix": check.fix,
             "local_only": check.local_only,
         }
     report["counts"] = {
         name: len(report[name])
-        for name in ("added", "changed", "removed", "skipped", "submitted", "failed", "deferred")
+        for name in (
+            "added",
+            "changed",
+            "removed",
+            "skipped",
+            "submitted",
+            "failed",
+            "deferred",
+            "unchanged_content",
+        )
     }
     by_code = dict.fromkeys(SKIP_CODES, 0)
     for entry in skipped:
@@ -86,7 +107,22 @@ def to_json(
     return report
 
 
+def _reasons(delta: Delta) -> dict[str, str]:
+    """Each changed URL's reason; "lastmod" for all when content did not decide (at C speed:
+    a million-URL plan has tens of thousands of changed URLs)."""
+    if not delta.reasons:
+        return dict.fromkeys(delta.changed, "lastmod")
+    return {url: delta.reasons.get(url, "lastmod") for url in delta.changed}
+
+
 SKIPPED_SHOWN = 10
+
+
+def error_lines(message: str) -> list[str]:
+    """An error on stderr: ``error: what failed``, then the cause and the fix indented beneath
+    it, one to a line (``errors.py`` says how messages are written)."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()] or ["(no message)"]
+    return [f"error: {lines[0]}", *(f"  {line}" for line in lines[1:])]
 
 
 def skipped_lines(skipped: list[dict[str, str]]) -> list[str]:
@@ -115,13 +151,19 @@ def _named(title: str, shown: list[str], total: int, what: str) -> list[str]:
     if not total:
         return []
     more = total - len(shown)
-    tail = [f"  ... and {more} more {what} (all of them are in --json)"] if more > 0 else []
+    tail = (
+        [f"  ... and {more} more {what} (--json or --report FILE lists them all)"]
+        if more > 0
+        else []
+    )
     return [title, *shown, *tail]
 
 
-def human_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:
+def human_lines(
+    report: dict[str, Any], *, has_delta: bool = True, delta: Delta | None = None
+) -> list[str]:
     """The stderr summary (the progress lines are printed as they happen, elsewhere)."""
-    return head_lines(report, has_delta=has_delta) + tail_lines(report)
+    return head_lines(report, has_delta=has_delta) + tail_lines(report, delta=delta)
 
 
 def head_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:
@@ -136,6 +178,14 @@ def head_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:
             f"{counts['removed']} removed, {counts['skipped']} skipped"
             + (f" (site {report['site']})" if report.get("site") else "")
         )
+    fix = report.get("lastmod_fix")
+    if fix:
+        lines.append(lastmod_fix_line(fix))
+    if counts.get("unchanged_content"):
+        lines.append(
+            f"unchanged content: {counts['unchanged_content']} URL(s) have a new <lastmod> but "
+            "the same content: not changed, not sent (listed in --json as unchanged_content)"
+        )
     for warning in report["warnings"]:
         lines.append(f"warning: {warning}")
     lines.extend(skipped_lines(report["skipped"]))
@@ -149,15 +199,45 @@ def head_lines(report: dict[str, Any], *, has_delta: bool = True) -> list[str]:
     return lines
 
 
+def lastmod_fix_line(fix: dict[str, Any]) -> str:
+    """The one line that says what --fix-lastmod did to the build's sitemaps."""
+    if fix.get("skipped"):
+        return f"true lastmods: none written: {fix['skipped']}"
+    files = len(fix["files"])
+    if not fix["corrected"]:
+        if not files:
+            return "true lastmods: every <lastmod> already says when its content changed"
+        did = "rewrote" if fix["written"] else "would rewrite (dry run: nothing written)"
+        return (
+            f"true lastmods: none moved; {did} {files} sitemap file(s) to write them in UTC to "
+            "the second"
+        )
+    did = "corrected" if fix["written"] else "would correct (dry run: nothing written)"
+    parts = [
+        f"{count} {what}"
+        for count, what in (
+            (fix["moved_back"], "moved back to when the content changed"),
+            (fix["added"], "added where missing"),
+            (fix["moved_forward"], "moved forward for an edit the generator did not date"),
+        )
+        if count
+    ]
+    return f"true lastmods: {did} {fix['corrected']} <lastmod> in {files} sitemap file(s): " + (
+        ", ".join(parts)
+    )
+
+
 def tail_lines(
     report: dict[str, Any],
     *,
     warnings_shown: int | None = None,
     skipped_shown: int | None = None,
+    delta: Delta | None = None,
 ) -> list[str]:
     """What was (or would be) sent. ``warnings_shown``/``skipped_shown``: the head was printed
     already, with that many warnings and skipped URLs; only those that came later (from the
-    checks before submitting, the submission) are shown here."""
+    submission) are shown here. ``delta``: the run's, for each URL a dry run would send its
+    lastmod (a changed one's old → new)."""
     counts = report["counts"]
     lines: list[str] = []
     command = report["command"]
@@ -174,12 +254,15 @@ def tail_lines(
             **dict.fromkeys(report["added"], "added"),
         }
         for url in report["would_submit"]:
-            lines.append(f"  would submit ({reasons.get(url, 'listed')}) {url}")
+            why = reasons.get(url, "listed")
+            lines.append(f"  would submit ({why}) {url}{_lastmod_note(delta, url, why)}")
         if report["would_submit"]:
             lines.append(
                 f"dry run: {len(report['would_submit'])} URL(s) would be submitted; "
                 "nothing was sent"
             )
+        elif not report["error"] and not report.get("deferred"):
+            lines.append("dry run: nothing to submit; nothing was sent")
     elif command == "plan":
         for name in ("added", "changed", "removed"):
             shown = report[name][:20]
@@ -194,10 +277,22 @@ def tail_lines(
         elif not report["failed"] and not report.get("deferred"):
             lines.append("nothing to submit")
     if report["failed"]:
-        lines.append(f"NOT sent: {counts['failed']} URL(s); re-run to send them")
+        lines.append(f"NOT sent: {counts['failed']} URL(s) (the error below says why)")
         for url in report["failed"][:20]:
             lines.append(f"  not sent {url}")
-    if report.get("plan_file") and command == "plan" and not report.get("notes"):
-        # (a plan's only note is that the existing plan was kept, not written)
+    kept = any(note.startswith(KEPT_PLAN) for note in report.get("notes") or ())
+    if report.get("plan_file") and command == "plan" and not kept:
         lines.append(f"plan written to {report['plan_file']}")
     return lines
+
+
+def _lastmod_note(delta: Delta | None, url: str, why: str) -> str:
+    """`` (lastmod OLD → NEW)`` for a changed URL, `` (lastmod NEW)`` for an added one."""
+    if delta is None or why not in ("added", "changed"):
+        return ""
+    built = delta.lastmods.get(url)
+    if built is None:
+        return ""
+    if why == "changed" and url in delta.before_lastmods:
+        return f" (lastmod {delta.before_lastmods[url] or 'none'} → {built})"
+    return f" (lastmod {built})"

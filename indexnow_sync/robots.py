@@ -49,6 +49,8 @@ from protego import Protego
 from .errors import RobotsError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .indexnow import RetryPolicy, WaitBudget
     from .web import PrefixResponse, WebClient
 
@@ -344,6 +346,13 @@ def parse_robots(body: bytes, content_type: str = "") -> tuple[RobotsRules, list
     return RobotsRules(text), notes
 
 
+def read_robots_file(path: Path) -> tuple[RobotsRules, list[str]]:
+    """A robots.txt on disk (a build's), read like a fetched one: at most 500 KiB."""
+    with path.open("rb") as handle:
+        body = handle.read(ROBOTS_MAX_BYTES + 1)
+    return parse_robots(cut_to_limit(body), "")
+
+
 def cut_to_limit(body: bytes, limit: int = ROBOTS_MAX_BYTES) -> bytes:
     """The first ``limit`` bytes, ending at the last complete line (a rule cut in half is
     worse than none)."""
@@ -444,15 +453,15 @@ def interpret(url: str, response: PrefixResponse) -> FetchedRobots:
             ),
         )
     if _to_retry(status):
-        raise RobotsError(_unhealthy(url, f"answered {status}"))
+        raise _unhealthy(url, f"answered {status}")
     return FetchedRobots(url, status, RobotsRules.allow_all())
 
 
-def _unhealthy(url: str, what: str) -> str:
-    return (
-        f"{url} {what}: engines treat an unreachable robots.txt as 'disallow everything' "
-        "(RFC 9309), so nothing was submitted; retry when the site is healthy, or use "
-        "--check off to submit without checking"
+def _unhealthy(url: str, what: str, *, fix: str = "") -> RobotsError:
+    return RobotsError(
+        f"{url} {what}; nothing was submitted",
+        cause="engines treat an unreachable robots.txt as 'disallow everything' (RFC 9309)",
+        fix=fix or "retry when the site is healthy, or use --check off to submit without checking",
     )
 
 
@@ -490,8 +499,8 @@ def fetch_robots(
             if exc.reason not in ("timeout", "connection") or not budget.before_retry(
                 policy, attempts, None
             ):
-                detail = exc.message.removeprefix(f"{url}: ")
-                raise RobotsError(_unhealthy(url, f"could not be read: {detail}")) from exc
+                detail = exc.what.removeprefix(f"{url}: ")
+                raise _unhealthy(url, f"could not be read: {detail}", fix=exc.fix) from exc
             continue
         if _to_retry(response.status):
             value = response.header("Retry-After")

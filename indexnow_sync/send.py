@@ -30,10 +30,12 @@ RESUBMIT_PAUSE = 600.0  # seconds: the engines ask not to resubmit a URL sooner
 def cap(urls: list[str], max_urls: int, outcome: Outcome) -> None:
     """Raises :class:`TooManyUrlsError` (keeping the outcome) for more than ``max_urls``."""
     if len(urls) > max_urls:
+        # (a dry run is the check a real run's fix suggests: it lists the delta instead)
+        check = "list the delta with --json" if outcome.dry_run else "check the diff with --dry-run"
         error = TooManyUrlsError(
-            f"{len(urls)} URLs to submit, more than --max-urls {max_urls}; nothing was "
-            "sent. If this is expected (first run, big release), raise --max-urls; if not, "
-            "check the diff with --dry-run (a generator stamping every lastmod?)"
+            f"{len(urls)} URLs to submit, more than --max-urls {max_urls}; nothing was sent",
+            fix="if this is expected (first run, big release), raise --max-urls; if not, "
+            f"{check} (a generator stamping every lastmod?)",
         )
         error.outcome = outcome  # type: ignore[attr-defined]
         raise error
@@ -85,6 +87,8 @@ def send(
 
 
 def _request_line(record: RequestRecord) -> str:
+    if record.outcome == "dry_run":
+        return f"dry run: would POST {record.count} URL(s) to {record.endpoint}"
     status = "-" if record.status is None else str(record.status)
     line = (
         f"POST {record.endpoint} host={record.host} urls={record.count} status={status} "

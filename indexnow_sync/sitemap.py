@@ -238,29 +238,35 @@ def _root_name(head: bytes) -> str | None:
 
 
 def _not_a_sitemap(source: str, head: bytes) -> SitemapParseError:
-    """The most helpful error for bytes that are not a sitemap."""
+    """The most helpful error for bytes that are not a sitemap (``wrong_file``: the caller
+    knows whether the file was given, found in a folder, or served)."""
     lowered = head[:4096].lower()
     name = _root_name(head)
     if name == "html" or b"<!doctype html" in lowered or b"<html" in lowered:
         return SitemapParseError(
             source,
-            "is an HTML page, not a sitemap (a single-page-app fallback or an error page?); "
-            "check that the sitemap is generated and served at this path",
+            "is an HTML page, not a sitemap (a single-page-app fallback or an error page?)",
+            fix="check that the sitemap is generated and served at this path",
+            wrong_file=True,
         )
     if name in ("rss", "feed", "rdf"):
         return SitemapParseError(
             source,
-            f"is an {'Atom' if name == 'feed' else 'RSS'} feed, not a sitemap; "
-            "feeds are not supported: point indexnow-sync at the XML sitemap",
+            f"is an {'Atom' if name == 'feed' else 'RSS'} feed, not a sitemap",
+            fix="feeds are not supported: point indexnow-sync at the XML sitemap",
+            wrong_file=True,
         )
     if name:
         return SitemapParseError(
             source,
             f"is XML with root element <{name}>, not a sitemap "
             "(expected <urlset> or <sitemapindex>)",
+            wrong_file=True,
         )
     return SitemapParseError(
-        source, "is not XML and not a sitemap (expected <urlset> or <sitemapindex>)"
+        source,
+        "is not XML and not a sitemap (expected <urlset> or <sitemapindex>)",
+        wrong_file=True,
     )
 
 
@@ -442,11 +448,13 @@ def _syntax_error(source: str, document: bytes, error: etree.XMLSyntaxError) -> 
     if "premature end" in message.lower() or "end of data" in message.lower():
         return SitemapParseError(
             source,
-            f"is truncated (ends early, line {line}: {message}); the file was cut short: "
-            "regenerate it",
+            f"is truncated (ends early, line {line}: {message})",
+            fix="the file was cut short: regenerate it",
         )
     return SitemapParseError(
-        source, f"is not well-formed XML (line {line}: {message}); fix the sitemap generator"
+        source,
+        f"is not well-formed XML (line {line}: {message})",
+        fix="fix the sitemap generator",
     )
 
 
@@ -647,8 +655,9 @@ def _refuse_entity_declarations(source: str, head: bytes, root: str | None) -> N
     if b"<!ENTITY" in prolog or (b"<!DOCTYPE" in prolog and root is None):
         raise SitemapParseError(
             source,
-            "declares XML entities in a DOCTYPE; refusing to read it (entity expansion is an "
-            "attack vector and no sitemap needs it): remove the DOCTYPE",
+            "declares XML entities in a DOCTYPE; refusing to read it",
+            cause="entity expansion is an attack vector and no sitemap needs it",
+            fix="remove the DOCTYPE",
         )
 
 

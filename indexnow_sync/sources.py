@@ -49,6 +49,9 @@ if TYPE_CHECKING:
 
 BUILD_NAMES = ("sitemap-index.xml", "sitemap_index.xml", "sitemap.xml", "sitemap.xml.gz")
 LIVE_NAMES = ("sitemap.xml", "sitemap-index.xml", "sitemap_index.xml")
+# How errors about the live side end: what the run did not do because of them. ``plan``,
+# which never submits, says "no plan was written" instead (sync.run_plan).
+NOTHING_SUBMITTED = "nothing was submitted"
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -189,9 +192,9 @@ def find_build_sitemap(path: Path, what: str = "--build") -> Path:
             if candidate.is_file():
                 return candidate
         raise BuildSitemapError(
-            f"{what} {path}: no sitemap found in this folder "
-            f"(looked for {', '.join(BUILD_NAMES)}); "
-            "build the site first, or pass the sitemap file itself"
+            f"{what} {path}: no sitemap found in this folder",
+            cause=f"looked for {', '.join(BUILD_NAMES)}",
+            fix="build the site first, or pass the sitemap file itself",
         )
     raise BuildSitemapError(f"{what} {path}: no such file or folder")
 
@@ -253,10 +256,17 @@ def map_child_to_file(child_url: str, index_file: Path, root: Path) -> Path | No
     return None
 
 
+def build_root(path: Path, sitemap_file: Path) -> Path:
+    """The folder a built index's child URLs are mapped under (:func:`map_child_to_file`):
+    the build folder, or the folder of a sitemap file passed itself."""
+    return path if path.is_dir() else sitemap_file.parent
+
+
 def read_disk_side(path: Path, limits: Limits, side: Side, what: str) -> Iterator[ParsedSitemap]:
-    """Every urlset of a build (or baseline) sitemap on disk, children mapped to files."""
+    """Every urlset of a build (or baseline) sitemap on disk, children mapped to files.
+    ``side.sources`` lists every file read, indexes included, each before its children."""
     sitemap_file = find_build_sitemap(path, what)
-    root_dir = path if path.is_dir() else sitemap_file.parent
+    root_dir = build_root(path, sitemap_file)
     read_files = {sitemap_file.resolve()}
 
     def parse_file(file: Path) -> ParsedSitemap:
@@ -269,9 +279,10 @@ def read_disk_side(path: Path, limits: Limits, side: Side, what: str) -> Iterato
             file = map_child_to_file(child, index_file, root_dir)
             if file is None:
                 raise BuildSitemapError(
-                    f"{index.source}: lists {child}, but no such file is under {root_dir} "
-                    f"(looked for {_expected_path(child, root_dir)}); a built index's children "
-                    "must be in the build folder (they are never fetched)"
+                    f"{index.source}: lists {child}, but no such file is under {root_dir}",
+                    cause=f"looked for {_expected_path(child, root_dir)}; a built index's "
+                    "children must be in the build folder (they are never fetched)",
+                    fix="build the whole site, or pass the folder that holds every sitemap file",
                 )
             if file.resolve() in read_files:
                 side.warnings.append(f"{index.source}: lists {child} again (a cycle?); read once")
@@ -285,7 +296,21 @@ def read_disk_side(path: Path, limits: Limits, side: Side, what: str) -> Iterato
         root = _note(side, parse_file(sitemap_file))
         yield from walk(root, load_children, limits, side)
     except SitemapParseError as exc:
-        raise BuildSitemapError(str(exc)) from exc
+        raise _disk_error(exc, what, path) from exc
+
+
+def _disk_error(exc: SitemapParseError, what: str, given: Path) -> BuildSitemapError:
+    """A sitemap file on disk that cannot be read. A file passed itself (``--build
+    dist/index.html``) is named with its option; a file of another kind (an HTML page, a
+    feed, other XML) gets a fix that fits the disk, not the live site's "served"."""
+    named = given.is_file() and exc.source == str(given)
+    fix = exc.fix
+    if exc.wrong_file and named:
+        whose = "the previous build's" if what == "--baseline" else "the build's"
+        fix = f"pass {whose} sitemap file (or the folder that holds it) with {what}"
+    elif exc.wrong_file:
+        fix = "the build's index lists a file that is not a sitemap: fix the generator"
+    return BuildSitemapError(f"{what} {exc.what}" if named else exc.what, cause=exc.cause, fix=fix)
 
 
 def _expected_path(child: str, root: Path) -> str:
@@ -311,32 +336,86 @@ def robots_sitemaps(robots_txt: str) -> list[str]:
 
 
 def read_live_side(
-    client: WebClient, site: str, live_url: str | None, limits: Limits, side: Side
+    client: WebClient,
+    site: str,
+    live_url: str | None,
+    limits: Limits,
+    side: Side,
+    *,
+    live_named: str = "--live",
 ) -> Iterator[ParsedSitemap]:
     """Every urlset of the live sitemap(s). Sets ``side.missing`` when there is none (404).
 
-    Without ``live_url``: every sitemap robots.txt lists, else the first of the usual names
-    that is not 404/410 (each read once: its status is seen as its body starts)."""
-    listed = [live_url] if live_url else _discover(client, site, side)
-    roots = listed or [f"{site}/{name}" for name in LIVE_NAMES]
-    found = False
-    for url in roots:
+    Without ``live_url``: every sitemap robots.txt lists (their union; one that answers
+    404/410 is left out, with a warning); when robots.txt lists none, or every one it lists
+    answers 404/410 (a stale ``Sitemap:`` line), the first of the usual names that is not
+    404/410 (each read once: its status is seen as its body starts). Only when every name
+    tried is missing is it a first deploy, and the warning names each one tried.
+    A 404 for a ``live_url`` the user named (``--live``, ``INDEXNOW_LIVE``, config ``live``)
+    is an error, never a first deploy: a typo must not submit the whole site; it says where
+    the URL came from (``live_named``: ``--live``, ``INDEXNOW_LIVE``, ``indexnow.yml: live``)."""
+    if live_url:
+        root = _read_live(client, live_url, site, limits, missing_ok=True)
+        if isinstance(root, int):
+            raise _named_sitemap_missing(live_url, root, live_named)
+        yield from _live_tree(client, root, site, limits, side)
+        return
+    listed = _discover(client, site, side)
+    gone: list[tuple[str, int]] = []  # the listed sitemaps that answered 404/410
+    for url in listed:
         root = _read_live(client, url, site, limits, missing_ok=True)
         if isinstance(root, int):
-            if listed:
-                side.warnings.append(f"{url} answered {root}")
+            gone.append((url, root))
             continue
-        found = True
         yield from _live_tree(client, root, site, limits, side)
-        if not listed:
-            break
-    if not found:
-        side.missing = True
-        where = live_url or f"{site} (robots.txt and {', '.join(LIVE_NAMES)})"
+    robots_url = f"{site}/robots.txt"
+    stale = ", ".join(f"{url} ({status})" for url, status in gone)
+    if len(gone) < len(listed):  # some listed sitemap was read: their union, and no more
+        if gone:
+            side.warnings.append(
+                f"{robots_url} lists {stale}: not read (a stale Sitemap: line? engines read it too)"
+            )
+        return
+    if listed:
         side.warnings.append(
-            f"no live sitemap at {where}: treating this as a first deploy, every URL in the "
-            "build counts as added (still capped by --max-urls)"
+            f"{robots_url} lists only sitemaps that answer 404/410 ({stale}): read "
+            f"{', '.join('/' + name for name in LIVE_NAMES)} instead; fix or remove the stale "
+            "Sitemap: line (engines read it too)"
         )
+    tried: list[str] = []
+    for name in LIVE_NAMES:
+        root = _read_live(client, f"{site}/{name}", site, limits, missing_ok=True)
+        if isinstance(root, int):
+            tried.append(f"/{name} ({root})")
+            continue
+        yield from _live_tree(client, root, site, limits, side)
+        return
+    side.missing = True
+    robots = side.robots.get(robots_url)
+    if listed:
+        looked = f"robots.txt lists {stale}"
+    elif robots is not None and robots.status != 200:
+        looked = f"{robots_url} answered {robots.status}"
+    else:
+        looked = f"{robots_url} lists no sitemap on this host"
+    side.warnings.append(
+        f"no live sitemap at {site}: {looked}; {', '.join(tried)}: treating this as a first "
+        "deploy, every URL in the build counts as added (still capped by --max-urls)"
+    )
+
+
+def _named_sitemap_missing(url: str, status: int, named: str) -> LiveSitemapError:
+    return LiveSitemapError(
+        f"no sitemap at {url} (HTTP {status}): check {named}; {NOTHING_SUBMITTED}",
+        cause=(
+            "a sitemap you named (--live, INDEXNOW_LIVE or the config's live) must exist: "
+            "only a discovered one may be missing (a first deploy)"
+        ),
+        fix=(
+            f"correct the URL, or leave {named} out to use the site's robots.txt and "
+            "/sitemap.xml; on a first deploy with no live sitemap yet, pass --baseline"
+        ),
+    )
 
 
 def _discover(client: WebClient, site: str, side: Side) -> list[str]:
@@ -348,7 +427,8 @@ def _discover(client: WebClient, site: str, side: Side) -> list[str]:
     if response.status >= 500:
         raise LiveSitemapError(
             f"{robots_url} answered {response.status}: the site is unhealthy; not reading the "
-            "live sitemap (nothing submitted). Retry when it is up, or pass --baseline"
+            f"live sitemap ({NOTHING_SUBMITTED})",
+            fix="retry when it is up, or pass --baseline",
         )
     if response.status == 200 and response.content_type != "text/html":
         from .robots import whole_lines
@@ -386,20 +466,20 @@ def _fetch(client: WebClient, url: str, site: str, limits: Limits) -> HttpRespon
 
 def _unreadable(exc: FetchError) -> LiveSitemapError:
     return LiveSitemapError(
-        f"live sitemap {exc}; nothing was submitted (a run never treats an unreadable "
-        "live site as empty)"
+        f"live sitemap {exc.what}; {NOTHING_SUBMITTED}",
+        cause=exc.cause or "a run never treats an unreadable live site as empty",
+        fix=exc.fix,
     )
 
 
 def _check_live_status(url: str, status: int) -> None:
     if status != 200:
         raise LiveSitemapError(
-            f"live sitemap {url} answered HTTP {status}; nothing was submitted. "
-            + (
-                "The site is unhealthy: retry when it is up, or pass --baseline."
-                if status >= 500
-                else "Pass --live with the right URL, or --baseline."
-            )
+            f"live sitemap {url} answered HTTP {status}; {NOTHING_SUBMITTED}",
+            cause="the site is unhealthy" if status >= 500 else "",
+            fix="retry when it is up, or pass --baseline"
+            if status >= 500
+            else "pass --live with the right URL, or --baseline",
         )
 
 
@@ -436,7 +516,9 @@ def _read_live_whole(client: WebClient, url: str, site: str, limits: Limits) -> 
 
 
 def _unparsable(exc: SitemapParseError) -> LiveSitemapError:
-    return LiveSitemapError(f"live sitemap {exc}; nothing was submitted")
+    return LiveSitemapError(
+        f"live sitemap {exc.what}; {NOTHING_SUBMITTED}", cause=exc.cause, fix=exc.fix
+    )
 
 
 def read_live_children(
@@ -570,13 +652,14 @@ def _live_tree(
     try:
         yield from walk(_note(side, root), load_children, limits, side)
     except SitemapParseError as exc:
-        raise LiveSitemapError(f"live sitemap {exc}; nothing was submitted") from exc
+        raise _unparsable(exc) from exc
 
 
 __all__ = [
     "BUILD_NAMES",
     "Limits",
     "Side",
+    "build_root",
     "find_build_sitemap",
     "map_child_to_file",
     "merge",

@@ -19,17 +19,20 @@ CLI renders both. ``progress`` callbacks let the CLI show per-batch lines as the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .delta import (
+    DeltaRead,
     Sides,
     build_digest,
     compute_delta,
+    deployed_already,
     find_build,
     in_scope,
     infer_site,
@@ -38,7 +41,7 @@ from .delta import (
     replan,
     well_formed,
 )
-from .errors import UsageError
+from .errors import LiveSitemapError, UsageError
 from .gates import (
     Checks,
     Gates,
@@ -61,6 +64,7 @@ from .send import Sending, SentRecently, cap, send
 from .urls import normalize_site, origin
 
 if TYPE_CHECKING:
+    from .changed import ContentResult
     from .indexnow import WaitBudget
     from .models import Skipped
     from .plan import Plan
@@ -74,9 +78,13 @@ def run_sync(
     ready: Ready | None = None,
     *,
     pacing: PollPolicy | None = None,
+    report: Path | None = None,
+    clock: Clock | None = None,
 ) -> Outcome:
     """Diff, check the key, wait for the deploy (``--wait``), check and submit the delta.
-    Raises :class:`DeferredError` (keeping the outcome) when URLs were deferred."""
+    Raises :class:`DeferredError` (keeping the outcome) when URLs were deferred; its fix
+    reads them from ``report`` (the run's ``--report FILE``) when there is one."""
+    _require_manifest_for_fix(config)
     key = _submission_key(config)
     deadline = _deadline(config, pacing)
     site = configured_site(config)
@@ -87,9 +95,32 @@ def run_sync(
     client = _client(config)
     robots_read: dict[str, PrefixResponse] = {}
     try:
-        # sides -> delta
+        # sides -> delta (by content, where the build has pages)
         sides = _sides(config, site, build)
-        delta = compute_delta(sides, lambda: nullcontext(client), robots_read).delta
+        pages = _pages(config, build)
+        read = compute_delta(
+            sides,
+            lambda: nullcontext(client),
+            robots_read,
+            keep_build=pages,
+            keep_before=pages and config.fix_lastmod,
+        )
+        content = _by_content(
+            config,
+            read,
+            site,
+            build,
+            lambda: client,
+            robots_read,
+            write=not config.dry_run,
+            clock=clock,
+        )
+        fixed = _fix_lastmod(config, build, content, write=not config.dry_run)
+        delta = content.delta if content else read.delta
+        # Only when neither the lastmods nor the content moved: a content change the live
+        # sitemap cannot show (an edit the generator did not date) means "not deployed yet".
+        nothing = not (delta.added or delta.changed or delta.removed)
+        late = deployed_already(read) if nothing else None
         site = _require_site(site, "sync")
         candidates = delta.to_submit(include_removed=config.sends_removed)
         urls, skipped = in_scope(candidates, site, config.key_location)
@@ -99,9 +130,12 @@ def run_sync(
             site,
             config.dry_run,
             delta=delta,
-            warnings=(*delta.warnings, *warnings),
+            warnings=(*delta.warnings, *_content_warnings(content), *warnings),
             extra_skipped=tuple(skipped),
+            notes=(*(content.notes if content else ()), *(() if late is None else (late,))),
             build_checks=findings,
+            content=_content_report(content),
+            lastmod_fix=fixed,
         )
         cap(urls, config.max_urls, outcome)
         # key -> gates
@@ -128,10 +162,17 @@ def run_sync(
     finally:
         client.close()
     mode = "live" if config.baseline is None else "baseline"
-    return finish(outcome, not_deployed=not_deployed, mode=mode, wait=config.wait)
+    return finish(
+        outcome,
+        not_deployed=not_deployed,
+        mode=mode,
+        wait=config.wait,
+        report=report,
+        carry=followup_options(config, "endpoint", "key-location"),
+    )
 
 
-def run_plan(config: Config, out: Path) -> Outcome:
+def run_plan(config: Config, out: Path, *, clock: Clock | None = None) -> Outcome:
     """Compute the delta and write the plan. With a key known (flag, environment, config),
     the build's key file is checked first, so a broken one fails before it ships.
 
@@ -140,6 +181,7 @@ def run_plan(config: Config, out: Path) -> Outcome:
     into the new one (:func:`delta.replan`)."""
     from .plan import new_plan, write_plan
 
+    _require_manifest_for_fix(config)
     site = configured_site(config)
     key = require_key(config.key) if config.key else None
     build = find_build(config.build)
@@ -147,12 +189,37 @@ def run_plan(config: Config, out: Path) -> Outcome:
     checked = check_key_file(_key_file(config, key, site, build)) if key else KeyResult(None)
     note = "no plan was written: fix the file and re-run"
     record_key_check(Outcome("plan", site, False), checked, note=note)
-    # sides -> delta
-    read = compute_delta(_sides(config, site, build), lambda: _client(config))
+    # sides -> delta (by content, where the build has pages)
+    robots_read: dict[str, PrefixResponse] = {}
+    pages = _pages(config, build)
+    try:
+        read = compute_delta(
+            _sides(config, site, build),
+            lambda: _client(config),
+            robots_read,
+            keep_build=pages,
+            keep_before=pages and config.fix_lastmod,
+        )
+    except LiveSitemapError as exc:  # (its message says what a submitting run did not do)
+        from .sources import NOTHING_SUBMITTED
+
+        what = exc.what.replace(NOTHING_SUBMITTED, "no plan was written")
+        raise LiveSitemapError(what, cause=exc.cause, fix=exc.fix) from exc
+    web = _Lazy(lambda: _client(config))
+    try:
+        content = _by_content(config, read, site, build, web, robots_read, write=True, clock=clock)
+    finally:
+        web.close()
+    fixed = _fix_lastmod(config, build, content, write=True)  # (the digest is of what ships)
+    by_lastmod = read
+    read = replace(read, delta=content.delta) if content else read
     after = {**read.after, "digest": build_digest(read.after.get("sources", ()))}
     delta, kept = replan(
         read.delta, after["digest"], site, out, include_removed=config.sends_removed
     )
+    # Only when neither the lastmods nor the content moved (see run_sync).
+    nothing = not (read.delta.added or read.delta.changed or read.delta.removed)
+    late = deployed_already(by_lastmod) if kept is None and nothing else None
     findings: tuple[Skipped, ...] = ()
     if kept is None:  # else the plan already in ``out`` is kept as it is
         findings, warnings = _check_build(config, build, [*delta.added, *delta.changed])
@@ -164,10 +231,15 @@ def run_plan(config: Config, out: Path) -> Outcome:
         False,
         delta=delta,
         key_check=checked.check,
-        warnings=(*checked.warnings, *delta.warnings),
+        warnings=(*checked.warnings, *delta.warnings, *_content_warnings(content)),
         plan_file=str(out),
-        notes=() if kept is None else (kept,),
+        notes=(
+            *(content.notes if content else ()),
+            *(note for note in (kept, late) if note),
+        ),
         build_checks=findings,
+        content=_content_report(content),
+        lastmod_fix=fixed,
     )
 
 
@@ -263,7 +335,14 @@ def _submit_plan(
         outcome = replace(outcome, result=result)
     finally:
         client.close()
-    return finish(outcome, not_deployed=not_deployed, mode="plan", wait=config.wait, plan=plan_path)
+    return finish(
+        outcome,
+        not_deployed=not_deployed,
+        mode="plan",
+        wait=config.wait,
+        plan=plan_path,
+        carry=followup_options(config, "endpoint", "key-location"),
+    )
 
 
 def run_submit_urls(
@@ -379,8 +458,18 @@ def _key_and_gates(
 
 
 def run_verify_key(config: Config) -> Outcome:
+    """Check the hosted key file. The site is ``--site`` (or ``--live``'s origin), else the
+    origin of ``--key-location``: checking a key file by its URL needs nothing more."""
     key = require_key(config.key)
-    site = _require_site(configured_site(config), "verify-key")
+    site = configured_site(config)
+    if site is None and config.key_location:
+        site = origin(config.key_location)
+    if site is None:
+        raise UsageError(
+            "verify-key needs --site URL or --key-location URL",
+            fix="pass the site (--site https://example.com: its /KEY.txt is checked) or the "
+            "key file's URL (--key-location https://example.com/KEY.txt)",
+        )
     client = _client(config)
     try:
         checked = check_key_file(_key_file(config, key, site, config.build), client)
@@ -396,8 +485,16 @@ def generate_key() -> str:
 
 
 def write_key_file(folder: Path, key: str) -> Path:
+    if folder.is_file():
+        raise UsageError(
+            f"--write {folder}: is a file, not a folder",
+            fix=f"pass the folder to write KEY.txt into: --write {folder.parent}",
+        )
     if not folder.is_dir():
-        raise UsageError(f"--write {folder}: no such folder")
+        raise UsageError(
+            f"--write {folder}: no such folder",
+            fix="pass the build output folder (build the site first), or create the folder",
+        )
     path = folder / f"{key}.txt"
     with path.open("wb") as handle:
         handle.write(key.encode("ascii"))
@@ -415,13 +512,33 @@ def configured_site(config: Config) -> str | None:
         try:
             return normalize_site(config.site)
         except ValueError as exc:
-            raise UsageError(f"--site {exc} (got {config.site!r})") from None
+            problem, _, fix = str(exc).partition("; ")  # (normalize_site: "problem; how")
+            raise UsageError(f"--site {problem} (got {config.site!r})", fix=fix) from None
     if config.live:
         site = origin(config.live)
         if site is None:
             raise UsageError(f"--live must be an absolute http(s) URL (got {config.live!r})")
         return site
     return None
+
+
+def followup_options(config: Config | None, *names: str) -> str:
+    """The run's options among ``names`` (``endpoint``, ``key-location``) that a command a
+    message suggests must repeat, as `` --name WORD`` each, ready to paste (the key read
+    from the environment): a follow-up that drops --endpoint goes to another endpoint. Only
+    those given on the command line: from the environment or the config file they apply to
+    the follow-up by themselves, where it runs."""
+    from .keyfile import shell_word
+
+    if config is None:
+        return ""
+    values = {"endpoint": config.endpoint, "key-location": config.key_location}
+    key = config.key or ""
+    return "".join(
+        f" --{name} {shell_word(value, key)}"
+        for name in names
+        if (value := values[name]) and config.given_as.get(name.replace("-", "_")) == f"--{name}"
+    )
 
 
 def _require_site(site: str | None, what: str) -> str:
@@ -453,8 +570,145 @@ def _client(config: Config) -> WebClient:
     )
 
 
+Clock = Callable[[], datetime]
+
+
+class _Lazy:
+    """A web client made on first use (a plan against a baseline may never need one)."""
+
+    def __init__(self, make: Callable[[], WebClient]) -> None:
+        self._make = make
+        self._client: WebClient | None = None
+
+    def __call__(self) -> WebClient:
+        if self._client is None:
+            self._client = self._make()
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+
+def _pages(config: Config, build: Path) -> bool:
+    """Whether content decides: --changed-by content and a build with HTML pages (a
+    sitemap-only build costs nothing more than finding that out)."""
+    from .changed import build_root, has_pages
+
+    return config.by_content and has_pages(build_root(build))
+
+
+def _by_content(
+    config: Config,
+    read: DeltaRead,
+    site: str | None,
+    build: Path,
+    client: Callable[[], WebClient],
+    robots_read: Mapping[str, PrefixResponse],
+    *,
+    write: bool,
+    clock: Clock | None,
+) -> ContentResult | None:
+    """The delta decided by content (None with --changed-by lastmod)."""
+    if not config.by_content:
+        return None
+    from .changed import ContentSettings, by_content, without_pages
+
+    if read.build is None:  # no HTML pages in the build (see _pages)
+        return without_pages(read.delta, build)
+
+    settings = ContentSettings(
+        ignore=config.ignore,
+        manifest_name=config.manifest_name,
+        agents=config.robots_agent,
+        concurrency=config.check_concurrency,
+        max_bytes=config.max_sitemap_bytes,
+        write=write,
+        now=(clock or _utc_now)(),
+        fix_lastmod=config.fix_lastmod,
+    )
+    return by_content(
+        read.delta,
+        read.build,
+        build,
+        site=site,
+        baseline=config.baseline,
+        settings=settings,
+        client=client,
+        robots_read=robots_read,
+        before_lastmods=read.before_lastmods,
+    )
+
+
+def _require_manifest_for_fix(config: Config) -> None:
+    """--fix-lastmod writes when each page's content last changed, which the fingerprint
+    manifest carries from deploy to deploy: without it there is nothing true to write."""
+    if not config.fix_lastmod:
+        return
+    if not config.by_content:
+        problem = "--changed-by lastmod"
+    elif config.manifest_name is None:
+        problem = "--fingerprints off"
+    else:
+        return
+    raise UsageError(
+        f"--fix-lastmod cannot be used with {problem}",
+        cause="the true lastmods come from the fingerprint manifest, which keeps when each "
+        "page's content last changed from one deploy to the next",
+        fix=f"drop {problem} (or --fix-lastmod)",
+    )
+
+
+def _fix_lastmod(
+    config: Config, build: Path, content: ContentResult | None, *, write: bool
+) -> dict[str, Any] | None:
+    """Stage delta, --fix-lastmod: the build's sitemap files rewritten with the true
+    lastmods (:mod:`rewrite`), before the plan or any POST; ``write`` False (a dry run):
+    only counted. The report's ``lastmod_fix`` section; None without --fix-lastmod."""
+    if not config.fix_lastmod:
+        return None
+    from .rewrite import fix_build_lastmods
+    from .sources import Limits
+
+    section: dict[str, Any] = {"written": write, "files": [], "corrected": 0}
+    section.update(moved_back=0, added=0, moved_forward=0)
+    if content is None or content.true_lastmods is None:
+        section["skipped"] = (
+            "the build has no HTML pages, so when their content changed is not known: the "
+            "sitemaps were left as built"
+        )
+        return section
+    limits = Limits(max_sitemap_bytes=config.max_sitemap_bytes)
+    done = fix_build_lastmods(build, content.true_lastmods, limits, dry_run=not write)
+    fixes = done.corrections
+    section.update(files=list(done.files), corrected=fixes.total)
+    section.update(moved_back=fixes.back, added=fixes.added, moved_forward=fixes.forward)
+    return section
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _content_warnings(content: ContentResult | None) -> tuple[str, ...]:
+    return content.warnings if content else ()
+
+
+def _content_report(content: ContentResult | None) -> dict[str, Any]:
+    """The report's ``content`` section: what decided ``changed`` and how."""
+    return content.report if content is not None else {"changed_by": "lastmod"}
+
+
 def _sides(config: Config, site: str | None, build: Path) -> Sides:
-    return Sides(site, build, config.baseline, config.live, config.max_sitemap_bytes)
+    return Sides(
+        site,
+        build,
+        config.baseline,
+        config.live,
+        config.max_sitemap_bytes,
+        guessed=config.build is None,
+        live_named=config.named("live"),
+    )
 
 
 def _key_file(config: Config, key: str, site: str | None, build: Path | None) -> KeyFile:
@@ -483,6 +737,7 @@ def _sending(config: Config, key: str) -> Sending:
 __all__ = [
     "Outcome",
     "configured_site",
+    "followup_options",
     "generate_key",
     "run_plan",
     "run_submit_plan",

@@ -132,14 +132,24 @@ def normalize_site(site: str) -> str:
     value = site.strip()
     shape = "the site's base URL, scheme://host[:port], such as https://example.com"
     problem = http_url_problem(value)
-    if problem is None:
+    fix = f"it must be {shape}"
+    if problem is not None and "://" not in value and http_url_problem(f"https://{value}") is None:
+        fix = f"give it with its scheme: https://{value} (or http://, for a site without TLS)"
+    elif problem is None:
         parts = urlsplit(value)
         if "@" in parts.netloc:
             problem = "has a user name or password: give only scheme://host[:port]"
         elif parts.path not in ("", "/") or "?" in value or "#" in value:
             problem = "has a path, query or fragment"
+            host = f"{parts.scheme.lower()}://{parts.netloc}"
+            folder = parts.path.rstrip("/")
+            if folder and "?" not in value and "#" not in value:
+                fix = (
+                    f"the host only: {host}; a site under {folder}/ (GitHub Pages project "
+                    f'site) needs --key-location {host}{folder}/"$INDEXNOW_KEY".txt'
+                )
     if problem is not None:
-        raise ValueError(f"{problem}; it must be {shape}")
+        raise ValueError(f"{problem}; {fix}")
     parts = urlsplit(value)
     host = host_label((parts.hostname or "", None))
     port = "" if parts.port is None else f":{parts.port}"

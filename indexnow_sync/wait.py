@@ -8,8 +8,9 @@ Two gates, one deadline:
   build, and a rollback to older content must not pass before it is deployed).
   :func:`sitemap_gaps` decides it from values; :func:`read_live_listing` reads the live sitemap
   through :mod:`sources` (the same discovery and limits as the diff).
-- Gate 2, the pages: an added or changed URL answering 404/410, or a removed URL still answering
-  2xx, is not live yet (:func:`not_live`); :class:`PageSettler` checks those again.
+- Gate 2, the pages: an added or changed URL answering 404/410 or still serving the previous
+  content (its fingerprint is the before side's), or a removed URL still answering 2xx, is not
+  live yet (:func:`not_live`); :class:`PageSettler` checks those again.
 
 :func:`poll` is the one loop: look, and until the look is settled or the deadline has passed,
 pause (5 s, growing by half up to 30 s, never past the deadline) and look again, with one
@@ -203,7 +204,7 @@ def read_live_listing(
                 known = found.get(loc)
                 found[loc] = lastmod if known is None else later(known, lastmod)
     except LiveSitemapError as exc:
-        return {}, exc.message
+        return {}, exc.what
     if side.missing:
         return {}, "no live sitemap yet"
     return found, None
@@ -220,16 +221,19 @@ def describe_sitemap(look: SitemapLook, total: int) -> str:
 
 def not_live(verdict: PageVerdict) -> bool:
     """A page that the deploy has not reached yet: an added or changed URL (or one of a URL
-    list) answering 404/410, or a removed URL still answering 2xx."""
+    list) answering 404/410 or still serving the previous content (``stale``), or a removed
+    URL still answering 2xx."""
     if verdict.code == "not_found":
         return verdict.direction != "removed"
-    return verdict.code == "still_live"
+    return verdict.code in ("still_live", "stale")
 
 
 def not_live_reason(verdict: PageVerdict) -> str:
     status = "no status" if verdict.status is None else str(verdict.status)
     if verdict.code == "still_live":
         return f"still answers {status}"
+    if verdict.code == "stale":
+        return f"answers {status} with the previous content (a cached copy?)"
     return f"answered {status}"
 
 
@@ -271,11 +275,14 @@ class PageSettler:
             if not waiting:
                 return f"pages: all {total:,} checked pages are live"
             missing = sum(1 for v in waiting if v.code == "not_found")
+            stale = sum(1 for v in waiting if v.code == "stale")
             parts = []
             if missing:
                 parts.append(f"{missing:,} answering 404/410")
-            if len(waiting) - missing:
-                parts.append(f"{len(waiting) - missing:,} removed but still answering 2xx")
+            if stale:
+                parts.append(f"{stale:,} still serving the previous content")
+            if len(waiting) - missing - stale:
+                parts.append(f"{len(waiting) - missing - stale:,} removed but still answering 2xx")
             return f"pages: {len(waiting):,} of {total:,} not live yet ({', '.join(parts)})"
 
         return poll(

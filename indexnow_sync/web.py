@@ -729,6 +729,23 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
         stack.extend(item for item in nested if isinstance(item, BaseException))
 
 
+# OpenSSL's reasons for a first answer that is no TLS record at all: a plain-HTTP server's
+# "HTTP/1.1 400 Bad Request" read as a record header (3.0: WRONG_VERSION_NUMBER; 3.2+:
+# RECORD_LAYER_FAILURE; older and LibreSSL: UNKNOWN_PROTOCOL, PACKET_LENGTH_TOO_LONG).
+_PLAIN_HTTP_REASONS = frozenset(
+    {"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "UNKNOWN_PROTOCOL", "PACKET_LENGTH_TOO_LONG"}
+)
+
+
+def _plain_http_answer(causes: list[BaseException]) -> bool:
+    """The TLS handshake got a plain-HTTP answer: the server speaks http:// on that port."""
+    return any(
+        isinstance(cause, ssl.SSLError)
+        and (getattr(cause, "reason", None) or "") in _PLAIN_HTTP_REASONS
+        for cause in causes
+    )
+
+
 def _transport_error(url: str, exc: BaseException, limit: float) -> FetchError:
     causes = list(_causes(exc))
 
@@ -755,15 +772,27 @@ def _transport_error(url: str, exc: BaseException, limit: float) -> FetchError:
     )
     if timed_out and not has(ConnectionRefusedError, socket.gaierror):
         return FetchError(url, "timeout", _timeout_message(url, limit))
+    if _plain_http_answer(causes):
+        plain = "http://" + url.split("://", 1)[-1].split("/", 1)[0]
+        return FetchError(
+            url,
+            "plain_http",  # (not a passing failure: never retried)
+            f"{url}: the TLS handshake failed: it answers plain HTTP",
+            cause="an https:// URL was given for a server that speaks plain HTTP on that port",
+            fix=f"use http:// ({plain}) in --site, --live or --key-location",
+        )
     if has(ssl.SSLError, urllib3.exceptions.SSLError, requests.exceptions.SSLError):
         problem = (
             "the TLS connection failed (certificate not valid for this host, expired, or not "
-            "trusted); serve a valid certificate: verification cannot be turned off"
+            "trusted)"
         )
+        fix = "serve a valid certificate (verification cannot be turned off)"
     elif has(socket.gaierror, urllib3.exceptions.NameResolutionError):
-        problem = "the host name could not be resolved; check the URL and the network's DNS"
+        problem = "the host name could not be resolved"
+        fix = "check the URL and the network's DNS"
     elif has(ConnectionRefusedError):
         problem = "the connection was refused: nothing answers at that host and port"
+        fix = "check the URL's host and port, and that the server is running"
     elif has(
         ConnectionResetError,
         BrokenPipeError,
@@ -771,13 +800,12 @@ def _transport_error(url: str, exc: BaseException, limit: float) -> FetchError:
         urllib3.exceptions.ProtocolError,
         requests.exceptions.ChunkedEncodingError,
     ):
-        problem = (
-            "the server closed the connection before the answer was complete; "
-            "retry, and check the server's logs if it keeps happening"
-        )
+        problem = "the server closed the connection before the answer was complete"
+        fix = "retry, and check the server's logs if it keeps happening"
     else:
-        problem = f"the request failed ({type(exc).__name__}); check that the host is reachable"
-    return FetchError(url, "connection", f"{url}: {problem}")
+        problem = f"the request failed ({type(exc).__name__})"
+        fix = "check that the host is reachable"
+    return FetchError(url, "connection", f"{url}: {problem}", fix=fix)
 
 
 # --- a prefix of an answer, for robots.txt and page checks ----------------------------------

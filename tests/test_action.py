@@ -67,6 +67,25 @@ OLD = {"/": "2024-01-01", "/about/": "2024-01-01", "/gone/": "2024-01-01"}
 NEW = {"/": "2024-03-01", "/about/": "2024-01-01", "/blog/new/": "2024-03-01"}
 
 
+def page_html(path: str, lastmod: str) -> str:
+    """A page whose content changes exactly when its lastmod does."""
+    return f"<!doctype html><title>{path}</title><p>{path} of {lastmod}</p>"
+
+
+def write_old_manifest(path: Path, base: str) -> None:
+    """The fingerprint manifest the previous build (``OLD``) shipped with."""
+    from indexnow_sync.content import fingerprint
+    from indexnow_sync.manifest import Entry, Manifest, write_manifest
+
+    entries = {
+        base + page: Entry(
+            fingerprint(page_html(page, day).encode(), base + page, html=True), day, day, None
+        )
+        for page, day in OLD.items()
+    }
+    write_manifest(path, Manifest(entries, base, "2024-01-01T00:00:00Z"))
+
+
 # --- actions/cache, simulated ------------------------------------------------------------------
 
 
@@ -205,12 +224,15 @@ def site(tmp_path: Path) -> Iterator[Site]:
         (live / f"{KEY}.txt").write_text(KEY)
         (build / "sitemap.xml").write_text(sitemap(server.base_url, NEW))
         (build / f"{KEY}.txt").write_text(KEY)
-        # The new pages are live already (only the sitemap is old); /gone/ answers 404.
+        # The new pages are live already (only the sitemap is old); /gone/ answers 404. The
+        # live site still carries the previous build's fingerprint manifest (what its plan
+        # wrote): content finds / changed, /about/ not.
         for folder in (live, build):
-            for path in NEW:
+            for path, lastmod in NEW.items():
                 page = folder / path.strip("/") / "index.html"
                 page.parent.mkdir(parents=True, exist_ok=True)
-                page.write_text(f"<!doctype html><title>{path}</title><p>{path}</p>")
+                page.write_text(page_html(path, lastmod))
+        write_old_manifest(live / "indexnow-fingerprints.json", server.base_url)
         server.serve_dir(live)
         yield Site(
             server,
@@ -290,6 +312,8 @@ def test_sync_submits_the_delta_and_reports_it(site: Site) -> None:
         "submitted-count": "3",
         "failed-count": "0",
         "deferred-count": "0",
+        "unchanged-content-count": "0",
+        "lastmods-corrected-count": "0",
         "plan-file": "",
         "report": result.outputs["report"],
         "exit-code": "0",
@@ -382,6 +406,53 @@ def test_a_job_env_variable_cannot_swap_the_cli(site: Site, tmp_path: Path) -> N
     assert result.success, result.log
     assert not marker.exists()
     assert "INDEXNOW_SYNC_ACTION_TEST_CLI" not in (ROOT / "action.yml").read_text()
+
+
+def test_content_inputs_reach_the_tool(site: Site) -> None:
+    # The default: content decides, with the live manifest; the build gets its own.
+    default = run(site, sync_inputs(site, **{"dry-run": "true"}))
+    assert default.success, default.log
+    assert report_of(default)["content"]["before"] == "manifest"
+    # changed-by: lastmod reads and writes no manifest; fingerprints: off neither; ignore:
+    # one selector per line.
+    lastmod = run(site, sync_inputs(site, **{"changed-by": "lastmod"}))
+    assert lastmod.success, lastmod.log
+    assert report_of(lastmod)["content"] == {"changed_by": "lastmod"}
+    assert not (site.build / "indexnow-fingerprints.json").exists()
+    off = run(
+        site,
+        sync_inputs(site, fingerprints="off", ignore=".built-at\n#related", **{"dry-run": "true"}),
+    )
+    assert off.success, off.log
+    assert report_of(off)["content"]["manifest_read"] is None
+    bad = run(site, sync_inputs(site, ignore="p::before"))
+    assert bad.outputs["exit-code"] == "2"
+    assert any(
+        "--ignore" in e.message or "INDEXNOW_IGNORE" in e.message for e in bad.annotations("error")
+    )
+
+
+def test_the_fix_lastmod_input_reaches_the_tool(site: Site) -> None:
+    built = (site.build / "sitemap.xml").read_bytes()
+    plan = {"command": "plan", "plan-file": "indexnow-plan.json"}
+    # Empty (the default) and false: the build's sitemap ships as built.
+    for value in ("", "false"):
+        left = run(site, sync_inputs(site, **plan, **{"fix-lastmod": value}))
+        assert left.success, left.log
+        assert report_of(left)["lastmod_fix"] is None
+        assert left.outputs["lastmods-corrected-count"] == "0"
+        assert (site.build / "sitemap.xml").read_bytes() == built
+    fixed = run(site, sync_inputs(site, **plan, **{"fix-lastmod": "TRUE"}))
+    assert fixed.success, fixed.log
+    section = report_of(fixed)["lastmod_fix"]
+    assert section["written"] is True and section["files"]
+    assert fixed.outputs["lastmods-corrected-count"] == str(section["corrected"])
+    assert (site.build / "sitemap.xml").read_bytes() != built
+    bad = run(site, sync_inputs(site, **{"fix-lastmod": "yes"}))
+    assert bad.outputs["exit-code"] == "2"
+    assert any(
+        "input fix-lastmod must be true or false" in e.message for e in bad.annotations("error")
+    )
 
 
 def test_config_input_names_the_config_file(site: Site) -> None:
@@ -762,12 +833,30 @@ def test_zizmor_finds_nothing_of_medium_severity_or_worse() -> None:
 # --- the README's workflows: valid, audited, and using only real inputs ---------------------
 
 DOCS = ROOT / "README.md"
-OUR_ACTION = "OWNER/indexnow-sync"
+OUR_ACTION = "indexnow-sync/indexnow-sync"
+
+# The quick start's snippet is steps to put around a deploy step: linted inside this job.
+SNIPPET_JOB = """name: snippet
+
+on:
+  push:
+    branches: [main]
+
+permissions:
+  contents: read
+
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+"""
 
 
 def doc_workflows() -> list[str]:
+    """Every YAML block of the README, the quick start's steps wrapped in a job."""
     text = DOCS.read_text(encoding="utf-8")
-    return re.findall(r"```yaml\n(.*?)```", text, flags=re.DOTALL)
+    blocks = re.findall(r"```yaml\n(.*?)```", text, flags=re.DOTALL)
+    return [block if block.startswith("name: ") else SNIPPET_JOB + block for block in blocks]
 
 
 def test_documented_workflows_use_only_real_inputs() -> None:
@@ -775,8 +864,8 @@ def test_documented_workflows_use_only_real_inputs() -> None:
     table = DOCS.read_text(encoding="utf-8")
     assert all(f"| `{name}` |" in table for name in declared), "an input is not documented"
     workflows = doc_workflows()
-    assert len(workflows) == 4
-    assert all(workflow.startswith("name: ") for workflow in workflows)
+    assert len(workflows) == 5  # the quick start's snippet, and workflows (a) to (d)
+    assert workflows[0].startswith(SNIPPET_JOB)
     used = 0
     for text in workflows:
         for job in yaml.safe_load(text)["jobs"].values():
@@ -784,7 +873,7 @@ def test_documented_workflows_use_only_real_inputs() -> None:
                 if str(step.get("uses", "")).startswith(OUR_ACTION + "@"):
                     assert set(step.get("with", {})) <= declared
                     used += 1
-    assert used >= 5
+    assert used >= 7
 
 
 def test_documented_workflows_pass_schema_and_zizmor(tmp_path: Path) -> None:
@@ -838,7 +927,7 @@ def _fake_npm(folder: Path, build_from: Path) -> Path:
 def test_rerunning_workflow_a_after_a_failed_submit_sends_each_url_exactly_once(
     tmp_path: Path,
 ) -> None:
-    workflow = next(text for text in doc_workflows() if "command: plan" in text)
+    workflow = next(text for text in doc_workflows() if "actions/deploy-pages" in text)
     with SiteServer() as server, IndexNowServer() as indexnow:
         base = server.base_url
         live = tmp_path / "live"

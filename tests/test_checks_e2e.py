@@ -514,7 +514,8 @@ def test_plan_checks_the_build_offline_and_records_the_problems(world: World) ->
     saved = json.loads(plan.read_text(encoding="utf-8"))
     assert {e["url"]: e["code"] for e in saved["build_checks"]} == findings
     assert any("build check" in w for w in saved["warnings"])
-    assert world.page_gets() == []  # offline: nothing fetched
+    # Offline: no page fetched (only the live fingerprint manifest is asked for, once).
+    assert world.page_gets() == ["/indexnow-fingerprints.json"]
     assert saved["added"] == [world.u(p) for p in ("/secret/", "/drafts/x", "/fine")]
 
 

@@ -41,6 +41,18 @@ def cli(
     key: str | None = KEY,
 ) -> subprocess.CompletedProcess[bytes]:
     """The CLI as a user's shell runs it: a real process, its own console encoding."""
+    return subprocess.run(
+        [sys.executable, "-m", "indexnow_sync", *args],
+        cwd=cwd,
+        env=user_environ(env, key),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def user_environ(env: Mapping[str, str] | None, key: str | None) -> dict[str, str]:
+    """A user's environment: no INDEXNOW_* or GITHUB_* of ours, the key (if any), ``env``."""
     environ = {
         name: value
         for name, value in os.environ.items()
@@ -49,14 +61,7 @@ def cli(
     if key is not None:
         environ["INDEXNOW_KEY"] = key
     environ.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "indexnow_sync", *args],
-        cwd=cwd,
-        env=environ,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
+    return environ
 
 
 def report_of(done: subprocess.CompletedProcess[bytes]) -> dict[str, Any]:
@@ -148,7 +153,9 @@ def test_usage_errors_under_json_have_the_shape_of_every_other_report(
     assert report["error"]["kind"] == "usage"
     assert bad[0] in report["error"]["message"] or "abc" in report["error"]["message"]
     assert report["counts"]["submitted"] == 0
-    assert b"Usage:" in done.stderr  # the human still gets click's usage hint
+    # The human gets it in the format of every other error, click's usage line as the cause.
+    assert done.stderr.startswith(b"error: ")
+    assert b"\n  usage: " in done.stderr
 
 
 def test_python_dash_m_runs_the_cli(tmp_path: Path) -> None:
@@ -216,7 +223,7 @@ def test_site_on_another_host_than_every_build_url_fails_naming_both(tmp_path: P
         )  # fmt: skip
         assert done.returncode == 2, done.stderr
         message = report_of(done)["error"]["message"]
-        assert "the build's URLs are on www.example.com" in message
+        assert "the build's URLs are on https://www.example.com" in message
         assert "--site is https://example.com" in message
     assert not (tmp_path / "p.json").exists()
 
@@ -346,3 +353,225 @@ def test_readme_synopsis_names_every_option_of_every_command() -> None:
                 if option.startswith("--"):
                     both = option.replace("--", "--[no-]", 1)  # --[no-]include-removed
                     assert option in entry or both in entry, f"{name} lacks {option} in README"
+
+
+# --- issue 19: the top-level help --------------------------------------------------------------
+
+
+def test_top_level_help_shows_every_command_summary_whole(tmp_path: Path) -> None:
+    # Before: click cut "plan" and "verify-key" short with "..." at 80 columns.
+    from indexnow_sync.cli import cli as group
+
+    done = cli("--help", cwd=tmp_path, env={"COLUMNS": "80"})
+    assert done.returncode == 0
+    text = done.stdout.decode("utf-8")
+    listing = " ".join(text[text.index("Commands:") :].split())
+    assert "..." not in listing
+    for name, command in group.commands.items():
+        summary = " ".join((command.help or "").split("\n\n")[0].split())
+        assert f"{name} {summary}" in listing, (name, text)
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+# --- issue 19: every error is what failed, then the cause and the fix --------------------------
+
+ERROR_KEY = "0123456789abcdef0123456789abcdef"
+
+
+class ErrorWorld:
+    """A local site (robots.txt, pages, key file) and a build of three pages, for runs that
+    each end in one kind of error."""
+
+    def __init__(self, site: SiteServer, endpoint: IndexNowServer, tmp: Path) -> None:
+        self.site, self.endpoint, self.tmp = site, endpoint, tmp
+        self.base = site.base_url
+        self.pages = [f"{self.base}/{name}" for name in ("a", "b", "c")]
+        (tmp / "dist").mkdir()
+        (tmp / "dist" / "sitemap.xml").write_text(
+            urlset(dict.fromkeys(self.pages, "2024-06-01")), encoding="utf-8"
+        )
+        (tmp / "before.xml").write_text(urlset({}), encoding="utf-8")
+        (tmp / "empty").mkdir()
+        site.route("/robots.txt", "User-agent: *\nAllow: /\n")
+        site.route(f"/{ERROR_KEY}.txt", ERROR_KEY)
+        self.serve_pages("<html><head></head></html>")
+
+    def serve_pages(self, html: str, status: int = 200) -> None:
+        for page in self.pages:
+            path = page.removeprefix(self.base)
+            self.site.route(path, html, status=status, content_type="text/html")
+
+    def sync(self, *extra: str, site: str | None = None) -> tuple[str, ...]:
+        endpoint = self.endpoint.endpoint
+        return ("sync", "--site", site or self.base, "--build", "dist",
+                "--baseline", "before.xml", "--endpoint", endpoint, *extra)  # fmt: skip
+
+
+def _setup_kind(world: ErrorWorld, kind: str) -> tuple[str, ...]:
+    if kind == "usage":
+        return ("submit",)
+    if kind == "config":
+        return ("plan", "--site", "https://exa mple.com", "--build", "dist", "--out", "p.json")
+    if kind == "key_format":
+        return (*world.sync(), "--key", "short")
+    if kind == "build_sitemap":
+        return ("plan", "--site", world.base, "--build", "empty", "--out", "p.json")
+    if kind == "plan_file":
+        return ("submit", "--plan", "missing.json")
+    if kind == "live_sitemap":
+        return ("plan", "--site", world.base, "--build", "dist", "--out", "p.json",
+                "--live", f"{world.base}/sitemp.xml")  # fmt: skip
+    if kind == "key_check":
+        world.site.route(f"/{ERROR_KEY}.txt", "gone", status=404)
+        return world.sync()
+    if kind == "not_deployed":
+        world.serve_pages("missing", status=404)
+        return world.sync()
+    if kind == "max_urls":
+        return world.sync("--max-urls", "1")
+    if kind == "robots":
+        world.site.route("/robots.txt", "down", status=503)
+        return world.sync()
+    if kind == "checks":
+        world.serve_pages('<html><head><meta name="robots" content="noindex"></head></html>')
+        return world.sync()
+    if kind == "submission":
+        from tests.indexnow_server import Answer
+
+        world.endpoint.script(Answer(status=422, body="bad"))
+        return world.sync()
+    assert kind == "usage-site-form", kind
+    return world.sync(site=world.base.replace("http://", "https://"))
+
+
+# scenario (its kind unless given after ':'), exit code, the first words of the first line
+KINDS = [
+    ("usage", 2, "submit needs exactly one of"),
+    ("config", 2, "--site: has a space"),
+    ("key_format", 2, "the IndexNow key is 5 characters long"),
+    ("build_sitemap", 2, "--build empty: no sitemap found in this folder"),
+    ("plan_file", 2, "--plan missing.json: no such file"),
+    ("live_sitemap", 1, "no sitemap at"),
+    ("key_check", 1, "key file"),
+    ("not_deployed", 1, "every added URL answered 404 or 410"),
+    ("max_urls", 1, "3 URLs to submit, more than --max-urls 1"),
+    ("robots", 1, "http://127.0.0.1:"),
+    ("checks", 1, "all 3 checked pages are noindex"),
+    ("submission", 1, "3 URL(s) were not submitted"),
+    ("usage-site-form:usage", 2, "the build's URLs are on http://127.0.0.1:"),
+]
+
+
+@pytest.mark.parametrize(("scenario", "code", "first_words"), KINDS)
+def test_every_error_is_a_short_first_line_then_the_cause_and_the_fix(
+    site_server: SiteServer,
+    endpoint: IndexNowServer,
+    tmp_path: Path,
+    scenario: str,
+    code: int,
+    first_words: str,
+) -> None:
+    # Before: most of these were one line of 150-600 characters, the fix inside it.
+    scenario, _, kind = scenario.partition(":")
+    kind = kind or scenario
+    world = ErrorWorld(site_server, endpoint, tmp_path)
+    summary = tmp_path / "summary.md"
+    done = cli(
+        *_setup_kind(world, scenario),
+        "--json",
+        cwd=tmp_path,
+        key=ERROR_KEY,
+        env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)},
+    )
+    assert done.returncode == code, done.stderr
+    error = report_of(done)["error"]
+    assert error["kind"] == kind
+    lines = error["message"].splitlines()
+    assert lines[0].startswith(first_words)
+    assert len(lines[0]) <= 120, lines[0]
+    assert all(len(line) < 160 for line in lines), lines
+    if code == 1 or scenario in ("config", "key_format", "build_sitemap", "plan_file"):
+        assert len(lines) >= 2 and lines[-1].startswith("fix: "), lines
+    # stderr: the same lines, the first after "error: ", the others indented beneath it.
+    stderr = done.stderr.decode("utf-8").splitlines()
+    start = stderr.index(f"error: {lines[0]}")
+    assert stderr[start : start + len(lines)] == [
+        f"error: {lines[0]}",
+        *(f"  {line}" for line in lines[1:]),
+    ]
+    # GitHub Actions: one annotation for the error, its lines joined by %0A.
+    annotations = [
+        line for line in stderr if line.startswith(f"::error title=indexnow-sync%3A {kind}::")
+    ]
+    assert len(annotations) == 1
+    assert annotations[0].split("::", 2)[2].split("%0A")[0] == lines[0].replace("%", "%25")
+    assert annotations[0].count("%0A") == len(lines) - 1
+    shown = [line for line in stderr if not line.startswith("::add-mask::")]
+    assert ERROR_KEY not in done.stdout.decode() + "\n".join(shown)
+    assert "<br>" in summary.read_text(encoding="utf-8") or len(lines) == 1
+
+
+def test_a_build_on_another_scheme_stops_before_any_page_is_requested(
+    site_server: SiteServer, endpoint: IndexNowServer, tmp_path: Path
+) -> None:
+    # The live sitemap lists http:// URLs, the build https:// ones, --site says https://:
+    # before, "3 added, 3 removed" and every page requested over https.
+    base = site_server.base_url
+    https = base.replace("http://", "https://")
+    site_server.route("/sitemap.xml", urlset({f"{base}/{p}": "2024-01-01" for p in "abc"}))
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "sitemap.xml").write_text(
+        urlset({f"{https}/{p}": "2024-01-01" for p in "abc"}), encoding="utf-8"
+    )
+    done = cli(
+        "sync", "--site", base, "--build", "dist", "--endpoint", endpoint.endpoint, "--json",
+        cwd=tmp_path, key=ERROR_KEY,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    first, cause, fix = report_of(done)["error"]["message"].splitlines()
+    assert first == f"the build's URLs are on {https}, --site is {base}"
+    assert cause.startswith("3 of 3 URLs in the build's sitemap differ from --site only by the")
+    assert fix.startswith(f"fix: pass --site {https} if that is the site's address")
+    paths = {request.path for request in site_server.requests}
+    assert paths <= {"/robots.txt", "/sitemap.xml"}  # the live sitemap only: no page, no key
+    assert endpoint.requests == []
+
+
+# --- issue 18: the one line --fix-lastmod writes -------------------------------------------
+
+_FIX = {"written": True, "files": ["b/sitemap.xml"], "moved_back": 0, "added": 0}
+
+
+@pytest.mark.parametrize(
+    ("fix", "line"),
+    [
+        (
+            {**_FIX, "corrected": 3, "moved_back": 1, "added": 2, "moved_forward": 0},
+            "true lastmods: corrected 3 <lastmod> in 1 sitemap file(s): 1 moved back to when "
+            "the content changed, 2 added where missing",
+        ),
+        (
+            {**_FIX, "written": False, "corrected": 1, "moved_forward": 1},
+            "true lastmods: would correct (dry run: nothing written) 1 <lastmod> in 1 sitemap "
+            "file(s): 1 moved forward for an edit the generator did not date",
+        ),
+        (
+            {**_FIX, "corrected": 0, "moved_forward": 0},
+            "true lastmods: none moved; rewrote 1 sitemap file(s) to write them in UTC to the "
+            "second",
+        ),
+        (
+            {**_FIX, "files": [], "corrected": 0, "moved_forward": 0},
+            "true lastmods: every <lastmod> already says when its content changed",
+        ),
+        (
+            {**_FIX, "files": [], "corrected": 0, "moved_forward": 0, "skipped": "no pages"},
+            "true lastmods: none written: no pages",
+        ),
+    ],
+    ids=["corrected", "dry-run", "reworded", "nothing", "skipped"],
+)
+def test_the_fix_lastmod_line(fix: dict[str, Any], line: str) -> None:
+    from indexnow_sync.report import lastmod_fix_line
+
+    assert lastmod_fix_line(fix) == line

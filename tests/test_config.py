@@ -371,3 +371,109 @@ def test_include_removed_is_three_valued(
 ) -> None:
     write_config(tmp_path, text + f"check: {check}\n")
     assert load_config({}, env, tmp_path).sends_removed is sends
+
+
+# --- issue 20: what decides "changed" ------------------------------------------------------
+
+
+def test_content_options_defaults() -> None:
+    config = Config()
+    assert config.changed_by == "content" and config.by_content
+    assert config.ignore == ()
+    assert config.manifest_name == "indexnow-fingerprints.json"
+
+
+@pytest.mark.parametrize(
+    ("file_text", "env", "flags", "changed_by", "ignore", "manifest"),
+    [
+        ("changed-by: LASTMOD\n", {}, {}, "lastmod", (), "indexnow-fingerprints.json"),
+        ("ignore: ['.built-at', '#related']\n", {}, {}, "content", (".built-at", "#related"), None),
+        # One string: a selector per line; a comma inside a line is CSS's own "or".
+        (
+            "ignore: |\n  .built-at\n  div.a, div.b\n",
+            {},
+            {},
+            "content",
+            (".built-at", "div.a, div.b"),
+            None,
+        ),
+        ("", {"INDEXNOW_IGNORE": ".x\n\n#y\n"}, {}, "content", (".x", "#y"), None),
+        ("ignore: [.x]\n", {}, {"ignore": (".z",)}, "content", (".z",), None),
+        ("fingerprints: off\n", {}, {}, "content", (), "off"),
+        ("fingerprints: false\n", {}, {}, "content", (), "off"),
+        ("", {"INDEXNOW_FINGERPRINTS": "fp.json.gz"}, {}, "content", (), "fp.json.gz"),
+        ("", {"INDEXNOW_CHANGED_BY": "lastmod"}, {"changed-by": "content"}, "content", (), None),
+    ],
+)
+def test_content_options_from_every_source(
+    tmp_path: Path,
+    file_text: str,
+    env: dict[str, str],
+    flags: dict[str, object],
+    changed_by: str,
+    ignore: tuple[str, ...],
+    manifest: str | None,
+) -> None:
+    write_config(tmp_path, file_text)
+    config = load_config(flags, env, tmp_path)
+    assert config.changed_by == changed_by
+    assert config.ignore == ignore
+    if manifest is not None:
+        assert config.fingerprints == manifest
+        assert config.manifest_name == (None if manifest == "off" else manifest)
+
+
+@pytest.mark.parametrize(
+    ("flags", "says"),
+    [
+        ({"changed-by": "bytes"}, "--changed-by: expected one of content, lastmod"),
+        ({"ignore": ("p::before",)}, "--ignore: 'p::before' is not a CSS selector"),
+        ({"ignore": ("div[",)}, "--ignore: 'div[' is not a CSS selector"),
+        ({"fingerprints": "../outside.json"}, "--fingerprints: expected a file name"),
+        ({"fingerprints": "a\\b.json"}, "--fingerprints: expected a file name"),
+        ({"fingerprints": ".."}, "--fingerprints: expected a file name"),
+    ],
+)
+def test_bad_content_options_name_the_option(
+    tmp_path: Path, flags: dict[str, object], says: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(flags, {}, tmp_path)
+    assert str(caught.value).startswith(says)
+    assert caught.value.exit_code == 2
+
+
+def test_a_bad_selector_in_the_file_names_the_file_and_key(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "ignore: ['.ok', 'a >']\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config({}, {}, tmp_path)
+    assert str(caught.value).startswith(f"{path}: key 'ignore': 'a >' is not a CSS selector")
+
+
+# --- issue 18: --fix-lastmod ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("file_text", "env", "flags", "fix"),
+    [
+        ("", {}, {}, False),
+        ("fix-lastmod: true\n", {}, {}, True),
+        ("fix_lastmod: yes\n", {}, {}, True),
+        ("", {"INDEXNOW_FIX_LASTMOD": "1"}, {}, True),
+        ("fix-lastmod: true\n", {"INDEXNOW_FIX_LASTMOD": "false"}, {}, False),
+        ("", {"INDEXNOW_FIX_LASTMOD": "true"}, {"fix-lastmod": False}, False),
+        ("fix-lastmod: false\n", {}, {"fix-lastmod": True}, True),
+    ],
+)
+def test_fix_lastmod_from_every_source(
+    tmp_path: Path, file_text: str, env: dict[str, str], flags: dict[str, object], fix: bool
+) -> None:
+    write_config(tmp_path, file_text)
+    assert load_config(flags, env, tmp_path).fix_lastmod is fix
+
+
+def test_a_bad_fix_lastmod_value_names_its_source(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config({}, {"INDEXNOW_FIX_LASTMOD": "sometimes"}, tmp_path)
+    assert str(caught.value).startswith("environment INDEXNOW_FIX_LASTMOD")
+    assert caught.value.exit_code == 2

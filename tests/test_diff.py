@@ -571,3 +571,90 @@ def test_a_control_character_no_xml_can_carry_is_refused_in_a_url_list_too(char:
         "invalid",
         "contains whitespace or control characters",
     )
+
+
+# --- SPEC "Delta rule": content decides where both sides have fingerprints --------------------
+
+# (path, before fingerprint, build fingerprint, lastmod moved, changed?, reason or
+#  "unchanged_content")
+CONTENT_RULE = [
+    ("same-lastmod-same-content", "h1:A", "h1:A", False, False, None),
+    ("lastmod-moved-same-content", "h1:A", "h1:A", True, False, "unchanged_content"),
+    ("content-edit-lastmod-unmoved", "h1:A", "h1:B", False, True, "content"),
+    ("content-edit-lastmod-moved", "h1:A", "h1:B", True, True, "content"),
+    ("no-build-file-lastmod-moved", "h1:A", None, True, True, "lastmod"),
+    ("no-build-file-lastmod-unmoved", "h1:A", None, False, False, None),
+    ("no-before-lastmod-moved", None, "h1:A", True, True, "lastmod"),
+    ("no-before-lastmod-unmoved", None, "h1:A", False, False, None),
+    ("other-rule-version-lastmod-moved", "h9:A", "h1:B", True, True, "lastmod"),
+    ("other-rule-version-lastmod-unmoved", "h9:A", "h1:B", False, False, None),
+    ("other-ignore-selectors", "h1.xyz:A", "h1:B", False, False, None),
+    ("became-a-pdf", "h1:A", "b1:A", False, True, "content"),
+    ("robots-txt-newly-blocks", "h1:A", "h1:A.ra", False, True, "content"),
+]
+
+
+def test_content_decides_where_both_sides_have_fingerprints() -> None:
+    from indexnow_sync.diff import decide_by_content
+
+    paths = [case[0] for case in CONTENT_RULE]
+    before_side = {f"{S}/{p}".encode(): b"2024-01-01" for p in paths}
+    after_side = {
+        f"{S}/{p}".encode(): b"2024-06-01" if moved else b"2024-01-01"
+        for p, _b, _a, moved, _c, _r in CONTENT_RULE
+    }
+    delta = diff(before_side, after_side, S)
+    decision = decide_by_content(
+        delta,
+        [url(p) for p in paths],
+        {url(p): before for p, before, *_ in CONTENT_RULE},
+        {url(p): after for p, _b, after, *_ in CONTENT_RULE},
+        S,
+        build_lastmods={url(p): after_side[url(p).encode()].decode() for p in paths},
+    )
+    refined = decision.delta
+    expected_changed = [url(p) for p, _b, _a, _m, changed, _r in CONTENT_RULE if changed]
+    assert list(refined.changed) == expected_changed
+    assert dict(refined.reasons) == {
+        url(p): reason for p, _b, _a, _m, changed, reason in CONTENT_RULE if changed
+    }
+    assert list(refined.unchanged_content) == [
+        url(p) for p, *_rest, reason in CONTENT_RULE if reason == "unchanged_content"
+    ]
+    # Every changed URL has the build's lastmod for waiting, also those whose lastmod did not
+    # move; no other URL keeps one.
+    assert set(refined.lastmods) == set(expected_changed)
+    assert refined.lastmods[url("content-edit-lastmod-unmoved")] == "2024-01-01"
+    assert (decision.same, decision.different) == (2, 4)
+    assert set(decision.unknown) == {
+        url(p) for p, *_rest in CONTENT_RULE if p.startswith(("no-", "other-"))
+    }
+
+
+def test_a_url_changed_by_content_is_validated_like_every_delta_url() -> None:
+    from indexnow_sync.diff import decide_by_content
+
+    other = "https://elsewhere.example/page"
+    before_side = {other.encode(): b"2024-01-01", f"{S}/ok".encode(): b"2024-01-01"}
+    delta = diff(before_side, dict(before_side), S)
+    decision = decide_by_content(
+        delta,
+        [other, url("ok")],
+        {other: "h1:A", url("ok"): "h1:A"},
+        {other: "h1:B", url("ok"): "h1:B"},
+        S,
+    )
+    assert decision.delta.changed == (url("ok"),)
+    assert [(s.url, s.code) for s in decision.delta.skipped] == [(other, "off_host")]
+
+
+def test_live_page_fingerprints_compare_pages_only() -> None:
+    from indexnow_sync.diff import decide_by_content
+
+    before_side = {f"{S}/a".encode(): b"2024-01-01"}
+    delta = diff(before_side, {f"{S}/a".encode(): b"2024-06-01"}, S)
+    # The build's robots.txt suffix is not part of a live page's fingerprint.
+    decision = decide_by_content(
+        delta, [url("a")], {url("a"): "h1:A"}, {url("a"): "h1:A.rs"}, S, pages_only={url("a")}
+    )
+    assert decision.delta.changed == () and decision.delta.unchanged_content == (url("a"),)

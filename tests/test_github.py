@@ -89,6 +89,8 @@ def test_outputs_are_the_counts_and_the_plan_file() -> None:
         "submitted-count": "2",
         "failed-count": "1",
         "deferred-count": "0",
+        "unchanged-content-count": "0",
+        "lastmods-corrected-count": "0",
         "plan-file": "/tmp/plan.json",
     }
     assert "plan-file" not in github.outputs(make_report())

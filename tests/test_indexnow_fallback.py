@@ -108,6 +108,16 @@ def test_endpoint_lists(value: str, expected: tuple[str, ...] | None) -> None:
         assert resolve_endpoints(value) == expected
 
 
+def test_an_empty_name_in_the_list_is_an_error_in_three_lines() -> None:
+    with pytest.raises(UsageError) as caught:
+        resolve_endpoints("bing,,yandex")
+    assert caught.value.message.splitlines() == [
+        "--endpoint lists an empty name",
+        "got 'bing,,yandex'",
+        "fix: separate names or URLs with one comma each, e.g. --endpoint indexnow,bing",
+    ]
+
+
 def test_an_endpoint_named_twice_is_tried_once() -> None:
     assert resolve_endpoints("bing,yandex,bing") == (ENDPOINTS["bing"], ENDPOINTS["yandex"])
 

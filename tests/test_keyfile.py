@@ -61,7 +61,7 @@ def test_valid_keys_pass_unchanged() -> None:
         ("a" * 129, "129 characters long"),
         (KEY + "\n", "a newline as the last character"),
         ("abcd efgh1234", "a space as character 5"),
-        ("abcd_efgh1234", "a character outside that set as character 5"),
+        ("abcd_efgh1234", "a character outside a-z, A-Z, 0-9 and '-' as character 5"),
     ],
 )
 def test_bad_keys_are_refused_saying_which_rule_without_the_key(key: str, expected: str) -> None:
@@ -321,7 +321,7 @@ def test_slow_key_file_times_out_as_a_failed_check(site_server: SiteServer) -> N
     assert "timed out" in (check.problem or "")
 
 
-def test_require_ok_raises_one_line_with_problem_and_fix(
+def test_require_ok_raises_the_problem_then_the_fix_on_its_own_line(
     site_server: SiteServer,  # noqa: F811
     client: WebClient,
 ) -> None:
@@ -330,10 +330,31 @@ def test_require_ok_raises_one_line_with_problem_and_fix(
     with pytest.raises(KeyCheckError) as caught:
         require_ok(check)
     message = str(caught.value)
-    assert message.startswith(f"key file {site_server.base_url}/3f9a…4c8d.txt ends with a newline")
-    assert "; fix: write the file without a newline: printf '%s'" in message
-    assert "\n" not in message
+    assert message.splitlines() == [
+        f"key file {site_server.base_url}/3f9a…4c8d.txt ends with a newline (\\n)",
+        f"fix: {check.fix}",
+    ]
+    assert check.fix is not None and check.fix.startswith("write the file without a newline: ")
     assert_key_hidden(message)
+
+
+def test_a_missing_hosted_key_file_says_the_key_may_differ_and_how_to_check(
+    site_server: SiteServer,  # noqa: F811
+    client: WebClient,
+) -> None:
+    # Issue 19: "was not found (HTTP 404)" alone sent users to deploy a file that was
+    # deployed, under the name of another key. Before the fix: no cause, no verify-key.
+    site_server.route(f"/{KEY}.txt", "nope", status=404)
+    check = check_hosted_key_file(client, key_file_url(site_server.base_url, KEY, None), KEY)
+    assert check.kind == "not_found" and check.cause is not None
+    assert "the key given (INDEXNOW_KEY, --key) is not the one" in check.cause
+    assert "indexnow-sync verify-key --key-location URL-OF-THAT-FILE" in check.cause
+    with pytest.raises(KeyCheckError) as caught:
+        require_ok(check)
+    lines = str(caught.value).splitlines()
+    assert lines[0].endswith("was not found (HTTP 404)")
+    assert lines[-1].startswith("fix: deploy the key file at that address")
+    assert all(len(line) < 160 for line in lines)
 
 
 # --- the key file in the build folder ------------------------------------------------------
@@ -583,8 +604,8 @@ def test_redirect_to_a_non_http_target_is_an_off_host_redirect(
         check_hosted_key_file(client, key_file_url(site_server.base_url, KEY, None), KEY)
     )
     assert (check.ok, check.kind) == (False, "redirect_off_host")
-    assert (check.problem or "").startswith("redirects to another host (")
-    assert "ftp://files.example.com/3f9a…4c8d.txt" in (check.problem or "")
+    assert check.problem == "redirects to another host"
+    assert "ftp://files.example.com/3f9a…4c8d.txt" in (check.cause or "")
 
 
 @pytest.mark.parametrize(
@@ -648,11 +669,13 @@ def test_unreachable_and_slow_sites_have_their_kinds(site_server: SiteServer) ->
         False,
     )
     assert unreachable.url == f"{server.base_url}/3f9a…4c8d.txt"
-    assert (unreachable.problem or "").startswith("could not be fetched (")
-    assert server.base_url not in (unreachable.problem or "")  # the URL is not said twice
-    assert (
-        unreachable.fix or ""
-    ) == "check --site and that the site is reachable from where this runs"
+    # Short: the URL, then "could not be fetched"; what the transport saw is the cause, and
+    # its fix the one fix (review of issue 19: they were one 200-character line, then a
+    # second, different fix).
+    assert unreachable.problem == "could not be fetched"
+    assert (unreachable.cause or "").startswith("the connection was refused")
+    assert server.base_url not in (unreachable.cause or "")  # the URL is not said twice
+    assert unreachable.fix == "check the URL's host and port, and that the server is running"
     site_server.route(f"/{KEY}.txt", KEY, delay=3.0)
     url = key_file_url(site_server.base_url, KEY, None)
     slow = check_hosted_key_file(WebClient(timeout=0.2), url, KEY)

@@ -1,6 +1,7 @@
 """The live side of the diff through ``indexnow-sync plan``: discovery, and every way a live
 site can be unhealthy (issue 2: 404, 503, HTML fallback, slow, gzip, redirect off-host, huge
-body). A 404 means "first deploy"; anything transient is an error, never an empty site.
+body). A 404 for every discovered sitemap means "first deploy"; a 404 for one the user named
+is an error (issue 19); anything transient is an error, never an empty site.
 """
 
 from __future__ import annotations
@@ -294,11 +295,59 @@ def test_explicit_live_url_skips_discovery(site: Site) -> None:
     assert site.server.hits("/robots.txt") == 0
 
 
-def test_explicit_live_url_404_is_a_first_deploy(site: Site) -> None:
+@pytest.mark.parametrize("where", ["flag", "env", "config"])
+def test_a_named_live_sitemap_answering_404_is_an_error_not_a_first_deploy(
+    site: Site, where: str, tmp_path: Path
+) -> None:
+    # Issue 19: a typo in --live (sitemp.xml) read as "first deploy" would submit the whole
+    # site. Before the fix: exit 0, every build URL added.
+    site.server.route("/sitemap.xml", live_and_build(site))
+    typo = site.u("sitemp.xml")
+    if where == "flag":
+        code, report, stderr = site.plan_cmd("--live", typo)
+    elif where == "env":
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("INDEXNOW_LIVE", typo)
+            code, report, stderr = site.plan_cmd()
+    else:
+        (tmp_path / "indexnow.yml").write_text(f"live: {typo}\n", encoding="utf-8")
+        code, report, stderr = site.plan_cmd()
+    assert code == 1, report
+    assert report["error"]["kind"] == "live_sitemap"
+    first, *rest = report["error"]["message"].splitlines()
+    # (plan submits nothing ever: it says what it did not do; and where the URL came from)
+    named = {"flag": "--live", "env": "INDEXNOW_LIVE", "config": "indexnow.yml: live"}[where]
+    assert first == f"no sitemap at {typo} (HTTP 404): check {named}; no plan was written"
+    assert any(line.startswith("fix: ") and named in line for line in rest)
+    assert report["added"] == [] and not site.plan.exists()
+    assert f"error: no sitemap at {typo}" in stderr
+
+
+def test_a_named_live_sitemap_answering_404_sends_nothing(site: Site, tmp_path: Path) -> None:
+    from tests.indexnow_server import IndexNowServer
+
+    site.write_build({site.u("a"): None, site.u("b"): None})
+    key = "0123456789abcdef0123456789abcdef"
+    site.server.route(f"/{key}.txt", key)
+    with IndexNowServer() as endpoint:
+        result = CliRunner().invoke(
+            cli,
+            ["sync", "--site", site.base, "--build", str(site.build), "--key", key,
+             "--live", site.u("sitemp.xml"), "--endpoint", endpoint.endpoint, "--check", "off"],
+        )  # fmt: skip
+        assert result.exit_code == 1, result.stderr
+        assert endpoint.requests == []
+    assert "error: no sitemap at" in result.stderr
+
+
+def test_robots_listed_sitemaps_all_404_are_still_a_first_deploy(site: Site) -> None:
+    # Discovered (robots.txt), not named by the user: a first deploy, as SPEC says.
     site.write_build({site.u("a"): None})
-    code, report, _ = site.plan_cmd("--live", site.u("custom/map.xml"))
+    site.server.route("/robots.txt", f"User-agent: *\nSitemap: {site.u('gone.xml')}\n")
+    code, report, _ = site.plan_cmd()
     assert code == 0, report
     assert report["added"] == [site.u("a")]
+    assert any("first deploy" in warning for warning in report["warnings"])
 
 
 def test_plan_file_records_the_delta(site: Site) -> None:

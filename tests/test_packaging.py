@@ -10,6 +10,7 @@ only the package in the wheel, SPDX license metadata, and lower bounds that matc
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -27,7 +28,30 @@ SDIST_TREES = ("tests", "fixtures", "action", ".github")
 SDIST_FILES = ("README.md", "LICENSE", "CHANGELOG.md", "pyproject.toml", "action.yml")
 
 
-def _build(hook: str, out: Path) -> Path:
+# What a build from the work tree must not see or touch: a private copy of the tree is built, so
+# that two test processes (pytest -n 4 may give this module's tests to two of them) never
+# build in the same folder (setuptools writes indexnow_sync.egg-info and a staging folder
+# there: one build removed the other's, "No such file or directory: ...egg-info").
+_NOT_SOURCE = shutil.ignore_patterns(
+    ".git", ".venv", "venv", ".cache", "mutants", "*.egg-info", "__pycache__", ".mypy_cache",
+    ".ruff_cache", ".pytest_cache", ".hypothesis", "*.progress",
+)  # fmt: skip
+
+
+def _not_source(folder: str, names: list[str]) -> set[str]:
+    ignored = set(_NOT_SOURCE(folder, names))
+    if Path(folder) == ROOT:  # setuptools' own output folders (fixtures/demo/build is source)
+        ignored |= {"build", "dist"} & set(names)
+    return ignored
+
+
+def _source_copy(where: Path) -> Path:
+    copy = where / "source"
+    shutil.copytree(ROOT, copy, ignore=_not_source)
+    return copy
+
+
+def _build(hook: str, out: Path, source: Path) -> Path:
     done = subprocess.run(
         [
             sys.executable,
@@ -35,7 +59,7 @@ def _build(hook: str, out: Path) -> Path:
             f"import sys, setuptools.build_meta as b; print(b.{hook}(sys.argv[1]))",
             str(out),
         ],
-        cwd=ROOT,
+        cwd=source,
         capture_output=True,
         text=True,
         check=False,
@@ -47,7 +71,8 @@ def _build(hook: str, out: Path) -> Path:
 @pytest.fixture(scope="module")
 def dists(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     out = tmp_path_factory.mktemp("dist")
-    return _build("build_sdist", out), _build("build_wheel", out)
+    source = _source_copy(tmp_path_factory.mktemp("tree"))
+    return _build("build_sdist", out, source), _build("build_wheel", out, source)
 
 
 def _tracked(tree: str) -> set[str]:

@@ -50,12 +50,13 @@ def test_round_trip_keeps_the_delta(tmp_path: Path) -> None:
     assert back.accepted == frozenset()
     raw = json.loads(path.read_text("utf-8"))
     assert raw["format"] == "indexnow-sync-plan"
-    assert raw["version"] == 2
+    assert raw["version"] == 3
     assert raw["counts"] == {
         "added": 2,
         "changed": 1,
         "removed": 1,
         "skipped": 2,
+        "unchanged_content": 0,
         "accepted": 0,
         "deferred": 0,
     }
@@ -194,12 +195,12 @@ def test_other_version_is_refused_with_both_versions_named(tmp_path: Path) -> No
     path = tmp_path / "plan.json"
     write_plan(path, make_plan())
     raw = json.loads(path.read_text("utf-8"))
-    raw["version"] = 3
+    raw["version"] = 4
     path.write_text(json.dumps(raw), "utf-8")
     with pytest.raises(PlanFileError) as caught:
         read_plan(path)
-    assert "version 3" in str(caught.value)
-    assert "versions 1 to 2" in str(caught.value)
+    assert "version 4" in str(caught.value)
+    assert "versions 1 to 3" in str(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -471,12 +472,13 @@ def test_version_2_round_trip_keeps_the_builds_lastmods_and_the_deferred_urls(
     from indexnow_sync.models import Deferred
 
     path = tmp_path / "plan.json"
-    plan = make_plan()
+    plan = replace(make_plan(), version=2)  # as read from a plan an older version wrote
     lastmods = {f"{S}/new": "2024-06-01", f"{S}/блог/": "2024-06-02T10:00:00+02:00"}
     plan = replace(plan, delta=replace(plan.delta, lastmods=lastmods))
     write_plan(path, plan)
     raw = json.loads(path.read_text("utf-8"))
     assert raw["version"] == 2
+    assert "fingerprints" not in raw and "reasons" not in raw
     assert raw["lastmods"] == lastmods
     assert raw["deferred"] == [] and raw["counts"]["deferred"] == 0
     back = read_plan(path)
@@ -494,6 +496,68 @@ def test_version_2_round_trip_keeps_the_builds_lastmods_and_the_deferred_urls(
     assert json.loads(path.read_text("utf-8"))["deferred"] == [
         {"url": f"{S}/edited", "reason": "answered 404"}
     ]
+    # Recording progress keeps it at version 2: it still knows no fingerprints.
+    assert json.loads(path.read_text("utf-8"))["version"] == 2
+    assert again.version == 2 and again.delta.fingerprints is None
+
+
+# --- format version 3: why each URL is changed, the content fingerprints ---------------------
+
+
+def test_version_3_keeps_reasons_unchanged_content_and_fingerprints(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from indexnow_sync.models import Fingerprints
+
+    path = tmp_path / "plan.json"
+    fingerprints = Fingerprints(
+        build={f"{S}/new": "h1:NEW", f"{S}/edited": "h1.Ab3d:EDITED.rs"},
+        before={f"{S}/edited": "h1.Ab3d:OLD"},
+        ignore=(".built-at", "#related"),
+    )
+    delta = replace(
+        make_plan().delta,
+        reasons={f"{S}/edited": "content"},
+        unchanged_content=(f"{S}/stamped",),
+        fingerprints=fingerprints,
+    )
+    write_plan(path, replace(make_plan(), delta=delta))
+    raw = json.loads(path.read_text("utf-8"))
+    assert raw["version"] == 3
+    assert raw["reasons"] == {f"{S}/edited": "content"}
+    assert raw["unchanged_content"] == [f"{S}/stamped"]
+    assert raw["counts"]["unchanged_content"] == 1
+    assert raw["fingerprints"] == {
+        "ignore": [".built-at", "#related"],
+        "build": dict(fingerprints.build),
+        "before": dict(fingerprints.before),
+    }
+    back = read_plan(path)
+    assert back.delta == delta
+    assert back.delta.fingerprints == fingerprints and back.version == 3
+    # With --changed-by lastmod there are none: null, read back as None.
+    write_plan(path, make_plan())
+    assert json.loads(path.read_text("utf-8"))["fingerprints"] is None
+    assert read_plan(path).delta.fingerprints is None
+
+
+@pytest.mark.parametrize(
+    "fingerprints",
+    [
+        [],
+        {"build": {}},
+        {"build": {"u": 1}, "before": {}},
+        {"build": {}, "before": {}, "ignore": 5},
+    ],
+)
+def test_malformed_fingerprints_are_a_plan_file_error(tmp_path: Path, fingerprints: Any) -> None:
+    path = tmp_path / "plan.json"
+    write_plan(path, make_plan())
+    raw = json.loads(path.read_text("utf-8"))
+    raw["fingerprints"] = fingerprints
+    path.write_text(json.dumps(raw), "utf-8")
+    with pytest.raises(PlanFileError, match=r"wrong field \(fingerprints"):
+        read_plan(path)
 
 
 def test_deferred_urls_are_recorded_also_when_nothing_was_accepted(tmp_path: Path) -> None:

@@ -48,9 +48,13 @@ class Job:
         folder = self.tmp / name
         folder.mkdir()
         (folder / "sitemap.xml").write_text(urlset(self.base, pages), encoding="utf-8")
-        for path in pages:  # the pages themselves, so the checks before submitting pass
+        # The pages themselves, so the checks before submitting pass; a page's content
+        # changes exactly when its lastmod does.
+        for path, day in pages.items():
             (folder / path.strip("/")).mkdir(parents=True, exist_ok=True)
-            (folder / path.strip("/") / "index.html").write_text("<html><head></head></html>")
+            (folder / path.strip("/") / "index.html").write_text(
+                f"<html><head></head><body>{path} of {day}</body></html>"
+            )
         (folder / f"{KEY}.txt").write_text(KEY, encoding="utf-8")
         return folder
 

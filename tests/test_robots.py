@@ -655,7 +655,9 @@ def test_the_warnings_and_errors_name_the_robots_txt(site_server: SiteServer) ->
     site_server.route("/robots.txt", "down", status=503)
     with pytest.raises(RobotsError) as failed:
         fetch(site_server, budget=0)
-    assert failed.value.message.startswith(f"{url} answered 503: engines treat")
+    assert failed.value.message.startswith(
+        f"{url} answered 503; nothing was submitted\nengines treat an unreachable robots.txt"
+    )
 
 
 def test_an_answer_read_before_is_interpreted_for_its_own_url(site_server: SiteServer) -> None:

@@ -129,9 +129,9 @@ CASES = [
         (1,),
     ),
     Case(
-        "live sitemap URL is missing (404: first deploy)",
+        "named live sitemap URL is missing (404: an error)",
         lambda w: _sync(w, "--live", w.u(f"{KEY}/none.xml"), "--dry-run"),
-        (0,),
+        (1,),
     ),
     Case(
         "endpoint URL with ?key= that echoes the key in its 422",
@@ -223,7 +223,7 @@ CASES = [
     Case(
         "report file in a folder named after the key that does not exist",
         lambda w: _plan("--report", f"{KEY}/missing/report.json"),
-        (0,),
+        (2,),  # refused before the run (review of issue 19, finding 2)
     ),
 ]
 

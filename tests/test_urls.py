@@ -145,7 +145,9 @@ def test_normalize_site_gives_scheme_host_and_port(site: str, expected: str) -> 
 def test_normalize_site_refuses_anything_but_a_base_url(site: str) -> None:
     with pytest.raises(ValueError) as caught:
         normalize_site(site)
-    assert "scheme://host[:port]" in str(caught.value) or "port" in str(caught.value)
+    # The fix names the form, or (a host without its scheme, a path) the very value to give.
+    problem, fix = str(caught.value).split("; ", 1)
+    assert "scheme://host[:port]" in fix or "port" in problem or "https://example.com" in fix
 
 
 # --- key file scope ---------------------------------------------------------------------------

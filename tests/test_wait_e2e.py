@@ -64,10 +64,11 @@ class World:
             encoding="utf-8",
         )
         (root / f"{KEY}.txt").write_text(KEY, encoding="ascii")
-        for path in pages:
+        for path, lastmod in pages.items():
+            # A page's content changes exactly when its lastmod does (a well-behaved site).
             page = root / path.strip("/") / "index.html"
             page.parent.mkdir(parents=True, exist_ok=True)
-            page.write_text(f"<!doctype html><title>{name} {path}</title><p>{path}</p>")
+            page.write_text(f"<!doctype html><title>{path}</title><p>{path} of {lastmod}</p>")
         return root
 
     def config(self, **options: Any) -> Config:
@@ -296,15 +297,16 @@ def test_a_dry_run_never_waits_and_reports_what_a_real_run_would_wait_for(world:
     assert outcome.waiting is not None
     assert outcome.waiting["sitemap_reads"] == 1 and outcome.waiting["page_rechecks"] == 0
     assert isinstance(error, DeferredError)  # exits as the real run would at its deadline
-    assert error.message.startswith("dry run: 2 URL(s) are not live yet")
-    # Gate 1 passes (the new sitemap is live); a changed page answering 200 cannot be told
-    # from its previous version, so its new lastmod in the live sitemap is what counts.
+    assert error.message.startswith("dry run: 3 URL(s) are not live yet")
+    # Gate 1 passes (the new sitemap is live); the changed page answers 200 with its previous
+    # content (the plan keeps both fingerprints): not live yet either.
     assert deferred_of(outcome) == {
+        world.u("/"): "answers 200 with the previous content (a cached copy?)",
         world.u("/blog/two/"): "answered 404",
         world.u("/gone/"): "still answers 200",
     }
     assert outcome.result is not None
-    assert set(outcome.result.submitted) == world.urls("/", "/blog/new/")  # would submit
+    assert set(outcome.result.submitted) == world.urls("/blog/new/")  # would submit
     assert world.endpoint.requests == []
 
 
@@ -363,7 +365,9 @@ def test_a_url_list_waits_for_its_pages_and_never_records_deferred_ones(world: W
         )
     )
     assert isinstance(error, DeferredError)
-    assert "Re-run the same 'submit'" in error.message
+    assert error.message.splitlines()[-1] == (
+        "fix: re-run the same 'submit' once they are live to send them"
+    )
     assert world.sent() == world.urls("/blog/new/")
     assert deferred_of(outcome) == {world.u("/blog/two/"): "answered 404"}
     assert outcome.waiting is not None and outcome.waiting["sitemap_reads"] == 0
@@ -405,10 +409,19 @@ def test_sync_against_a_live_site_whose_added_pages_are_all_missing(world: World
     report = json.loads(result.stdout)
     assert report["error"]["kind"] == "not_deployed"
     message = report["error"]["message"]
-    assert "the deploy has not happened (or not propagated) yet" in message
-    assert "took its delta from the live site" in message
-    assert "a re-run after the deploy finds nothing" in message
-    assert "--wait SECONDS" in message and "submit --plan" in message and "--baseline" in message
+    # Issue 19: one ~600-character line before; now what failed, the causes, the fixes.
+    lines = message.splitlines()
+    assert lines[0] == (
+        "every added URL answered 404 or 410: the deploy has not happened yet; nothing was sent"
+    )
+    assert "the 4 checked URL(s) are deferred" in lines[1]
+    assert "took its delta from the live site" in lines[2]
+    assert "a re-run after the deploy finds nothing" in lines[2]
+    assert lines[3].startswith("fix: run 'indexnow-sync plan --out PLAN' before the deploy")
+    assert "--baseline" in lines[4] and "--wait 900" in lines[4]
+    assert len(lines) == 5 and all(len(line) < 160 for line in lines)
+    assert "error: every added URL answered 404 or 410" in result.stderr
+    assert "\n  fix: run 'indexnow-sync plan --out PLAN'" in result.stderr
     assert world.endpoint.requests == []
     assert report["submitted"] == [] and report["counts"]["deferred"] == 4
     assert {e["url"]: e["reason"] for e in report["deferred"]} == {
@@ -427,7 +440,7 @@ def test_submit_plan_before_the_deploy_keeps_everything_pending(world: World) ->
     assert result.exit_code == 1
     report = json.loads(result.stdout)
     assert report["error"]["kind"] == "not_deployed"
-    assert "The plan keeps them pending" in report["error"]["message"]
+    assert "fix: the plan keeps them pending" in report["error"]["message"]
     assert world.endpoint.requests == []
     assert len(read_plan(plan).pending(include_removed=True)) == 4
     world.site.deploy(world.new)
@@ -449,13 +462,19 @@ def test_a_wait_that_defers_everything_says_so_not_nothing_to_submit(world: Worl
 def test_one_live_added_page_is_enough_to_count_as_deployed(world: World) -> None:
     world.site.deploy(world.new, paths=["/blog/new/"])
     result = cli_run(world, "sync", "--site", world.site.base_url, "--build", str(world.new))
-    assert result.exit_code == 0  # as before: the missing one is skipped
     report = json.loads(result.stdout)
+    # Deployed, in part: the missing added page is skipped, as before...
     assert {e["url"]: e["code"] for e in report["skipped"]} == {
         world.u("/blog/two/"): "not_found",
         world.u("/gone/"): "still_live",
     }
-    assert report["deferred"] == []
+    assert report["submitted"] == [world.u("/blog/new/")]
+    # ... and the changed page, still serving its previous content, is never sent early.
+    assert result.exit_code == 1 and report["error"]["kind"] == "deferred"
+    assert report["deferred"] == [
+        {"url": world.u("/"), "reason": "answers 200 with the previous content (a cached copy?)"}
+    ]
+    assert "their pages still serve the previous content" in report["error"]["message"]
 
 
 # --- the CLI with a real (sub-second) wait: progress, report, GitHub files ----------------------
@@ -463,7 +482,8 @@ def test_one_live_added_page_is_enough_to_count_as_deployed(world: World) -> Non
 
 def test_cli_wait_progress_report_and_github_files(world: World, tmp_path: Path) -> None:
     # The pages are deployed but /blog/two/ (404 throughout); the live sitemap switches once
-    # the delta has been read from it (one request).
+    # the delta has been read from it (one request). The changed / serves its new content
+    # already, so content finds it unchanged (the first run compares live pages): not sent.
     world.site.deploy(world.new)
     world.site.deploy(world.old, paths=["/sitemap.xml", "/blog/two/"])
     world.site.deploy(world.new, paths=["/sitemap.xml"], after_requests=1)
@@ -484,13 +504,14 @@ def test_cli_wait_progress_report_and_github_files(world: World, tmp_path: Path)
     assert report["error"]["kind"] == "deferred"
     assert report["deferred"] == [{"url": world.u("/blog/two/"), "reason": "answered 404"}]
     assert report["counts"]["deferred"] == 1
-    assert set(report["submitted"]) == world.urls("/", "/blog/new/", "/gone/")
+    assert set(report["submitted"]) == world.urls("/blog/new/", "/gone/")
+    assert report["unchanged_content"] == [world.u("/")]
     assert report["wait"]["seconds"] == 0.3 and report["wait"]["sitemap_reads"] == 1
     stderr = result.stderr
-    assert "live sitemap: 0 of 3 delta entries live, waiting up to 0.3s more" in stderr
-    assert "live sitemap: 3 of 3 delta entries live" in stderr
-    assert "pages: 1 of 4 not live yet (1 answering 404/410)" in stderr
-    assert "submitted 3 URL(s)" in stderr
+    assert "live sitemap: 0 of 2 delta entries live, waiting up to 0.3s more" in stderr
+    assert "live sitemap: 2 of 2 delta entries live" in stderr
+    assert "pages: 1 of 3 not live yet (1 answering 404/410)" in stderr
+    assert "submitted 2 URL(s)" in stderr
     assert (
         f"deferred 1 URL(s), not live yet (not sent):\n  deferred {world.u('/blog/two/')}" in stderr
     )
@@ -509,3 +530,93 @@ def test_cli_wait_flag_is_validated(world: World) -> None:
     off = cli_run(world, "sync", "--site", world.site.base_url, "--check", "off", "--wait", "9")
     assert off.exit_code == 2
     assert world.site.requests == []
+
+
+# --- issue 19: what the messages tell a user to do ---------------------------------------------
+
+
+@pytest.mark.parametrize("with_report", [False, True])
+def test_a_sync_wait_timeout_names_report_only_as_given_or_to_add(
+    world: World, tmp_path: Path, with_report: bool
+) -> None:
+    # Before: "jq -r '.deferred[].url' report.json | ..." whether or not --report was given.
+    world.site.deploy(world.new)
+    world.site.deploy(world.old, paths=["/sitemap.xml", "/blog/two/"])
+    world.site.deploy(world.new, paths=["/sitemap.xml"], after_requests=1)
+    report_file = tmp_path / "out" / "indexnow-report.json"
+    report_file.parent.mkdir()
+    extra = ("--report", str(report_file)) if with_report else ()
+    args = ("sync", "--site", world.site.base_url, "--build", str(world.new), "--wait", "0.3")
+    result = cli_run(world, *args, *extra)
+    assert result.exit_code == 1, result.stderr
+    message = json.loads(result.stdout)["error"]["message"]
+    first, cause, *fixes = message.splitlines()
+    assert first == "1 URL(s) were not live after waiting up to 0.3 s and were deferred"
+    assert "a re-run of 'sync' against the live site will not find them again" in cause
+    submit = f"indexnow-sync submit --urls-file - --site {world.site.base_url} --wait 600"
+    if with_report:
+        assert fixes == [
+            f"fix: send them once they are live: jq -r '.deferred[].url' {report_file} | {submit}"
+        ]
+        assert "--report FILE" not in message
+    else:
+        assert fixes[0].startswith("fix: send them once they are live: indexnow-sync submit")
+        assert fixes[1] == (
+            "or add --report FILE to this command to keep them: "
+            f"jq -r '.deferred[].url' FILE | {submit}"
+        )
+        assert "report.json" not in message
+    shown = message.replace(str(report_file), "FILE")  # (a long temporary path)
+    assert all(len(line) < 160 for line in shown.splitlines())
+
+
+def test_sync_after_the_deploy_says_the_deploy_has_probably_happened_already(
+    world: World,
+) -> None:
+    # Before: "nothing to submit" and exit 0, with no hint that the diff came too late.
+    world.site.deploy(world.new)
+    result = cli_run(world, "sync", "--site", world.site.base_url, "--build", str(world.new))
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    late = (
+        "the live sitemap already lists the build's 4 URL(s) with the build's lastmods: if this "
+        "deploy changed pages, it has probably happened already; run 'plan' before the deploy "
+        "and 'submit --plan' after it (or use --baseline)"
+    )
+    # (the other note says why content did not decide: no live manifest yet)
+    assert [note for note in report["notes"] if not note.startswith("content: ")] == [late]
+    assert report["warnings"] == []  # a deploy that changed no page is fine: fail-on: warning
+    assert "note: the live sitemap already lists the build's 4 URL(s)" in result.stderr
+    assert result.stderr.rstrip().endswith("nothing to submit")
+
+
+def test_sync_before_the_deploy_has_no_such_note(world: World) -> None:
+    world.site.deploy(world.new, paths=["/blog/new/", "/blog/two/", "/"])
+    result = cli_run(world, "sync", "--site", world.site.base_url, "--build", str(world.new))
+    assert result.exit_code == 0, result.stderr
+    notes = json.loads(result.stdout)["notes"]
+    assert not [note for note in notes if "probably happened already" in note], notes
+
+
+def test_a_missing_hosted_key_file_while_the_build_holds_the_right_one_says_deploy_first(
+    world: World,
+) -> None:
+    # The quick start's trap: keygen --write dist/, then sync before the deploy. Before: the
+    # fix was to write the key file, the step just done.
+    (world.old / f"{KEY}.txt").unlink()
+    result = cli_run(world, "sync", "--site", world.site.base_url, "--build", str(world.new))
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["error"]["kind"] == "key_check"
+    lines = report["error"]["message"].splitlines()
+    assert lines[0].endswith("was not found (HTTP 404)")
+    assert lines[1] == (
+        f"the build's key file {world.new}/7c1e…9b2c.txt is correct: the build is not deployed "
+        "(or not live) yet"
+    )
+    assert lines[-1] == (
+        "fix: deploy it, then run this again; or run 'indexnow-sync plan --out PLAN' before the "
+        "deploy and 'indexnow-sync submit --plan PLAN' after it"
+    )
+    assert "printf" not in report["error"]["message"]
+    assert world.endpoint.requests == []
