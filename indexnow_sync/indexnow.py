@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from . import urls as urlrules
@@ -362,6 +363,28 @@ def _post(
 # --- the run --------------------------------------------------------------------------------
 
 
+def _endpoint_label(url: str, shown: str) -> str:
+    """How a progress line names an endpoint: its name when it has one (``bing``), else its
+    URL as shown (``shown``: the key scrubbed)."""
+    for name, known in ENDPOINTS.items():
+        if known == url:
+            return name
+    return shown
+
+
+def _what_failed(attempt: _Attempt) -> str:
+    """What a retried attempt got, in a progress line: ``answered 429``, ``timed out``, ``could
+    not be reached`` (a refused or dropped connection)."""
+    if attempt.status is not None:
+        return f"answered {attempt.status}"
+    return "timed out" if attempt.detail.startswith("timeout:") else "could not be reached"
+
+
+def _in_seconds(delay: float) -> str:
+    """``30 s``, ``1.5 s``: whole seconds from 10 s up, else one decimal."""
+    return f"{round(delay) if delay >= 10 else round(delay, 1):g} s"
+
+
 @dataclass(frozen=True)
 class _Tried:
     """One endpoint's attempts at one batch: the last answer, how many, and why it gave up
@@ -380,10 +403,12 @@ def _try_endpoint(
     key_file: str,
     policy: RetryPolicy,
     budget: WaitBudget,
+    on_wait: Callable[[str], None] | None = None,
 ) -> _Tried:
     """POST one batch to one endpoint, retrying 429/5xx/connection errors under ``policy``
     and the run's ``budget`` (a ``Retry-After`` as given, else backoff shrunk to what is
-    left), until it is settled or gives up."""
+    left), until it is settled or gives up. ``on_wait`` gets what failed and how long the run
+    waits before the next attempt (``answered 429: retrying in 30 s (attempt 2 of 5)``)."""
     attempts = 0
     while True:
         attempts += 1
@@ -402,10 +427,30 @@ def _try_endpoint(
             )
         if left <= 0:
             return _Tried(attempt, attempts, f"no waiting time left ({budget.total:g} s per run)")
-        if attempt.retry_after is not None:
-            budget.wait(attempt.retry_after, policy, strict=True)
-        else:
-            budget.wait(policy.backoff(attempts), policy, strict=False)
+        strict = attempt.retry_after is not None
+        delay = attempt.retry_after if attempt.retry_after is not None else policy.backoff(attempts)
+        delay = delay if strict else min(delay, left)
+        if on_wait is not None:
+            on_wait(
+                f"{_what_failed(attempt)}: retrying in {_in_seconds(delay)} "
+                f"(attempt {attempts + 1} of {policy.max_attempts})"
+            )
+        budget.wait(delay, policy, strict=strict)
+
+
+def _say(progress: Callable[[str], None], label: str, line: str) -> None:
+    progress(f"{label} {line}")
+
+
+def _gave_up_on(tried: _Tried) -> str:
+    """The last answer of an endpoint that gave up, and why it stopped when that was not the
+    number of attempts (``HTTP 429; Retry-After 300 s is more than the 20 s of waiting
+    left``)."""
+    attempt = tried.attempt
+    got = f"HTTP {attempt.status}" if attempt.status is not None else attempt.detail.split(":")[0]
+    if tried.gave_up is None or tried.gave_up.endswith("attempts made"):
+        return got
+    return f"{got}; {tried.gave_up}"
 
 
 def submit(
@@ -422,6 +467,7 @@ def submit(
     max_per_request: int = MAX_URLS_PER_REQUEST,
     max_body_bytes: int = MAX_BODY_BYTES,
     budget: WaitBudget | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> SubmitResult:
     """Submit ``urls`` (already filtered to the key's scope) to ``endpoint_url``: one
     endpoint (a name or URL), or several to fall back on, in order (:func:`resolve_endpoints`).
@@ -438,7 +484,10 @@ def submit(
     (progress lines, in order). ``dry_run`` sends nothing: records have outcome ``dry_run``
     and name the first endpoint, nothing is submitted or failed. ``budget`` is the run's
     waiting budget when earlier stages (the checks) already drew on it; by default a fresh
-    one of ``policy.max_wait_total``.
+    one of ``policy.max_wait_total``. ``progress`` gets a line before each wait for a retry
+    (``indexnow answered 429: retrying in 30 s (attempt 2 of 5)``) and each time a batch goes
+    on to the next endpoint (``indexnow gave up after 5 attempts (HTTP 429): sending batch 1
+    of 2 to bing``), so a run that waits for minutes says why.
     """
     validate_key(key)
     chain = (endpoint_url,) if isinstance(endpoint_url, str) else tuple(endpoint_url)
@@ -449,6 +498,7 @@ def submit(
     budget = budget or WaitBudget(policy.max_wait_total)
     batches = make_batches(urls, max_per_request=max_per_request, max_body_bytes=max_body_bytes)
     shown = [scrub(endpoint, key) for endpoint in endpoints]
+    labels = [_endpoint_label(url, text) for url, text in zip(endpoints, shown, strict=True)]
     records: list[RequestRecord] = []
 
     def record(
@@ -472,7 +522,7 @@ def submit(
     warnings: list[str] = []
     current = 0  # the endpoint each batch starts with: those that gave up are not asked again
     stopped = False
-    for batch in batches:
+    for number, batch in enumerate(batches, start=1):
         if stopped:
             failed.extend(batch.urls)
             record(batch, current, None, 0, "not_sent", "not sent: an earlier batch failed")
@@ -480,7 +530,12 @@ def submit(
         key_file = display_url(key_location or f"http(s)://{batch.host}/{key}.txt", key)
         body = batch.body(key, key_location)
         while True:
-            tried = _try_endpoint(client, endpoints[current], body, key, key_file, policy, budget)
+            on_wait = None
+            if progress is not None:
+                on_wait = partial(_say, progress, labels[current])
+            tried = _try_endpoint(
+                client, endpoints[current], body, key, key_file, policy, budget, on_wait
+            )
             attempt = tried.attempt
             if attempt.verdict in ("accepted", "pending"):
                 outcome = "pending" if attempt.verdict == "pending" else "accepted"
@@ -517,6 +572,12 @@ def submit(
                     f"{attempt.detail.split(';')[0]}): they and the rest go to "
                     f"{shown[current + 1]} instead (engines share what any endpoint accepts)"
                 )
+                if progress is not None:
+                    progress(
+                        f"{labels[current]} gave up after {tried.attempts} attempt"
+                        f"{'' if tried.attempts == 1 else 's'} ({_gave_up_on(tried)}): sending "
+                        f"batch {number} of {len(batches)} to {labels[current + 1]}"
+                    )
                 current += 1
                 continue
             record(batch, current, attempt.status, tried.attempts, "exhausted", gave_up)

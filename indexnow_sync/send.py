@@ -2,7 +2,8 @@
 
 - :func:`cap` refuses a run with more URLs than ``--max-urls`` before any page is fetched.
 - :func:`send` POSTs through :mod:`indexnow` (batches, host split, retries under the run's
-  budget) with one progress line per request; a dry run lists what would have gone out.
+  budget) with one progress line per request, per wait for a retry and per fallback to the
+  next endpoint; a dry run lists what would have gone out.
 - :class:`SentRecently` is ``submit --state FILE``: the URLs of a list accepted in the last 10
   minutes, not sent again (the engines ask not to resubmit a URL sooner).
 """
@@ -63,7 +64,8 @@ def send(
 ) -> SubmitResult:
     """POST ``urls`` to the first endpoint of ``--endpoint``, falling back on the next ones;
     ``on_batch`` runs after each accepted batch (a plan's journal, the state file),
-    ``progress`` gets one line per request, as it ends."""
+    ``progress`` gets one line per request, as it ends, and one before each wait for a retry
+    and each fallback to the next endpoint."""
     from .indexnow import resolve_endpoints, submit
 
     def batch_done(batch: Any, record: RequestRecord) -> None:
@@ -80,6 +82,7 @@ def send(
         on_batch_done=batch_done,
         on_record=None if progress is None else lambda r: progress(_request_line(r)),
         budget=budget,
+        progress=progress,
     )
     if sending.dry_run:  # the report lists what would have gone out
         result = replace(result, submitted=tuple(urls))

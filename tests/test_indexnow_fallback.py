@@ -118,6 +118,15 @@ def test_an_empty_name_in_the_list_is_an_error_in_three_lines() -> None:
     ]
 
 
+def test_progress_lines_call_a_known_endpoint_by_its_name() -> None:
+    from indexnow_sync.indexnow import _endpoint_label
+
+    assert [_endpoint_label(url, "shown") for url in ENDPOINTS.values()] == list(ENDPOINTS)
+    assert _endpoint_label("http://127.0.0.1:9/x", "http://127.0.0.1:9/x") == (
+        "http://127.0.0.1:9/x"
+    )
+
+
 def test_an_endpoint_named_twice_is_tried_once() -> None:
     assert resolve_endpoints("bing,yandex,bing") == (ENDPOINTS["bing"], ENDPOINTS["yandex"])
 
