@@ -486,6 +486,8 @@ def run_report(show_survivors: bool, modules: tuple[str, ...] = MODULES) -> int:
             if not killed and bucket is behaviour and show_survivors:
                 listing.append(f"## {name} ({status})\n{diff}\n")
         total = sum(tally.values())
+        if not total:
+            continue  # generated but none run (a run restricted by name to other modules)
         score = 100 * tally["killed"] / total if total else 100.0
         behavioural = 100 * behaviour[1] / behaviour[0] if behaviour[0] else 100.0
         print(
