@@ -28,6 +28,7 @@ from indexnow_sync.robots import (
     judge,
     make_agents,
     parse_robots,
+    read_robots_file,
     robots_url,
 )
 from indexnow_sync.web import WebClient, get_prefix
@@ -40,6 +41,15 @@ SITE = "https://site.example"
 def rules_of(fixtures_dir: Path, name: str) -> RobotsRules:
     rules, _notes = parse_robots((fixtures_dir / "robots" / name).read_bytes())
     return rules
+
+
+def _filled(last: bytes, size: int, *, end: bytes = b"\n") -> bytes:
+    """A robots.txt of exactly ``size`` bytes: a group, comment filler, then ``last``."""
+    head = b"User-agent: *" + end + b"Disallow: /private" + end
+    filler = b"#" + b"x" * (size - len(head) - len(last) - 1 - len(end)) + end
+    body = head + filler + last
+    assert len(body) == size
+    return body
 
 
 # (file, path, allowed for bingbot, allowed for YandexBot)
@@ -670,3 +680,51 @@ def test_an_answer_read_before_is_interpreted_for_its_own_url(site_server: SiteS
         )
     assert site_server.hits("/robots.txt") == 1
     assert fetched.url == url and fetched.warnings[0].startswith(f"{url} is an HTML page")
+
+
+# --- the build's robots.txt, read from disk (from the mutation run) --------------------------
+
+
+def test_a_builds_robots_txt_of_exactly_the_limit_is_read_to_its_last_byte(
+    tmp_path: Path,
+) -> None:
+    # Read one byte short, 'Disallow: /x' would end as 'Disallow: /', blocking the site.
+    path = tmp_path / "robots.txt"
+    path.write_bytes(_filled(b"Disallow: /x", ROBOTS_MAX_BYTES))
+    rules, notes = read_robots_file(path)
+    assert notes == []
+    assert rules.decide(f"{SITE}/y", BING).allowed
+    assert not rules.decide(f"{SITE}/x", BING).allowed
+    assert not rules.decide(f"{SITE}/private", BING).allowed
+
+
+def test_a_builds_robots_txt_over_the_limit_ends_at_its_last_whole_line(tmp_path: Path) -> None:
+    path = tmp_path / "robots.txt"
+    path.write_bytes(_filled(b"Disallow: /xyz", ROBOTS_MAX_BYTES + 4))  # cut at 'Disallow: /'
+    rules, _notes = read_robots_file(path)
+    assert rules.decide(f"{SITE}/y", BING).allowed  # the half rule is dropped, not obeyed
+    assert not rules.decide(f"{SITE}/private", BING).allowed
+
+
+def test_a_robots_txt_with_cr_line_ends_cut_at_the_limit_keeps_its_whole_lines(
+    tmp_path: Path,
+) -> None:
+    # Old Mac line ends (CR only) are line ends too (RFC 9309): the cut is at the last CR,
+    # not the first, so the rules before it stay.
+    path = tmp_path / "robots.txt"
+    path.write_bytes(_filled(b"Disallow: /xyz", ROBOTS_MAX_BYTES + 4, end=b"\r"))
+    rules, _notes = read_robots_file(path)
+    assert not rules.decide(f"{SITE}/private", BING).allowed
+    assert rules.decide(f"{SITE}/y", BING).allowed
+
+
+def test_an_unhealthy_robots_txt_error_says_what_to_do(site_server: SiteServer) -> None:
+    url = site_server.url("/robots.txt")
+    site_server.route("/robots.txt", "down", status=503)
+    with pytest.raises(RobotsError) as failed:
+        fetch(site_server, budget=0)
+    assert failed.value.message.splitlines() == [
+        f"{url} answered 503; nothing was submitted",
+        "engines treat an unreachable robots.txt as 'disallow everything' (RFC 9309)",
+        "fix: retry when the site is healthy, or use --check off to submit without checking",
+    ]
