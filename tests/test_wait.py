@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from indexnow_sync.checks import PageVerdict
+from indexnow_sync.checks import Candidate, PageVerdict
 from indexnow_sync.config import load_config
 from indexnow_sync.errors import ConfigError
 from indexnow_sync.wait import (
     NOT_LISTED,
     Deadline,
+    PageSettler,
     PollPolicy,
     duration,
     not_live,
@@ -316,3 +317,54 @@ def test_wait_from_the_config_file_and_the_default(tmp_path: Path) -> None:
     (tmp_path / "indexnow.yml").write_text("wait: true\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="key 'wait'"):
         load_config({}, {}, tmp_path)
+
+
+# --- from the mutation run --------------------------------------------------------------------
+
+
+def test_a_live_url_without_a_readable_lastmod_is_listed_as_it_is(
+    site_server: SiteServer,
+) -> None:
+    # Listed once with a lastmod no one can read: the URL is in the live sitemap, and what it
+    # shows is named (not "not listed", which would wait for a listing that is there).
+    page, bare = site_server.url("/p"), site_server.url("/bare")
+    items = f"<url><loc>{page}</loc><lastmod>yesterday</lastmod></url><url><loc>{bare}</loc></url>"
+    site_server.route(
+        "/sitemap.xml",
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{items}</urlset>',
+    )
+    with WebClient(timeout=5) as client:
+        found, problem = read_live_listing(
+            client, site_server.base_url, None, {page.encode(), bare.encode()}, 1024 * 1024
+        )
+    assert problem is None and set(found) == {page.encode(), bare.encode()}
+    assert sitemap_gaps({page: None, bare: None}, found) == {}
+    assert sitemap_gaps({page: "2024-03-01"}, found) == {
+        page: "live sitemap shows lastmod yesterday, the build 2024-03-01"
+    }
+
+
+def test_waiting_for_pages_names_each_kind_of_not_live_in_its_progress_lines() -> None:
+    # Two pages still serve the previous content, one answers 404, one removed page still
+    # answers 200; all are live at the second look.
+    fake = FakeTime()
+    first = [
+        PageVerdict(f"{S}/a", "changed", False, "stale", "r", 200),
+        PageVerdict(f"{S}/b", "changed", False, "stale", "r", 200),
+        PageVerdict(f"{S}/c", "added", False, "not_found", "r", 404),
+        PageVerdict(f"{S}/d", "removed", False, "still_live", "r", 200),
+        PageVerdict(f"{S}/e", "added", True, None, "r", 200),
+    ]
+    lines: list[str] = []
+
+    def recheck(candidates: list[Candidate]) -> list[PageVerdict]:
+        return [PageVerdict(c.url, c.direction, True, None, "r", 200) for c in candidates]
+
+    settle = PageSettler(recheck, Deadline(60.0, fake.policy()), lines.append)
+    final = settle([Candidate(v.url, v.direction) for v in first], first)
+    assert all(v.send for v in final) and settle.rechecks == 1
+    assert lines[0] == (
+        "pages: 4 of 5 not live yet (1 answering 404/410, 2 still serving the previous "
+        "content, 1 removed but still answering 2xx), waiting up to 1m00s more"
+    )
+    assert lines[-1] == "pages: all 5 checked pages are live"
