@@ -349,7 +349,14 @@ def test_refresh_contents(content: str, code: str | None) -> None:
         ("  0  ", (True, "")),
         ("0; url=", (True, "")),
         ("0x; url=/a", None),
+        ("0X; url=/a", None),
         ("X0; url=/a", None),
+        # from the mutation run: a leading '.' after whitespace, every digit after the dot
+        # skipped, the URL to its own closing quote, only HTML's whitespace stripped
+        ("  .5; url=/a", (True, "/a")),
+        ("0.55;url=/a", (True, "/a")),
+        ("0; url='/a'b'", (True, "/a")),
+        pytest.param("0; url=/a\u00a0", (True, "/a\u00a0"), id="nbsp-kept"),
         ("url=/a", None),
         ("; url=/a", None),
         ("", None),
@@ -403,6 +410,15 @@ def test_a_link_header_built_to_backtrack_is_read_in_linear_time() -> None:
         ("<https://a.example/x>; Rel = canonical ", ["https://a.example/x"]),
         ("<https://a.example/x>; rel=next; rel=canonical", []),  # the first rel counts
         ("< https://a.example/x >; rel=canonical", ["https://a.example/x"]),
+        # from the mutation run: an empty quoted string ends where it starts; a quote left
+        # open runs to the end of the line, the rel before it still counts; a target that
+        # ends with a comma keeps its parameters
+        (
+            '<https://a.example/x>; title=""; rel=alternate, <https://a.example/y>; rel=canonical',
+            ["https://a.example/y"],
+        ),
+        ('<https://a.example/x>; rel=canonical; title="no end', ["https://a.example/x"]),
+        ('<https://a.example/list,>; rel="canonical"', ["https://a.example/list,"]),
     ],
 )
 def test_link_header_values(value: str, found: list[str]) -> None:
