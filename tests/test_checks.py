@@ -236,6 +236,8 @@ def test_comparable_urls() -> None:
     assert comparable("https://site.example/%c3%a9") == comparable("https://site.example/é")
     assert comparable("https://site.example/a") != comparable("https://site.example/a/")
     assert comparable("http://[::1]:8080/x") == "http://[::1]:8080/x"
+    # (from the mutation run) an escape is kept, in upper case: /a%2f is not /a
+    assert comparable("https://site.example/a%2f?q=%7e") == "https://site.example/a%2F?q=%7E"
 
 
 # --- real-world heads (fixtures/pages) ------------------------------------------------------

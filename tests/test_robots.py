@@ -545,6 +545,9 @@ def test_lines_are_read_as_directives(text: str, path: str, bing: bool, yandex: 
         ("Disallow: /caf%C3%A9/\n", "/café/x", "Disallow: /caf%C3%A9/"),
         ("Disallow: /end$\nDisallow: /e\n", "/end", "Disallow: /end$"),
         ("Disallow: /a*\nDisallow: /*b\n", "/ab", "Disallow: /a*"),  # the first of equals
+        # (from the mutation run) the query counts; a bare origin's path is '/'
+        ("Disallow: /p\nDisallow: /p?x\n", "/p?x=1", "Disallow: /p?x"),
+        ("Disallow: /\n", "", "Disallow: /"),
     ],
 )
 def test_the_message_names_the_longest_rule_that_matched(rules: str, path: str, named: str) -> None:
