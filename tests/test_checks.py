@@ -370,6 +370,12 @@ def test_guards() -> None:
     assert "indexnow-sync/" in problem and "--check robots" in problem
     assert "says nothing" in problem
     assert guard_problem(verdicts_of(refused, refused, ok)) is None
+    # (from the mutation run) the first lines, as Troubleshooting lists them
+    assert problem.splitlines()[0] == (
+        "all 3 checked pages answered 401, 403 or a bot challenge; nothing was sent"
+    )
+    staging = guard_problem(verdicts_of(noindex, noindex, noindex)) or ""
+    assert staging.splitlines()[0] == "all 3 checked pages are noindex; nothing was sent"
 
 
 # --- the runner against a real site ---------------------------------------------------------

@@ -524,6 +524,9 @@ def decisions(text: str, path: str) -> tuple[bool, bool]:
         # a comment ends at its first "#"
         ("User-agent: *\nDisallow: /a # one # two\n", "/a/x", False, False),
         ("User-agent: *\nDisallow: /a#b\n", "/a", False, False),
+        ("User-agent: bingbot # Bing # its crawler\nDisallow: /c\n", "/c", False, True),
+        # "field value" keeps the value's words (YandexBot, spelt "Yandex Bot")
+        ("User-agent Yandex Bot\nDisallow: /c\n", "/c", True, False),
         # "Yandex*" is filed under "yandex" as well (Protego drops the wildcard)
         ("User-agent: Yandex*\nDisallow: /y\n", "/y", True, False),
         # a /version is dropped, however many slashes follow
@@ -548,6 +551,14 @@ def test_lines_are_read_as_directives(text: str, path: str, bing: bool, yandex: 
         # (from the mutation run) the query counts; a bare origin's path is '/'
         ("Disallow: /p\nDisallow: /p?x\n", "/p?x=1", "Disallow: /p?x"),
         ("Disallow: /\n", "", "Disallow: /"),
+        # each piece found at its first place after the last one, never before it
+        ("Disallow: /a*b*c\n", "/a-b-c-b", "Disallow: /a*b*c"),
+        ("Disallow: /x*ab*b\nDisallow: /x\n", "/x-ab", "Disallow: /x"),
+        ("Disallow: /ab*b$\nDisallow: /a\n", "/ab", "Disallow: /a"),
+        ("Disallow: /ab*b\nDisallow: /a\n", "/ab", "Disallow: /a"),
+        # a pattern that starts with '*' can match from the path's first character
+        ("Disallow: */private\n", "/private", "Disallow: */private"),
+        ("Disallow: */private*x\n", "/private/x", "Disallow: */private*x"),
     ],
 )
 def test_the_message_names_the_longest_rule_that_matched(rules: str, path: str, named: str) -> None:
