@@ -99,3 +99,12 @@ def test_a_rewritten_page_is_sent_with_a_warning_that_says_what_was_known(
         "e.g. e-mail obfuscation or injected markup?): sent anyway; --ignore SELECTOR leaves "
         "such parts out",
     )
+
+
+def test_a_stale_copy_longer_than_256_kib_is_still_read_whole(site_server: SiteServer) -> None:
+    # The checks read 256 KiB of a page; one whose content is compared is read whole (up to
+    # the build's page size), or a long stale copy would pass as live.
+    long_text = "word " * 70_000  # 350 KB
+    old = page(f"old {long_text}")
+    found = check(site_server, old, build=page(f"new {long_text}"), before=old)
+    assert (found.send, found.code) == (False, "stale")
