@@ -408,6 +408,33 @@ def run(
         )
 
 
+def test_a_url_of_the_other_scheme_first_costs_only_itself(site_server: SiteServer) -> None:
+    # (from the mutation run) an https:// URL listed before the http:// site's own URLs: its
+    # robots.txt (no TLS on this port) cannot be read, which skips it alone, and the
+    # site's own robots.txt and pages are still checked.
+    site_server.route("/a", page(), content_type="text/html")
+    foreign = "https" + site_server.url("/b").removeprefix("http")
+    robots = "https" + site_server.url("/robots.txt").removeprefix("http")
+    with WebClient(timeout=5) as client:
+        result = run_checks(
+            client,
+            [Candidate(foreign, "listed"), Candidate(site_server.url("/a"), "listed")],
+            AGENTS,
+            mode="pages",
+            policy=fast_policy(),
+            budget=WaitBudget(0),
+            site=site_server.base_url,
+        )
+    assert result.send == [site_server.url("/a")]
+    (skipped,) = result.skipped
+    assert (skipped.url, skipped.code) == (foreign, "robots")
+    assert skipped.reason.startswith(f"{robots} ") and "nothing was submitted" not in skipped.reason
+    assert skipped.reason.endswith(
+        ": engines read that as 'disallow everything' (RFC 9309); the site is "
+        f"{site_server.base_url}, only the URL list brings in this https:// URL"
+    )
+
+
 def test_one_get_per_url_no_redirect_followed(site_server: SiteServer) -> None:
     site_server.route("/a", page(), content_type="text/html")
     site_server.route("/moved", redirect_to="/a", status=301)
