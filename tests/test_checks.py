@@ -408,7 +408,10 @@ def run(
         )
 
 
-def test_a_url_of_the_other_scheme_first_costs_only_itself(site_server: SiteServer) -> None:
+@pytest.mark.parametrize(("direction", "source"), [("listed", "URL list"), ("added", "sitemap")])
+def test_a_url_of_the_other_scheme_first_costs_only_itself(
+    site_server: SiteServer, direction: str, source: str
+) -> None:
     # (from the mutation run) an https:// URL listed before the http:// site's own URLs: its
     # robots.txt (no TLS on this port) cannot be read, which skips it alone, and the
     # site's own robots.txt and pages are still checked.
@@ -418,7 +421,7 @@ def test_a_url_of_the_other_scheme_first_costs_only_itself(site_server: SiteServ
     with WebClient(timeout=5) as client:
         result = run_checks(
             client,
-            [Candidate(foreign, "listed"), Candidate(site_server.url("/a"), "listed")],
+            [Candidate(foreign, direction), Candidate(site_server.url("/a"), direction)],
             AGENTS,
             mode="pages",
             policy=fast_policy(),
@@ -431,7 +434,7 @@ def test_a_url_of_the_other_scheme_first_costs_only_itself(site_server: SiteServ
     assert skipped.reason.startswith(f"{robots} ") and "nothing was submitted" not in skipped.reason
     assert skipped.reason.endswith(
         ": engines read that as 'disallow everything' (RFC 9309); the site is "
-        f"{site_server.base_url}, only the URL list brings in this https:// URL"
+        f"{site_server.base_url}, only the {source} brings in this https:// URL"
     )
 
 
@@ -909,6 +912,16 @@ def test_progress_says_when_robots_txt_has_rules(site_server: SiteServer) -> Non
     result = run(site_server, [("/p", "added")], progress=lines.append)
     assert result.send == [site_server.url("/p")]
     assert lines[0] == f"{site_server.url('/robots.txt')}: HTTP 200 (rules)"
+
+
+def test_progress_says_a_robots_txt_answering_300_allows_all(site_server: SiteServer) -> None:
+    # (from the mutation run) 300 is a redirect without a Location here: no rules
+    site_server.route("/robots.txt", "User-agent: *\nDisallow: /\n", status=300)
+    site_server.route("/p", page(), content_type="text/html")
+    lines: list[str] = []
+    result = run(site_server, [("/p", "added")], progress=lines.append)
+    assert result.send == [site_server.url("/p")]
+    assert lines[0] == f"{site_server.url('/robots.txt')}: HTTP 300 (allows all)"
 
 
 @pytest.mark.parametrize("pages", [20, 21])
