@@ -742,3 +742,20 @@ def test_an_unhealthy_robots_txt_error_says_what_to_do(site_server: SiteServer) 
         "engines treat an unreachable robots.txt as 'disallow everything' (RFC 9309)",
         "fix: retry when the site is healthy, or use --check off to submit without checking",
     ]
+
+
+def test_a_robots_txt_that_cannot_be_read_keeps_the_fetch_errors_own_fix(
+    site_server: SiteServer,
+) -> None:
+    # (from the mutation run) https:// on a plain-HTTP port: the fix is the scheme, not
+    # "retry when the site is healthy"
+    url = "https" + site_server.url("/robots.txt").removeprefix("http")
+    plain = site_server.base_url
+    with WebClient(timeout=5) as client, pytest.raises(RobotsError) as caught:
+        fetch_robots(client, url, policy=no_sleep_policy([]), budget=WaitBudget(0))
+    assert caught.value.message.splitlines() == [
+        f"{url} could not be read: the TLS handshake failed: it answers plain HTTP; nothing "
+        "was submitted",
+        "engines treat an unreachable robots.txt as 'disallow everything' (RFC 9309)",
+        f"fix: use http:// ({plain}) in --site, --live or --key-location",
+    ]
