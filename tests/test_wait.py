@@ -368,3 +368,22 @@ def test_waiting_for_pages_names_each_kind_of_not_live_in_its_progress_lines() -
         "content, 1 removed but still answering 2xx), waiting up to 1m00s more"
     )
     assert lines[-1] == "pages: all 5 checked pages are live"
+
+
+def test_waiting_only_for_stale_copies_names_no_removed_page() -> None:
+    fake = FakeTime()
+    first = [
+        PageVerdict(f"{S}/a", "changed", False, "stale", "r", 200),
+        PageVerdict(f"{S}/b", "added", True, None, "r", 200),
+    ]
+    lines: list[str] = []
+
+    def recheck(candidates: list[Candidate]) -> list[PageVerdict]:
+        return [PageVerdict(c.url, c.direction, True, None, "r", 200) for c in candidates]
+
+    settle = PageSettler(recheck, Deadline(60.0, fake.policy()), lines.append)
+    settle([Candidate(v.url, v.direction) for v in first], first)
+    assert lines[0] == (
+        "pages: 1 of 2 not live yet (1 still serving the previous content), waiting up to "
+        "1m00s more"
+    )
