@@ -5,6 +5,7 @@ progress lines, and the ``wait`` setting's validation."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -357,7 +358,7 @@ def test_waiting_for_pages_names_each_kind_of_not_live_in_its_progress_lines() -
     ]
     lines: list[str] = []
 
-    def recheck(candidates: list[Candidate]) -> list[PageVerdict]:
+    def recheck(candidates: Sequence[Candidate]) -> list[PageVerdict]:
         return [PageVerdict(c.url, c.direction, True, None, "r", 200) for c in candidates]
 
     settle = PageSettler(recheck, Deadline(60.0, fake.policy()), lines.append)
@@ -378,7 +379,7 @@ def test_waiting_only_for_stale_copies_names_no_removed_page() -> None:
     ]
     lines: list[str] = []
 
-    def recheck(candidates: list[Candidate]) -> list[PageVerdict]:
+    def recheck(candidates: Sequence[Candidate]) -> list[PageVerdict]:
         return [PageVerdict(c.url, c.direction, True, None, "r", 200) for c in candidates]
 
     settle = PageSettler(recheck, Deadline(60.0, fake.policy()), lines.append)
