@@ -345,25 +345,32 @@ def test_a_live_url_without_a_readable_lastmod_is_listed_as_it_is(
     }
 
 
-def test_waiting_for_pages_names_each_kind_of_not_live_in_its_progress_lines() -> None:
-    # Two pages still serve the previous content, one answers 404, one removed page still
-    # answers 200; all are live at the second look.
-    fake = FakeTime()
-    first = [
-        PageVerdict(f"{S}/a", "changed", False, "stale", "r", 200),
-        PageVerdict(f"{S}/b", "changed", False, "stale", "r", 200),
-        PageVerdict(f"{S}/c", "added", False, "not_found", "r", 404),
-        PageVerdict(f"{S}/d", "removed", False, "still_live", "r", 200),
-        PageVerdict(f"{S}/e", "added", True, None, "r", 200),
-    ]
+def settled_at_the_second_look(first: list[PageVerdict]) -> list[str]:
+    """The progress lines of waiting for ``first``'s not-live pages, all live when looked at
+    again (one recheck, on a fake clock)."""
     lines: list[str] = []
 
     def recheck(candidates: Sequence[Candidate]) -> list[PageVerdict]:
         return [PageVerdict(c.url, c.direction, True, None, "r", 200) for c in candidates]
 
-    settle = PageSettler(recheck, Deadline(60.0, fake.policy()), lines.append)
+    settle = PageSettler(recheck, Deadline(60.0, FakeTime().policy()), lines.append)
     final = settle([Candidate(v.url, v.direction) for v in first], first)
     assert all(v.send for v in final) and settle.rechecks == 1
+    return lines
+
+
+def test_waiting_for_pages_names_each_kind_of_not_live_in_its_progress_lines() -> None:
+    # Two pages still serve the previous content, one answers 404, one removed page still
+    # answers 200.
+    lines = settled_at_the_second_look(
+        [
+            PageVerdict(f"{S}/a", "changed", False, "stale", "r", 200),
+            PageVerdict(f"{S}/b", "changed", False, "stale", "r", 200),
+            PageVerdict(f"{S}/c", "added", False, "not_found", "r", 404),
+            PageVerdict(f"{S}/d", "removed", False, "still_live", "r", 200),
+            PageVerdict(f"{S}/e", "added", True, None, "r", 200),
+        ]
+    )
     assert lines[0] == (
         "pages: 4 of 5 not live yet (1 answering 404/410, 2 still serving the previous "
         "content, 1 removed but still answering 2xx), waiting up to 1m00s more"
@@ -372,18 +379,12 @@ def test_waiting_for_pages_names_each_kind_of_not_live_in_its_progress_lines() -
 
 
 def test_waiting_only_for_stale_copies_names_no_removed_page() -> None:
-    fake = FakeTime()
-    first = [
-        PageVerdict(f"{S}/a", "changed", False, "stale", "r", 200),
-        PageVerdict(f"{S}/b", "added", True, None, "r", 200),
-    ]
-    lines: list[str] = []
-
-    def recheck(candidates: Sequence[Candidate]) -> list[PageVerdict]:
-        return [PageVerdict(c.url, c.direction, True, None, "r", 200) for c in candidates]
-
-    settle = PageSettler(recheck, Deadline(60.0, fake.policy()), lines.append)
-    settle([Candidate(v.url, v.direction) for v in first], first)
+    lines = settled_at_the_second_look(
+        [
+            PageVerdict(f"{S}/a", "changed", False, "stale", "r", 200),
+            PageVerdict(f"{S}/b", "added", True, None, "r", 200),
+        ]
+    )
     assert lines[0] == (
         "pages: 1 of 2 not live yet (1 still serving the previous content), waiting up to "
         "1m00s more"
