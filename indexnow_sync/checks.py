@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
@@ -150,32 +150,245 @@ class _HeadReader(HTMLParser):
 
 
 def read_head(html: str) -> Head:
-    """The head of an HTML document, read only as far as the head goes."""
+    """The head of an HTML document, read only as far as the head goes.
+
+    The text is fed in pieces that double in size: the parser reads an unfinished construct
+    (a tag still open at the end of a piece) again with each piece, so equal pieces would cost
+    time quadratic in a hostile page's size, doubling ones stay linear. Markup the parser
+    refuses (``<![`` followed by no name raises in ``html.parser``) ends the head there, as
+    anything else that is not head content does."""
     reader = _HeadReader()
     if html.startswith("\ufeff"):
         html = html[1:]
-    for start in range(0, len(html), _READ_CHUNK):
-        reader.feed(html[start : start + _READ_CHUNK])
-        if reader.ended:
-            break
+    start, size = 0, _READ_CHUNK
+    try:
+        while start < len(html) and not reader.ended:
+            reader.feed(html[start : start + size])
+            start, size = start + size, size * 2
+    except AssertionError:
+        pass
     return Head(tuple(reader.metas), tuple(reader.links), reader.base)
 
 
-def _charset(content_type_header: str, body: bytes) -> str:
-    declared = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", content_type_header, re.IGNORECASE)
-    if declared is not None:
-        name = declared.group(1)
-    else:
-        meta = re.search(rb"<meta[^>]+charset\s*=\s*[\"']?([\w.:-]+)", body[:4096], re.I)
-        name = meta.group(1).decode("ascii", "replace") if meta else "utf-8"
+# --- the page's text: the WHATWG Encoding Standard's labels, a BOM first ---------------------
+
+# The encodings of the Encoding Standard (https://encoding.spec.whatwg.org/encodings.json) and
+# their labels, with the Python codec that decodes each. Any other label (a Python codec such
+# as rot13 or base64, a typo) is no encoding to a browser.
+_WHATWG_ENCODINGS: tuple[tuple[str, str, str], ...] = (
+    ("utf-8", "utf-8", "unicode-1-1-utf-8 unicode11utf8 unicode20utf8 utf-8 utf8 x-unicode20utf8"),
+    ("ibm866", "cp866", "866 cp866 csibm866 ibm866"),
+    (
+        "iso-8859-2",
+        "iso8859_2",
+        "csisolatin2 iso-8859-2 iso-ir-101 iso8859-2 iso88592 iso_8859-2 iso_8859-2:1987 l2 latin2",
+    ),
+    (
+        "iso-8859-3",
+        "iso8859_3",
+        "csisolatin3 iso-8859-3 iso-ir-109 iso8859-3 iso88593 iso_8859-3 iso_8859-3:1988 l3 latin3",
+    ),
+    (
+        "iso-8859-4",
+        "iso8859_4",
+        "csisolatin4 iso-8859-4 iso-ir-110 iso8859-4 iso88594 iso_8859-4 iso_8859-4:1988 l4 latin4",
+    ),
+    (
+        "iso-8859-5",
+        "iso8859_5",
+        "csisolatincyrillic cyrillic iso-8859-5 iso-ir-144 iso8859-5 "
+        "iso88595 iso_8859-5 iso_8859-5:1988",
+    ),
+    (
+        "iso-8859-6",
+        "iso8859_6",
+        "arabic asmo-708 csiso88596e csiso88596i csisolatinarabic "
+        "ecma-114 iso-8859-6 iso-8859-6-e iso-8859-6-i iso-ir-127 iso8859-6 iso88596 iso_8859-6 "
+        "iso_8859-6:1987",
+    ),
+    (
+        "iso-8859-7",
+        "iso8859_7",
+        "csisolatingreek ecma-118 elot_928 greek greek8 iso-8859-7 "
+        "iso-ir-126 iso8859-7 iso88597 iso_8859-7 iso_8859-7:1987 sun_eu_greek",
+    ),
+    (
+        "iso-8859-8",
+        "iso8859_8",
+        "csiso88598e csisolatinhebrew hebrew iso-8859-8 iso-8859-8-e "
+        "iso-ir-138 iso8859-8 iso88598 iso_8859-8 iso_8859-8:1988 visual",
+    ),
+    ("iso-8859-8-i", "iso8859_8", "csiso88598i iso-8859-8-i logical"),
+    (
+        "iso-8859-10",
+        "iso8859_10",
+        "csisolatin6 iso-8859-10 iso-ir-157 iso8859-10 iso885910 l6 latin6",
+    ),
+    ("iso-8859-13", "iso8859_13", "iso-8859-13 iso8859-13 iso885913"),
+    ("iso-8859-14", "iso8859_14", "iso-8859-14 iso8859-14 iso885914"),
+    ("iso-8859-15", "iso8859_15", "csisolatin9 iso-8859-15 iso8859-15 iso885915 iso_8859-15 l9"),
+    ("iso-8859-16", "iso8859_16", "iso-8859-16"),
+    ("koi8-r", "koi8_r", "cskoi8r koi koi8 koi8-r koi8_r"),
+    ("koi8-u", "koi8_u", "koi8-ru koi8-u"),
+    ("macintosh", "mac_roman", "csmacintosh mac macintosh x-mac-roman"),
+    ("windows-874", "cp874", "dos-874 iso-8859-11 iso8859-11 iso885911 tis-620 windows-874"),
+    ("windows-1250", "cp1250", "cp1250 windows-1250 x-cp1250"),
+    ("windows-1251", "cp1251", "cp1251 windows-1251 x-cp1251"),
+    (
+        "windows-1252",
+        "cp1252",
+        "ansi_x3.4-1968 ascii cp1252 cp819 csisolatin1 ibm819 "
+        "iso-8859-1 iso-ir-100 iso8859-1 iso88591 iso_8859-1 iso_8859-1:1987 l1 latin1 us-ascii "
+        "windows-1252 x-cp1252",
+    ),
+    ("windows-1253", "cp1253", "cp1253 windows-1253 x-cp1253"),
+    (
+        "windows-1254",
+        "cp1254",
+        "cp1254 csisolatin5 iso-8859-9 iso-ir-148 iso8859-9 iso88599 "
+        "iso_8859-9 iso_8859-9:1989 l5 latin5 windows-1254 x-cp1254",
+    ),
+    ("windows-1255", "cp1255", "cp1255 windows-1255 x-cp1255"),
+    ("windows-1256", "cp1256", "cp1256 windows-1256 x-cp1256"),
+    ("windows-1257", "cp1257", "cp1257 windows-1257 x-cp1257"),
+    ("windows-1258", "cp1258", "cp1258 windows-1258 x-cp1258"),
+    ("x-mac-cyrillic", "mac_cyrillic", "x-mac-cyrillic x-mac-ukrainian"),
+    # The Standard decodes GBK with the gb18030 decoder.
+    (
+        "gbk",
+        "gb18030",
+        "chinese csgb2312 csiso58gb231280 gb2312 gb_2312 gb_2312-80 gbk iso-ir-58 x-gbk",
+    ),
+    ("gb18030", "gb18030", "gb18030"),
+    ("big5", "big5hkscs", "big5 big5-hkscs cn-big5 csbig5 x-x-big5"),
+    ("euc-jp", "euc_jp", "cseucpkdfmtjapanese euc-jp x-euc-jp"),
+    ("iso-2022-jp", "iso2022_jp", "csiso2022jp iso-2022-jp"),
+    ("shift_jis", "cp932", "csshiftjis ms932 ms_kanji shift-jis shift_jis sjis windows-31j x-sjis"),
+    (
+        "euc-kr",
+        "cp949",
+        "cseuckr csksc56011987 euc-kr iso-ir-149 korean ks_c_5601-1987 "
+        "ks_c_5601-1989 ksc5601 ksc_5601 windows-949",
+    ),
+    # Decoded by browsers as one U+FFFD: nothing in such a page can be read.
+    ("replacement", "", "csiso2022kr hz-gb-2312 iso-2022-cn iso-2022-cn-ext iso-2022-kr"),
+    ("utf-16be", "utf-16-be", "unicodefffe utf-16be"),
+    (
+        "utf-16le",
+        "utf-16-le",
+        "csunicode iso-10646-ucs-2 ucs-2 unicode unicodefeff utf-16 utf-16le",
+    ),
+    # Bytes 0x80-0xFF to private-use characters; ASCII, all that matters here, as it is.
+    ("x-user-defined", "latin-1", "x-user-defined"),
+)
+_LABELS = {
+    label: (name, codec) for name, codec, labels in _WHATWG_ENCODINGS for label in labels.split()
+}
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xfe\xff", "utf-16be"), (b"\xff\xfe", "utf-16le"))
+_PRESCAN_BYTES = 4096
+_LABEL_END = frozenset(b"\t\n\f\r \"';>/")
+
+
+@dataclass(frozen=True)
+class PageText:
+    """A page decoded as a browser decodes it: the text, the encoding's WHATWG name, and a note
+    when a declared label named no text encoding (the default was used instead)."""
+
+    text: str
+    encoding: str
+    note: str | None = None
+
+
+def _whatwg_encoding(label: str) -> tuple[str, str] | None:
+    """(name, Python codec) for a WHATWG label; None for anything else, or for a codec this
+    Python lacks or that is no text encoding (checked, not assumed)."""
+    found = _LABELS.get(label.strip("\t\n\f\r ").lower())
+    if found is None or not found[1]:
+        return found
     try:
-        return codecs.lookup(name).name
+        info = codecs.lookup(found[1])
     except LookupError:
-        return "utf-8"
+        return None
+    return found if getattr(info, "_is_text_encoding", True) else None
 
 
-def _decode(body: bytes, content_type_header: str) -> str:
-    return body.decode(_charset(content_type_header, body), "replace")
+def _content_type_charset(value: str) -> str | None:
+    """The ``charset`` parameter of a Content-Type value, unquoted; None when absent."""
+    for parameter in value.split(";")[1:]:
+        name, equals, given = parameter.partition("=")
+        if equals and name.strip().lower() == "charset":
+            return given.strip().strip("\"'").strip()
+    return None
+
+
+def _meta_charset(body: bytes) -> str | None:
+    """A ``charset=`` inside a ``<meta ...>`` tag of the first 4 KiB (``<meta charset>`` and
+    ``<meta http-equiv=Content-Type content="...; charset=...">``): HTML's prescan, simplified.
+    Each byte is looked at a bounded number of times."""
+    window = body[:_PRESCAN_BYTES].lower()
+    start = window.find(b"<meta")
+    while start >= 0:
+        end = window.find(b">", start)
+        end = len(window) if end < 0 else end
+        at = window.find(b"charset", start, end)
+        while at >= 0:
+            cursor = at + len(b"charset")
+            while cursor < end and window[cursor] in b"\t\n\f\r ":
+                cursor += 1
+            if cursor < end and window[cursor] == ord("="):
+                cursor += 1
+                while cursor < end and window[cursor] in b"\t\n\f\r \"'":
+                    cursor += 1
+                stop = cursor
+                while stop < end and window[stop] not in _LABEL_END:
+                    stop += 1
+                if stop > cursor:
+                    return window[cursor:stop].decode("ascii", "replace")
+            at = window.find(b"charset", at + 1, end)
+        start = window.find(b"<meta", end)
+    return None
+
+
+def page_text(body: bytes, content_type_header: str) -> PageText:
+    """Decode a page the way browsers do: a BOM decides; else the Content-Type's charset, else
+    a ``<meta>`` charset, when it is a label of the WHATWG Encoding Standard; else UTF-8 (the
+    Standard's default). A label that names no text encoding (``rot13``, ``base64``, a typo)
+    is skipped, and noted. Bytes that do not decode become U+FFFD: decoding never fails."""
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            codec = _LABELS[name][1]
+            return PageText(body[len(bom) :].decode(codec, "replace"), name)
+    notes: list[str] = []
+    chosen: tuple[str, str] | None = None
+    for where, label in (
+        ("Content-Type", _content_type_charset(content_type_header)),
+        ("<meta>", _meta_charset(body)),
+    ):
+        if label is None:
+            continue
+        chosen = _whatwg_encoding(label)
+        if chosen is not None:
+            if where == "<meta>" and chosen[0] in ("utf-16be", "utf-16le"):
+                chosen = _LABELS["utf-8"]  # HTML: a page that declares itself so is not UTF-16
+            elif where == "<meta>" and chosen[0] == "x-user-defined":
+                chosen = _LABELS["windows-1252"]
+            break
+        notes.append(f"{where} charset {_shorten(label, 60)!r}")
+    name, codec = chosen or _LABELS["utf-8"]
+    note = None
+    if notes:
+        note = (
+            f"{' and '.join(notes)} names no text encoding of the WHATWG Encoding Standard "
+            f"(browsers ignore it): read as {'UTF-8' if chosen is None else name}"
+        )
+    if not codec:  # the replacement encoding
+        return PageText("\ufffd", name, note)
+    return PageText(body.decode(codec, "replace"), name, note)
+
+
+def _shorten(text: str, limit: int = 200) -> str:
+    """``text`` cut to about ``limit`` characters for a message (a header may be 64 KB)."""
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text):,} characters)"
 
 
 def looks_like_html(content_type: str, body: bytes) -> bool:
@@ -207,61 +420,112 @@ class Noindex:
     evidence: tuple[str, ...]
 
 
+_EVIDENCE_SHOWN = 5  # pieces of evidence named in one reason
+MAX_HEADER_LINES = 100  # of one header name read per answer (http.client allows 100 in all)
+
+
+def _header_lines(headers: HeaderItems, name: str) -> list[str]:
+    """The values of the first :data:`MAX_HEADER_LINES` lines of header ``name``."""
+    wanted = name.lower()
+    return [value for key, value in headers if key.lower() == wanted][:MAX_HEADER_LINES]
+
+
+def _x_robots_scopes(value: str) -> set[str | None]:
+    """The scopes one ``X-Robots-Tag`` line says noindex for: None (every engine) or a bot
+    name. A ``name:`` prefix scopes what follows it, up to the next prefix."""
+    scopes: set[str | None] = set()
+    scope: str | None = None
+    for part in value.split(","):
+        prefix = _PREFIX.match(part)
+        if prefix and prefix.group(1).lower() not in _COLON_DIRECTIVES:
+            scope = prefix.group(1).lower()
+            part = prefix.group(2)
+        if _noindex_in(part):
+            scopes.add(scope)
+    return scopes
+
+
 def find_noindex(headers: HeaderItems, head: Head | None, agents: Sequence[Agent]) -> Noindex:
     """Every ``X-Robots-Tag`` header line and every robots ``<meta>`` in the head, scoped per
     engine: no prefix (and ``<meta name="robots">``) applies to all; ``bingbot:`` and
     ``msnbot:`` to Bing; ``yandex:`` and ``yandexbot:`` to Yandex; any other bot's prefix
-    (``googlebot:``) to nobody we submit for."""
-    hit: dict[Agent, list[str]] = {}
-    evidence: list[str] = []
+    (``googlebot:``) to nobody we submit for. Each piece of evidence is shortened and kept
+    once, whatever the number of directives in it."""
+    hit: set[Agent] = set()
+    evidence: dict[str, None] = {}
 
     def mark(scope: str | None, shown: str) -> None:
         targets = [a for a in agents if scope is None or scope in a.noindex_names]
-        for agent in targets:
-            hit.setdefault(agent, []).append(shown)
-        if targets and shown not in evidence:
-            evidence.append(shown)
+        hit.update(targets)
+        if targets:
+            evidence.setdefault(shown)
 
-    for name, value in headers:
-        if name.lower() != "x-robots-tag":
-            continue
-        scope: str | None = None
-        for part in value.split(","):
-            prefix = _PREFIX.match(part)
-            if prefix and prefix.group(1).lower() not in _COLON_DIRECTIVES:
-                scope = prefix.group(1).lower()
-                part = prefix.group(2)
-            if _noindex_in(part):
-                mark(scope, f"X-Robots-Tag: {value.strip()}")
+    for value in _header_lines(headers, "X-Robots-Tag"):
+        shown = f"X-Robots-Tag: {_shorten(value.strip())}"
+        for scope in _x_robots_scopes(value):
+            mark(scope, shown)
     for meta in head.metas if head else ():
         meta_name = meta.get("name", "").strip().lower()
         if meta_name != "robots" and not any(meta_name in a.noindex_names for a in agents):
             continue
         if _noindex_in(meta.get("content", "")):
-            shown = f'<meta name="{meta.get("name", "")}" content="{meta.get("content", "")}">'
+            shown = _shorten(
+                f'<meta name="{meta.get("name", "")}" content="{meta.get("content", "")}">'
+            )
             mark(None if meta_name == "robots" else meta_name, shown)
     return Noindex(tuple(a for a in agents if a in hit), tuple(evidence))
 
 
 # --- canonical and redirects ----------------------------------------------------------------
 
-_LINK_VALUE = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,]*)*)")
-_REL_PARAM = re.compile(r"""\brel\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s;,]+))""", re.IGNORECASE)
 _UNRESERVED_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+def _link_values(value: str) -> Iterator[tuple[str, str]]:
+    """``(target, parameters)`` of each link-value in one ``Link`` line (RFC 8288:
+    ``<target>; name=value; ...``, values separated by commas outside quoted strings). One
+    pass over the line: every search starts where the last one ended."""
+    position = 0
+    while True:
+        start = value.find("<", position)
+        end = value.find(">", start + 1) if start >= 0 else -1
+        if end < 0:
+            return  # no link-value (a later "<" has no ">" after it either)
+        stop = end + 1
+        while True:  # to the next comma outside a quoted string
+            comma = value.find(",", stop)
+            quote = value.find('"', stop)
+            if quote < 0 or (0 <= comma < quote):
+                stop = len(value) if comma < 0 else comma
+                break
+            closing = value.find('"', quote + 1)
+            if closing < 0:
+                stop = len(value)
+                break
+            stop = closing + 1
+        parameters = value[end + 1 : stop]
+        yield value[start + 1 : end], parameters if parameters.lstrip().startswith(";") else ""
+        position = stop
+
+
+def _rel(parameters: str) -> list[str]:
+    """The relation types of a link-value's first ``rel`` parameter, lower case (RFC 8288:
+    any later one is ignored, also after a ``rel`` without a value)."""
+    for parameter in parameters.split(";"):
+        name, _equals, given = parameter.partition("=")
+        if name.strip().lower() == "rel":
+            return given.strip().strip("\"'").lower().split()
+    return []
+
+
 def link_header_canonicals(headers: HeaderItems) -> list[str]:
-    """``Link: <url>; rel="canonical"`` targets, as written, from every ``Link`` line."""
+    """``Link: <url>; rel="canonical"`` targets, as written, from the ``Link`` lines."""
     found = []
-    for name, value in headers:
-        if name.lower() != "link":
-            continue
-        for match in _LINK_VALUE.finditer(value):
-            rel = _REL_PARAM.search(match.group(2))
-            rels = (rel.group(1) or rel.group(2) or rel.group(3)).lower().split() if rel else []
-            if "canonical" in rels:
-                found.append(match.group(1).strip())
+    for value in _header_lines(headers, "Link"):
+        for target, parameters in _link_values(value):
+            if "canonical" in _rel(parameters):
+                found.append(target.strip())
     return found
 
 
@@ -287,18 +551,69 @@ def comparable(url: str) -> str:
     return urlunsplit((scheme, netloc, escape(parts.path or "/"), escape(parts.query), ""))
 
 
-def _refresh_target(head: Head | None, base: str) -> str | None:
-    """The target of an instant (0 s) meta refresh, resolved; None if there is none."""
+_WHITESPACE = "\t\n\f\r "
+
+
+def _skip_whitespace(text: str, position: int) -> int:
+    while position < len(text) and text[position] in _WHITESPACE:
+        position += 1
+    return position
+
+
+def refresh_parts(content: str) -> tuple[bool, str] | None:
+    """A ``<meta http-equiv=refresh content=...>`` read by HTML's declarative refresh steps:
+    (whether the delay is 0, the URL as written: "" for the page itself); None when browsers
+    ignore it. One pass, no number conversion (a delay may have thousands of digits)."""
+    position = _skip_whitespace(content, 0)
+    digits_end = position
+    while digits_end < len(content) and content[digits_end] in "0123456789":
+        digits_end += 1
+    if digits_end == position and not content.startswith(".", position):
+        return None
+    instant = content[position:digits_end].strip("0") == ""
+    position = digits_end
+    while position < len(content) and content[position] in "0123456789.":
+        position += 1
+    if position < len(content):
+        if content[position] not in ";," + _WHITESPACE:
+            return None
+        position = _skip_whitespace(content, position)
+        if content.startswith((";", ","), position):
+            position = _skip_whitespace(content, position + 1)
+    target = content[position:]
+    if target[:3].lower() == "url":
+        after = _skip_whitespace(target, 3)
+        if target.startswith("=", after):
+            target = target[_skip_whitespace(target, after + 1) :]
+    if target[:1] in ("'", '"'):
+        target = target[1:].split(target[0], 1)[0]
+    return instant, target.strip(_WHITESPACE)
+
+
+def _resolve(base: str, reference: str) -> str | None:
+    """``reference`` resolved against ``base``; None when it is no URL (``http://[::1``)."""
+    try:
+        resolved = urljoin(base, reference)
+        urlsplit(resolved).port  # noqa: B018 - raises on a port that is no number
+    except ValueError:
+        return None
+    return resolved
+
+
+def _refresh_target(head: Head | None, base: str, notes: list[str]) -> str | None:
+    """The target of an instant (0 s) meta refresh, resolved; None if there is none. A target
+    that is no URL is noted and ignored (a browser cannot follow it either)."""
     for meta in head.metas if head else ():
         if meta.get("http-equiv", "").strip().lower() != "refresh":
             continue
-        content = meta.get("content", "")
-        match = re.match(r"\s*(\d+)(?:\.\d*)?\s*[;,]?\s*(?:url\s*=\s*)?(.*)$", content, re.I)
-        if match is None or int(match.group(1)) != 0:
+        parts = refresh_parts(meta.get("content", ""))
+        if parts is None or not parts[0] or not parts[1]:
             continue
-        target = str(match.group(2)).strip().strip("'\"")
-        if target:
-            return urljoin(base, target)
+        target = _resolve(base, parts[1])
+        if target is None:
+            notes.append(f"its meta refresh to {_shorten(parts[1])!r} is no URL: ignored")
+            continue
+        return target
     return None
 
 
@@ -354,18 +669,46 @@ def page_verdict(
     agents: Sequence[Agent],
 ) -> PageVerdict:
     """Whether to send ``url`` given one GET's answer (redirects not followed, body cut at
-    256 KiB). ``direction`` is ``added``, ``changed`` or ``removed``."""
+    256 KiB). ``direction`` is ``added``, ``changed`` or ``removed``.
+
+    Never raises: whatever the answer holds costs only this URL. What cannot be read (a
+    Location, refresh, canonical or base that is no URL; a charset no browser knows) is
+    ignored and named in a warning; an answer that cannot be judged at all is skipped with
+    code ``status`` and the reason."""
+    try:
+        return _judge(url, direction, status, headers, body, agents)
+    except Exception as exc:  # one odd answer must not stop the run
+        return PageVerdict(
+            url,
+            direction,
+            False,
+            "status",
+            f"HTTP {status}: the answer could not be judged ({type(exc).__name__}: "
+            f"{_shorten(str(exc), 120)}); please report it to indexnow-sync",
+            status,
+        )
+
+
+def _judge(
+    url: str,
+    direction: str,
+    status: int,
+    headers: HeaderItems,
+    body: bytes,
+    agents: Sequence[Agent],
+) -> PageVerdict:
     removed = direction == "removed"
+    notes: list[str] = []  # what could not be read, whatever the verdict
 
     def skip(
         code: str, reason: str, *, noindex_all: bool = False, refused: bool = False
     ) -> PageVerdict:
-        return PageVerdict(
-            url, direction, False, code, reason, status, noindex_all=noindex_all, refused=refused
-        )
+        shown = tuple(f"{url}: {note}" for note in notes)
+        return PageVerdict(url, direction, False, code, reason, status, shown, noindex_all, refused)
 
     def send(reason: str, warnings: Iterable[str] = ()) -> PageVerdict:
-        return PageVerdict(url, direction, True, None, reason, status, tuple(warnings))
+        shown = (*(f"{url}: {note}" for note in notes), *warnings)
+        return PageVerdict(url, direction, True, None, reason, status, shown)
 
     service = detect_challenge(status, headers, body)
     if service is not None:
@@ -383,8 +726,13 @@ def page_verdict(
         )
     if 300 <= status < 400:
         location = _header(headers, "Location").strip()
-        target = urljoin(url, location) if location else ""
-        shown = f"redirects ({status}) to {target}" if target else f"answers {status}"
+        target = _resolve(url, location) if location else ""
+        if target is None:
+            written = _shorten(location)
+            if removed:
+                return skip("status", f"redirects ({status}) to {written!r}, which is no URL")
+            return skip("redirect", f"redirects ({status}) to {written!r}, which is no URL")
+        shown = f"redirects ({status}) to {_shorten(target)}" if target else f"answers {status}"
         if removed:
             if target:
                 return send(f"moved: {shown}")
@@ -401,17 +749,28 @@ def page_verdict(
 
     content_type_header = _header(headers, "Content-Type")
     content_type = content_type_header.split(";", 1)[0].strip().lower()
-    html = looks_like_html(content_type, body)
-    head = read_head(_decode(body, content_type_header)) if html else None
-    base = urljoin(url, head.base) if head and head.base else url
+    head = None
+    if looks_like_html(content_type, body):
+        text = page_text(body, content_type_header)
+        if text.note is not None:
+            notes.append(text.note)
+        head = read_head(text.text)
+    base = url
+    if head is not None and head.base:
+        resolved_base = _resolve(url, head.base)
+        if resolved_base is None:
+            notes.append(f"its <base href={_shorten(head.base)!r}> is no URL: ignored")
+        else:
+            base = resolved_base
 
-    refresh = _refresh_target(head, base)
+    refresh = _refresh_target(head, base, notes)
     if refresh is not None and comparable(refresh) != comparable(url):
         if removed:
-            return send(f"moved: an instant meta refresh to {refresh}")
+            return send(f"moved: an instant meta refresh to {_shorten(refresh)}")
         return skip(
             "redirect",
-            f"an instant <meta http-equiv=refresh> to {refresh}: submit the target instead",
+            f"an instant <meta http-equiv=refresh> to {_shorten(refresh)}: "
+            "submit the target instead",
         )
     if removed:
         return skip(
@@ -422,7 +781,9 @@ def page_verdict(
 
     warnings: list[str] = []
     noindex = find_noindex(headers, head, agents)
-    evidence = "; ".join(noindex.evidence)
+    evidence = "; ".join(noindex.evidence[:_EVIDENCE_SHOWN])
+    if len(noindex.evidence) > _EVIDENCE_SHOWN:
+        evidence += f"; and {len(noindex.evidence) - _EVIDENCE_SHOWN} more"
     if agents and len(noindex.agents) == len(agents):
         return skip("noindex", f"noindex ({evidence})", noindex_all=True)
     if noindex.agents:
@@ -436,11 +797,18 @@ def page_verdict(
                 declared.append(link.get("href", "").strip())
     targets: dict[str, str] = {}
     for href in declared:
-        if href:  # an empty href names no canonical
-            resolved = urljoin(base, href)
-            targets.setdefault(comparable(resolved), resolved)
+        if not href:
+            continue  # an empty href names no canonical
+        resolved = _resolve(base, href)
+        if resolved is None:
+            notes.append(f"its canonical {_shorten(href)!r} is no URL: ignored")
+            continue
+        targets.setdefault(comparable(resolved), resolved)
     if len(targets) > 1:
-        shown = ", ".join(targets.values())
+        named = [_shorten(target) for target in targets.values()]
+        shown = ", ".join(named[:_EVIDENCE_SHOWN])
+        if len(named) > _EVIDENCE_SHOWN:
+            shown += f" and {len(named) - _EVIDENCE_SHOWN} more"
         warnings.append(f"{url} declares canonicals that disagree ({shown}): treated as none")
     elif targets:
         key, target = next(iter(targets.items()))
@@ -448,11 +816,13 @@ def page_verdict(
         if key != mine:
             if key.split(":", 1)[1] == mine.split(":", 1)[1]:
                 warnings.append(
-                    f"{url} declares {target} as canonical (another scheme): sent anyway; "
-                    "make the canonical use the scheme the site is served on"
+                    f"{url} declares {_shorten(target)} as canonical (another scheme): sent "
+                    "anyway; make the canonical use the scheme the site is served on"
                 )
             else:
-                return skip("canonical", f"its canonical is {target}: submit that URL instead")
+                return skip(
+                    "canonical", f"its canonical is {_shorten(target)}: submit that URL instead"
+                )
     return send(f"HTTP {status}", warnings)
 
 

@@ -54,7 +54,8 @@ def _options(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         "endpoint": click.option(
             "--endpoint",
             metavar="URL|NAME",
-            help="indexnow (default), bing, yandex, naver, seznam, yep, or a URL.",
+            help="indexnow, bing, yandex, naver, seznam, yep, or a URL; several, "
+            "comma-separated, to fall back on in that order (default: indexnow,bing,yandex).",
         ),
         "dry-run": click.option(
             "--dry-run",

@@ -29,7 +29,9 @@ class Config:
     baseline: Path | None = None
     key: str | None = None
     key_location: str | None = None
-    endpoint: str = "indexnow"
+    # None: not said, the default chain (indexnow, then bing, then yandex). Otherwise the
+    # names or URLs given, comma-separated, tried in that order (one: no fallback).
+    endpoint: str | None = None
     # None: not said. Removed URLs are then sent when the page check shows them gone or moved
     # (--check pages), and not at all with --check robots|off; False: never; True: always.
     include_removed: bool | None = None
@@ -170,9 +172,15 @@ def _to_url(value: Any) -> str:
 
 
 def _to_endpoint(value: Any) -> str:
-    """A name (checked when it is used) or a URL (checked here)."""
-    text = _to_str(value)
-    return _to_url(text) if "/" in text or ":" in text else text
+    """Names (checked when they are used) or URLs (checked here), one or several to fall back
+    on: ``indexnow,bing`` (flag, environment, action input) or a YAML list."""
+    if isinstance(value, list):
+        parts = [_to_str(item) for item in value]
+    else:
+        parts = [part.strip() for part in _to_str(value).split(",")]
+    if not parts or not all(parts):
+        raise ValueError("expected names or URLs separated by single commas (indexnow,bing)")
+    return ",".join(_to_url(p) if "/" in p or ":" in p else p for p in parts)
 
 
 CHECK_MODES = ("pages", "robots", "off")

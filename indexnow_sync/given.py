@@ -75,10 +75,10 @@ def require_site(site: str | None, what: str) -> str:
 
 def submission_key(config: Config) -> str:
     """The key of a run that may submit; the endpoint is checked too, before any work."""
-    from .indexnow import resolve_endpoint
+    from .indexnow import resolve_endpoints
 
     key = require_key(config.key)
-    resolve_endpoint(config.endpoint)
+    resolve_endpoints(config.endpoint)
     return key
 
 

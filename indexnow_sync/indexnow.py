@@ -19,10 +19,11 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from . import urls as urlrules
@@ -42,6 +43,8 @@ ENDPOINTS = {
     "yep": "https://indexnow.yep.com/indexnow",
 }
 DEFAULT_ENDPOINT = "indexnow"
+# Without --endpoint: a batch that exhausted its retries on one goes to the next (SPEC).
+DEFAULT_ENDPOINTS = ("indexnow", "bing", "yandex")
 
 MAX_URLS_PER_REQUEST = 10_000
 # No engine documents a body size limit. 10,000 URLs of typical length (~100 bytes) make a
@@ -73,6 +76,20 @@ def resolve_endpoint(value: str) -> str:
         "https://api.indexnow.org/indexnow",
         fix=f"did you mean {close[0]}?" if close else "pass one of those names, or a URL",
     )
+
+
+def resolve_endpoints(value: str | None) -> tuple[str, ...]:
+    """The endpoints to try, in order, as URLs: ``--endpoint`` as given (names or URLs,
+    separated by commas; each once), or without it (None) indexnow, then bing, then yandex.
+    One endpoint means no fallback."""
+    names = DEFAULT_ENDPOINTS if value is None else tuple(p.strip() for p in value.split(","))
+    if not all(names):
+        raise UsageError(
+            "--endpoint lists an empty name",
+            cause=f"got {value!r}",
+            fix="separate names or URLs with one comma each, e.g. --endpoint indexnow,bing",
+        )
+    return tuple(dict.fromkeys(resolve_endpoint(name) for name in names))
 
 
 # --- retry policy ---------------------------------------------------------------------------
@@ -346,80 +363,184 @@ def _post(
 # --- the run --------------------------------------------------------------------------------
 
 
+def _endpoint_label(url: str, shown: str) -> str:
+    """How a progress line names an endpoint: its name when it has one (``bing``), else its
+    URL as shown (``shown``: the key scrubbed)."""
+    for name, known in ENDPOINTS.items():
+        if known == url:
+            return name
+    return shown
+
+
+def _what_failed(attempt: _Attempt) -> str:
+    """What a retried attempt got, in a progress line: ``answered 429``, ``timed out``, ``could
+    not be reached`` (a refused or dropped connection)."""
+    if attempt.status is not None:
+        return f"answered {attempt.status}"
+    return "timed out" if attempt.detail.startswith("timeout:") else "could not be reached"
+
+
+def _in_seconds(delay: float) -> str:
+    """``30 s``, ``1.5 s``: whole seconds from 10 s up, else one decimal."""
+    return f"{round(delay) if delay >= 10 else round(delay, 1):g} s"
+
+
+@dataclass(frozen=True)
+class _Tried:
+    """One endpoint's attempts at one batch: the last answer, how many, and why it gave up
+    (None when the answer settles the batch: accepted, pending or refused)."""
+
+    attempt: _Attempt
+    attempts: int
+    gave_up: str | None = None
+
+
+def _try_endpoint(
+    client: WebClient,
+    endpoint: str,
+    body: bytes,
+    key: str,
+    key_file: str,
+    policy: RetryPolicy,
+    budget: WaitBudget,
+    on_wait: Callable[[str], None] | None = None,
+) -> _Tried:
+    """POST one batch to one endpoint, retrying 429/5xx/connection errors under ``policy``
+    and the run's ``budget`` (a ``Retry-After`` as given, else backoff shrunk to what is
+    left), until it is settled or gives up. ``on_wait`` gets what failed and how long the run
+    waits before the next attempt (``answered 429: retrying in 30 s (attempt 2 of 5)``)."""
+    attempts = 0
+    while True:
+        attempts += 1
+        attempt = _post(client, endpoint, body, key, key_file, policy)
+        if attempt.verdict != "retry":
+            return _Tried(attempt, attempts)
+        left = budget.left()
+        if attempts >= policy.max_attempts:
+            return _Tried(attempt, attempts, f"{attempts} attempts made")
+        if attempt.retry_after is not None and attempt.retry_after > left:
+            return _Tried(
+                attempt,
+                attempts,
+                f"Retry-After {attempt.retry_after:g} s is more than the "
+                f"{max(left, 0.0):g} s of waiting left",
+            )
+        if left <= 0:
+            return _Tried(attempt, attempts, f"no waiting time left ({budget.total:g} s per run)")
+        strict = attempt.retry_after is not None
+        delay = attempt.retry_after if attempt.retry_after is not None else policy.backoff(attempts)
+        delay = delay if strict else min(delay, left)
+        if on_wait is not None:
+            on_wait(
+                f"{_what_failed(attempt)}: retrying in {_in_seconds(delay)} "
+                f"(attempt {attempts + 1} of {policy.max_attempts})"
+            )
+        budget.wait(delay, policy, strict=strict)
+
+
+def _say(progress: Callable[[str], None], label: str, line: str) -> None:
+    progress(f"{label} {line}")
+
+
+def _gave_up_on(tried: _Tried) -> str:
+    """The last answer of an endpoint that gave up, and why it stopped when that was not the
+    number of attempts (``HTTP 429; Retry-After 300 s is more than the 20 s of waiting
+    left``)."""
+    attempt = tried.attempt
+    got = f"HTTP {attempt.status}" if attempt.status is not None else attempt.detail.split(":")[0]
+    if tried.gave_up is None or tried.gave_up.endswith("attempts made"):
+        return got
+    return f"{got}; {tried.gave_up}"
+
+
 def submit(
     client: WebClient,
-    endpoint_url: str,
+    endpoint_url: str | Sequence[str],
     key: str,
     key_location: str | None,
     urls: Iterable[str],
     *,
     policy: RetryPolicy | None = None,
     on_batch_done: Callable[[Batch, RequestRecord], None] | None = None,
+    on_record: Callable[[RequestRecord], None] | None = None,
     dry_run: bool = False,
     max_per_request: int = MAX_URLS_PER_REQUEST,
     max_body_bytes: int = MAX_BODY_BYTES,
     budget: WaitBudget | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> SubmitResult:
-    """Submit ``urls`` (already filtered to the key's scope) to ``endpoint_url``.
+    """Submit ``urls`` (already filtered to the key's scope) to ``endpoint_url``: one
+    endpoint (a name or URL), or several to fall back on, in order (:func:`resolve_endpoints`).
 
     One POST per :class:`Batch`, in order. Any 2xx is accepted (202 as ``pending``), as is a
     403 that says site verification is pending. 400/403/422 (and other unexpected statuses)
     stop the run at once; 429, 408, 5xx, timeouts and dropped connections are retried under
-    ``policy``. When a batch is refused or exhausts its retries, it and every later batch are
-    ``failed`` (later ones recorded as ``not_sent``). ``on_batch_done`` runs right after each
-    accepted batch. ``dry_run`` sends nothing: records have outcome ``dry_run``, nothing is
-    submitted or failed. ``budget`` is the run's waiting budget when earlier stages (the
-    checks) already drew on it; by default a fresh one of ``policy.max_wait_total``.
+    ``policy``. A batch that exhausts its retries goes to the next endpoint (its record there
+    says ``passed_on``), and so do the batches after it: an endpoint that gave up is not asked
+    again in this run. All of them wait on the run's one ``budget``; a first attempt at the
+    next endpoint needs no wait. When a batch is refused, or exhausts the last endpoint, it
+    and every later batch are ``failed`` (later ones recorded as ``not_sent``).
+    ``on_batch_done`` runs right after each accepted batch, ``on_record`` after every record
+    (progress lines, in order). ``dry_run`` sends nothing: records have outcome ``dry_run``
+    and name the first endpoint, nothing is submitted or failed. ``budget`` is the run's
+    waiting budget when earlier stages (the checks) already drew on it; by default a fresh
+    one of ``policy.max_wait_total``. ``progress`` gets a line before each wait for a retry
+    (``indexnow answered 429: retrying in 30 s (attempt 2 of 5)``) and each time a batch goes
+    on to the next endpoint (``indexnow gave up after 5 attempts (HTTP 429): sending batch 1
+    of 2 to bing``), so a run that waits for minutes says why.
     """
     validate_key(key)
-    endpoint = resolve_endpoint(endpoint_url)
+    chain = (endpoint_url,) if isinstance(endpoint_url, str) else tuple(endpoint_url)
+    endpoints = tuple(dict.fromkeys(resolve_endpoint(e) for e in chain))
+    if not endpoints:
+        raise UsageError("no IndexNow endpoint to submit to")
     policy = policy or RetryPolicy()
     budget = budget or WaitBudget(policy.max_wait_total)
     batches = make_batches(urls, max_per_request=max_per_request, max_body_bytes=max_body_bytes)
-    shown_endpoint = scrub(endpoint, key)
-    if dry_run:
-        planned = tuple(
-            RequestRecord(shown_endpoint, b.host, len(b.urls), None, 0, "dry_run", "not sent")
-            for b in batches
+    shown = [scrub(endpoint, key) for endpoint in endpoints]
+    labels = [_endpoint_label(url, text) for url, text in zip(endpoints, shown, strict=True)]
+    records: list[RequestRecord] = []
+
+    def record(
+        batch: Batch, at: int, status: int | None, attempts: int, outcome: str, detail: str
+    ) -> RequestRecord:
+        made = RequestRecord(
+            shown[at], batch.host, len(batch.urls), status, attempts, outcome, detail
         )
-        return SubmitResult(requests=planned)
+        records.append(made)
+        if on_record is not None:
+            on_record(made)
+        return made
+
+    if dry_run:
+        for batch in batches:
+            record(batch, 0, None, 0, "dry_run", "not sent")
+        return SubmitResult(requests=tuple(records))
 
     submitted: list[str] = []
     failed: list[str] = []
-    records: list[RequestRecord] = []
     warnings: list[str] = []
+    current = 0  # the endpoint each batch starts with: those that gave up are not asked again
     stopped = False
-    for batch in batches:
+    for number, batch in enumerate(batches, start=1):
         if stopped:
             failed.extend(batch.urls)
-            records.append(
-                RequestRecord(
-                    shown_endpoint,
-                    batch.host,
-                    len(batch.urls),
-                    None,
-                    0,
-                    "not_sent",
-                    "not sent: an earlier batch failed",
-                )
-            )
+            record(batch, current, None, 0, "not_sent", "not sent: an earlier batch failed")
             continue
         key_file = display_url(key_location or f"http(s)://{batch.host}/{key}.txt", key)
         body = batch.body(key, key_location)
-        attempts = 0
         while True:
-            attempts += 1
-            attempt = _post(client, endpoint, body, key, key_file, policy)
+            on_wait = None
+            if progress is not None:
+                on_wait = partial(_say, progress, labels[current])
+            tried = _try_endpoint(
+                client, endpoints[current], body, key, key_file, policy, budget, on_wait
+            )
+            attempt = tried.attempt
             if attempt.verdict in ("accepted", "pending"):
                 outcome = "pending" if attempt.verdict == "pending" else "accepted"
-                record = RequestRecord(
-                    shown_endpoint,
-                    batch.host,
-                    len(batch.urls),
-                    attempt.status,
-                    attempts,
-                    outcome,
-                    attempt.detail,
+                done = record(
+                    batch, current, attempt.status, tried.attempts, outcome, attempt.detail
                 )
                 if outcome == "pending":
                     warnings.append(
@@ -427,58 +548,42 @@ def submit(
                         f"pending ({attempt.detail.split(';')[0]}); the engine checks the key "
                         "file later"
                     )
-                records.append(record)
                 submitted.extend(batch.urls)
                 if on_batch_done is not None:
-                    on_batch_done(batch, record)
+                    on_batch_done(batch, done)
                 break
             if attempt.verdict == "refused":
-                records.append(
-                    RequestRecord(
-                        shown_endpoint,
-                        batch.host,
-                        len(batch.urls),
-                        attempt.status,
-                        attempts,
-                        "refused",
-                        attempt.detail,
-                    )
-                )
+                record(batch, current, attempt.status, tried.attempts, "refused", attempt.detail)
                 failed.extend(batch.urls)
                 stopped = True
                 break
-            left = budget.left()
-            if attempts >= policy.max_attempts:
-                why: str | None = f"{attempts} attempts made"
-            elif attempt.retry_after is not None and attempt.retry_after > left:
-                why = (
-                    f"Retry-After {attempt.retry_after:g} s is more than the "
-                    f"{max(left, 0.0):g} s of waiting left"
+            gave_up = f"{attempt.detail}; gave up: {tried.gave_up}"
+            if current + 1 < len(endpoints):
+                record(
+                    batch,
+                    current,
+                    attempt.status,
+                    tried.attempts,
+                    "passed_on",
+                    f"{gave_up}; passed on to {shown[current + 1]}",
                 )
-            elif left <= 0:
-                why = f"no waiting time left ({budget.total:g} s per run)"
-            else:
-                why = None
-            if why is not None:
-                records.append(
-                    RequestRecord(
-                        shown_endpoint,
-                        batch.host,
-                        len(batch.urls),
-                        attempt.status,
-                        attempts,
-                        "exhausted",
-                        f"{attempt.detail}; gave up: {why}",
+                warnings.append(
+                    f"{shown[current]} gave up on {len(batch.urls)} URLs ({tried.gave_up}; "
+                    f"{attempt.detail.split(';')[0]}): they and the rest go to "
+                    f"{shown[current + 1]} instead (engines share what any endpoint accepts)"
+                )
+                if progress is not None:
+                    progress(
+                        f"{labels[current]} gave up after {tried.attempts} attempt"
+                        f"{'' if tried.attempts == 1 else 's'} ({_gave_up_on(tried)}): sending "
+                        f"batch {number} of {len(batches)} to {labels[current + 1]}"
                     )
-                )
-                failed.extend(batch.urls)
-                stopped = True
-                break
-            # Backoff shrinks to the budget left; a Retry-After is honoured as given.
-            if attempt.retry_after is not None:
-                budget.wait(attempt.retry_after, policy, strict=True)
-            else:
-                budget.wait(policy.backoff(attempts), policy, strict=False)
+                current += 1
+                continue
+            record(batch, current, attempt.status, tried.attempts, "exhausted", gave_up)
+            failed.extend(batch.urls)
+            stopped = True
+            break
     return SubmitResult(
         submitted=tuple(submitted),
         failed=tuple(failed),

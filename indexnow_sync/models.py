@@ -132,7 +132,9 @@ class RequestRecord:
     count: int
     status: int | None
     attempts: int
-    outcome: str  # "accepted", "pending", "refused", "exhausted", "dry_run", "not_sent"
+    # "accepted", "pending", "refused", "exhausted", "passed_on" (exhausted, and the batch
+    # went to the next endpoint), "dry_run", "not_sent"
+    outcome: str
     detail: str = ""
 
 

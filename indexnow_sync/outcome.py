@@ -172,7 +172,11 @@ def failed_submission(outcome: Outcome, key_location: str = "") -> SubmissionErr
     result = outcome.result
     if result is None or not result.failed:
         return None
-    failing = [r for r in result.requests if r.outcome not in ("accepted", "pending", "dry_run")]
+    failing = [
+        r
+        for r in result.requests
+        if r.outcome not in ("accepted", "pending", "dry_run", "passed_on")
+    ]
     first = failing[0] if failing else None
     detail = first.detail if first else ""
     # (a request's detail is one line everywhere else: "HTTP 422: body; likely cause: ...")

@@ -27,8 +27,13 @@ for, else ``*``. That is right for most crawlers; two engines add rules of their
   (``YandexImages``, ``YandexMobileBot``...) are for that robot, as Yandex's own example shows.
   Tokens are compared with case, spaces and punctuation ignored, and a ``/version`` dropped.
 
-When several groups are equally specific (rare: ``Yandex`` and ``yandex/1.0``), a URL is
-disallowed for the agent if any of them disallows it.
+When several groups are equally specific (rare: ``Yandex`` and ``yandex/1.0``), their rules
+are combined into one group, as RFC 9309 says (the longest match across them decides).
+
+Work is linear in the file's size: the file is read once into record groups (here, not by
+Protego, whose own reading copies every rule into every User-agent of a shared group); the
+groups an agent obeys are chosen once, and their rules handed to Protego once per agent, so
+each URL costs one match over the rules that apply to it.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from protego import Protego
 
@@ -54,9 +59,21 @@ ROBOTS_MAX_REDIRECTS = 5
 DEFAULT_AGENTS = ("bingbot", "YandexBot")
 
 _BOM = "\ufeff"
-_UA_LINE = re.compile(r"^(?:user-agent|useragent|user agent)\s*(?::\s*|\s+)(.*)$", re.IGNORECASE)
-_RULE_LINE = re.compile(r"^(allow|disallow)\s*:\s*(.*)$", re.IGNORECASE)
 _TOKEN = re.compile(r"[a-z0-9_-]*")
+
+# The directives as Protego spells them (its misspellings of Disallow included).
+_USER_AGENT = frozenset({"user-agent", "useragent", "user agent"})
+_ALLOW = frozenset({"allow"})
+_DISALLOW = frozenset({"disallow", "dissallow", "dissalow", "disalow", "diasllow", "disallaw"})
+# Site-wide: they neither belong to a group nor end one.
+_SITE_WIDE = frozenset({"sitemap", "sitemaps", "site-map", "host"})
+_DIRECTIVES = (
+    _USER_AGENT
+    | _ALLOW
+    | _DISALLOW
+    | _SITE_WIDE
+    | {"crawl-delay", "crawl delay", "request-rate", "request rate", "visit-time", "visit time"}
+)
 
 
 # --- agents ---------------------------------------------------------------------------------
@@ -100,36 +117,90 @@ def _strip_comment(line: str) -> str:
     return (line if cut < 0 else line[:cut]).strip()
 
 
-def _groups(text: str) -> dict[str, list[tuple[str, str]]]:
-    """User-agent value (lower case) -> its allow/disallow lines, grouped as Protego groups
-    them. Used to find which groups exist and to name the rule that decided, never to decide."""
-    groups: dict[str, list[tuple[str, str]]] = {}
-    current: list[str] = []
-    previous_was_agent = False
+def _directive(line: str) -> tuple[str, str] | None:
+    """A line's (field in lower case, value): ``field: value``, or ``field value`` for a
+    known field (``Disallow /x``, ``User agent foo``, as Protego reads them too); an unknown
+    ``field: value`` is returned as it is (it ends a run of User-agent lines); None when the
+    line is no directive at all."""
+    field, colon, value = line.partition(":")
+    name = field.strip().lower()
+    if colon and name in _DIRECTIVES:
+        return name, value.strip()
+    words = line.split()
+    for count in (1, 2):
+        candidate = " ".join(words[:count]).lower()
+        if candidate in _DIRECTIVES:
+            return candidate, " ".join(words[count:])
+    return (name, value.strip()) if colon else None
+
+
+@dataclass
+class _Group:
+    """One record group: its User-agent values (lower case) and its rules, in file order."""
+
+    agents: list[str] = field(default_factory=list)
+    rules: list[tuple[str, str]] = field(default_factory=list)  # ("Allow"|"Disallow", pattern)
+
+
+def _record_groups(text: str) -> list[_Group]:
+    """The file's record groups (RFC 9309 2.1), in one pass: User-agent lines in a row open a
+    group, which holds the Allow and Disallow lines up to the next User-agent line that
+    follows another directive (Sitemap and Host belong to no group and end none). Lines
+    before any User-agent, and empty values, are ignored."""
+    groups: list[_Group] = []
+    current: _Group | None = None
+    previous: str | None = None
     for raw in text.splitlines():
         line = _strip_comment(raw)
-        if not line:
+        found = _directive(line) if line else None
+        if found is None:
             continue
-        agent = _UA_LINE.match(line)
-        if agent:
-            if not previous_was_agent:
-                current = []
-            value = agent.group(1).strip().lower()
-            if value:
-                current.append(value)
-                groups.setdefault(value, [])
-            previous_was_agent = True
+        name, value = found
+        if name in _USER_AGENT and previous is not None and previous not in _USER_AGENT:
+            current = None
+        if name not in _SITE_WIDE:
+            previous = name
+        if not value:
             continue
-        rule = _RULE_LINE.match(line)
-        if rule is None:
-            if not re.match(r"^(sitemap|host)\s*:", line, re.IGNORECASE):
-                previous_was_agent = False
-            continue
-        previous_was_agent = False
-        if rule.group(2).strip():
-            for value in current:
-                groups[value].append((rule.group(1).capitalize(), rule.group(2).strip()))
+        if name in _USER_AGENT:
+            if current is None:
+                current = _Group()
+                groups.append(current)
+            current.agents.append(value.lower())
+        elif current is not None and (name in _ALLOW or name in _DISALLOW):
+            current.rules.append(("Allow" if name in _ALLOW else "Disallow", value))
     return groups
+
+
+def _path(url: str) -> str:
+    """A URL's path and query, percent-escapes decoded: what a rule is compared with."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    if "?" in url.split("#", 1)[0]:
+        path += "?" + parts.query
+    return unquote(path)
+
+
+def _rule_matches(pattern: str, path: str) -> bool:
+    """Whether a rule's pattern (``*`` any run of characters, a final ``$`` the end; escapes
+    decoded) matches ``path``: each piece between ``*`` found left to right, no backtracking."""
+    pattern = unquote(pattern)
+    anchored = pattern.endswith("$")
+    pieces = (pattern[:-1] if anchored else pattern).split("*")
+    if not path.startswith(pieces[0]):
+        return False
+    position = len(pieces[0])
+    if len(pieces) == 1:
+        return not anchored or position == len(path)
+    for piece in pieces[1:-1]:
+        found = path.find(piece, position)
+        if found < 0:
+            return False
+        position = found + len(piece)
+    last = pieces[-1]
+    if anchored:
+        return len(path) - len(last) >= position and path.endswith(last)
+    return path.find(last, position) >= 0
 
 
 def _product_token(value: str) -> str:
@@ -164,10 +235,20 @@ class RobotsRules:
     """The parsed rules of one robots.txt (possibly none: allow everything)."""
 
     def __init__(self, text: str) -> None:
-        self.text = text
-        self._parser = Protego.parse(text)
-        self._groups = _groups(text)
+        self._groups = _record_groups(text)
+        # User-agent value -> the groups that name it (Protego also files a value with a
+        # "*" inside under the value without it).
+        self._named: dict[str, list[int]] = {}
+        for index, group in enumerate(self._groups):
+            for value in group.agents:
+                stripped = value.replace("*", "") if value != "*" else ""
+                for name in (value, stripped):
+                    if name:
+                        indexes = self._named.setdefault(name, [])
+                        if not indexes or indexes[-1] != index:
+                            indexes.append(index)
         self._chosen: dict[Agent, tuple[str, ...]] = {}
+        self._parsers: dict[tuple[str, ...], tuple[Protego, list[tuple[str, str, str]]]] = {}
 
     @classmethod
     def allow_all(cls) -> RobotsRules:
@@ -180,7 +261,7 @@ class RobotsRules:
         return self._chosen[agent]
 
     def _choose(self, agent: Agent) -> tuple[str, ...]:
-        values = list(self._groups)
+        values = list(self._named)
         if agent.yandex_rules:
             specific = [v for v in values if "yandex" in v and _compact(v) == "yandexbot"]
             # "Yandex", or Yandex named inside a longer value; not another Yandex robot.
@@ -207,27 +288,44 @@ class RobotsRules:
                 chosen = [v for v in found if len(_named_token(v)) == longest]
         if chosen:
             return tuple(chosen)
-        return ("*",) if "*" in self._groups else ()
+        return ("*",) if "*" in self._named else ()
+
+    def _parser(self, groups: tuple[str, ...]) -> tuple[Protego, list[tuple[str, str, str]]]:
+        """Protego over the rules of ``groups`` combined (each record group once, in file
+        order), and those rules as (group value, kind, pattern); made once per set."""
+        if groups not in self._parsers:
+            named: dict[int, str] = {}  # record group -> the first value chosen that names it
+            for value in groups:
+                for index in self._named.get(value, ()):
+                    named.setdefault(index, value)
+            rules: list[tuple[str, str, str]] = []
+            for index in sorted(named):
+                value = named[index]
+                rules.extend((value, kind, pattern) for kind, pattern in self._groups[index].rules)
+            text = "".join(f"{kind}: {pattern}\n" for _value, kind, pattern in rules)
+            self._parsers[groups] = (Protego.parse("User-agent: *\n" + text), rules)
+        return self._parsers[groups]
 
     def decide(self, url: str, agent: Agent) -> RobotsDecision:
         groups = self.groups_for(agent)
-        for group in groups:
-            # Asking Protego with the group's own value selects exactly that group: it is the
-            # longest value found in itself.
-            if not self._parser.can_fetch(url, group):
-                return RobotsDecision(False, group, self._deciding_rule(url, group))
-        return RobotsDecision(True, groups[0] if groups else "", "")
+        if not groups:
+            return RobotsDecision(True, "", "")
+        parser, rules = self._parser(groups)
+        if parser.can_fetch(url, "indexnow-sync"):
+            return RobotsDecision(True, groups[0], "")
+        group, rule = self._deciding_rule(url, rules)
+        return RobotsDecision(False, group or groups[0], rule)
 
-    def _deciding_rule(self, url: str, group: str) -> str:
-        """The longest Disallow of ``group`` that matches ``url`` (for the message only)."""
-        best = ""
-        for kind, pattern in self._groups.get(group, []):
-            if kind != "Disallow":
-                continue
-            single = Protego.parse(f"User-agent: *\nDisallow: {pattern}\n")
-            if not single.can_fetch(url, "x") and len(pattern) > len(best):
-                best = pattern
-        return f"Disallow: {best}" if best else ""
+    @staticmethod
+    def _deciding_rule(url: str, rules: list[tuple[str, str, str]]) -> tuple[str, str]:
+        """The group and the longest Disallow that matches ``url`` (for the message only:
+        Protego decided); ("", "") when none is found."""
+        path = _path(url)
+        best = ("", "")
+        for group, kind, pattern in rules:
+            if kind == "Disallow" and len(pattern) > len(best[1]) and _rule_matches(pattern, path):
+                best = (group, pattern)
+        return (best[0], f"Disallow: {best[1]}") if best[1] else ("", "")
 
 
 def parse_robots(body: bytes, content_type: str = "") -> tuple[RobotsRules, list[str]]:
@@ -260,7 +358,17 @@ def cut_to_limit(body: bytes, limit: int = ROBOTS_MAX_BYTES) -> bytes:
     worse than none)."""
     if len(body) <= limit:
         return body
-    head = body[:limit]
+    return _to_last_line_end(body[:limit])
+
+
+def whole_lines(response: PrefixResponse) -> bytes:
+    """A robots.txt answer's body; one cut at the size limit (``truncated``) ends at its last
+    complete line: the body is exactly the limit long then, and its last line may be half a
+    rule (``Disallow: /`` of ``Disallow: /private``)."""
+    return _to_last_line_end(response.body) if response.truncated else response.body
+
+
+def _to_last_line_end(head: bytes) -> bytes:
     end = max(head.rfind(b"\n"), head.rfind(b"\r"))
     return head[: end + 1] if end >= 0 else b""
 
@@ -324,8 +432,7 @@ def interpret(url: str, response: PrefixResponse) -> FetchedRobots:
     Raises :class:`RobotsError` for a 5xx or 429 (the caller retries those first)."""
     status = response.status
     if 200 <= status < 300:
-        body = cut_to_limit(response.body) if response.truncated else response.body
-        rules, notes = parse_robots(body, response.content_type)
+        rules, notes = parse_robots(whole_lines(response), response.content_type)
         warnings = [f"{url} {note}" for note in notes]
         if response.truncated:
             warnings.append(

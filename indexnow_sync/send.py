@@ -2,7 +2,8 @@
 
 - :func:`cap` refuses a run with more URLs than ``--max-urls`` before any page is fetched.
 - :func:`send` POSTs through :mod:`indexnow` (batches, host split, retries under the run's
-  budget) with one progress line per request; a dry run lists what would have gone out.
+  budget) with one progress line per request, per wait for a retry and per fallback to the
+  next endpoint; a dry run lists what would have gone out.
 - :class:`SentRecently` is ``submit --state FILE``: the URLs of a list accepted in the last 10
   minutes, not sent again (the engines ask not to resubmit a URL sooner).
 """
@@ -43,10 +44,10 @@ def cap(urls: list[str], max_urls: int, outcome: Outcome) -> None:
 
 @dataclass(frozen=True)
 class Sending:
-    """Where and how the POSTs go: ``--endpoint``, the key and ``--key-location``,
-    ``--dry-run``."""
+    """Where and how the POSTs go: ``--endpoint`` (None: the default chain, indexnow then
+    bing then yandex), the key and ``--key-location``, ``--dry-run``."""
 
-    endpoint: str
+    endpoint: str | None
     key: str
     key_location: str | None
     dry_run: bool
@@ -61,34 +62,30 @@ def send(
     progress: Progress | None,
     budget: WaitBudget | None = None,
 ) -> SubmitResult:
-    """POST ``urls``; ``on_batch`` runs after each accepted batch (a plan's journal, the
-    state file), ``progress`` gets one line per request."""
-    from .indexnow import resolve_endpoint, submit
-
-    endpoint = resolve_endpoint(sending.endpoint)
+    """POST ``urls`` to the first endpoint of ``--endpoint``, falling back on the next ones;
+    ``on_batch`` runs after each accepted batch (a plan's journal, the state file),
+    ``progress`` gets one line per request, as it ends, and one before each wait for a retry
+    and each fallback to the next endpoint."""
+    from .indexnow import resolve_endpoints, submit
 
     def batch_done(batch: Any, record: RequestRecord) -> None:
         if on_batch is not None and record.outcome in ("accepted", "pending"):
             on_batch(list(batch.urls), record)
-        if progress is not None:
-            progress(_request_line(record))
 
     result = submit(
         client,
-        endpoint,
+        resolve_endpoints(sending.endpoint),
         sending.key,
         sending.key_location,
         urls,
         dry_run=sending.dry_run,
         on_batch_done=batch_done,
+        on_record=None if progress is None else lambda r: progress(_request_line(r)),
         budget=budget,
+        progress=progress,
     )
     if sending.dry_run:  # the report lists what would have gone out
         result = replace(result, submitted=tuple(urls))
-    if progress is not None:
-        for record in result.requests:
-            if record.outcome not in ("accepted", "pending"):
-                progress(_request_line(record))
     return result
 
 

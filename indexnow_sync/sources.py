@@ -16,7 +16,6 @@ fails the whole side.
 from __future__ import annotations
 
 import queue
-import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -321,12 +320,19 @@ def _expected_path(child: str, root: Path) -> str:
 
 # --- the live site --------------------------------------------------------------------------------
 
-_SITEMAP_LINE = re.compile(r"^\s*sitemap\s*:\s*(\S+)", re.I | re.M)
-
 
 def robots_sitemaps(robots_txt: str) -> list[str]:
-    """The ``Sitemap:`` URLs of a robots.txt (any case, any group), in order, once each."""
-    return list(dict.fromkeys(_SITEMAP_LINE.findall(robots_txt)))
+    """The ``Sitemap:`` URLs of a robots.txt (any case, any group), in order, once each: the
+    first word after the colon. Read line by line (a pattern anchored at every line start
+    would scan all the blank lines after each one)."""
+    found: dict[str, None] = {}
+    for line in robots_txt.splitlines():
+        name, colon, value = line.partition(":")
+        if colon and name.strip().lower() == "sitemap":
+            words = value.split(maxsplit=1)
+            if words:
+                found.setdefault(words[0])
+    return list(found)
 
 
 def read_live_side(
@@ -425,10 +431,9 @@ def _discover(client: WebClient, site: str, side: Side) -> list[str]:
             fix="retry when it is up, or pass --baseline",
         )
     if response.status == 200 and response.content_type != "text/html":
-        from .robots import cut_to_limit
+        from .robots import whole_lines
 
-        body = cut_to_limit(response.body) if response.truncated else response.body
-        listed = robots_sitemaps(body.decode("utf-8", "replace"))
+        listed = robots_sitemaps(whole_lines(response).decode("utf-8", "replace"))
         on_site = []
         for url in listed:
             if same_host(url, site):

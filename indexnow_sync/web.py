@@ -1,16 +1,20 @@
 """Every HTTP request indexnow-sync makes: one pooled session, timeouts, size caps, redirects.
 
 The only module that imports ``requests``. It owns the transport rules of SPEC.md "Limits and
-safety": a wall-clock deadline on each request (connect, headers *and* body), a cap on the
-decoded body size (also for gzip/deflate bombs), redirects followed only within the site's host,
-TLS verification always on. Every HTTP status is returned to the caller; only transport
-failures raise, as :class:`~indexnow_sync.errors.FetchError` with a stable ``reason``.
+safety": a wall-clock deadline on each request (connect, status line, headers, interim ``1xx``
+answers *and* body: see :class:`_Watchdog`), a cap on the decoded body size (also for
+gzip/deflate bombs), redirects followed only within the site's host, TLS verification always on.
+Every HTTP status is returned to the caller; only transport failures raise, as
+:class:`~indexnow_sync.errors.FetchError` with a stable ``reason``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import heapq
 import http.client
 import io
+import itertools
 import socket
 import ssl
 import threading
@@ -24,6 +28,8 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3.connection
+import urllib3.connectionpool
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
@@ -94,6 +100,12 @@ class _Session(requests.Session):
                 self._environment[key] = settings
         return {**settings, "proxies": dict(settings["proxies"])}
 
+    def get_redirect_target(self, resp: Any) -> None:
+        """None: requests never follows a redirect here (:class:`WebClient` does, within the
+        host), and must not parse a Location either: it would raise ``ValueError`` for one
+        that is no URL (``http://[::1``) before the answer reaches us."""
+        return None
+
 
 @dataclass(frozen=True)
 class StreamedResponse:
@@ -133,7 +145,7 @@ class WebClient:
         )
         # max_retries=0: retrying is a decision of the caller (indexnow.py has its own policy).
         # pool_maxsize: page checks run up to --check-concurrency requests at once.
-        adapter = HTTPAdapter(
+        adapter = _DeadlineAdapter(
             pool_connections=4, pool_maxsize=max(pool_maxsize, _POOL_MAXSIZE), max_retries=0
         )
         self._session.mount("http://", adapter)
@@ -208,10 +220,10 @@ class WebClient:
         for _ in range(self.max_redirects + 1):
             response = self._send("GET", current, url, deadline, limit)
             location = response.headers.get("Location")
-            if response.status_code not in _REDIRECT_STATUSES or not location:
-                return response, current
+            target = _redirect_target(current, location)
+            if response.status_code not in _REDIRECT_STATUSES or target is None:
+                return response, current  # no redirect, or none that can be followed
             response.close()
-            target = urljoin(current, location.strip())
             if not same_host(target, anchor):
                 raise FetchError(
                     url, "redirect_off_host", _off_host(url, current, target), target=target
@@ -284,8 +296,13 @@ class WebClient:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise FetchError(url, "timeout", _timeout_message(url, limit))
+        # Until the headers are in, only the watchdog can end the exchange at the deadline:
+        # the socket timeout below bounds each read, and a server can keep every read short.
+        exchange = _Exchange()
+        _WATCHDOG.arm(deadline, exchange)
+        _current.exchange = exchange
         try:
-            return self._session.request(
+            response = self._session.request(
                 method,
                 target,
                 data=body,
@@ -295,7 +312,164 @@ class WebClient:
                 stream=True,
             )
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            if exchange.finish():
+                raise FetchError(url, "timeout", _timeout_message(url, limit)) from exc
             raise _transport_error(url, exc, limit) from exc
+        finally:
+            _current.exchange = None
+        if exchange.finish():
+            response.close()
+            raise FetchError(url, "timeout", _timeout_message(url, limit))
+        return response
+
+
+# --- the deadline until the headers are in --------------------------------------------------
+
+
+class _Exchange:
+    """One request's sockets while it waits for the headers, so the watchdog can end it.
+
+    Each socket is watched through a duplicate of its descriptor: the duplicate stays valid
+    whatever the connection does meanwhile (TLS wraps the socket and detaches the original
+    object; a closed descriptor may be reused by another request), and shutting it down ends
+    the TCP connection under every reader, plain or TLS. The duplicates are closed when the
+    exchange finishes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._expired = False
+        self._done = False
+
+    def watch(self, sock: socket.socket) -> None:
+        try:
+            twin = socket.fromfd(sock.fileno(), sock.family, sock.type, sock.proto)
+        except (OSError, ValueError):
+            return  # already closed: nothing left to wait on
+        with self._lock:
+            if not self._done and not self._expired:
+                self._sockets.append(twin)
+                return
+            expired = self._expired and not self._done
+        if expired:
+            _halt(twin)
+        twin.close()
+
+    def expire(self) -> None:
+        """The deadline has passed: end every watched connection."""
+        with self._lock:
+            if self._done:
+                return
+            self._expired = True
+            sockets = list(self._sockets)
+        for twin in sockets:
+            _halt(twin)
+
+    def finish(self) -> bool:
+        """The exchange is over (headers in, or failed); True when the deadline ended it."""
+        with self._lock:
+            self._done = True
+            sockets, self._sockets = self._sockets, []
+            expired = self._expired
+        for twin in sockets:
+            twin.close()
+        return expired
+
+
+def _halt(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # the connection may be gone already
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Watchdog:
+    """One daemon thread that ends, at its deadline, every exchange still waiting on a server.
+
+    Socket timeouts bound each read, not the whole: a server that sends its headers a line at
+    a time, or an endless run of ``100 Continue`` answers, never lets one expire. Shutting the
+    connection down at the deadline makes the blocked read return at once, and the request
+    fails as a timeout. Exchanges that finished in time stay in the heap (holding nothing)
+    until their deadline passes."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._heap: list[tuple[float, int, _Exchange]] = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, deadline: float, exchange: _Exchange) -> None:
+        with self._condition:
+            heapq.heappush(self._heap, (deadline, next(self._order), exchange))
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="indexnow-sync-deadline", daemon=True
+                )
+                self._thread.start()
+            self._condition.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._condition:
+                while not self._heap:
+                    self._condition.wait()
+                deadline = self._heap[0][0]
+                wait = deadline - time.monotonic()
+                if wait > 0:
+                    self._condition.wait(wait)
+                    continue
+                exchange = heapq.heappop(self._heap)[2]
+            exchange.expire()
+
+
+_WATCHDOG = _Watchdog()
+_current = threading.local()  # .exchange: the calling thread's request, while it is sent
+
+
+def _watch(sock: socket.socket) -> None:
+    exchange: _Exchange | None = getattr(_current, "exchange", None)
+    if exchange is not None:
+        exchange.watch(sock)
+
+
+class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
+    """A connection whose socket the calling request's deadline watches: a new one from the
+    moment it is connected (the TLS handshake included), a reused one when it sends."""
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _watch(sock)
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        if self.sock is not None:
+            _watch(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(_WatchedHTTPConnection, urllib3.connection.HTTPSConnection):
+    """:class:`_WatchedHTTPConnection` for https (its methods run around the TLS ones)."""
+
+
+class _HTTPPool(urllib3.connectionpool.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _HTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _DeadlineAdapter(HTTPAdapter):
+    """requests' adapter with connections the request deadline can end (direct and through
+    an HTTP proxy; a SOCKS proxy keeps the per-read timeout only)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+    def proxy_manager_for(self, proxy: Any, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if type(manager) is urllib3.ProxyManager:
+            manager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+        return manager
 
 
 # --- body reading ---------------------------------------------------------------------------
@@ -466,6 +640,20 @@ def _make_decoder(url: str, encoding: str) -> _Decoder | None:
         f"did not ask for and cannot decode; configure the server to honour "
         f"'Accept-Encoding: {_ACCEPT_ENCODING}'",
     )
+
+
+def _redirect_target(current: str, location: str | None) -> str | None:
+    """Where a ``Location`` leads from ``current``; None when there is none, or it is no URL
+    (``http://[::1``, a port that is no number): such an answer is returned as it is, like a
+    redirect without a Location, for the caller to judge."""
+    if not location or not location.strip():
+        return None
+    try:
+        target = urljoin(current, location.strip())
+        urlsplit(target).port  # noqa: B018 - raises on a port that is no number
+    except ValueError:
+        return None
+    return target
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -676,14 +864,14 @@ def get_prefix(
     while True:
         response = client._send("GET", current, url, deadline, limit)
         try:
-            location = (response.headers.get("Location") or "").strip()
+            target = _redirect_target(current, response.headers.get("Location"))
             if (
                 response.status_code in _REDIRECT_STATUSES
-                and location
+                and target is not None
                 and followed < redirects
-                and same_host(urljoin(current, location), url)
+                and same_host(target, url)
             ):
-                current = urljoin(current, location)
+                current = target
                 followed += 1
                 continue
             # One byte more than allowed tells "cut" from "exactly the limit".

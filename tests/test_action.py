@@ -337,6 +337,24 @@ def test_sync_submits_the_delta_and_reports_it(site: Site) -> None:
     assert result.steps[0].outcome == "success" and result.steps[0].name.startswith("Mask")
 
 
+def test_the_endpoint_input_takes_endpoints_to_fall_back_on(site: Site) -> None:
+    # The first endpoint rate-limits this runner: the batch goes to the second one listed.
+    site.indexnow.script(*[Answer(status=429, body="too many", headers={"Retry-After": "0"})] * 5)
+    with IndexNowServer() as second:
+        endpoints = f"{site.indexnow.endpoint},{second.endpoint}"
+        result = run(site, sync_inputs(site, endpoint=endpoints))
+        assert result.success, result.log
+        assert len(second.accepted) == 3
+    assert site.indexnow.accepted == []
+    requests = report_of(result)["requests"]
+    assert [(r["endpoint"], r["outcome"]) for r in requests] == [
+        (site.indexnow.endpoint, "passed_on"),
+        (second.endpoint, "accepted"),
+    ]
+    assert f"| {second.endpoint} |" in result.summary
+    assert result.annotations("error") == []  # a batch passed on is no failure
+
+
 @pytest.mark.parametrize(
     ("value", "job_env", "removed_sent"),
     [

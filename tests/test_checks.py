@@ -24,7 +24,7 @@ from indexnow_sync.errors import RobotsError
 from indexnow_sync.indexnow import RetryPolicy, WaitBudget
 from indexnow_sync.robots import DEFAULT_AGENTS, make_agents
 from indexnow_sync.web import WebClient
-from tests.siteserver import SiteServer, answer
+from tests.siteserver import Answer, SiteServer, answer
 
 AGENTS = make_agents(DEFAULT_AGENTS)
 URL = "https://site.example/blog/post/"
@@ -236,6 +236,8 @@ def test_comparable_urls() -> None:
     assert comparable("https://site.example/%c3%a9") == comparable("https://site.example/é")
     assert comparable("https://site.example/a") != comparable("https://site.example/a/")
     assert comparable("http://[::1]:8080/x") == "http://[::1]:8080/x"
+    # (from the mutation run) an escape is kept, in upper case: /a%2f is not /a
+    assert comparable("https://site.example/a%2f?q=%7e") == "https://site.example/a%2F?q=%7E"
 
 
 # --- real-world heads (fixtures/pages) ------------------------------------------------------
@@ -368,6 +370,21 @@ def test_guards() -> None:
     assert "indexnow-sync/" in problem and "--check robots" in problem
     assert "says nothing" in problem
     assert guard_problem(verdicts_of(refused, refused, ok)) is None
+    # (from the mutation run) what failed, why, and the fix, each on its line
+    assert problem.splitlines() == [
+        "all 3 checked pages answered 401, 403 or a bot challenge; nothing was sent",
+        "the site's bot protection refuses the checker, which says nothing about what "
+        "engines' crawlers get",
+        "fix: allow the User-Agent 'indexnow-sync/' through the protection, or use "
+        "--check robots (robots.txt only, no page requests)",
+    ]
+    staging = guard_problem(verdicts_of(noindex, noindex, noindex)) or ""
+    assert staging.splitlines() == [
+        "all 3 checked pages are noindex; nothing was sent",
+        "the host looks like a preview or staging deploy (platforms mark those with "
+        "X-Robots-Tag: noindex)",
+        "fix: point --site at the production host, or fix the noindex",
+    ]
 
 
 # --- the runner against a real site ---------------------------------------------------------
@@ -389,6 +406,36 @@ def run(
             policy=fast_policy(),
             **extra,  # type: ignore[arg-type]
         )
+
+
+@pytest.mark.parametrize(("direction", "source"), [("listed", "URL list"), ("added", "sitemap")])
+def test_a_url_of_the_other_scheme_first_costs_only_itself(
+    site_server: SiteServer, direction: str, source: str
+) -> None:
+    # (from the mutation run) an https:// URL listed before the http:// site's own URLs: its
+    # robots.txt (no TLS on this port) cannot be read, which skips it alone, and the
+    # site's own robots.txt and pages are still checked.
+    site_server.route("/a", page(), content_type="text/html")
+    foreign = "https" + site_server.url("/b").removeprefix("http")
+    robots = "https" + site_server.url("/robots.txt").removeprefix("http")
+    with WebClient(timeout=5) as client:
+        result = run_checks(
+            client,
+            [Candidate(foreign, direction), Candidate(site_server.url("/a"), direction)],
+            AGENTS,
+            mode="pages",
+            policy=fast_policy(),
+            budget=WaitBudget(0),
+            site=site_server.base_url,
+        )
+    assert result.send == [site_server.url("/a")]
+    (skipped,) = result.skipped
+    assert (skipped.url, skipped.code) == (foreign, "robots")
+    assert skipped.reason.startswith(f"{robots} ") and "nothing was submitted" not in skipped.reason
+    assert skipped.reason.endswith(
+        ": engines read that as 'disallow everything' (RFC 9309); the site is "
+        f"{site_server.base_url}, only the {source} brings in this https:// URL"
+    )
 
 
 def test_one_get_per_url_no_redirect_followed(site_server: SiteServer) -> None:
@@ -459,15 +506,18 @@ def test_a_challenge_is_not_retried(site_server: SiteServer) -> None:
 
 
 def test_only_256_kib_are_read(site_server: SiteServer) -> None:
+    # 256 MiB, made while it is sent: far more than socket buffers hold, so the server can
+    # finish its handler only when the checker hangs up (or reads it all). The 5 MiB this
+    # test served before fitted in a loaded machine's buffers before the checker closed, and
+    # the test failed one run in three beside other work.
+    size = 256 * 1024 * 1024
     head = b'<html><head><meta name="robots" content="noindex">'
-    site_server.route_huge(
-        "/big", 5 * 1024 * 1024, head + b"<!-- padding -->", content_type="text/html"
-    )
+    site_server.route_huge("/big", size, head + b"<!-- padding -->", content_type="text/html")
     # A noindex beyond the first 256 KiB of the head is not seen (engines stop early too).
     padding = b"<script>" + b"x" * (300 * 1024) + b"</script>"
     late = b"<html><head>" + padding + b'<meta name="robots" content="noindex"></head></html>'
     site_server.route("/late", late, content_type="text/html")
-    with WebClient(timeout=5) as client:
+    with WebClient(timeout=60) as client:
         big, after = check_pages(
             client,
             [
@@ -479,9 +529,9 @@ def test_only_256_kib_are_read(site_server: SiteServer) -> None:
         )
     assert big.code == "noindex"
     assert after.send
-    site_server.wait_idle()
+    assert site_server.wait_idle(timeout=60)  # the checker hung up: the handler is done
     (request,) = [r for r in site_server.requests if r.path == "/big"]
-    assert request.sent < 5 * 1024 * 1024
+    assert request.sent < size
 
 
 def test_pages_are_checked_concurrently_within_the_limit(site_server: SiteServer) -> None:
@@ -513,7 +563,53 @@ def test_a_slow_page_times_out_as_code_status(site_server: SiteServer) -> None:
             budget=WaitBudget(0),
         )
     assert (found.send, found.code) == (False, "status")
-    assert "0.3 s" in found.reason
+    assert (found.url, found.direction) == (site_server.url("/slow"), "added")
+    # One attempt: the reason says so by not counting; the URL is not repeated in it.
+    assert found.reason.startswith("no answer: the site did not answer completely within 0.3 s")
+
+
+@pytest.mark.parametrize("attempts", [2, 3])
+def test_a_page_that_never_answers_says_how_often_it_was_asked(
+    site_server: SiteServer, attempts: int
+) -> None:
+    site_server.route("/gone", drop=True)
+    with WebClient(timeout=5) as client:
+        (found,) = check_pages(
+            client,
+            [Candidate(site_server.url("/gone"), "added")],
+            AGENTS,
+            policy=RetryPolicy(max_attempts=attempts, sleep=lambda _s: None, jitter=lambda a, b: b),
+        )
+    assert found.reason.startswith(
+        f"no answer ({attempts} attempts): the server closed the connection"
+    )
+
+
+@pytest.mark.parametrize(
+    ("answers", "reason"),
+    [
+        (
+            [answer("busy", status=503), answer("no", status=404)],
+            "HTTP 404: the page is not there (yet?)",
+        ),
+        (
+            [answer("no", status=403)],
+            "HTTP 403: the site refuses the checker (login or bot protection?)",
+        ),
+        ([answer("busy", status=503)] * 2, "HTTP 503 (after 2 attempts)"),
+    ],
+    ids=["404-after-503", "403-at-once", "503-twice"],
+)
+def test_only_a_status_verdict_after_retries_names_the_attempts(
+    site_server: SiteServer, answers: list[Answer], reason: str
+) -> None:
+    site_server.route("/p", responses=answers)
+    policy = RetryPolicy(max_attempts=2, sleep=lambda _s: None, jitter=lambda a, b: b)
+    with WebClient(timeout=5) as client:
+        (found,) = check_pages(
+            client, [Candidate(site_server.url("/p"), "added")], AGENTS, policy=policy
+        )
+    assert found.reason == reason
 
 
 def test_robots_blocked_for_all_is_skipped_and_never_fetched(site_server: SiteServer) -> None:
@@ -552,6 +648,7 @@ def test_the_key_is_never_requested(site_server: SiteServer) -> None:
     result = run(site_server, [("/a", "added"), (f"/{key}.txt", "added")], secret=key)
     assert result.send == [site_server.url("/a")]
     assert [s.code for s in result.skipped] == ["invalid"]
+    assert "contains the IndexNow key" in result.skipped[0].reason
     for request in site_server.requests:
         assert key not in request.path + request.query + str(request.headers)
 
@@ -642,3 +739,249 @@ def test_build_check_reads_at_most_the_limit(tmp_path: Path) -> None:
     result = check_build(tmp_path, urls, AGENTS, mode="pages", limit=2)
     assert result.pages_read == 2
     assert any("only the first 2" in w for w in result.warnings)
+
+
+# --- what the checks must keep doing (issue 21: mutants that no test noticed) ---------------
+
+NOINDEX_META = '<meta name="robots" content="noindex">'
+
+
+def test_the_content_type_decides_html_before_sniffing() -> None:
+    # A text/html page starting with a comment does not look like HTML by its first bytes.
+    body = b"<!-- generated --><html><head>" + NOINDEX_META.encode() + b"</head>"
+    assert verdict(headers=[("Content-Type", "text/html")], body=body) == (False, "noindex")
+    xhtml = [("Content-Type", "application/xhtml+xml; charset=utf-8")]
+    assert verdict(headers=xhtml, body=body) == (False, "noindex")
+    # Declared as something else, the same bytes are not read as HTML.
+    assert verdict(headers=[("Content-Type", "text/plain")], body=page(NOINDEX_META)) == (
+        True,
+        None,
+    )
+
+
+def test_a_refresh_after_other_metas_and_a_delayed_one() -> None:
+    late = '<meta name="description" content="d"><meta http-equiv="refresh" content="0; url=/x/">'
+    assert verdict(body=page(late)) == (False, "redirect")
+    assert verdict(body=page('<meta http-equiv="refresh" content="5; url=/x/">')) == (True, None)
+
+
+def test_a_401_counts_for_the_bot_protection_guard() -> None:
+    found = page_verdict(URL, "added", 401, HTML, b"", AGENTS)
+    assert (found.code, found.refused) == ("status", True)
+    assert guard_problem([found, found, found]) is not None
+
+
+def test_a_relative_base_href_resolves_the_canonical() -> None:
+    head = '<base href="/docs/"><link rel="canonical" href="page/">'
+    assert verdict(body=page(head), url="https://site.example/docs/page/") == (True, None)
+    found = page_verdict(URL, "added", 200, HTML, page(head), AGENTS)
+    assert "https://site.example/docs/page/" in found.reason
+
+
+def test_elements_without_the_attribute_that_matters_are_ignored() -> None:
+    # <base target> names no base, <link> without rel no canonical, a refresh without
+    # content no redirect, a robots meta without content no noindex.
+    head = (
+        '<base target="_top"><link href="/elsewhere/"><meta http-equiv="refresh">'
+        '<meta name="robots"><link rel="canonical" href="/blog/post/">'
+    )
+    assert verdict(body=page(head)) == (True, None)
+
+
+def test_invalid_utf_8_in_a_page_is_read_around() -> None:
+    body = b"<html><head><title>caf\xe9 \xff</title>" + NOINDEX_META.encode() + b"</head>"
+    assert verdict(body=body) == (False, "noindex")
+
+
+def test_noindex_directives_are_scoped_as_written() -> None:
+    # "max-snippet: 50" is a directive with a value, not a bot named max-snippet.
+    assert verdict(headers=[*HTML, ("X-Robots-Tag", "max-snippet: 50, noindex")]) == (
+        False,
+        "noindex",
+    )
+    split = page_verdict(
+        URL,
+        "added",
+        200,
+        [*HTML, ("X-Robots-Tag", "googlebot: nofollow, bingbot: noindex")],
+        page(),
+        AGENTS,
+    )
+    assert split.send and "noindex for bingbot only" in " ".join(split.warnings)
+
+
+def test_a_single_quoted_canonical_and_a_charset_given_only_in_the_content_type() -> None:
+    found = page_verdict(
+        URL, "added", 200, HTML, page("<link rel='canonical' href='/other/'>"), AGENTS
+    )
+    assert found.code == "canonical"
+    # windows-1251 bytes for /новости/: read as UTF-8 they would name another URL.
+    cyrillic = "https://site.example/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8/"
+    body = '<html><head><link rel="canonical" href="/новости/"></head>'.encode("cp1251")
+    typed = [("Content-Type", "text/html; charset=windows-1251")]
+    assert page_verdict(cyrillic, "added", 200, typed, body, AGENTS).send
+
+
+def test_the_first_url_without_a_file_does_not_end_the_build_check(tmp_path: Path) -> None:
+    write(tmp_path, "b/index.html", page(NOINDEX_META).decode())
+    urls = ["https://site.example/a/", "https://site.example/b/"]
+    result = check_build(tmp_path, urls, AGENTS, mode="pages")
+    assert [(f.url, f.code) for f in result.findings] == [("https://site.example/b/", "noindex")]
+
+
+@pytest.mark.parametrize("failure", ["drop", "timeout"])
+def test_a_dropped_or_timed_out_page_is_retried_within_the_budget(
+    site_server: SiteServer, failure: str
+) -> None:
+    first = answer(drop=True) if failure == "drop" else answer("late", delay=2.0)
+    site_server.route("/p", responses=[first, answer(page(), content_type="text/html")])
+    sleeps: list[float] = []
+    with WebClient(timeout=0.5) as client:
+        (found,) = check_pages(
+            client,
+            [Candidate(site_server.url("/p"), "added")],
+            AGENTS,
+            policy=fast_policy(sleeps),
+            budget=WaitBudget(10),
+        )
+    assert found.send and len(sleeps) == 1 and site_server.hits("/p") == 2
+
+
+def test_a_retry_after_date_is_honoured_for_a_page(site_server: SiteServer) -> None:
+    site_server.route(
+        "/p",
+        responses=[
+            answer("busy", status=503, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:07 GMT"}),
+            answer(page(), content_type="text/html"),
+        ],
+    )
+    sleeps: list[float] = []
+    now = 1445412480.0  # Wed, 21 Oct 2015 07:28:00 GMT
+    policy = RetryPolicy(sleep=sleeps.append, jitter=lambda _a, b: b, wall_clock=lambda: now)
+    with WebClient(timeout=5) as client:
+        (found,) = check_pages(
+            client, [Candidate(site_server.url("/p"), "added")], AGENTS, policy=policy
+        )
+    assert found.send and sleeps == [7.0]
+
+
+def test_run_checks_keeps_to_the_concurrency_and_the_runs_budget(site_server: SiteServer) -> None:
+    for name in ("a", "b", "c", "d"):
+        site_server.route(f"/{name}", page(), content_type="text/html", delay=0.2)
+    site_server.route("/busy", "busy", status=503, headers={"Retry-After": "1"})
+    items = [(f"/{n}", "added") for n in ("a", "b", "c", "d", "busy")]
+    result = run(site_server, items, concurrency=1, budget=WaitBudget(0))
+    assert [s.code for s in result.skipped] == ["status"]
+    assert site_server.hits("/busy") == 1  # the run's budget was spent: no retry
+    # One at a time: every request went over the one kept-alive connection (four slow pages
+    # checked at once would each have needed a connection of their own).
+    assert len({r.client_port for r in site_server.requests}) == 1
+
+
+def test_run_checks_without_a_budget_retries_within_the_policys_own(
+    site_server: SiteServer,
+) -> None:
+    site_server.route(
+        "/p",
+        responses=[
+            answer("busy", status=503, headers={"Retry-After": "2"}),
+            answer(page(), content_type="text/html"),
+        ],
+    )
+    sleeps: list[float] = []
+    lines: list[str] = []
+    with WebClient(timeout=5) as client:
+        result = run_checks(
+            client,
+            [Candidate(site_server.url("/p"), "added")],
+            AGENTS,
+            mode="pages",
+            policy=fast_policy(sleeps),
+            progress=lines.append,
+        )
+    assert result.send == [site_server.url("/p")]
+    assert sleeps == [2.0]  # the policy given, not a default one
+    assert result.robots_files == [site_server.url("/robots.txt")]
+    assert lines[0] == f"{site_server.url('/robots.txt')}: HTTP 404 (allows all)"
+
+
+def test_progress_says_when_robots_txt_has_rules(site_server: SiteServer) -> None:
+    site_server.route("/robots.txt", "User-agent: *\nDisallow: /private/\n")
+    site_server.route("/p", page(), content_type="text/html")
+    lines: list[str] = []
+    result = run(site_server, [("/p", "added")], progress=lines.append)
+    assert result.send == [site_server.url("/p")]
+    assert lines[0] == f"{site_server.url('/robots.txt')}: HTTP 200 (rules)"
+
+
+def test_progress_says_a_robots_txt_answering_300_allows_all(site_server: SiteServer) -> None:
+    # (from the mutation run) 300 is a redirect without a Location here: no rules
+    site_server.route("/robots.txt", "User-agent: *\nDisallow: /\n", status=300)
+    site_server.route("/p", page(), content_type="text/html")
+    lines: list[str] = []
+    result = run(site_server, [("/p", "added")], progress=lines.append)
+    assert result.send == [site_server.url("/p")]
+    assert lines[0] == f"{site_server.url('/robots.txt')}: HTTP 300 (allows all)"
+
+
+@pytest.mark.parametrize("pages", [20, 21])
+def test_warnings_about_single_pages_stop_at_20_then_count(
+    site_server: SiteServer, pages: int
+) -> None:
+    items = []
+    for number in range(pages):
+        site_server.route(
+            f"/p{number}",
+            page(),
+            content_type="text/html",
+            headers={"X-Robots-Tag": "bingbot: noindex"},
+        )
+        items.append((f"/p{number}", "added"))
+    result = run(site_server, items)
+    assert len(result.send) == pages
+    if pages == 20:
+        assert len(result.warnings) == 20
+    else:
+        assert result.warnings[20:] == ["... and 1 more warnings about single pages"]
+
+
+def test_text_after_a_self_closed_title_or_script_still_ends_the_head() -> None:
+    for closed in ("<script/>", "<title/>"):
+        body = f"<html><head>{closed}text{NOINDEX_META}</head>".encode()
+        assert verdict(body=body) == (True, None), closed
+
+
+def test_a_canonical_differing_only_in_escape_case_is_the_same_page() -> None:
+    url = "https://site.example/caf%C3%A9/"
+    head = '<link rel="canonical" href="/caf%c3%a9/">'
+    assert verdict(body=page(head), url=url) == (True, None)
+
+
+@pytest.mark.parametrize(
+    ("head", "noindex_seen"),
+    [
+        # the head ends at </body> or </html>, even early, and at text (an entity too)
+        ("<title>t</title></body>", False),
+        ("<title>t</title></html>", False),
+        ("hello", False),
+        ("&amp;", False),
+        ("&nbsp; ", True),  # white space is no text
+        # inside <noscript> and <template> nothing counts, however they nest
+        ("<noscript><p></p>", False),
+        ("<noscript><template></template>", False),
+        ("<noscript></body></noscript>", True),
+    ],
+    ids=[
+        "body-end",
+        "html-end",
+        "text",
+        "entity",
+        "nbsp",
+        "noscript-p",
+        "nested",
+        "body-in-noscript",
+    ],
+)
+def test_where_the_head_ends(head: str, noindex_seen: bool) -> None:
+    body = f"<html><head>{head}{NOINDEX_META}".encode()
+    assert verdict(body=body) == ((False, "noindex") if noindex_seen else (True, None))

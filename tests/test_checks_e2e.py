@@ -553,3 +553,55 @@ def test_step_summary_groups_skipped_urls_by_code(world: World) -> None:
     ]
     assert [row.split(" | ")[0] for row in rows] == ["| noindex", "| not\\_found"]
     assert f"`{world.u('/c')}`" in text
+
+
+# --- one odd page costs only its URL (issue 21) ---------------------------------------------
+
+HOSTILE_PAGES: dict[str, dict[str, Any]] = {
+    # path: what it answers, and below what the run makes of it
+    "/rot13": {"body": html('<meta charset="rot13">'), "content_type": "text/html"},
+    "/ct-base64": {"body": html(), "content_type": "text/html; charset=base64"},
+    "/bad-location": {"status": 301, "headers": {"Location": "http://[::1"}},
+    "/bad-canonical": {"body": html('<link rel="canonical" href="http://[::1">')},
+    "/long-refresh": {"body": html(f'<meta http-equiv="refresh" content="{"1" * 5000}">')},
+    "/utf16": {
+        "body": "\ufeff" + html('<meta name="robots" content="noindex">'),
+        "content_type": "text/html",
+        "encoding": "utf-16-le",
+    },
+    "/huge-x-robots": {"header_lines": [("X-Robots-Tag", "noindex," * 7_000)] * 10},
+    "/parser-refusal": {"body": html("<![<![")},
+}
+HOSTILE_OUTCOME = {
+    "/rot13": "sent",
+    "/ct-base64": "sent",
+    "/bad-location": "redirect",
+    "/bad-canonical": "sent",
+    "/long-refresh": "sent",
+    "/utf16": "noindex",
+    "/huge-x-robots": "noindex",
+    "/parser-refusal": "sent",
+}
+
+
+def test_hostile_pages_cost_only_their_own_urls(world: World) -> None:
+    for path, spec in HOSTILE_PAGES.items():
+        options = dict(spec)
+        body = options.pop("body", html())
+        encoding = options.pop("encoding", "utf-8")
+        options.setdefault("content_type", "text/html; charset=utf-8")
+        world.site.route(path, body.encode(encoding), **options)
+    for clean in ("/clean-1", "/clean-2"):
+        world.page(clean)
+    paths = [*HOSTILE_PAGES, "/clean-1", "/clean-2"]
+    world.built(dict.fromkeys(paths))
+    result = world.sync()
+    assert result.code == 0, result.stderr
+    expected_sent = {p for p, o in HOSTILE_OUTCOME.items() if o == "sent"} | {
+        "/clean-1",
+        "/clean-2",
+    }
+    assert world.sent() == {world.u(p) for p in expected_sent}
+    assert result.skipped() == {world.u(p): o for p, o in HOSTILE_OUTCOME.items() if o != "sent"}
+    warnings = "\n".join(result.report["warnings"])
+    assert "'rot13'" in warnings and "'base64'" in warnings and "http://[::1" in warnings

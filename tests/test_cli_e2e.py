@@ -11,13 +11,17 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+import indexnow_sync.indexnow as indexnow_module
 from indexnow_sync.cli import cli
+from indexnow_sync.indexnow import RetryPolicy
+from tests.faketime import FakeTime
 from tests.indexnow_server import Answer, IndexNowServer
 from tests.siteserver import SiteServer
 
@@ -89,7 +93,7 @@ class Env:
             raise result.exception
         return Run(result.exit_code, result.stdout, result.stderr)
 
-    def sync(self, *extra: str, key: str | None = KEY) -> Run:
+    def sync(self, *extra: str, key: str | None = KEY, endpoint: str | None = None) -> Run:
         return self.cli(
             "sync",
             "--site",
@@ -97,7 +101,7 @@ class Env:
             "--build",
             str(self.build),
             "--endpoint",
-            self.endpoint.endpoint,
+            endpoint or self.endpoint.endpoint,
             "--json",
             *extra,
             key=key,
@@ -219,6 +223,119 @@ def test_429_with_retry_after_then_success(env: Env) -> None:
     assert elapsed >= 1.0
     assert sorted(env.endpoint.accepted) == sorted(added + changed + removed)
     assert run.report["requests"][0]["attempts"] == 2
+
+
+def test_a_rate_limited_endpoint_falls_back_to_the_next_one_listed(env: Env) -> None:
+    # SPEC "Submitting": --endpoint a,b sets the order; the report names the endpoint that
+    # accepted each batch. Retry-After: 0 keeps the default policy (5 attempts) fast.
+    added, changed, removed = standard_delta(env)
+    env.endpoint.script(
+        *[Answer(status=429, body="too many", headers={"Retry-After": "0"}) for _ in range(5)]
+    )
+    with IndexNowServer() as second:
+        run = env.sync(endpoint=f"{env.endpoint.endpoint},{second.endpoint}")
+        assert run.code == 0, run.stderr
+        assert sorted(second.accepted) == sorted(added + changed + removed)
+    assert env.endpoint.accepted == [] and env.posts() == 5
+    assert [(r["endpoint"], r["outcome"]) for r in run.report["requests"]] == [
+        (env.endpoint.endpoint, "passed_on"),
+        (second.endpoint, "accepted"),
+    ]
+    lines = run.stderr.splitlines()
+    passed = next(i for i, line in enumerate(lines) if "passed_on" in line)
+    accepted = next(i for i, line in enumerate(lines) if f"POST {second.endpoint}" in line)
+    assert passed < accepted  # progress lines in the order the requests ended
+    assert any(second.endpoint in w for w in run.report["warnings"])
+
+
+@pytest.fixture
+def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+    """The run's retry policy on a fake clock: waits take no real time and are recorded, and
+    backoff's jitter is its upper bound (1, 2, 4, 8 s)."""
+    fake = FakeTime()
+    monkeypatch.setattr(
+        indexnow_module,
+        "RetryPolicy",
+        partial(RetryPolicy, sleep=fake.sleep, clock=fake.clock, jitter=lambda _low, high: high),
+    )
+    return fake
+
+
+def lines_with(run: Run, *words: str) -> list[str]:
+    return [line for line in run.stderr.splitlines() if all(w in line for w in words)]
+
+
+def test_each_wait_for_a_retry_is_a_progress_line(env: Env, fake_time: FakeTime) -> None:
+    # A review finding: a rate-limited endpoint kept the run silent for minutes.
+    standard_delta(env)
+    env.endpoint.script(
+        Answer(status=429, body="slow down", headers={"Retry-After": "30"}),
+        Answer(status=503, body="busy"),
+        Answer(drop=True),
+    )
+    run = env.sync()
+    assert run.code == 0, run.stderr
+    assert fake_time.sleeps == [30.0, 2.0, 4.0]
+    url = env.endpoint.endpoint
+    assert lines_with(run, "retrying in") == [
+        f"{url} answered 429: retrying in 30 s (attempt 2 of 5)",
+        f"{url} answered 503: retrying in 2 s (attempt 3 of 5)",
+        f"{url} could not be reached: retrying in 4 s (attempt 4 of 5)",
+    ]
+    lines = run.stderr.splitlines()
+    last_wait = lines.index(f"{url} could not be reached: retrying in 4 s (attempt 4 of 5)")
+    (post,) = lines_with(run, f"POST {url}")
+    assert last_wait < lines.index(post) and post.endswith("attempts=4: accepted (HTTP 200)")
+    assert run.report["requests"][0]["attempts"] == 4  # --json: stdout is the one object
+
+
+def test_a_fallback_to_the_next_endpoint_is_a_progress_line(env: Env, fake_time: FakeTime) -> None:
+    added, changed, removed = standard_delta(env)
+    env.endpoint.script(*[Answer(status=429, body="too many") for _ in range(5)])
+    with IndexNowServer() as second:
+        run = env.sync(endpoint=f"{env.endpoint.endpoint},{second.endpoint}")
+        assert run.code == 0, run.stderr
+        assert sorted(second.accepted) == sorted(added + changed + removed)
+    first = env.endpoint.endpoint
+    assert fake_time.sleeps == [1.0, 2.0, 4.0, 8.0]
+    assert [line.split(": ")[1] for line in lines_with(run, "retrying in")] == [
+        "retrying in 1 s (attempt 2 of 5)",
+        "retrying in 2 s (attempt 3 of 5)",
+        "retrying in 4 s (attempt 4 of 5)",
+        "retrying in 8 s (attempt 5 of 5)",
+    ]
+    fallback = (
+        f"{first} gave up after 5 attempts (HTTP 429): sending batch 1 of 1 to {second.endpoint}"
+    )
+    lines = run.stderr.splitlines()
+    assert lines.count(fallback) == 1
+    assert lines.index(fallback) < lines.index(lines_with(run, f"POST {second.endpoint}")[0])
+
+
+def test_a_retry_after_beyond_the_runs_budget_falls_back_at_once_and_says_why(
+    env: Env, fake_time: FakeTime
+) -> None:
+    standard_delta(env)
+    env.endpoint.script(Answer(status=429, headers={"Retry-After": "300"}))
+    with IndexNowServer() as second:
+        run = env.sync(endpoint=f"{env.endpoint.endpoint},{second.endpoint}")
+    assert run.code == 0, run.stderr
+    assert fake_time.sleeps == [] and lines_with(run, "retrying in") == []
+    assert lines_with(run, "sending batch") == [
+        f"{env.endpoint.endpoint} gave up after 1 attempt (HTTP 429; Retry-After 300 s is "
+        f"more than the 120 s of waiting left): sending batch 1 of 1 to {second.endpoint}"
+    ]
+
+
+def test_the_last_endpoint_giving_up_says_so_once_with_its_waits(
+    env: Env, fake_time: FakeTime
+) -> None:
+    standard_delta(env)
+    env.endpoint.script(*[Answer(status=503) for _ in range(5)])
+    run = env.sync()
+    assert run.code == 1
+    assert len(lines_with(run, "retrying in")) == 4 and lines_with(run, "sending batch") == []
+    assert len(lines_with(run, "attempts=5: exhausted")) == 1
 
 
 def test_persistent_503_fails_with_every_url_listed(env: Env) -> None:

@@ -20,7 +20,7 @@ def write_config(folder: Path, text: str, name: str = "indexnow.yml") -> Path:
 def test_defaults_without_any_source(tmp_path: Path) -> None:
     config = load_config({}, {}, tmp_path)
     assert config == Config()
-    assert config.endpoint == "indexnow"
+    assert config.endpoint is None  # the default chain: indexnow, then bing, then yandex
     assert config.max_urls == 10_000
     assert config.include_removed is None  # not said: removed URLs sent when checked gone
     assert config.sends_removed is True
@@ -130,6 +130,30 @@ def test_environment_names(
 ) -> None:
     config = load_config({}, {name: value}, tmp_path)
     assert getattr(config, field) == expected
+
+
+@pytest.mark.parametrize(
+    ("file_text", "env", "flags"),
+    [
+        ("endpoint: indexnow, bing\n", {}, {}),
+        ("endpoint: [indexnow, bing]\n", {}, {}),
+        ("", {"INDEXNOW_ENDPOINT": " indexnow ,bing"}, {}),
+        ("endpoint: yandex\n", {}, {"endpoint": "indexnow,bing"}),
+    ],
+)
+def test_endpoints_to_fall_back_on_from_every_source(
+    tmp_path: Path, file_text: str, env: dict[str, str], flags: dict[str, str]
+) -> None:
+    write_config(tmp_path, file_text)
+    assert load_config(flags, env, tmp_path).endpoint == "indexnow,bing"
+
+
+@pytest.mark.parametrize("value", ["bing,,yandex", "bing,", "bing,ftp://x.example/indexnow", "[]"])
+def test_a_broken_endpoint_list_names_the_key(tmp_path: Path, value: str) -> None:
+    write_config(tmp_path, f"endpoint: {value}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config({}, {}, tmp_path)
+    assert "'endpoint'" in caught.value.message
 
 
 def test_bad_env_value_names_the_variable(tmp_path: Path) -> None:

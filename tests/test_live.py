@@ -105,6 +105,22 @@ def test_robots_txt_sitemap_lines_are_read_as_a_union(site: Site) -> None:
     assert site.server.hits("/sitemap.xml") == 0
 
 
+def test_a_sitemap_line_cut_at_500_kib_is_not_read(site: Site) -> None:
+    # The last line of a robots.txt cut at 500 KiB may be half a URL: /cut.xml of
+    # /cut.xml-full.xml here. It was read as a live sitemap before.
+    site.write_build({site.u("a"): None})
+    site.server.route("/sitemap.xml", urlset({site.u("a"): None}))
+    site.server.route("/cut.xml", urlset({site.u("a"): None, site.u("b"): None}))
+    line = f"Sitemap: {site.u('cut.xml')}".encode()
+    filler = b"# " + b"x" * (500 * 1024 - len(line) - 3) + b"\n"
+    site.server.route("/robots.txt", filler + line + b"-full.xml\n")
+    code, report, _ = site.plan_cmd()
+    assert code == 0, report
+    assert report["removed"] == []
+    assert site.server.hits("/cut.xml") == 0
+    assert site.server.hits("/sitemap.xml") == 1  # no usable Sitemap line: the usual name
+
+
 @pytest.mark.parametrize("name", ["sitemap.xml", "sitemap-index.xml", "sitemap_index.xml"])
 def test_robots_404_falls_back_to_the_usual_names(site: Site, name: str) -> None:
     site.server.route(f"/{name}", live_and_build(site))

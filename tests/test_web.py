@@ -172,6 +172,18 @@ def test_redirect_without_location_is_returned(site_server: SiteServer, client: 
     assert client.get(site_server.url("/odd")).status == 302
 
 
+@pytest.mark.parametrize("location", ["http://[::1", "http://h:port/x", "//[zz"])
+def test_a_location_that_is_no_url_is_returned_not_followed(
+    site_server: SiteServer, client: WebClient, location: str
+) -> None:
+    # It raised ValueError from urljoin (an internal error ending the run) before.
+    site_server.route("/odd", "moved", status=301, headers={"Location": location})
+    answer = client.get(site_server.url("/odd"))
+    assert (answer.status, answer.header("Location")) == (301, location)
+    with client.stream(site_server.url("/odd")) as streamed:
+        assert streamed.status == 301
+
+
 # --- size caps ----------------------------------------------------------------------------
 
 

@@ -24,6 +24,14 @@ def test_every_header_line_is_kept_apart(site_server: SiteServer) -> None:
     assert answer.header("X-ROBOTS-TAG") == "googlebot: nofollow"
 
 
+def test_a_location_that_is_no_url_is_returned_not_followed(site_server: SiteServer) -> None:
+    # robots.txt follows redirects: this raised ValueError from urljoin before.
+    site_server.route("/robots.txt", "moved", status=302, headers={"Location": "http://[::1"})
+    with WebClient() as client:
+        answer = get_prefix(client, site_server.url("/robots.txt"), redirects=5)
+    assert (answer.status, answer.redirects, answer.header("Location")) == (302, 0, "http://[::1")
+
+
 def test_redirects_are_returned_unless_asked_for(site_server: SiteServer) -> None:
     site_server.route("/a", redirect_to="/b", status=301)
     site_server.route("/b", redirect_to=site_server.url("/c", host="localhost"), status=302)

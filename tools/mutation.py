@@ -1,5 +1,5 @@
-"""Mutation testing of the core beyond what mutmut does, and the scores as docs/mutation.md
-reports them (issue 12).
+"""Mutation testing of the core (issue 12) and of the checks before submitting (issue 21)
+beyond what mutmut does, and the scores as docs/mutation.md reports them.
 
 mutmut 3 mutates the bodies of undecorated functions only: module constants, class-level
 defaults (``RetryPolicy``'s), and decorated functions (``lastmod.instant`` is ``lru_cache``d)
@@ -8,8 +8,8 @@ the module's tests against each mutant in a scratch copy of the repository, and 
 survived. ``report`` reads the results of ``mutmut run`` and counts, per module, behavioural
 mutants apart from message-text mutants (a mutation of a user-facing message string only).
 
-    python tools/mutation.py constants [MODULE...]   # about 5 minutes for all six
-    python tools/mutation.py report [--survivors]    # after `mutmut run`
+    python tools/mutation.py constants [MODULE...]   # about 5 minutes for the core six
+    python tools/mutation.py report [--survivors] [MODULE...]   # after `mutmut run`
 
 Run from the repository root, in an environment with the test extra (and mutmut for
 ``report``).
@@ -37,6 +37,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CORE = ("diff", "lastmod", "keyfile", "indexnow", "plan", "urls")
+CHECKS = ("checks", "robots", "wait")  # the modules of the checks and the waiting (issue 21)
+MODULES = CORE + CHECKS
 # The tests that exercise each module, the module's own first (pytest -x stops at the first
 # failure, so a killed mutant costs little).
 TESTS = {
@@ -58,6 +60,9 @@ TESTS = {
         "test_keyfile.py",
         "test_indexnow.py",
     ],
+    "checks": ["test_checks.py", "test_checks_hostile.py", "test_checks_e2e.py"],
+    "robots": ["test_robots.py", "test_checks.py", "test_checks_e2e.py"],
+    "wait": ["test_wait.py", "test_wait_e2e.py"],
 }
 # Module constants that are only words shown to a user (their mutants are message-text).
 MESSAGE_CONSTANTS = {("keyfile", "_CHAR_NAMES")}
@@ -447,7 +452,7 @@ def is_message_text(diff: str) -> bool:
     return True
 
 
-def run_report(show_survivors: bool) -> int:
+def run_report(show_survivors: bool, modules: tuple[str, ...] = MODULES) -> int:
     mutation_data: Any = importlib.import_module("mutmut.mutation.data")
     diff_apply: Any = importlib.import_module("mutmut.mutation.diff_apply")
     stats: Any = importlib.import_module("mutmut.stats")
@@ -458,14 +463,18 @@ def run_report(show_survivors: bool) -> int:
     )
     print("|---|---|---|---|---|---|---|---|")
     listing: list[str] = []
-    for module in CORE:
+    for module in modules:
         path = Path("indexnow_sync") / f"{module}.py"
         data = mutation_data.SourceFileMutationData(path=path)
         data.load()
+        if not data.exit_code_by_key:
+            continue  # not run (a run restricted to some modules)
         tally = {"killed": 0, "survived": 0, "no tests": 0, "other": 0}
         behaviour = [0, 0]
         message = [0, 0]
         for name, exit_code in sorted(data.exit_code_by_key.items()):
+            if exit_code is None:
+                continue  # not run yet (a run stopped early, or restricted by name)
             status = status_of(exit_code)
             # "segfault" is a worker killed by a signal: the mutant exhausted memory or time.
             killed = status in ("killed", "timeout", "caught by type check", "segfault")
@@ -477,6 +486,8 @@ def run_report(show_survivors: bool) -> int:
             if not killed and bucket is behaviour and show_survivors:
                 listing.append(f"## {name} ({status})\n{diff}\n")
         total = sum(tally.values())
+        if not total:
+            continue  # generated but none run (a run restricted by name to other modules)
         score = 100 * tally["killed"] / total if total else 100.0
         behavioural = 100 * behaviour[1] / behaviour[0] if behaviour[0] else 100.0
         print(
@@ -493,17 +504,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     constants = commands.add_parser("constants", help="mutate what mutmut does not")
-    constants.add_argument("modules", nargs="*", help=f"some of {', '.join(CORE)} (all)")
+    constants.add_argument(
+        "modules", nargs="*", help=f"some of {', '.join(MODULES)} (default: the core six)"
+    )
     constants.add_argument("--list", action="store_true", help="only list the mutants")
     report = commands.add_parser("report", help="score mutmut's results")
     report.add_argument("--survivors", action="store_true", help="show surviving mutants")
+    report.add_argument("modules", nargs="*", help="some of the modules (default: all run)")
     args = parser.parse_args(argv)
-    if args.command == "report":
-        return run_report(args.survivors)
-    modules = args.modules or list(CORE)
-    unknown = set(modules) - set(CORE)
+    unknown = set(args.modules) - set(MODULES)
     if unknown:
-        parser.error(f"not a core module: {', '.join(sorted(unknown))}")
+        parser.error(f"not a module tested by mutation: {', '.join(sorted(unknown))}")
+    if args.command == "report":
+        return run_report(args.survivors, tuple(args.modules) or MODULES)
+    modules = args.modules or list(CORE)
     if args.list:
         for module in modules:
             for mutant in mutants_of(module):
