@@ -286,6 +286,18 @@ def checks(config: Config) -> Checks:
     return Checks(config.check, config.robots_agent, config.check_concurrency)
 
 
+def removed_not_sent(config: Config, removed: int) -> tuple[str, ...]:
+    """The note for ``removed`` URLs left out because nothing verifies they are gone
+    (``--check robots|off`` without ``--include-removed``); empty when none were, or when
+    the user said ``--no-include-removed`` (not sending them is then what was asked)."""
+    if not removed or config.include_removed is not None or config.check == "pages":
+        return ()
+    return (
+        f"{removed} removed URL(s) not sent: with --check {config.check} their removal "
+        "cannot be verified (add --include-removed to send them)",
+    )
+
+
 def check_build(
     config: Config, build: Path | None, urls: list[str]
 ) -> tuple[tuple[Skipped, ...], tuple[str, ...]]:

@@ -321,6 +321,61 @@ def test_include_removed_with_each_check_mode(
     assert world.sent() == {world.u(p) for p in sent}
 
 
+@pytest.mark.parametrize(
+    ("flags", "noted"),
+    [
+        (("--check", "off"), "off"),
+        (("--check", "robots"), "robots"),
+        (("--check", "off", "--no-include-removed"), None),  # asked for: nothing to explain
+        (("--check", "off", "--include-removed"), None),
+        ((), None),  # page checks verify them
+    ],
+)
+def test_removed_urls_left_out_unverified_are_noted(
+    world: World, flags: tuple[str, ...], noted: str | None
+) -> None:
+    # Found by review: with --check off the removed URL was left out silently (only in
+    # "removed", no note, not skipped) although the run exited 0 as if all was sent.
+    world.live({"/gone": None, "/kept": None})
+    world.built({"/kept": None, "/new": None})
+    world.site.route("/gone", "x", status=410)
+    world.page("/kept")
+    world.page("/new")
+    result = world.sync(*flags)
+    assert result.code == 0, result.stderr
+    note = (
+        f"1 removed URL(s) not sent: with --check {noted} their removal cannot be verified "
+        "(add --include-removed to send them)"
+    )
+    if noted:
+        assert world.sent() == {world.u("/new")}
+        assert note in result.report["notes"]
+        assert f"note: {note}" in result.stderr
+    else:
+        assert not [n for n in result.report["notes"] if "removed URL(s) not sent" in n]
+        assert "removed URL(s) not sent" not in result.stderr
+
+
+@pytest.mark.parametrize("check", ["off", "robots"])
+def test_submit_plan_notes_removed_urls_left_out_unverified(world: World, check: str) -> None:
+    world.live({"/gone": None, "/other": None})
+    world.built({"/new": None})
+    plan = world.tmp / "plan.json"
+    args = ("--site", world.site.base_url, "--build", str(world.build), "--out", str(plan))
+    assert world.run("plan", *args).code == 0
+    world.page("/new")
+    submit = ("submit", "--plan", str(plan), "--endpoint", world.endpoint.endpoint)
+    result = world.run(*submit, "--check", check)
+    assert result.code == 0, result.stderr
+    assert world.sent() == {world.u("/new")}
+    note = (
+        f"2 removed URL(s) not sent: with --check {check} their removal cannot be verified "
+        "(add --include-removed to send them)"
+    )
+    assert note in result.report["notes"]
+    assert f"note: {note}" in result.stderr
+
+
 def test_preview_guard(world: World) -> None:
     for name in ("a", "b", "c"):
         world.page(f"/{name}", headers={"X-Robots-Tag": "noindex"})
