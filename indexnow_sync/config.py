@@ -61,6 +61,25 @@ class Config:
         not set)."""
         return self.given_as.get(field_name, "--" + field_name.replace("_", "-"))
 
+    def source(self, field_name: str) -> str:
+        """Where a value came from, as a message names it: ``--site`` (the command line, or
+        not set), ``environment INDEXNOW_SITE`` or ``indexnow.yml: key 'site'`` (the file as
+        found)."""
+        named = self.named(field_name)
+        if named.startswith("--"):
+            return named
+        if ": " in named:  # (given_as: "indexnow.yml: site")
+            file = self.config_file if self.config_file is not None else named.partition(": ")[0]
+            return f"{file}: key '{named.partition(': ')[2]}'"
+        return f"environment {named}"
+
+    def blame(self, field_name: str) -> str:
+        """The start of a message about a value: ``--site`` (the value follows) or, from the
+        environment or the config file, its :meth:`source` and a colon, as the errors about
+        the other keys begin (``cx.yml: key 'max-urls': ...``)."""
+        where = self.source(field_name)
+        return where if where.startswith("--") else f"{where}:"
+
     @property
     def by_content(self) -> bool:
         """Whether content fingerprints decide (``--changed-by content``, the default)."""
