@@ -181,7 +181,12 @@ def pass_gates(
 
         def recheck(candidates: Any) -> list[PageVerdict]:
             return check_pages(
-                client, candidates, agents, concurrency=checks.concurrency, budget=budget
+                client,
+                candidates,
+                agents,
+                concurrency=checks.concurrency,
+                budget=budget,
+                on_wait=progress,
             )
 
         settler = PageSettler(recheck, deadline, progress)

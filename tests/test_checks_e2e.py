@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+from indexnow_sync import indexnow as indexnow_module
 from indexnow_sync.cli import cli
+from indexnow_sync.indexnow import RetryPolicy
 from indexnow_sync.keyfile import shorten_key
+from tests.faketime import FakeTime
 from tests.indexnow_server import IndexNowServer
 from tests.siteserver import SiteServer, answer
 
@@ -374,6 +378,79 @@ def test_submit_plan_notes_removed_urls_left_out_unverified(world: World, check:
     )
     assert note in result.report["notes"]
     assert f"note: {note}" in result.stderr
+
+
+@pytest.fixture
+def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+    """The run's retry policy on a fake clock: waits take no real time and are recorded."""
+    fake = FakeTime()
+    monkeypatch.setattr(
+        indexnow_module,
+        "RetryPolicy",
+        partial(RetryPolicy, sleep=fake.sleep, clock=fake.clock, jitter=lambda _low, high: high),
+    )
+    return fake
+
+
+def test_each_wait_to_retry_a_page_is_a_progress_line(world: World, fake_time: FakeTime) -> None:
+    # Found by review: a page answering 503 with Retry-After: 100 left the run silent for
+    # 100 s after "checking 2 page(s)...".
+    world.site.route(
+        "/busy",
+        responses=[
+            answer("busy", status=503, headers={"Retry-After": "100"}),
+            answer("busy", status=503),
+            answer(html(), content_type="text/html"),
+        ],
+    )
+    world.page("/ok")
+    world.built({"/busy": None, "/ok": None})
+    result = world.sync()
+    assert result.code == 0, result.stderr
+    assert world.sent() == {world.u("/busy"), world.u("/ok")}
+    assert fake_time.sleeps == [100.0, 2.0]
+    lines = result.stderr.splitlines()
+    waits = [line for line in lines if "retrying in" in line]
+    assert waits == [
+        f"GET {world.u('/busy')} answered 503: retrying in 100 s (attempt 2 of 5)",
+        f"GET {world.u('/busy')} answered 503: retrying in 2 s (attempt 3 of 5)",
+    ]
+    checking = next(i for i, line in enumerate(lines) if line.startswith("checking 2 page(s)"))
+    assert checking < lines.index(waits[0])
+
+
+def test_each_wait_to_retry_robots_txt_is_a_progress_line(
+    world: World, fake_time: FakeTime
+) -> None:
+    world.site.route(
+        "/robots.txt",
+        responses=[
+            answer("down", status=429, headers={"Retry-After": "7"}),
+            answer("User-agent: *\nDisallow:\n", content_type="text/plain"),
+        ],
+    )
+    world.page("/a")
+    world.built({"/a": None})
+    baseline = world.tmp / "base.xml"
+    baseline.write_text(urlset({}), encoding="utf-8")
+    result = world.run(
+        "sync",
+        "--site",
+        world.site.base_url,
+        "--build",
+        str(world.build),
+        "--baseline",
+        str(baseline),
+        "--endpoint",
+        world.endpoint.endpoint,
+    )
+    assert result.code == 0, result.stderr
+    assert world.sent() == {world.u("/a")}
+    assert fake_time.sleeps == [7.0]
+    robots = world.u("/robots.txt")
+    assert [line for line in result.stderr.splitlines() if "retrying in" in line] == [
+        f"GET {robots} answered 429: retrying in 7 s (attempt 2 of 5)"
+    ]
 
 
 def test_preview_guard(world: World) -> None:
