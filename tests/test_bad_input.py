@@ -577,3 +577,14 @@ def test_wait_without_page_checks_names_where_they_were_given(
     done = run(*OFFLINE_SYNC, env=env)
     assert done.code == 2
     assert first in done.error_line() and "--wait" not in done.error_line()
+
+
+def test_both_config_names_in_the_folder_is_a_warning_on_stderr(here: Path) -> None:
+    (here / "indexnow.yml").write_text("max-urls: 50\n", encoding="utf-8")
+    (here / ".indexnow.yml").write_text("max-urls: 1\n", encoding="utf-8")
+    done = run(*PLAN)
+    assert done.code == 0, done.stderr
+    assert (
+        f"warning: {here} holds both indexnow.yml and .indexnow.yml: only indexnow.yml is read, "
+        ".indexnow.yml is ignored (merge them into one, or pass --config)"
+    ) in done.stderr.splitlines()
