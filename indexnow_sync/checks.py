@@ -39,7 +39,7 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 from .buildfiles import BuildFiles
 from .errors import join_message
 from .models import Skipped
-from .robots import Agent, wait_to_retry, what_failed
+from .robots import Agent, retry_transport, wait_to_retry, what_failed
 
 if TYPE_CHECKING:
     from .content import Rules
@@ -883,14 +883,7 @@ def fetch_page(
         try:
             response = get_prefix(client, url, max_bytes=max_bytes, redirects=0)
         except FetchError as exc:
-            if exc.reason in ("timeout", "connection") and wait_to_retry(
-                policy,
-                budget,
-                attempts,
-                None,
-                failed=what_failed(url, None, exc.reason),
-                on_wait=on_wait,
-            ):
+            if retry_transport(policy, budget, attempts, url, exc.reason, on_wait):
                 continue
             return Answer(None, exc.inline.removeprefix(f"{url}: "), attempts)
         status = response.status

@@ -496,6 +496,22 @@ def wait_to_retry(
     return budget.wait(delay, policy, strict=strict)
 
 
+def retry_transport(
+    policy: RetryPolicy,
+    budget: WaitBudget,
+    attempts: int,
+    url: str,
+    reason: str,
+    on_wait: Callable[[str], None] | None,
+) -> bool:
+    """:func:`wait_to_retry` after a GET of ``url`` that failed for ``reason`` (a
+    :class:`FetchError`'s): only a timeout or a failed connection is worth another attempt."""
+    if reason not in ("timeout", "connection"):
+        return False
+    failed = what_failed(url, None, reason)
+    return wait_to_retry(policy, budget, attempts, None, failed=failed, on_wait=on_wait)
+
+
 def what_failed(url: str, status: int | None, reason: str = "") -> str:
     """``GET URL answered 503``, ``GET URL timed out``, ``GET URL could not be reached``."""
     if status is not None:
@@ -536,14 +552,7 @@ def fetch_robots(
                 client, url, max_bytes=ROBOTS_MAX_BYTES, redirects=ROBOTS_MAX_REDIRECTS
             )
         except FetchError as exc:
-            if exc.reason not in ("timeout", "connection") or not wait_to_retry(
-                policy,
-                budget,
-                attempts,
-                None,
-                failed=what_failed(url, None, exc.reason),
-                on_wait=on_wait,
-            ):
+            if not retry_transport(policy, budget, attempts, url, exc.reason, on_wait):
                 detail = exc.what.removeprefix(f"{url}: ")
                 raise _unhealthy(url, f"could not be read: {detail}", fix=exc.fix) from exc
             continue

@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-from indexnow_sync import indexnow as indexnow_module
 from indexnow_sync.cli import cli
-from indexnow_sync.indexnow import RetryPolicy
 from indexnow_sync.keyfile import shorten_key
-from tests.faketime import FakeTime
+from tests.faketime import FakeTime, fake_retry_time
 from tests.indexnow_server import IndexNowServer
 from tests.siteserver import SiteServer, answer
 
@@ -382,14 +379,7 @@ def test_submit_plan_notes_removed_urls_left_out_unverified(world: World, check:
 
 @pytest.fixture
 def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
-    """The run's retry policy on a fake clock: waits take no real time and are recorded."""
-    fake = FakeTime()
-    monkeypatch.setattr(
-        indexnow_module,
-        "RetryPolicy",
-        partial(RetryPolicy, sleep=fake.sleep, clock=fake.clock, jitter=lambda _low, high: high),
-    )
-    return fake
+    return fake_retry_time(monkeypatch)
 
 
 def test_each_wait_to_retry_a_page_is_a_progress_line(world: World, fake_time: FakeTime) -> None:
