@@ -39,7 +39,7 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 from .buildfiles import BuildFiles
 from .errors import join_message
 from .models import Skipped
-from .robots import Agent
+from .robots import Agent, retry_transport, wait_to_retry, what_failed
 
 if TYPE_CHECKING:
     from .content import Rules
@@ -867,10 +867,12 @@ def fetch_page(
     budget: WaitBudget,
     *,
     max_bytes: int,
+    on_wait: Callable[[str], None] | None = None,
 ) -> Answer:
     """One GET of a page the way the checks make it (redirects not followed, at most
     ``max_bytes`` read), retried on 408/425/429/5xx and dropped connections within the run's
-    budget; a bot challenge is never retried."""
+    budget (``on_wait``: a progress line before each wait); a bot challenge is never
+    retried."""
     from .errors import FetchError
     from .indexnow import parse_retry_after, retryable_status
     from .web import get_prefix
@@ -881,9 +883,7 @@ def fetch_page(
         try:
             response = get_prefix(client, url, max_bytes=max_bytes, redirects=0)
         except FetchError as exc:
-            if exc.reason in ("timeout", "connection") and budget.before_retry(
-                policy, attempts, None
-            ):
+            if retry_transport(policy, budget, attempts, url, exc.reason, on_wait):
                 continue
             return Answer(None, exc.inline.removeprefix(f"{url}: "), attempts)
         status = response.status
@@ -893,7 +893,8 @@ def fetch_page(
         ):
             value = response.header("Retry-After")
             retry_after = parse_retry_after(value, policy.wall_clock()) if value else None
-            if budget.before_retry(policy, attempts, retry_after):
+            failed = what_failed(url, status)
+            if wait_to_retry(policy, budget, attempts, retry_after, failed=failed, on_wait=on_wait):
                 continue
         return Answer(response, attempts=attempts)
 
@@ -904,6 +905,7 @@ def _fetch_verdict(
     agents: Sequence[Agent],
     policy: RetryPolicy,
     budget: WaitBudget,
+    on_wait: Callable[[str], None] | None = None,
 ) -> PageVerdict:
     """The verdict on one GET (:func:`fetch_page`, 256 KiB read; the whole page when its
     content is compared with the build's)."""
@@ -911,7 +913,7 @@ def _fetch_verdict(
 
     url, direction, expected = candidate.url, candidate.direction, candidate.expected
     limit = PAGE_MAX_BYTES if expected is None else max(expected.max_bytes, PAGE_MAX_BYTES)
-    answer = fetch_page(client, url, policy, budget, max_bytes=limit)
+    answer = fetch_page(client, url, policy, budget, max_bytes=limit, on_wait=on_wait)
     response, attempts = answer.response, answer.attempts
     if response is None:
         tries = f" ({attempts} attempts)" if attempts > 1 else ""
@@ -965,10 +967,12 @@ def check_pages(
     concurrency: int = 8,
     policy: RetryPolicy | None = None,
     budget: WaitBudget | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> list[PageVerdict]:
     """One verdict per candidate, in order: at most ``concurrency`` GETs at once (the work is
     waiting on the network, so threads suffice). Callable again with the URLs that were not
-    live yet (their verdicts say ``not_found`` or ``still_live``)."""
+    live yet (their verdicts say ``not_found`` or ``still_live``). ``on_wait`` gets a
+    progress line before each wait for a retry (from the worker threads)."""
     from .indexnow import RetryPolicy, WaitBudget
 
     policy = policy or RetryPolicy()
@@ -978,7 +982,9 @@ def check_pages(
     workers = max(1, min(concurrency, len(candidates)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="check") as pool:
         return list(
-            pool.map(lambda c: _fetch_verdict(client, c, agents, policy, budget), candidates)
+            pool.map(
+                lambda c: _fetch_verdict(client, c, agents, policy, budget, on_wait), candidates
+            )
         )
 
 
@@ -1074,7 +1080,9 @@ def run_checks(
     for origin in dict.fromkeys(robots_url(c.url) for c in remaining):
         known = (robots_read or {}).get(origin)
         try:
-            fetched = fetch_robots(client, origin, policy=policy, budget=budget, known=known)
+            fetched = fetch_robots(
+                client, origin, policy=policy, budget=budget, known=known, on_wait=progress
+            )
         except RobotsError as exc:
             if site is None or urlsplit(origin).scheme == urlsplit(site).scheme:
                 raise
@@ -1112,7 +1120,13 @@ def run_checks(
                 "redirects not followed"
             )
         verdicts = check_pages(
-            client, allowed, agents, concurrency=concurrency, policy=policy, budget=budget
+            client,
+            allowed,
+            agents,
+            concurrency=concurrency,
+            policy=policy,
+            budget=budget,
+            on_wait=progress,
         )
         if settle is not None:
             verdicts = settle(allowed, verdicts)

@@ -301,6 +301,8 @@ def _execute(
             _learn_config_file_key(kwargs)
             raise
         _learn_keys(config.key)
+        for warning in config.warnings:
+            _err(f"warning: {warning}")
         if head is not None:
             head.key = config.key
         outcome = run(config)

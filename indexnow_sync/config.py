@@ -55,11 +55,32 @@ class Config:
     # Where each value given came from, for messages about it: field -> "--live",
     # "INDEXNOW_LIVE" or "indexnow.yml: live". A field not in it has its default.
     given_as: Mapping[str, str] = dataclass_field(default_factory=dict, compare=False, hash=False)
+    # What reading the config found odd but not wrong (both indexnow.yml and .indexnow.yml).
+    warnings: tuple[str, ...] = dataclass_field(default=(), compare=False)
 
     def named(self, field_name: str) -> str:
         """How the user named an option (``--live`` when it came from the command line or is
         not set)."""
         return self.given_as.get(field_name, "--" + field_name.replace("_", "-"))
+
+    def source(self, field_name: str) -> str:
+        """Where a value came from, as a message names it: ``--site`` (the command line, or
+        not set), ``environment INDEXNOW_SITE`` or ``indexnow.yml: key 'site'`` (the file as
+        found)."""
+        named = self.named(field_name)
+        if named.startswith("--"):
+            return named
+        if ": " in named:  # (given_as: "indexnow.yml: site")
+            file = self.config_file if self.config_file is not None else named.partition(": ")[0]
+            return f"{file}: key '{named.partition(': ')[2]}'"
+        return f"environment {named}"
+
+    def blame(self, field_name: str) -> str:
+        """The start of a message about a value: ``--site`` (the value follows) or, from the
+        environment or the config file, its :meth:`source` and a colon, as the errors about
+        the other keys begin (``cx.yml: key 'max-urls': ...``)."""
+        where = self.source(field_name)
+        return where if where.startswith("--") else f"{where}:"
 
     @property
     def by_content(self) -> bool:
@@ -407,6 +428,20 @@ def find_config_file(
     return None
 
 
+def _ignored_twin(file: Path | None, cwd: Path) -> tuple[str, ...]:
+    """A warning when the working folder holds both config names and ``file`` is the one
+    found there: the other is not read, which its author would not guess."""
+    if file is None or file.parent != cwd or file.name != CONFIG_NAMES[0]:
+        return ()
+    twin = cwd / CONFIG_NAMES[1]
+    if not twin.is_file():
+        return ()
+    return (
+        f"{cwd} holds both {CONFIG_NAMES[0]} and {CONFIG_NAMES[1]}: only {CONFIG_NAMES[0]} is "
+        f"read, {CONFIG_NAMES[1]} is ignored (merge them into one, or pass --config)",
+    )
+
+
 # A config file is a few lines; anything this big is the wrong file.
 _MAX_CONFIG_BYTES = 1 << 20
 
@@ -480,10 +515,9 @@ def load_config(
     file = find_config_file(config_path, cwd, environ)
     if file is not None:
         for raw_key, raw_value in read_config_file(file).items():
-            key = str(raw_key).replace("_", "-")
+            key = str(raw_key)
             if key not in OPTIONS:
-                known = ", ".join(sorted(OPTIONS))
-                raise ConfigError(f"{file}: unknown key '{raw_key}'", cause=f"known keys: {known}")
+                raise _unknown_key(file, key)
             field, convert, is_path = OPTIONS[key]
             if raw_value is None:
                 continue
@@ -520,9 +554,25 @@ def load_config(
             raise _bad_value(f"--{option}", exc, shown) from None
         given_as[field] = f"--{option}"
     _merge_layer(values, layer, "--live and --baseline")
-    config = Config(config_file=file, given_as=given_as)
+    twin = () if config_path is not None or environ.get(CONFIG_ENV, "").strip() else None
+    warnings = twin if twin is not None else _ignored_twin(file, cwd)
+    config = Config(config_file=file, given_as=given_as, warnings=warnings)
     known_fields = {f.name for f in fields(Config)}
     return replace(config, **{k: v for k, v in values.items() if k in known_fields})
+
+
+def _unknown_key(file: Path, key: str) -> ConfigError:
+    """A key that is no long option: with the one meant when it is close (``key_location``:
+    keys are spelt as the options are, with ``-``)."""
+    from difflib import get_close_matches
+
+    dashed = key.replace("_", "-")
+    close = [dashed] if dashed in OPTIONS else get_close_matches(key, OPTIONS, n=1)
+    return ConfigError(
+        f"{file}: unknown key '{key}'",
+        cause=f"known keys: {', '.join(sorted(OPTIONS))}",
+        fix=f"did you mean '{close[0]}'?" if close else "",
+    )
 
 
 def _shown(exc: ValueError, value: Any) -> str:

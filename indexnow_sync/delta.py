@@ -96,6 +96,9 @@ class Sides:
     max_sitemap_bytes: int
     guessed: bool = False  # the build was guessed (no --build): its errors say so
     live_named: str = "--live"  # where ``live`` came from (--live, INDEXNOW_LIVE, the config)
+    site_named: str = "--site"  # where ``site`` came from (Config.source)
+    build_named: str = "--build"  # where ``build`` came from (Config.blame), for its errors
+    baseline_named: str = "--baseline"  # the same for ``baseline``
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,9 @@ def compute_delta(
     build = sides.build
     before_side = Side()
     if sides.baseline is not None:
-        before_map = merge(read_disk_side(sides.baseline, limits, before_side, "--baseline"))
+        before_map = merge(
+            read_disk_side(sides.baseline, limits, before_side, sides.baseline_named)
+        )
         before_info: dict[str, Any] = {"kind": "baseline", "path": str(sides.baseline)}
     else:
         if site is None:
@@ -170,10 +175,10 @@ def compute_delta(
     )
     build_side = Side()
     differ = Differ(before_map, prefix)
-    hosts = _BuildHosts(site)
+    hosts = _BuildHosts(site, sides.site_named)
     kept: dict[bytes, bytes] | None = {} if keep_build else None
     try:
-        for doc in read_disk_side(build, limits, build_side, "--build"):
+        for doc in read_disk_side(build, limits, build_side, sides.build_named):
             differ.add(doc.entries)
             hosts.add(doc.entries)
             if kept is not None:
@@ -230,9 +235,9 @@ def _build_not_on_site(sides: Sides, limits: Limits) -> UsageError | None:
     read a second time; a run whose live read succeeds reads it once, streamed."""
     from .sources import Side, read_disk_side
 
-    hosts = _BuildHosts(sides.site)
+    hosts = _BuildHosts(sides.site, sides.site_named)
     try:
-        for doc in read_disk_side(sides.build, limits, Side(), "--build"):
+        for doc in read_disk_side(sides.build, limits, Side(), sides.build_named):
             hosts.add(doc.entries)
         hosts.require_site_form(sides.build)
     except UsageError as exc:
@@ -277,8 +282,9 @@ class _BuildHosts:
     or ``\x01``: a key that is not compacted starts with a byte above ``PREFIX_MARK``, and
     the largest key would. ``tests/test_delta.py`` checks it against a plain reading."""
 
-    def __init__(self, site: str | None) -> None:
+    def __init__(self, site: str | None, named: str = "--site") -> None:
         self.site = site
+        self.named = named  # where the site came from (--site, the environment, the config)
         self.site_key = host_key(site) if site else None
         self.exact = 0  # URLs on the site's own scheme://host[:port]
         self.forms: dict[str, int] = {}  # other origins (scheme://host[:port]) -> URLs
@@ -318,6 +324,10 @@ class _BuildHosts:
             return "the scheme and www."
         return "www." if www else "the scheme"
 
+    def _set_to(self, form: str) -> str:
+        """How to give the site ``form`` where the user gave it."""
+        return f"pass --site {form}" if self.named == "--site" else f"set {self.named} to {form}"
+
     def require_site_form(self, build: Path) -> None:
         total = self.exact + sum(self.forms.values())
         if self.site is None or not self.forms:
@@ -329,11 +339,11 @@ class _BuildHosts:
         if 2 * near_count > total:
             form = near[0]
             raise UsageError(
-                f"the build's URLs are on {form}, --site is {self.site}",
+                f"the build's URLs are on {form}, {self.named} is {self.site}",
                 cause=f"{near_count:,} of {total:,} URLs in the build's sitemap differ from "
-                f"--site only by {self._difference(form)}: the diff would add and remove every "
-                "page",
-                fix=f"pass --site {form} if that is the site's address; {fix_base}",
+                f"{self.named} only by {self._difference(form)}: the diff would add and remove "
+                "every page",
+                fix=f"{self._set_to(form)} if that is the site's address; {fix_base}",
             )
         on_host = self.exact + sum(
             self.forms[form] for form in common if host_key(form) == self.site_key
@@ -343,10 +353,10 @@ class _BuildHosts:
                 f" and {len(common) - 3} more" if len(common) > 3 else ""
             )
             raise UsageError(
-                f"the build's URLs are on {shown}, --site is {self.site}",
+                f"the build's URLs are on {shown}, {self.named} is {self.site}",
                 cause=f"no URL of the build under {build} is on the site's host, so nothing "
                 "could be submitted",
-                fix=f"pass --site {common[0]} if that is the site's address; {fix_base}",
+                fix=f"{self._set_to(common[0])} if that is the site's address; {fix_base}",
             )
 
 

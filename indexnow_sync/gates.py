@@ -60,16 +60,24 @@ class Gates:
 
 
 def deadline_for(
-    wait: float, check: str, dry_run: bool, pacing: PollPolicy | None
+    wait: float,
+    check: str,
+    dry_run: bool,
+    pacing: PollPolicy | None,
+    named: tuple[str, str] = ("--wait", "--check"),
 ) -> Deadline | None:
     """The run's waiting deadline: None with ``--wait 0`` (look once). A dry run never waits:
     its deadline is now, so every gate looks once and reports what a real run would wait for.
-    Checked before any network request."""
+    Checked before any network request. ``named``: where the wait and the check came from
+    (``--wait``, ``environment INDEXNOW_WAIT``, ``indexnow.yml: key 'wait'``)."""
     if wait <= 0:
         return None
     if check != "pages":
+        wait_named, check_named = named
         raise UsageError(
-            f"--wait needs --check pages (got --check {check})",
+            f"{wait_named} needs --check pages (got {check_named} {check})"
+            if check_named.startswith("--")
+            else f"{wait_named} needs --check pages (got {check!r} from {check_named})",
             cause="waiting for the deploy means checking that each page is live, which only "
             "the page checks see",
             fix="drop --wait, or use --check pages",
@@ -173,7 +181,12 @@ def pass_gates(
 
         def recheck(candidates: Any) -> list[PageVerdict]:
             return check_pages(
-                client, candidates, agents, concurrency=checks.concurrency, budget=budget
+                client,
+                candidates,
+                agents,
+                concurrency=checks.concurrency,
+                budget=budget,
+                on_wait=progress,
             )
 
         settler = PageSettler(recheck, deadline, progress)

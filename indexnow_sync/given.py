@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .delta import DeltaRead, Sides
-from .errors import UsageError
+from .errors import ConfigError, UsageError
 from .gates import Checks, Gates, check_build_offline, deadline_for
 from .keycheck import KeyFile, require_key
 from .send import Sending
@@ -39,11 +39,15 @@ def configured_site(config: Config) -> str | None:
             return normalize_site(config.site)
         except ValueError as exc:
             problem, _, fix = str(exc).partition("; ")  # (normalize_site: "problem; how")
-            raise UsageError(f"--site {problem} (got {config.site!r})", fix=fix) from None
+            raise UsageError(
+                f"{config.blame('site')} {problem} (got {config.site!r})", fix=fix
+            ) from None
     if config.live:
         site = origin(config.live)
         if site is None:
-            raise UsageError(f"--live must be an absolute http(s) URL (got {config.live!r})")
+            raise UsageError(
+                f"{config.blame('live')} must be an absolute http(s) URL (got {config.live!r})"
+            )
         return site
     return None
 
@@ -78,12 +82,20 @@ def submission_key(config: Config) -> str:
     from .indexnow import resolve_endpoints
 
     key = require_key(config.key)
-    resolve_endpoints(config.endpoint)
+    try:
+        resolve_endpoints(config.endpoint)
+    except UsageError as exc:  # (its message begins "--endpoint"): name where it came from
+        where = config.blame("endpoint")
+        if where.startswith("--"):
+            raise
+        what = f"{where} {exc.what.removeprefix('--endpoint ')}"
+        raise ConfigError(what, cause=exc.cause, fix=exc.fix) from None
     return key
 
 
 def deadline(config: Config, pacing: PollPolicy | None) -> Deadline | None:
-    return deadline_for(config.wait, config.check, config.dry_run, pacing)
+    named = (config.source("wait"), config.source("check"))
+    return deadline_for(config.wait, config.check, config.dry_run, pacing, named)
 
 
 def client(config: Config) -> WebClient:
@@ -274,16 +286,38 @@ def sides(config: Config, site: str | None, build: Path) -> Sides:
         config.max_sitemap_bytes,
         guessed=config.build is None,
         live_named=config.named("live"),
+        site_named=config.source("site"),
+        build_named=config.blame("build"),
+        baseline_named=config.blame("baseline"),
     )
 
 
 def key_file(config: Config, key: str, site: str | None, build: Path | None) -> KeyFile:
     offline_ok = config.dry_run and config.baseline is not None
-    return KeyFile(key, config.key_location, site, build, offline_ok=offline_ok)
+    return KeyFile(
+        key,
+        config.key_location,
+        site,
+        build,
+        offline_ok=offline_ok,
+        key_location_named=config.blame("key_location"),
+    )
 
 
 def checks(config: Config) -> Checks:
     return Checks(config.check, config.robots_agent, config.check_concurrency)
+
+
+def removed_not_sent(config: Config, removed: int) -> tuple[str, ...]:
+    """The note for ``removed`` URLs left out because nothing verifies they are gone
+    (``--check robots|off`` without ``--include-removed``); empty when none were, or when
+    the user said ``--no-include-removed`` (not sending them is then what was asked)."""
+    if not removed or config.include_removed is not None or config.check == "pages":
+        return ()
+    return (
+        f"{removed} removed URL(s) not sent: with --check {config.check} their removal "
+        "cannot be verified (add --include-removed to send them)",
+    )
 
 
 def check_build(

@@ -54,6 +54,9 @@ class KeyFile:
     # The run's URLs: the base path the site serves the build under (a GitHub Pages project
     # site's /repo/) is worked out from them when the hosted key file is not found.
     pages: tuple[str, ...] = ()
+    # Where key_location came from, as a message begins (Config.blame): --key-location, the
+    # environment or the config file.
+    key_location_named: str = "--key-location"
 
 
 @dataclass(frozen=True)
@@ -153,7 +156,7 @@ def _built_key_file(target: KeyFile, build: Path) -> Path | None:
     from .keyfile import key_file_url
 
     if target.site is not None:
-        url = key_file_url(target.site, target.key, target.key_location)
+        url = key_file_url(target.site, target.key, target.key_location, target.key_location_named)
     else:
         url = target.key_location or f"/{target.key}.txt"
     parts = url_segments(url)
@@ -210,7 +213,7 @@ def _built_then_hosted(target: KeyFile, client: WebClient) -> KeyCheck:
 
     site, build = target.site, target.build
     assert site is not None, "the hosted key file needs the site"
-    url = key_file_url(site, target.key, target.key_location)
+    url = key_file_url(site, target.key, target.key_location, target.key_location_named)
     local = _built_key_check(target, build) if build is not None else None
     if local is not None and not local.ok:
         return local

@@ -97,22 +97,26 @@ def display_url(url: str, key: str) -> str:
 # --- where the key file is and what it authorises ----------------------------------------
 
 
-def key_file_url(site: str, key: str, key_location: str | None) -> str:
+def key_file_url(
+    site: str, key: str, key_location: str | None, named: str = "--key-location"
+) -> str:
     """The URL engines fetch the key file from: ``{site}/{key}.txt`` or ``key_location``.
 
-    ``key_location`` must be an absolute http(s) URL on the site's host; else ConfigError.
+    ``key_location`` must be an absolute http(s) URL on the site's host; else ConfigError,
+    which begins with ``named`` (where the value came from: ``--key-location``, or
+    ``environment INDEXNOW_KEY_LOCATION:``, ``indexnow.yml: key 'key-location':``).
     """
     if key_location is None:
         return f"{site.rstrip('/')}/{key}.txt"
     shown = display_url(key_location, key)
     if urlrules.host_key(key_location) is None:
         raise ConfigError(
-            f"key-location must be an absolute http(s) URL such as {site.rstrip('/')}/"
+            f"{named} must be an absolute http(s) URL such as {site.rstrip('/')}/"
             f"indexnow/KEY.txt (got {shown})"
         )
     if not urlrules.same_host(key_location, site):
         raise ConfigError(
-            f"key-location {shown} is not on the site's host "
+            f"{named} {shown} is not on the site's host "
             f"{urlrules.request_host(site) if urlrules.host_key(site) else site}: "
             "IndexNow only accepts a key file on the host it authorises"
         )

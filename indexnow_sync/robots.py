@@ -39,7 +39,7 @@ each URL costs one match over the rules that apply to it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
@@ -465,6 +465,60 @@ def _unhealthy(url: str, what: str, *, fix: str = "") -> RobotsError:
     )
 
 
+def wait_to_retry(
+    policy: RetryPolicy,
+    budget: WaitBudget,
+    attempts: int,
+    retry_after: float | None,
+    *,
+    failed: str,
+    on_wait: Callable[[str], None] | None,
+) -> bool:
+    """``budget.before_retry`` for a GET of the checks (a robots.txt, a page), saying so first:
+    ``on_wait`` gets a progress line naming what ``failed`` and the wait (``GET URL answered
+    503: retrying in 100 s (attempt 2 of 5)``), as a POST's retries do. False, and no line,
+    when the request has no attempts or the run no waiting time left."""
+    from .indexnow import _in_seconds
+
+    if attempts >= policy.max_attempts:
+        return False
+    left = budget.left()
+    strict = retry_after is not None
+    delay = retry_after if retry_after is not None else policy.backoff(attempts)
+    if left <= 0 or (strict and delay > left):
+        return False
+    delay = delay if strict else min(delay, left)
+    if on_wait is not None:
+        on_wait(
+            f"{failed}: retrying in {_in_seconds(delay)} "
+            f"(attempt {attempts + 1} of {policy.max_attempts})"
+        )
+    return budget.wait(delay, policy, strict=strict)
+
+
+def retry_transport(
+    policy: RetryPolicy,
+    budget: WaitBudget,
+    attempts: int,
+    url: str,
+    reason: str,
+    on_wait: Callable[[str], None] | None,
+) -> bool:
+    """:func:`wait_to_retry` after a GET of ``url`` that failed for ``reason`` (a
+    :class:`FetchError`'s): only a timeout or a failed connection is worth another attempt."""
+    if reason not in ("timeout", "connection"):
+        return False
+    failed = what_failed(url, None, reason)
+    return wait_to_retry(policy, budget, attempts, None, failed=failed, on_wait=on_wait)
+
+
+def what_failed(url: str, status: int | None, reason: str = "") -> str:
+    """``GET URL answered 503``, ``GET URL timed out``, ``GET URL could not be reached``."""
+    if status is not None:
+        return f"GET {url} answered {status}"
+    return f"GET {url} {'timed out' if reason == 'timeout' else 'could not be reached'}"
+
+
 def _to_retry(status: int) -> bool:
     """A robots.txt answer that says "unavailable" (RFC 9309: 5xx, and 429 as engines read it)."""
     return status == 429 or status >= 500
@@ -477,11 +531,13 @@ def fetch_robots(
     policy: RetryPolicy,
     budget: WaitBudget,
     known: PrefixResponse | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> FetchedRobots:
     """GET one robots.txt with RFC 9309 semantics, retrying 429/5xx/transport failures under
-    ``policy`` and the run's shared ``budget``. Raises :class:`RobotsError` when it stays
-    unreachable. ``known``: its answer read moments ago (live discovery), used instead of a
-    GET unless it is one to retry: robots.txt is fetched once per host."""
+    ``policy`` and the run's shared ``budget`` (``on_wait``: a progress line before each
+    wait). Raises :class:`RobotsError` when it stays unreachable. ``known``: its answer read
+    moments ago (live discovery), used instead of a GET unless it is one to retry: robots.txt
+    is fetched once per host."""
     from .errors import FetchError
     from .indexnow import parse_retry_after
     from .web import get_prefix
@@ -496,15 +552,14 @@ def fetch_robots(
                 client, url, max_bytes=ROBOTS_MAX_BYTES, redirects=ROBOTS_MAX_REDIRECTS
             )
         except FetchError as exc:
-            if exc.reason not in ("timeout", "connection") or not budget.before_retry(
-                policy, attempts, None
-            ):
+            if not retry_transport(policy, budget, attempts, url, exc.reason, on_wait):
                 detail = exc.what.removeprefix(f"{url}: ")
                 raise _unhealthy(url, f"could not be read: {detail}", fix=exc.fix) from exc
             continue
         if _to_retry(response.status):
             value = response.header("Retry-After")
             retry_after = parse_retry_after(value, policy.wall_clock()) if value else None
-            if budget.before_retry(policy, attempts, retry_after):
+            failed = what_failed(url, response.status)
+            if wait_to_retry(policy, budget, attempts, retry_after, failed=failed, on_wait=on_wait):
                 continue
         return interpret(url, response)

@@ -306,7 +306,7 @@ def _disk_error(exc: SitemapParseError, what: str, given: Path) -> BuildSitemapE
     named = given.is_file() and exc.source == str(given)
     fix = exc.fix
     if exc.wrong_file and named:
-        whose = "the previous build's" if what == "--baseline" else "the build's"
+        whose = "the previous build's" if "baseline" in what else "the build's"
         fix = f"pass {whose} sitemap file (or the folder that holds it) with {what}"
     elif exc.wrong_file:
         fix = "the build's index lists a file that is not a sitemap: fix the generator"

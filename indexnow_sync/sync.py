@@ -126,7 +126,11 @@ def run_sync(
             delta=delta,
             warnings=(*delta.warnings, *given.content_warnings(content), *warnings),
             extra_skipped=tuple(skipped),
-            notes=(*(content.notes if content else ()), *(() if late is None else (late,))),
+            notes=(
+                *(content.notes if content else ()),
+                *(() if late is None else (late,)),
+                *given.removed_not_sent(config, len(delta.removed)),
+            ),
             build_checks=findings,
             content=given.content_report(content),
             lastmod_fix=fixed,
@@ -310,7 +314,13 @@ def _submit_plan(
         warnings=(*plan.delta.warnings, *warnings),
         plan_file=str(plan_path),
         extra_skipped=tuple(skipped),
-        notes=plan_notes(plan, plan_path, waiting=deadline is not None),
+        notes=(
+            *plan_notes(plan, plan_path, waiting=deadline is not None),
+            *given.removed_not_sent(
+                config,
+                len(plan.pending(include_removed=True)) - len(plan.pending(include_removed=False)),
+            ),
+        ),
         build_checks=findings,
     )
     cap(urls, config.max_urls, outcome)

@@ -3,6 +3,11 @@ minutes takes no real time, and every pause can be asserted exactly."""
 
 from __future__ import annotations
 
+from functools import partial
+
+import pytest
+
+from indexnow_sync import indexnow
 from indexnow_sync.wait import PollPolicy
 
 
@@ -21,3 +26,20 @@ class FakeTime:
     def policy(self) -> PollPolicy:
         """The default poll schedule, on this clock."""
         return PollPolicy(clock=self.clock, sleep=self.sleep)
+
+
+def fake_retry_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+    """The run's retry policy on a fake clock: waits take no real time and are recorded, and
+    backoff's jitter is its upper bound (1, 2, 4, 8 s)."""
+    fake = FakeTime()
+    monkeypatch.setattr(
+        indexnow,
+        "RetryPolicy",
+        partial(
+            indexnow.RetryPolicy,
+            sleep=fake.sleep,
+            clock=fake.clock,
+            jitter=lambda _low, high: high,
+        ),
+    )
+    return fake

@@ -440,3 +440,151 @@ def test_a_report_through_a_symlink_keeps_the_link(here: Path) -> None:
     assert done.code == 0, done.stderr
     assert link.is_symlink()
     assert json.loads((here / "reports" / "run.json").read_text())["command"] == "plan"
+
+
+# --- a value from the environment or the config file is blamed on them, not on a flag -----------
+# Found by review: `endpoint: bign` in the config file (or INDEXNOW_ENDPOINT=bign) was reported
+# as "--endpoint 'bign' is not an endpoint name or URL", INDEXNOW_SITE as "--site is ...": the
+# user looked for a flag they never passed.
+
+NOT_AN_ENDPOINT = "is not an endpoint name or URL"
+
+
+@pytest.mark.parametrize(
+    ("config", "env", "flags", "where"),
+    [
+        ("endpoint: bign\n", {}, (), "indexnow.yml: key 'endpoint': 'bign'"),
+        ("endpoint: 5\n", {}, (), "indexnow.yml: key 'endpoint': '5'"),
+        ("", {"INDEXNOW_ENDPOINT": "bign"}, (), "environment INDEXNOW_ENDPOINT: 'bign'"),
+        ("endpoint: bign\n", {"INDEXNOW_ENDPOINT": "bign"}, (), "environment INDEXNOW_ENDPOINT:"),
+        ("endpoint: bing\n", {}, ("--endpoint", "bign"), "--endpoint 'bign'"),
+    ],
+)
+def test_a_bad_endpoint_names_where_it_was_given(
+    here: Path, config: str, env: dict[str, str | None], flags: tuple[str, ...], where: str
+) -> None:
+    (here / "indexnow.yml").write_text(config, encoding="utf-8")
+    done = run(*OFFLINE_SYNC, *flags, env=env)
+    assert done.code == 2
+    line = done.error_line()
+    assert f"{where}" in line and NOT_AN_ENDPOINT in line
+    assert ("--endpoint" in line) == bool(flags)
+    assert ("did you mean bing?" in done.stderr) == ("'bign'" in where or bool(env))
+
+
+@pytest.mark.parametrize(
+    ("config", "env", "where", "fix"),
+    [
+        ("", {}, "--site is https://other.example", "pass --site https://ex.com"),
+        (
+            "site: https://other.example\n",
+            {},
+            "indexnow.yml: key 'site' is https://other.example",
+            "indexnow.yml: key 'site' to https://ex.com",
+        ),
+        (
+            "",
+            {"INDEXNOW_SITE": "https://other.example"},
+            "environment INDEXNOW_SITE is https://other.example",
+            "set environment INDEXNOW_SITE to https://ex.com",
+        ),
+    ],
+)
+def test_a_site_the_build_is_not_on_names_where_it_was_given(
+    here: Path, config: str, env: dict[str, str | None], where: str, fix: str
+) -> None:
+    (here / "indexnow.yml").write_text(config, encoding="utf-8")
+    flags = () if config or env else ("--site", "https://other.example")
+    done = run("sync", *flags, "--baseline", "base.xml", "--build", "build", "--dry-run", env=env)
+    assert done.code == 2
+    line = done.error_line()
+    assert line.startswith("error: the build's URLs are on https://ex.com, ")
+    assert line.endswith(where) and "--site" not in line.removesuffix(where)
+    assert fix in next(line for line in done.stderr.splitlines() if "fix: " in line)
+
+
+@pytest.mark.parametrize(
+    ("config", "env", "where"),
+    [
+        ("", {}, "--key-location"),
+        (
+            "key-location: https://elsewhere.example/k.txt\n",
+            {},
+            "indexnow.yml: key 'key-location':",
+        ),
+        (
+            "",
+            {"INDEXNOW_KEY_LOCATION": "https://elsewhere.example/k.txt"},
+            "environment INDEXNOW_KEY_LOCATION:",
+        ),
+    ],
+)
+def test_a_key_location_off_the_site_names_where_it_was_given(
+    here: Path, config: str, env: dict[str, str | None], where: str
+) -> None:
+    (here / "indexnow.yml").write_text(config, encoding="utf-8")
+    flags = () if config or env else ("--key-location", "https://elsewhere.example/k.txt")
+    site = ("--site", "https://ex.com")
+    done = run(
+        "sync", *site, *flags, "--baseline", "base.xml", "--build", "build", "--dry-run", env=env
+    )
+    assert done.code == 2
+    line = done.error_line()
+    assert f"{where} https://elsewhere.example/k.txt is not on the site's host" in line
+    assert ("--key-location" in line) == bool(flags)
+
+
+@pytest.mark.parametrize(
+    ("config", "env", "where"),
+    [
+        ("baseline: gone.xml\n", {}, "indexnow.yml: key 'baseline': "),
+        ("", {"INDEXNOW_BASELINE": "gone.xml"}, "environment INDEXNOW_BASELINE: "),
+        ("build: nobuild\n", {}, "indexnow.yml: key 'build': "),
+    ],
+)
+def test_a_missing_build_or_baseline_names_where_it_was_given(
+    here: Path, config: str, env: dict[str, str | None], where: str
+) -> None:
+    (here / "indexnow.yml").write_text(config, encoding="utf-8")
+    flags = [("--baseline", "base.xml"), ("--build", "build")]
+    given = [flag for flag in flags if flag[0][2:] not in config + str(env).lower()]
+    done = run("sync", "--site", "https://ex.com", *sum(given, ()), "--dry-run", env=env)
+    assert done.code == 2
+    line = done.error_line()
+    assert where in line and "no such file or folder" in line
+    assert "--baseline" not in line and "--build" not in line
+
+
+@pytest.mark.parametrize(
+    ("config", "env", "first"),
+    [
+        (
+            "wait: 60\ncheck: off\n",
+            {},
+            "indexnow.yml: key 'wait' needs --check pages (got 'off' from ",
+        ),
+        (
+            "",
+            {"INDEXNOW_WAIT": "60", "INDEXNOW_CHECK": "robots"},
+            "error: environment INDEXNOW_WAIT",
+        ),
+    ],
+)
+def test_wait_without_page_checks_names_where_they_were_given(
+    here: Path, config: str, env: dict[str, str | None], first: str
+) -> None:
+    (here / "indexnow.yml").write_text(config, encoding="utf-8")
+    done = run(*OFFLINE_SYNC, env=env)
+    assert done.code == 2
+    assert first in done.error_line() and "--wait" not in done.error_line()
+
+
+def test_both_config_names_in_the_folder_is_a_warning_on_stderr(here: Path) -> None:
+    (here / "indexnow.yml").write_text("max-urls: 50\n", encoding="utf-8")
+    (here / ".indexnow.yml").write_text("max-urls: 1\n", encoding="utf-8")
+    done = run(*PLAN)
+    assert done.code == 0, done.stderr
+    assert (
+        f"warning: {here} holds both indexnow.yml and .indexnow.yml: only indexnow.yml is read, "
+        ".indexnow.yml is ignored (merge them into one, or pass --config)"
+    ) in done.stderr.splitlines()

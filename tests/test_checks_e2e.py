@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from indexnow_sync.cli import cli
 from indexnow_sync.keyfile import shorten_key
+from tests.faketime import FakeTime, fake_retry_time
 from tests.indexnow_server import IndexNowServer
 from tests.siteserver import SiteServer, answer
 
@@ -319,6 +320,127 @@ def test_include_removed_with_each_check_mode(
     result = world.sync(*flags)
     assert result.code == 0, result.stderr
     assert world.sent() == {world.u(p) for p in sent}
+
+
+@pytest.mark.parametrize(
+    ("flags", "noted"),
+    [
+        (("--check", "off"), "off"),
+        (("--check", "robots"), "robots"),
+        (("--check", "off", "--no-include-removed"), None),  # asked for: nothing to explain
+        (("--check", "off", "--include-removed"), None),
+        ((), None),  # page checks verify them
+    ],
+)
+def test_removed_urls_left_out_unverified_are_noted(
+    world: World, flags: tuple[str, ...], noted: str | None
+) -> None:
+    # Found by review: with --check off the removed URL was left out silently (only in
+    # "removed", no note, not skipped) although the run exited 0 as if all was sent.
+    world.live({"/gone": None, "/kept": None})
+    world.built({"/kept": None, "/new": None})
+    world.site.route("/gone", "x", status=410)
+    world.page("/kept")
+    world.page("/new")
+    result = world.sync(*flags)
+    assert result.code == 0, result.stderr
+    note = (
+        f"1 removed URL(s) not sent: with --check {noted} their removal cannot be verified "
+        "(add --include-removed to send them)"
+    )
+    if noted:
+        assert world.sent() == {world.u("/new")}
+        assert note in result.report["notes"]
+        assert f"note: {note}" in result.stderr
+    else:
+        assert not [n for n in result.report["notes"] if "removed URL(s) not sent" in n]
+        assert "removed URL(s) not sent" not in result.stderr
+
+
+@pytest.mark.parametrize("check", ["off", "robots"])
+def test_submit_plan_notes_removed_urls_left_out_unverified(world: World, check: str) -> None:
+    world.live({"/gone": None, "/other": None})
+    world.built({"/new": None})
+    plan = world.tmp / "plan.json"
+    args = ("--site", world.site.base_url, "--build", str(world.build), "--out", str(plan))
+    assert world.run("plan", *args).code == 0
+    world.page("/new")
+    submit = ("submit", "--plan", str(plan), "--endpoint", world.endpoint.endpoint)
+    result = world.run(*submit, "--check", check)
+    assert result.code == 0, result.stderr
+    assert world.sent() == {world.u("/new")}
+    note = (
+        f"2 removed URL(s) not sent: with --check {check} their removal cannot be verified "
+        "(add --include-removed to send them)"
+    )
+    assert note in result.report["notes"]
+    assert f"note: {note}" in result.stderr
+
+
+@pytest.fixture
+def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+    return fake_retry_time(monkeypatch)
+
+
+def test_each_wait_to_retry_a_page_is_a_progress_line(world: World, fake_time: FakeTime) -> None:
+    # Found by review: a page answering 503 with Retry-After: 100 left the run silent for
+    # 100 s after "checking 2 page(s)...".
+    world.site.route(
+        "/busy",
+        responses=[
+            answer("busy", status=503, headers={"Retry-After": "100"}),
+            answer("busy", status=503),
+            answer(html(), content_type="text/html"),
+        ],
+    )
+    world.page("/ok")
+    world.built({"/busy": None, "/ok": None})
+    result = world.sync()
+    assert result.code == 0, result.stderr
+    assert world.sent() == {world.u("/busy"), world.u("/ok")}
+    assert fake_time.sleeps == [100.0, 2.0]
+    lines = result.stderr.splitlines()
+    waits = [line for line in lines if "retrying in" in line]
+    assert waits == [
+        f"GET {world.u('/busy')} answered 503: retrying in 100 s (attempt 2 of 5)",
+        f"GET {world.u('/busy')} answered 503: retrying in 2 s (attempt 3 of 5)",
+    ]
+    checking = next(i for i, line in enumerate(lines) if line.startswith("checking 2 page(s)"))
+    assert checking < lines.index(waits[0])
+
+
+def test_each_wait_to_retry_robots_txt_is_a_progress_line(
+    world: World, fake_time: FakeTime
+) -> None:
+    world.site.route(
+        "/robots.txt",
+        responses=[
+            answer("down", status=429, headers={"Retry-After": "7"}),
+            answer("User-agent: *\nDisallow:\n", content_type="text/plain"),
+        ],
+    )
+    world.page("/a")
+    world.built({"/a": None})
+    baseline = world.tmp / "base.xml"
+    baseline.write_text(urlset({}), encoding="utf-8")
+    result = world.run(
+        "sync",
+        "--site",
+        world.site.base_url,
+        "--build",
+        str(world.build),
+        "--baseline",
+        str(baseline),
+        "--endpoint",
+        world.endpoint.endpoint,
+    )
+    assert result.code == 0, result.stderr
+    assert world.sent() == {world.u("/a")}
+    assert fake_time.sleeps == [7.0]
+    robots = world.u("/robots.txt")
+    assert [line for line in result.stderr.splitlines() if "retrying in" in line] == [
+        f"GET {robots} answered 429: retrying in 7 s (attempt 2 of 5)"
+    ]
 
 
 def test_preview_guard(world: World) -> None:

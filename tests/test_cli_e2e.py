@@ -11,17 +11,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-import indexnow_sync.indexnow as indexnow_module
 from indexnow_sync.cli import cli
-from indexnow_sync.indexnow import RetryPolicy
-from tests.faketime import FakeTime
+from tests.faketime import FakeTime, fake_retry_time
 from tests.indexnow_server import Answer, IndexNowServer
 from tests.siteserver import SiteServer
 
@@ -250,15 +247,7 @@ def test_a_rate_limited_endpoint_falls_back_to_the_next_one_listed(env: Env) -> 
 
 @pytest.fixture
 def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
-    """The run's retry policy on a fake clock: waits take no real time and are recorded, and
-    backoff's jitter is its upper bound (1, 2, 4, 8 s)."""
-    fake = FakeTime()
-    monkeypatch.setattr(
-        indexnow_module,
-        "RetryPolicy",
-        partial(RetryPolicy, sleep=fake.sleep, clock=fake.clock, jitter=lambda _low, high: high),
-    )
-    return fake
+    return fake_retry_time(monkeypatch)
 
 
 def lines_with(run: Run, *words: str) -> list[str]:

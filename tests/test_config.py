@@ -308,7 +308,7 @@ def test_a_bad_flag_value_names_the_flag(tmp_path: Path) -> None:
         ("check: Pages\ncheck-concurrency: 16\n", "pages", ("bingbot", "YandexBot"), 16),
         ("robots-agent: [bingbot]\n", "pages", ("bingbot",), 8),
         ("robots-agent: 'bingbot, SeznamBot'\n", "pages", ("bingbot", "SeznamBot"), 8),
-        ("robots_agent:\n  - YandexBot\n  - YandexBot\n", "pages", ("YandexBot",), 8),
+        ("robots-agent:\n  - YandexBot\n  - YandexBot\n", "pages", ("YandexBot",), 8),
     ],
 )
 def test_check_keys_from_the_file(
@@ -533,7 +533,6 @@ def test_a_selector_that_cannot_mean_a_part_of_a_built_page_names_the_key_and_th
     [
         ("", {}, {}, False),
         ("fix-lastmod: true\n", {}, {}, True),
-        ("fix_lastmod: yes\n", {}, {}, True),
         ("", {"INDEXNOW_FIX_LASTMOD": "1"}, {}, True),
         ("fix-lastmod: true\n", {"INDEXNOW_FIX_LASTMOD": "false"}, {}, False),
         ("", {"INDEXNOW_FIX_LASTMOD": "true"}, {"fix-lastmod": False}, False),
@@ -552,3 +551,45 @@ def test_a_bad_fix_lastmod_value_names_its_source(tmp_path: Path) -> None:
         load_config({}, {"INDEXNOW_FIX_LASTMOD": "sometimes"}, tmp_path)
     assert str(caught.value).startswith("environment INDEXNOW_FIX_LASTMOD")
     assert caught.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("key_location: https://s.example/k.txt\n", "key-location"),
+        ("fix_lastmod: yes\n", "fix-lastmod"),
+        ("robots_agent: [bingbot]\n", "robots-agent"),
+        ("max-url: 5\n", "max-urls"),
+    ],
+)
+def test_a_key_spelt_unlike_its_option_is_refused_with_the_one_meant(
+    tmp_path: Path, text: str, meant: str
+) -> None:
+    # Found by review: `key_location` (underscore) was read as key-location although keys
+    # mirror the long options (SPEC "Config") and the README documents no other spelling.
+    path = write_config(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config({}, {}, tmp_path)
+    raw = text.split(":")[0]
+    assert caught.value.what == f"{path}: unknown key '{raw}'"
+    assert caught.value.fix == f"did you mean '{meant}'?"
+
+
+def test_both_config_names_in_the_folder_warn_which_one_is_read(tmp_path: Path) -> None:
+    # Found by review: with indexnow.yml and .indexnow.yml side by side, .indexnow.yml was
+    # ignored without a word.
+    write_config(tmp_path, "max-urls: 5\n")
+    write_config(tmp_path, "max-urls: 7\n", name=".indexnow.yml")
+    config = load_config({}, {}, tmp_path)
+    assert config.max_urls == 5
+    assert config.warnings == (
+        f"{tmp_path} holds both indexnow.yml and .indexnow.yml: only indexnow.yml is read, "
+        ".indexnow.yml is ignored (merge them into one, or pass --config)",
+    )
+    # One of them, or a file named by --config or INDEXNOW_CONFIG: nothing to warn about.
+    named = load_config({}, {}, tmp_path, config_path=tmp_path / ".indexnow.yml")
+    assert (named.max_urls, named.warnings) == (7, ())
+    from_env = load_config({}, {"INDEXNOW_CONFIG": "indexnow.yml"}, tmp_path)
+    assert from_env.warnings == ()
+    (tmp_path / "indexnow.yml").unlink()
+    assert load_config({}, {}, tmp_path).warnings == ()

@@ -117,7 +117,7 @@ def test_key_location_elsewhere_is_a_config_error_without_the_key(location: str)
         assert "such as https://example.com/indexnow/KEY.txt" in message
         assert message.endswith(f"(got {shown})")
     else:
-        assert message.startswith(f"key-location {shown} is not on the site's host example.com: ")
+        assert message.startswith(f"--key-location {shown} is not on the site's host example.com: ")
     assert_key_hidden(message)
 
 
