@@ -338,6 +338,28 @@ def test_the_last_endpoint_giving_up_says_so_once_with_its_waits(
     assert len(lines_with(run, "attempts=5: exhausted")) == 1
 
 
+def test_a_retry_after_equal_to_the_waiting_left_is_waited_for(
+    env: Env, fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A review finding: after a 60 s wait that woke a little late, the next "Retry-After: 60"
+    # with the run's other 60 s left counted as "more than the 59.9999 s of waiting left".
+    def wakes_late(seconds: float) -> None:
+        fake_time.sleep(seconds)
+        fake_time.now += 0.0001
+
+    monkeypatch.setattr(
+        indexnow_module,
+        "RetryPolicy",
+        partial(RetryPolicy, sleep=wakes_late, clock=fake_time.clock),
+    )
+    standard_delta(env)
+    env.endpoint.script(*[Answer(status=429, headers={"Retry-After": "60"}) for _ in range(2)])
+    run = env.sync()
+    assert run.code == 0, run.stderr
+    assert fake_time.sleeps == [60.0, 60.0]
+    assert run.report["requests"][0]["attempts"] == 3
+
+
 def test_persistent_503_fails_with_every_url_listed(env: Env) -> None:
     added, changed, removed = standard_delta(env)
     # Retry-After: 0 keeps the default policy (5 attempts) fast.

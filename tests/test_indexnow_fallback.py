@@ -299,3 +299,75 @@ def test_a_dry_run_names_the_first_endpoint(
     result = submit(client, urls_of(endpoints), KEY, None, pages(site, 2), dry_run=True)
     assert outcomes(result.requests) == [(endpoints[0].endpoint, "dry_run", 0)]
     assert all(server.requests == [] for server in endpoints)
+
+
+# --- what the lines say ----------------------------------------------------------------------
+
+
+def test_a_retry_after_date_far_off_reads_in_days_and_one_url_is_singular(
+    site: SiteServer, client: WebClient, endpoints: list[IndexNowServer]
+) -> None:
+    # A review finding: "Retry-After 2.29967e+09 s", "gave up on 1 URLs".
+    from datetime import datetime, timezone
+
+    first, second, _third = endpoints
+    first.script(Answer(status=429, headers={"Retry-After": "Fri, 02 Jan 2099 00:00:00 GMT"}))
+    now = datetime(2099, 1, 1, tzinfo=timezone.utc).timestamp()
+    policy = RetryPolicy(sleep=Waits().sleeps.append, wall_clock=lambda: now)
+    lines: list[str] = []
+    result = submit(
+        client, urls_of(endpoints), KEY, None, pages(site, 1), policy=policy, progress=lines.append
+    )
+    gave_up = "Retry-After 1 day is more than the 120 s of waiting left"
+    assert lines == [
+        f"{first.endpoint} gave up after 1 attempt (HTTP 429; {gave_up}): sending batch 1 of 1 "
+        f"to {second.endpoint}"
+    ]
+    assert result.warnings[0].startswith(f"{first.endpoint} gave up on 1 URL ({gave_up}; HTTP 429")
+
+
+def test_the_waiting_left_never_reads_as_more_than_it_is(
+    site: SiteServer, client: WebClient, endpoints: list[IndexNowServer]
+) -> None:
+    # A review finding: "49.9999 s of waiting left" after a wait that woke late.
+    from tests.faketime import FakeTime
+
+    fake = FakeTime()
+
+    def wakes_late(seconds: float) -> None:
+        fake.sleep(seconds + 0.0001)
+
+    first, _second, _third = endpoints
+    first.script(*(Answer(status=429, headers={"Retry-After": after}) for after in ("50", "60")))
+    policy = RetryPolicy(sleep=wakes_late, clock=fake.clock)
+    result = submit(
+        client, urls_of(endpoints), KEY, None, pages(site, 1), policy=policy, budget=WaitBudget(100)
+    )
+    assert "gave up: Retry-After 60 s is more than the 49 s of waiting left" in (
+        result.requests[0].detail
+    )
+
+
+def test_a_fallback_says_why_before_the_line_of_the_request_that_gave_up(
+    site: SiteServer, client: WebClient, endpoints: list[IndexNowServer]
+) -> None:
+    # README: "... sending batch 1 of 2 to bing"; then the request's own line (POST ...).
+    first, second, _third = endpoints
+    first.script(Answer(status=503))
+    lines: list[str] = []
+    submit(
+        client,
+        urls_of(endpoints),
+        KEY,
+        None,
+        pages(site, 1),
+        policy=Waits().policy(max_attempts=1),
+        progress=lines.append,
+        on_record=lambda record: lines.append(f"{record.endpoint}: {record.outcome}"),
+    )
+    assert lines == [
+        f"{first.endpoint} gave up after 1 attempt (HTTP 503): sending batch 1 of 1 to "
+        f"{second.endpoint}",
+        f"{first.endpoint}: passed_on",
+        f"{second.endpoint}: accepted",
+    ]
