@@ -46,6 +46,7 @@ ENDPOINTS = {
 DEFAULT_ENDPOINT = "indexnow"
 # Without --endpoint: a batch that exhausted its retries on one goes to the next (SPEC).
 DEFAULT_ENDPOINTS = ("indexnow", "bing", "yandex")
+_URL_STARTS = ("http://", "https://")
 
 MAX_URLS_PER_REQUEST = 10_000
 # No engine documents a body size limit. 10,000 URLs of typical length (~100 bytes) make a
@@ -83,11 +84,32 @@ def resolve_endpoint(value: str) -> str:
     )
 
 
+def split_endpoints(text: str) -> list[str]:
+    """``--endpoint``'s names and URLs, stripped: a comma separates two endpoints where what
+    follows it is a name or an http(s) URL (or nothing: an empty name, an error later); a
+    comma inside a URL (``https://h/ep?x=1,2``) stays in it."""
+    parts: list[str] = []
+    for piece in text.split(","):
+        part = piece.strip()
+        inside = (
+            parts
+            and parts[-1].lower().startswith(_URL_STARTS)
+            and part
+            and part.lower() not in ENDPOINTS
+            and not part.lower().startswith(_URL_STARTS)
+        )
+        if inside:
+            parts[-1] += "," + piece.rstrip()
+        else:
+            parts.append(part)
+    return parts
+
+
 def resolve_endpoints(value: str | None) -> tuple[str, ...]:
     """The endpoints to try, in order, as URLs: ``--endpoint`` as given (names or URLs,
-    separated by commas; each once), or without it (None) indexnow, then bing, then yandex.
-    One endpoint means no fallback."""
-    names = DEFAULT_ENDPOINTS if value is None else tuple(p.strip() for p in value.split(","))
+    separated by commas, :func:`split_endpoints`; each once), or without it (None) indexnow,
+    then bing, then yandex. One endpoint means no fallback."""
+    names = DEFAULT_ENDPOINTS if value is None else tuple(split_endpoints(value))
     if not all(names):
         raise UsageError(
             "--endpoint lists an empty name",

@@ -360,6 +360,16 @@ def test_a_retry_after_equal_to_the_waiting_left_is_waited_for(
     assert run.report["requests"][0]["attempts"] == 3
 
 
+def test_an_endpoint_url_with_a_comma_is_one_endpoint(env: Env) -> None:
+    # A review finding: "--endpoint http://h/ep?x=1,2" was split into two endpoints.
+    standard_delta(env)
+    endpoint = f"{env.endpoint.endpoint}?x=1,2"
+    run = env.sync(endpoint=endpoint)
+    assert run.code == 0, run.stderr
+    assert [r["endpoint"] for r in run.report["requests"]] == [endpoint]
+    assert env.posts() == 1
+
+
 def test_persistent_503_fails_with_every_url_listed(env: Env) -> None:
     added, changed, removed = standard_delta(env)
     # Retry-After: 0 keeps the default policy (5 attempts) fast.

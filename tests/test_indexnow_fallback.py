@@ -94,6 +94,13 @@ def test_the_default_is_indexnow_then_bing_then_yandex() -> None:
         ),
         ("yandex,http://127.0.0.1:9/x", ("https://yandex.com/indexnow", "http://127.0.0.1:9/x")),
         ("bing,bing,www.bing.com", None),
+        # a comma inside a URL stays in it (a review finding: it made two endpoints)
+        ("http://127.0.0.1:9/ep?x=1,2", ("http://127.0.0.1:9/ep?x=1,2",)),
+        (
+            "http://127.0.0.1:9/ep?x=1,2, bing,https://h.example/a,b",
+            ("http://127.0.0.1:9/ep?x=1,2", ENDPOINTS["bing"], "https://h.example/a,b"),
+        ),
+        ("bing,2", None),  # (a name holds no comma)
         ("bing,,yandex", None),
         ("bing,google", None),
         (",", None),
