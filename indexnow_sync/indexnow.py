@@ -46,7 +46,6 @@ ENDPOINTS = {
 DEFAULT_ENDPOINT = "indexnow"
 # Without --endpoint: a batch that exhausted its retries on one goes to the next (SPEC).
 DEFAULT_ENDPOINTS = ("indexnow", "bing", "yandex")
-_URL_STARTS = ("http://", "https://")
 
 MAX_URLS_PER_REQUEST = 10_000
 # No engine documents a body size limit. 10,000 URLs of typical length (~100 bytes) make a
@@ -84,39 +83,31 @@ def resolve_endpoint(value: str) -> str:
     )
 
 
-def split_endpoints(text: str) -> list[str]:
-    """``--endpoint``'s names and URLs, stripped: a comma separates two endpoints where what
-    follows it is a name or an http(s) URL (or nothing: an empty name, an error later); a
-    comma inside a URL (``https://h/ep?x=1,2``) stays in it."""
-    parts: list[str] = []
-    for piece in text.split(","):
-        part = piece.strip()
-        inside = (
-            parts
-            and parts[-1].lower().startswith(_URL_STARTS)
-            and part
-            and part.lower() not in ENDPOINTS
-            and not part.lower().startswith(_URL_STARTS)
-        )
-        if inside:
-            parts[-1] += "," + piece.rstrip()
-        else:
-            parts.append(part)
-    return parts
-
-
 def resolve_endpoints(value: str | None) -> tuple[str, ...]:
     """The endpoints to try, in order, as URLs: ``--endpoint`` as given (names or URLs,
-    separated by commas, :func:`split_endpoints`; each once), or without it (None) indexnow,
+    separated by commas, :func:`urls.split_url_list`; each once), or without it (None) indexnow,
     then bing, then yandex. One endpoint means no fallback."""
-    names = DEFAULT_ENDPOINTS if value is None else tuple(split_endpoints(value))
+    names = DEFAULT_ENDPOINTS if value is None else tuple(urlrules.split_url_list(value))
     if not all(names):
         raise UsageError(
             "--endpoint lists an empty name",
             cause=f"got {value!r}",
             fix="separate names or URLs with one comma each, e.g. --endpoint indexnow,bing",
         )
-    return tuple(dict.fromkeys(resolve_endpoint(name) for name in names))
+    resolved = []
+    for at, name in enumerate(names):
+        try:
+            resolved.append(resolve_endpoint(name))
+        except UsageError as exc:
+            if at == 0 or urlrules.host_key(names[at - 1]) is None:
+                raise
+            raise UsageError(
+                exc.what,
+                cause=exc.cause,
+                fix=f"{exc.fix}\nif the comma before it is part of the URL {names[at - 1]}, "
+                "write it as %2C",
+            ) from None
+    return tuple(dict.fromkeys(resolved))
 
 
 # --- retry policy ---------------------------------------------------------------------------

@@ -363,7 +363,7 @@ def test_a_retry_after_equal_to_the_waiting_left_is_waited_for(
 def test_an_endpoint_url_with_a_comma_is_one_endpoint(env: Env) -> None:
     # A review finding: "--endpoint http://h/ep?x=1,2" was split into two endpoints.
     standard_delta(env)
-    endpoint = f"{env.endpoint.endpoint}?x=1,2"
+    endpoint = f"{env.endpoint.endpoint}?x=1,2&r=a:b,c:d"
     run = env.sync(endpoint=endpoint)
     assert run.code == 0, run.stderr
     assert [r["endpoint"] for r in run.report["requests"]] == [endpoint]

@@ -97,10 +97,11 @@ def test_the_default_is_indexnow_then_bing_then_yandex() -> None:
         # a comma inside a URL stays in it (a review finding: it made two endpoints)
         ("http://127.0.0.1:9/ep?x=1,2", ("http://127.0.0.1:9/ep?x=1,2",)),
         (
-            "http://127.0.0.1:9/ep?x=1,2, bing,https://h.example/a,b",
-            ("http://127.0.0.1:9/ep?x=1,2", ENDPOINTS["bing"], "https://h.example/a,b"),
+            "http://127.0.0.1:9/ep?x=1,2, bing,https://h.example/?a=1,b=2",
+            ("http://127.0.0.1:9/ep?x=1,2", ENDPOINTS["bing"], "https://h.example/?a=1,b=2"),
         ),
         ("bing,2", None),  # (a name holds no comma)
+        ("http://127.0.0.1:9/ep?r=a:b,c:d", ("http://127.0.0.1:9/ep?r=a:b,c:d",)),
         ("bing,,yandex", None),
         ("bing,google", None),
         (",", None),
@@ -113,6 +114,15 @@ def test_endpoint_lists(value: str, expected: tuple[str, ...] | None) -> None:
         assert "--endpoint" in caught.value.message
     else:
         assert resolve_endpoints(value) == expected
+
+
+def test_a_name_after_a_comma_in_a_url_says_how_to_keep_the_comma_in_it() -> None:
+    with pytest.raises(UsageError) as caught:
+        resolve_endpoints("https://h.example/ep?engines=a,b")
+    assert caught.value.message.splitlines()[0] == "--endpoint 'b' is not an endpoint name or URL"
+    assert caught.value.message.splitlines()[-1] == (
+        "if the comma before it is part of the URL https://h.example/ep?engines=a, write it as %2C"
+    )
 
 
 def test_an_empty_name_in_the_list_is_an_error_in_three_lines() -> None:
