@@ -276,9 +276,11 @@ def _execute(
     kwargs: dict[str, Any],
     run: Callable[..., Any],
     head: _Head | None = None,
+    journal: Any = None,
 ) -> None:
     """Run a command body and render its outcome or error; always exits. A ``run`` that
-    takes ``head`` calls it before its first POST (see :class:`_Head`)."""
+    takes ``head`` calls it before its first POST (see :class:`_Head`); one that takes
+    ``journal`` (an :class:`outcome.Journal`) keeps in it what a Ctrl-C reports."""
     from . import github
 
     as_json = bool(kwargs.get("as_json"))
@@ -310,14 +312,10 @@ def _execute(
         error = exc
         outcome = getattr(exc, "outcome", None)
     except KeyboardInterrupt:
-        from .errors import InterruptedRun
+        from .outcome import Journal
 
-        error = InterruptedRun(
-            "interrupted (Ctrl-C)",
-            cause="the run stopped where it was: what an endpoint accepted before is recorded "
-            "in a plan (or --state) file",
-            fix="run the same command again: a plan sends only what is left",
-        )
+        error = (journal or Journal()).interrupted()
+        outcome = getattr(error, "outcome", None)
     except Exception as exc:  # a bug: still one line, never a traceback unless asked
         if os.environ.get("INDEXNOW_SYNC_DEBUG"):
             import traceback
@@ -533,15 +531,17 @@ def cli() -> None:
 )
 def sync(**kwargs: Any) -> None:
     """Diff, check the key, and submit the delta in one go."""
+    from .outcome import Journal
     from .sync import run_sync
 
     head = _Head("sync")
     report = kwargs.get("report")
+    journal = Journal()
 
     def run(config: Any) -> Any:
-        return run_sync(config, progress=_err, ready=head, report=report)
+        return run_sync(config, progress=_err, ready=head, report=report, journal=journal)
 
-    _execute("sync", kwargs, run, head)
+    _execute("sync", kwargs, run, head, journal)
 
 
 @cli.command(epilog=EPILOG)
@@ -614,6 +614,7 @@ def submit(
     **kwargs: Any,
 ) -> None:
     """Submit a plan (after the deploy), or a list of URLs."""
+    from .outcome import Journal
     from .sync import run_submit_plan, run_submit_urls
 
     given = sum(bool(x) for x in (plan_file, urls, urls_file))
@@ -626,19 +627,22 @@ def submit(
 
         _execute("submit", kwargs, refuse)
     head = _Head("submit")
+    journal = Journal()
     if plan_file is not None:
         _execute(
             "submit",
             kwargs,
-            lambda config: run_submit_plan(config, plan_file, _err, head),
+            lambda config: run_submit_plan(config, plan_file, _err, head, journal=journal),
             head,
+            journal,
         )
 
     def from_list(config: Any) -> Any:
         listed = list(urls) or _read_urls(urls_file or "-")
-        return run_submit_urls(config, listed, state, _err, head)
+        report = kwargs.get("report")
+        return run_submit_urls(config, listed, state, _err, head, report=report, journal=journal)
 
-    _execute("submit", kwargs, from_list, head)
+    _execute("submit", kwargs, from_list, head, journal)
 
 
 def _read_urls(source: str) -> list[str]:

@@ -198,7 +198,9 @@ def _to_endpoint(value: Any) -> str:
     if isinstance(value, list):
         parts = [_to_str(item) for item in value]
     else:
-        parts = [part.strip() for part in _to_str(value).split(",")]
+        from .urls import split_url_list  # (a comma inside a URL stays in it)
+
+        parts = split_url_list(_to_str(value))
     if not parts or not all(parts):
         raise ValueError("expected names or URLs separated by single commas (indexnow,bing)")
     return ",".join(_to_url(p) if "/" in p or ":" in p else p for p in parts)

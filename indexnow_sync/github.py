@@ -399,14 +399,16 @@ def annotation_commands(report: Mapping[str, Any], *, max_each: int = MAX_ANNOTA
                         f"indexnow-sync: {record.get('outcome')}",
                         f"{record.get('endpoint')} ({record.get('host')}): "
                         f"{'no answer' if status is None else f'HTTP {status}'} for "
-                        f"{record.get('count')} URLs after {record.get('attempts')} attempts. "
+                        f"{_counted(record.get('count'), 'URL')} after "
+                        f"{_counted(record.get('attempts'), 'attempt')}. "
                         f"{record.get('detail') or ''}".strip(),
                     )
                 )
 
     failed = _count(report, "failed")
     if failed and not error_kind:
-        errors.append(("indexnow-sync: failed", f"{failed} URLs were not submitted."))
+        were = "was" if failed == 1 else "were"
+        errors.append(("indexnow-sync: failed", f"{_counted(failed, 'URL')} {were} not submitted."))
 
     def listed(name: str) -> list[tuple[str, str]]:
         values = report.get(name)
@@ -452,3 +454,8 @@ def write_github_files(
     if summary_path:
         _append(summary_path, redact(render_summary(report)))
     return annotation_commands(report)
+
+
+def _counted(count: object, noun: str) -> str:
+    """``1 URL``, ``2 URLs`` (a count from a report: anything else is shown as it is)."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

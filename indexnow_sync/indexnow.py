@@ -15,6 +15,7 @@ scrubbed with :func:`keyfile.scrub` before they are kept.
 from __future__ import annotations
 
 import json
+import math
 import random
 import re
 import threading
@@ -57,6 +58,10 @@ _ENVELOPE_RESERVE = 8 * 1024
 _DETAIL_BODY_CHARS = 300
 _SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _RETRY_STATUSES = frozenset({408, 425, 429})
+# A Retry-After counts as beyond the waiting left only when it asks for more than this much
+# over it: a sleep that woke a few milliseconds late must not turn "Retry-After: 60" with 60 s
+# left into "more than the 59.9999 s of waiting left" (SPEC: beyond what is left, not equal).
+_SLACK = 0.05
 _PENDING_MARKERS = ("siteverificationnotcompleted", "verification pending", "pending verification")
 
 
@@ -80,16 +85,29 @@ def resolve_endpoint(value: str) -> str:
 
 def resolve_endpoints(value: str | None) -> tuple[str, ...]:
     """The endpoints to try, in order, as URLs: ``--endpoint`` as given (names or URLs,
-    separated by commas; each once), or without it (None) indexnow, then bing, then yandex.
-    One endpoint means no fallback."""
-    names = DEFAULT_ENDPOINTS if value is None else tuple(p.strip() for p in value.split(","))
+    separated by commas, :func:`urls.split_url_list`; each once), or without it (None) indexnow,
+    then bing, then yandex. One endpoint means no fallback."""
+    names = DEFAULT_ENDPOINTS if value is None else tuple(urlrules.split_url_list(value))
     if not all(names):
         raise UsageError(
             "--endpoint lists an empty name",
             cause=f"got {value!r}",
             fix="separate names or URLs with one comma each, e.g. --endpoint indexnow,bing",
         )
-    return tuple(dict.fromkeys(resolve_endpoint(name) for name in names))
+    resolved = []
+    for at, name in enumerate(names):
+        try:
+            resolved.append(resolve_endpoint(name))
+        except UsageError as exc:
+            if at == 0 or urlrules.host_key(names[at - 1]) is None:
+                raise
+            raise UsageError(
+                exc.what,
+                cause=exc.cause,
+                fix=f"{exc.fix}\nif the comma before it is part of the URL {names[at - 1]}, "
+                "write it as %2C",
+            ) from None
+    return tuple(dict.fromkeys(resolved))
 
 
 # --- retry policy ---------------------------------------------------------------------------
@@ -139,7 +157,7 @@ class WaitBudget:
         refused rather than shortened, since the server asked for that much."""
         with self._lock:
             left = self.total - self._waited
-            if left <= 0 or (strict and delay > left):
+            if left <= 0 or (strict and beyond(delay, left)):
                 return False
             delay = delay if strict else min(delay, left)
             self._waited += delay
@@ -160,6 +178,12 @@ class WaitBudget:
         if retry_after is not None:
             return self.wait(retry_after, policy, strict=True)
         return self.wait(policy.backoff(attempts), policy, strict=False)
+
+
+def beyond(delay: float, left: float) -> bool:
+    """Whether a ``Retry-After`` of ``delay`` seconds asks for more than the ``left`` seconds
+    of waiting (equal, to within a sleep's lateness, is not more)."""
+    return delay - left > _SLACK
 
 
 def retryable_status(status: int) -> bool:
@@ -380,9 +404,25 @@ def _what_failed(attempt: _Attempt) -> str:
     return "timed out" if attempt.detail.startswith("timeout:") else "could not be reached"
 
 
-def _in_seconds(delay: float) -> str:
-    """``30 s``, ``1.5 s``: whole seconds from 10 s up, else one decimal."""
-    return f"{round(delay) if delay >= 10 else round(delay, 1):g} s"
+def _in_seconds(delay: float, *, down: bool = False) -> str:
+    """A duration as people write it: ``1.5 s`` (one decimal under 10 s), ``30 s`` (whole
+    seconds under 10 minutes), ``15 min``, ``3 h``, ``2 days``. ``down``: rounded down, for
+    what is left (``59.9999`` is ``59 s``: it never reads as more than it is)."""
+    for limit, unit, size in ((600, "s", 1), (7200, "min", 60), (86400, "h", 3600)):
+        if delay < limit:
+            value = delay / size
+            if unit == "s" and delay < 10:
+                value = math.floor(value * 10) / 10 if down else round(value, 1)
+            else:
+                value = math.floor(value) if down else round(value)
+            return f"{value:g} {unit}"
+    days = math.floor(delay / 86400) if down else round(delay / 86400)
+    return f"{days:,} day{'' if days == 1 else 's'}"
+
+
+def _counted(count: int, noun: str) -> str:
+    """``1 URL``, ``3 URLs``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 @dataclass(frozen=True)
@@ -417,13 +457,13 @@ def _try_endpoint(
             return _Tried(attempt, attempts)
         left = budget.left()
         if attempts >= policy.max_attempts:
-            return _Tried(attempt, attempts, f"{attempts} attempts made")
-        if attempt.retry_after is not None and attempt.retry_after > left:
+            return _Tried(attempt, attempts, f"{_counted(attempts, 'attempt')} made")
+        if attempt.retry_after is not None and beyond(attempt.retry_after, left):
             return _Tried(
                 attempt,
                 attempts,
-                f"Retry-After {attempt.retry_after:g} s is more than the "
-                f"{max(left, 0.0):g} s of waiting left",
+                f"Retry-After {_in_seconds(attempt.retry_after)} is more than the "
+                f"{_in_seconds(max(left, 0.0), down=True)} of waiting left",
             )
         if left <= 0:
             return _Tried(attempt, attempts, f"no waiting time left ({budget.total:g} s per run)")
@@ -448,7 +488,7 @@ def _gave_up_on(tried: _Tried) -> str:
     left``)."""
     attempt = tried.attempt
     got = f"HTTP {attempt.status}" if attempt.status is not None else attempt.detail.split(":")[0]
-    if tried.gave_up is None or tried.gave_up.endswith("attempts made"):
+    if tried.gave_up is None or tried.gave_up.endswith(" made"):
         return got
     return f"{got}; {tried.gave_up}"
 
@@ -544,7 +584,8 @@ def submit(
                 )
                 if outcome == "pending":
                     warnings.append(
-                        f"{batch.host}: {len(batch.urls)} URLs received, key verification "
+                        f"{batch.host}: {_counted(len(batch.urls), 'URL')} received, key "
+                        "verification "
                         f"pending ({attempt.detail.split(';')[0]}); the engine checks the key "
                         "file later"
                     )
@@ -559,6 +600,12 @@ def submit(
                 break
             gave_up = f"{attempt.detail}; gave up: {tried.gave_up}"
             if current + 1 < len(endpoints):
+                if progress is not None:  # (before the request's own line, as it says why)
+                    progress(
+                        f"{labels[current]} gave up after {_counted(tried.attempts, 'attempt')} "
+                        f"({_gave_up_on(tried)}): sending batch {number} of {len(batches)} to "
+                        f"{labels[current + 1]}"
+                    )
                 record(
                     batch,
                     current,
@@ -568,16 +615,10 @@ def submit(
                     f"{gave_up}; passed on to {shown[current + 1]}",
                 )
                 warnings.append(
-                    f"{shown[current]} gave up on {len(batch.urls)} URLs ({tried.gave_up}; "
-                    f"{attempt.detail.split(';')[0]}): they and the rest go to "
+                    f"{shown[current]} gave up on {_counted(len(batch.urls), 'URL')} "
+                    f"({tried.gave_up}; {attempt.detail.split(';')[0]}): they and the rest go to "
                     f"{shown[current + 1]} instead (engines share what any endpoint accepts)"
                 )
-                if progress is not None:
-                    progress(
-                        f"{labels[current]} gave up after {tried.attempts} attempt"
-                        f"{'' if tried.attempts == 1 else 's'} ({_gave_up_on(tried)}): sending "
-                        f"batch {number} of {len(batches)} to {labels[current + 1]}"
-                    )
                 current += 1
                 continue
             record(batch, current, attempt.status, tried.attempts, "exhausted", gave_up)

@@ -1,17 +1,18 @@
 """What a command found and did (:class:`Outcome`, the one value :mod:`report` renders), the
-callbacks a command reports through while it runs, and how a submitting run ends
-(:func:`finish`: with URLs deferred, the error that says what to do about them).
+callbacks a command reports through while it runs, how a submitting run ends (:func:`finish`:
+with URLs deferred, the error that says what to do about them), and what it knew so far when
+Ctrl-C stops it (:class:`Journal`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import DeferredError, NotDeployedError, SubmissionError
-from .models import Deferred, Delta, KeyCheck, Skipped, SubmitResult
+from .errors import DeferredError, InterruptedRun, NotDeployedError, SubmissionError
+from .models import Deferred, Delta, KeyCheck, RequestRecord, Skipped, SubmitResult
 
 # One human line as it happens (a batch sent, a look while waiting); the CLI prints it.
 Progress = Callable[[str], None]
@@ -194,4 +195,155 @@ def failed_submission(outcome: Outcome, key_location: str = "") -> SubmissionErr
         f"{len(result.failed)} URL(s) were not submitted",
         cause=f"{first.endpoint}: {cause}" if first and detail else cause,
         fix=fix,
+    )
+
+
+@dataclass(frozen=True)
+class Resume:
+    """How a submitting command sends what it did not: ``mode`` (``live`` or ``baseline``
+    sync, ``plan``, ``urls``), its plan, ``--state`` and ``--report`` files, and ``carry``
+    (the options every suggested ``submit`` repeats, `` --endpoint URL``)."""
+
+    mode: str
+    plan: Path | None = None
+    state: Path | None = None
+    report: Path | None = None
+    carry: str = ""
+
+
+class Journal:
+    """What a submitting run knew so far, kept as it goes, so that a run stopped by Ctrl-C
+    (KeyboardInterrupt, which the CLI catches) still reports it: the outcome as last found
+    and the URLs it was to send (:meth:`found`), then, while sending (:meth:`sending`), every
+    request as it ended and the URLs accepted. :meth:`interrupted` is the error that says so.
+    The CLI makes one and passes it down; the commands and :func:`send.send` write to it."""
+
+    def __init__(self) -> None:
+        self.resume = Resume("")
+        self.outcome: Outcome | None = None
+        self.urls: Sequence[str] = ()
+        self.requests: list[RequestRecord] = []
+        self.submitted: list[str] = []
+        self.endpoints: Sequence[str] = ()
+        self._at = 0  # the endpoint the next batch goes to (one that gave up is not asked again)
+
+    def found(self, outcome: Outcome, urls: Sequence[str]) -> None:
+        """What the run found so far, and the URLs it would send (before the checks: all)."""
+        self.outcome = outcome
+        self.urls = urls
+
+    def sending(self, urls: Sequence[str], endpoints: Sequence[str]) -> None:
+        """The POSTs start: these URLs, to these endpoints (as shown, in order)."""
+        self.urls = urls
+        self.endpoints = endpoints
+
+    def request(self, record: RequestRecord) -> None:
+        self.requests.append(record)
+        if record.outcome == "passed_on":
+            self._at += 1
+
+    def accepted(self, urls: Sequence[str]) -> None:
+        self.submitted.extend(urls)
+
+    def interrupted(self) -> InterruptedRun:
+        """The error of the run stopped here, keeping the outcome as known: the URLs accepted
+        as ``submitted`` (with their requests), the rest as ``failed`` (not sent, each batch a
+        ``not_sent`` request), and how many of each, and how to send the rest, in its
+        message."""
+        outcome = self.outcome
+        left: list[str] = []
+        if outcome is not None and not outcome.dry_run:
+            accepted = set(self.submitted)
+            left = [url for url in self.urls if url not in accepted]
+            result = SubmitResult(
+                submitted=tuple(self.submitted),
+                failed=tuple(left),
+                requests=(*self.requests, *self._not_sent(left)),
+            )
+            outcome = replace(outcome, result=result)
+        error = _interrupted_error(
+            outcome, sent=len(self.submitted), left=len(left), resume=self.resume
+        )
+        error.outcome = outcome  # type: ignore[attr-defined]
+        return error
+
+    def _not_sent(self, urls: list[str]) -> list[RequestRecord]:
+        """A ``not_sent`` record for each batch the URLs not sent would have made."""
+        if not urls:
+            return []
+        from .indexnow import make_batches
+
+        endpoint = self.endpoints[min(self._at, len(self.endpoints) - 1)] if self.endpoints else ""
+        return [
+            RequestRecord(
+                endpoint, batch.host, len(batch.urls), None, 0, "not_sent", "not sent: interrupted"
+            )
+            for batch in make_batches(urls)
+        ]
+
+
+def _interrupted_error(
+    outcome: Outcome | None, *, sent: int, left: int, resume: Resume
+) -> InterruptedRun:
+    """What Ctrl-C stopped, in numbers, and how to send what was not sent."""
+    if outcome is None or (not sent and not left):
+        return InterruptedRun(
+            "interrupted (Ctrl-C)" if outcome is None else "interrupted (Ctrl-C); nothing was sent",
+            cause="the run stopped where it was; it sent nothing",
+            fix="run the same command again",
+        )
+    if outcome.dry_run:
+        return InterruptedRun(
+            "interrupted (Ctrl-C): a dry run; nothing was sent",
+            fix="run the same command again",
+        )
+    were = "was" if left == 1 else "were"
+    what = (
+        f"interrupted (Ctrl-C): {sent} URL(s) were sent, {left} {were} not"
+        if sent
+        else f"interrupted (Ctrl-C): none of the {left} URL(s) were sent"
+    )
+    rest = f"the {left} URL(s) not sent" if sent else "them"
+    if resume.mode == "plan":
+        recorded = "the plan recorded each accepted batch; " if sent else ""
+        return InterruptedRun(
+            what,
+            cause=f"{recorded}the URLs not sent stay pending in the plan",
+            fix=f"re-run 'indexnow-sync submit --plan {resume.plan}{resume.carry}' to send {rest}",
+        )
+    if resume.mode == "urls" and (resume.state is not None or not sent):
+        cause = (
+            f"--state {resume.state} recorded each accepted batch"
+            if resume.state is not None and sent
+            else "the run stopped where it was"
+        )
+        return InterruptedRun(what, cause=cause, fix=f"re-run the same 'submit' to send {rest}")
+    if resume.mode == "urls":
+        cause = "nothing recorded what was sent (no --state FILE): the same command would "
+        cause += "send every URL again"
+    elif sent:
+        cause = (
+            "nothing records what a 'sync' sent: a re-run would send the whole delta again, "
+            "or nothing once the build is live"
+        )
+    else:
+        cause = "a re-run of 'sync' finds nothing to send once the build is live"
+    fix = f"send {rest}: {_urls_not_sent(outcome.site, resume)}"
+    if resume.mode != "urls":
+        fix += (
+            "\nnext time, 'plan' before the deploy and 'submit --plan' after it record each "
+            "accepted batch, so a re-run sends only what is left"
+        )
+    return InterruptedRun(what, cause=cause, fix=fix)
+
+
+def _urls_not_sent(site: str | None, resume: Resume) -> str:
+    """The command that sends the URLs a run did not: read from its --report FILE when it
+    has one, else from the ``failed`` list of its --json object."""
+    submit = f"indexnow-sync submit --urls-file - --site {site}{resume.carry}"
+    if resume.report is not None:
+        return f"jq -r '.failed[]' {resume.report} | {submit}"
+    return (
+        f'they are the "failed" list of the --json object (add --report FILE to keep it): '
+        f"jq -r '.failed[]' FILE | {submit}"
     )

@@ -117,6 +117,7 @@ def _reasons(delta: Delta) -> dict[str, str]:
 
 
 SKIPPED_SHOWN = 10
+URLS_SHOWN = 20  # the URLs not sent, and each of a plan's added, changed and removed lists
 
 
 def error_lines(message: str) -> list[str]:
@@ -151,13 +152,14 @@ def deferred_lines(deferred: list[dict[str, str]], *, dry_run: bool = False) -> 
 def _named(title: str, shown: list[str], total: int, what: str) -> list[str]:
     if not total:
         return []
-    more = total - len(shown)
-    tail = (
-        [f"  ... and {more} more {what} (--json or --report FILE lists them all)"]
-        if more > 0
-        else []
-    )
-    return [title, *shown, *tail]
+    return [title, *shown, *_more(total - len(shown), what)]
+
+
+def _more(more: int, what: str) -> list[str]:
+    """The line after a list cut short: how many more, and where they all are."""
+    if more <= 0:
+        return []
+    return [f"  ... and {more} more {what} (--json or --report FILE lists them all)"]
 
 
 def human_lines(
@@ -287,13 +289,12 @@ def tail_lines(
     elif command == "plan":
         why = report.get("changed_reasons") or {}
         for name in ("added", "changed", "removed"):
-            shown = report[name][:20]
+            shown = report[name][:URLS_SHOWN]
             for url in shown:
                 # Each changed URL with its reason: content, or lastmod where not compared.
                 reason = f" ({why.get(url, 'lastmod')})" if name == "changed" else ""
                 lines.append(f"  {name:8} {url}{reason}")
-            if len(report[name]) > len(shown):
-                lines.append(f"  ... and {len(report[name]) - len(shown)} more {name}")
+            lines.extend(_more(len(report[name]) - len(shown), name))
     error_kind = report["error"]["kind"] if report["error"] else None
     if command in ("sync", "submit") and not report["dry_run"] and error_kind in (None, "deferred"):
         if report["submitted"]:
@@ -301,9 +302,14 @@ def tail_lines(
         elif not report["failed"] and not report.get("deferred"):
             lines.append("nothing to submit")
     if report["failed"]:
-        lines.append(f"NOT sent: {counts['failed']} URL(s) (the error below says why)")
-        for url in report["failed"][:20]:
-            lines.append(f"  not sent {url}")
+        lines.extend(
+            _named(
+                f"NOT sent: {counts['failed']} URL(s) (the error below says why)",
+                [f"  not sent {url}" for url in report["failed"][:URLS_SHOWN]],
+                counts["failed"],
+                "not sent",
+            )
+        )
     kept = any(note.startswith(KEPT_PLAN) for note in report.get("notes") or ())
     if report.get("plan_file") and command == "plan" and not kept:
         lines.append(f"plan written to {report['plan_file']}")

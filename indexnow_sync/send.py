@@ -22,7 +22,7 @@ from .models import RequestRecord, SubmitResult
 
 if TYPE_CHECKING:
     from .indexnow import WaitBudget
-    from .outcome import Outcome, Progress
+    from .outcome import Journal, Outcome, Progress
     from .web import WebClient
 
 RESUBMIT_PAUSE = 600.0  # seconds: the engines ask not to resubmit a URL sooner
@@ -61,26 +61,43 @@ def send(
     on_batch: Callable[[list[str], RequestRecord], None] | None,
     progress: Progress | None,
     budget: WaitBudget | None = None,
+    journal: Journal | None = None,
 ) -> SubmitResult:
     """POST ``urls`` to the first endpoint of ``--endpoint``, falling back on the next ones;
     ``on_batch`` runs after each accepted batch (a plan's journal, the state file),
     ``progress`` gets one line per request, as it ends, and one before each wait for a retry
-    and each fallback to the next endpoint."""
+    and each fallback to the next endpoint; ``journal`` keeps every request and the URLs
+    accepted as they come (what a run stopped by Ctrl-C reports)."""
     from .indexnow import resolve_endpoints, submit
+    from .keyfile import scrub
+
+    endpoints = resolve_endpoints(sending.endpoint)
+    if journal is not None:
+        journal.sending(urls, [scrub(endpoint, sending.key) for endpoint in endpoints])
 
     def batch_done(batch: Any, record: RequestRecord) -> None:
-        if on_batch is not None and record.outcome in ("accepted", "pending"):
+        if record.outcome not in ("accepted", "pending"):
+            return
+        if journal is not None:
+            journal.accepted(batch.urls)
+        if on_batch is not None:
             on_batch(list(batch.urls), record)
+
+    def on_record(record: RequestRecord) -> None:
+        if journal is not None:
+            journal.request(record)
+        if progress is not None:
+            progress(_request_line(record))
 
     result = submit(
         client,
-        resolve_endpoints(sending.endpoint),
+        endpoints,
         sending.key,
         sending.key_location,
         urls,
         dry_run=sending.dry_run,
         on_batch_done=batch_done,
-        on_record=None if progress is None else lambda r: progress(_request_line(r)),
+        on_record=on_record,
         budget=budget,
         progress=progress,
     )

@@ -55,7 +55,7 @@ from .keycheck import (
     require_key,
     require_key_file,
 )
-from .outcome import Outcome, Progress, Ready, finish
+from .outcome import Journal, Outcome, Progress, Ready, Resume, finish
 from .send import SentRecently, cap, send
 from .urls import origin
 
@@ -75,10 +75,16 @@ def run_sync(
     pacing: PollPolicy | None = None,
     report: Path | None = None,
     clock: Clock | None = None,
+    journal: Journal | None = None,
 ) -> Outcome:
     """Diff, check the key, wait for the deploy (``--wait``), check and submit the delta.
     Raises :class:`DeferredError` (keeping the outcome) when URLs were deferred; its fix
-    reads them from ``report`` (the run's ``--report FILE``) when there is one."""
+    reads them from ``report`` (the run's ``--report FILE``) when there is one. ``journal``
+    keeps what the run knows as it goes (for a run stopped by Ctrl-C)."""
+    journal = journal or Journal()
+    mode = "live" if config.baseline is None else "baseline"
+    carry = given.followup_options(config, "endpoint", "key-location")
+    journal.resume = Resume(mode, report=report, carry=carry)
     given.require_manifest_for_fix(config)
     key = given.submission_key(config)
     deadline = given.deadline(config, pacing)
@@ -136,6 +142,7 @@ def run_sync(
             lastmod_fix=fixed,
         )
         cap(urls, config.max_urls, outcome)
+        journal.found(outcome, urls)
         # key -> gates
         urls, outcome, not_deployed, budget = _key_and_gates(
             config,
@@ -151,6 +158,7 @@ def run_sync(
             robots_read=robots_read,
             pages=read.build or (),
         )
+        journal.found(outcome, urls)
         if budget is None:
             return outcome
         # send
@@ -161,18 +169,18 @@ def run_sync(
             on_batch=None,
             progress=progress,
             budget=budget,
+            journal=journal,
         )
         outcome = replace(outcome, result=result)
     finally:
         client.close()
-    mode = "live" if config.baseline is None else "baseline"
     return finish(
         outcome,
         not_deployed=not_deployed,
         mode=mode,
         wait=config.wait,
         report=report,
-        carry=given.followup_options(config, "endpoint", "key-location"),
+        carry=carry,
     )
 
 
@@ -271,19 +279,23 @@ def run_submit_plan(
     ready: Ready | None = None,
     *,
     pacing: PollPolicy | None = None,
+    journal: Journal | None = None,
 ) -> Outcome:
     """Submit what the plan still has pending. A real run holds the plan's lock throughout
     (waiting for the deploy included), so a concurrent run of the same plan (a re-run CI job)
     cannot send it a second time. Raises :class:`DeferredError` (keeping the outcome) when
-    URLs were deferred: they stay pending in the plan."""
+    URLs were deferred: they stay pending in the plan. ``journal``: as for :func:`run_sync`."""
+    journal = journal or Journal()
+    carry = given.followup_options(config, "endpoint", "key-location")
+    journal.resume = Resume("plan", plan=plan_path, carry=carry)
     deadline = given.deadline(config, pacing)
     if config.dry_run:
-        return _submit_plan(config, plan_path, progress, deadline, ready)
+        return _submit_plan(config, plan_path, progress, deadline, ready, journal)
     from .plan import plan_lock
 
     given.submission_key(config)  # a bad key or endpoint: a usage error now, not after waiting
     with plan_lock(plan_path, on_wait=progress):
-        return _submit_plan(config, plan_path, progress, deadline, ready)
+        return _submit_plan(config, plan_path, progress, deadline, ready, journal)
 
 
 def _submit_plan(
@@ -291,7 +303,8 @@ def _submit_plan(
     plan_path: Path,
     progress: Progress | None,
     deadline: Deadline | None,
-    ready: Ready | None = None,
+    ready: Ready | None,
+    journal: Journal,
 ) -> Outcome:
     from .plan import ProgressRecorder, read_plan
 
@@ -324,6 +337,7 @@ def _submit_plan(
         build_checks=findings,
     )
     cap(urls, config.max_urls, outcome)
+    journal.found(outcome, urls)
     client = given.client(config)
     try:
         # key -> gates (a key fix writes the file into the build the plan was made from)
@@ -344,6 +358,7 @@ def _submit_plan(
             expected=expected_listing(plan.delta, urls, lastmods_known=plan.lastmods_known),
             pages=(*plan.delta.added, *plan.delta.changed, *plan.delta.removed),
         )
+        journal.found(outcome, urls)
         if budget is None:
             return outcome
         # send (a real run records each accepted batch in the plan's journal)
@@ -356,6 +371,7 @@ def _submit_plan(
                 on_batch=None if recorder is None else lambda batch, _r: recorder.record(batch),
                 progress=progress,
                 budget=budget,
+                journal=journal,
             )
         finally:
             if recorder is not None:
@@ -369,7 +385,7 @@ def _submit_plan(
         mode="plan",
         wait=config.wait,
         plan=plan_path,
-        carry=given.followup_options(config, "endpoint", "key-location"),
+        carry=journal.resume.carry,
     )
 
 
@@ -381,10 +397,16 @@ def run_submit_urls(
     ready: Ready | None = None,
     *,
     pacing: PollPolicy | None = None,
+    report: Path | None = None,
+    journal: Journal | None = None,
 ) -> Outcome:
     """Check and submit a list of URLs (all treated as added). With ``--wait``, pages not
     live yet are checked again until the deadline (no live-sitemap gate: a list has no
-    sitemap); deferred ones are not recorded in ``state``."""
+    sitemap); deferred ones are not recorded in ``state``. ``report`` (the run's ``--report
+    FILE``) and ``journal``: as for :func:`run_sync`."""
+    journal = journal or Journal()
+    carry = given.followup_options(config, "endpoint", "key-location")
+    journal.resume = Resume("urls", state=state, report=report, carry=carry)
     key = given.submission_key(config)
     deadline = given.deadline(config, pacing)
     # sides -> delta: the list, without what was accepted recently, malformed or out of scope
@@ -405,6 +427,7 @@ def run_submit_urls(
         build_checks=findings,
     )
     cap(scoped, config.max_urls, outcome)
+    journal.found(outcome, scoped)
     client = given.client(config)
     try:
         # key -> gates
@@ -419,6 +442,7 @@ def run_submit_urls(
             ready=ready,
             expected=None,
         )
+        journal.found(outcome, scoped)
         if budget is None:
             return outcome
         # send (each accepted batch is remembered in --state)
@@ -429,6 +453,7 @@ def run_submit_urls(
             on_batch=recently.remember,
             progress=progress,
             budget=budget,
+            journal=journal,
         )
         outcome = replace(outcome, result=result)
     finally:

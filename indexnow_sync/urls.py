@@ -182,3 +182,27 @@ def in_folder(url: str, folder: str) -> bool:
     """True when the URL's path lies under ``folder`` (a path ending with '/')."""
     path = urlsplit(url).path or "/"
     return path.startswith(folder)
+
+
+def split_url_list(text: str) -> list[str]:
+    """Names and URLs separated by commas (``--endpoint indexnow,https://h/ep``), stripped. A
+    comma after a URL stays in it (``https://h/ep?x=1,2``, ``?r=a:b,c:d``) unless what follows
+    it is empty, shaped like a name (a letter, then letters, digits, ``-``, ``_``) or starts
+    an http(s) URL: that is the next item."""
+    parts: list[str] = []
+    for piece in text.split(","):
+        part = piece.strip()
+        if parts and _continues_url(parts[-1], part):
+            parts[-1] += "," + piece.rstrip()
+        else:
+            parts.append(part)
+    return parts
+
+
+def _continues_url(before: str, part: str) -> bool:
+    if not before.lower().startswith(("http://", "https://")) or not part:
+        return False
+    if part.lower().startswith(("http://", "https://")):
+        return False
+    name = part.isascii() and part[0].isalpha() and part.replace("-", "").replace("_", "").isalnum()
+    return not name

@@ -327,6 +327,39 @@ def test_the_last_endpoint_giving_up_says_so_once_with_its_waits(
     assert len(lines_with(run, "attempts=5: exhausted")) == 1
 
 
+def test_a_retry_after_equal_to_the_waiting_left_is_waited_for(
+    env: Env, fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A review finding: after a 60 s wait that woke a little late, the next "Retry-After: 60"
+    # with the run's other 60 s left counted as "more than the 59.9999 s of waiting left".
+    def wakes_late(seconds: float) -> None:
+        fake_time.sleep(seconds)
+        fake_time.now += 0.0001
+
+    from functools import partial
+
+    from indexnow_sync import indexnow
+
+    # (fake_time made RetryPolicy a partial on its clock: only the sleep changes here)
+    monkeypatch.setattr(indexnow, "RetryPolicy", partial(indexnow.RetryPolicy, sleep=wakes_late))
+    standard_delta(env)
+    env.endpoint.script(*[Answer(status=429, headers={"Retry-After": "60"}) for _ in range(2)])
+    run = env.sync()
+    assert run.code == 0, run.stderr
+    assert fake_time.sleeps == [60.0, 60.0]
+    assert run.report["requests"][0]["attempts"] == 3
+
+
+def test_an_endpoint_url_with_a_comma_is_one_endpoint(env: Env) -> None:
+    # A review finding: "--endpoint http://h/ep?x=1,2" was split into two endpoints.
+    standard_delta(env)
+    endpoint = f"{env.endpoint.endpoint}?x=1,2&r=a:b,c:d"
+    run = env.sync(endpoint=endpoint)
+    assert run.code == 0, run.stderr
+    assert [r["endpoint"] for r in run.report["requests"]] == [endpoint]
+    assert env.posts() == 1
+
+
 def test_persistent_503_fails_with_every_url_listed(env: Env) -> None:
     added, changed, removed = standard_delta(env)
     # Retry-After: 0 keeps the default policy (5 attempts) fast.

@@ -575,3 +575,22 @@ def test_the_fix_lastmod_line(fix: dict[str, Any], line: str) -> None:
     from indexnow_sync.report import lastmod_fix_line
 
     assert lastmod_fix_line(fix) == line
+
+
+def test_every_list_cut_at_20_says_how_many_more_and_where_they_all_are() -> None:
+    # A review finding: "NOT sent: 10001 URL(s)" showed 20 URLs and no word of the rest.
+    from indexnow_sync.models import Delta, SubmitResult
+    from indexnow_sync.outcome import Outcome
+    from indexnow_sync.report import human_lines, to_json
+
+    urls = [f"https://example.com/{n}" for n in range(25)]
+    plan = Outcome("plan", "https://example.com", False, delta=Delta(tuple(urls), (), ()))
+    lines = human_lines(to_json(plan, None, "plan"))
+    assert lines[lines.index(f"  added    {urls[19]}") + 1] == (
+        "  ... and 5 more added (--json or --report FILE lists them all)"
+    )
+    failed = Outcome("submit", None, False, result=SubmitResult(failed=tuple(urls)))
+    lines = human_lines(to_json(failed, None, "submit"))
+    assert lines[lines.index(f"  not sent {urls[19]}") + 1] == (
+        "  ... and 5 more not sent (--json or --report FILE lists them all)"
+    )

@@ -289,6 +289,9 @@ def test_annotation_title_escapes_colon_and_comma() -> None:
     assert kind == "error"
     assert properties["title"] == "indexnow-sync: refused"
     assert "HTTP 403 for 2 URLs" in text and "key not valid" in text
+    record = {**record, "count": 1}  # a review finding: "for 1 URLs after 1 attempts"
+    commands = github.annotation_commands(make_report(requests=[record], submitted=[]))
+    assert "HTTP 403 for 1 URL after 1 attempt. key not valid" in parse_command(commands[0])[2]
 
 
 def test_a_failed_key_check_is_an_error_annotation_with_the_fix() -> None:

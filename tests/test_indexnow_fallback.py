@@ -94,6 +94,14 @@ def test_the_default_is_indexnow_then_bing_then_yandex() -> None:
         ),
         ("yandex,http://127.0.0.1:9/x", ("https://yandex.com/indexnow", "http://127.0.0.1:9/x")),
         ("bing,bing,www.bing.com", None),
+        # a comma inside a URL stays in it (a review finding: it made two endpoints)
+        ("http://127.0.0.1:9/ep?x=1,2", ("http://127.0.0.1:9/ep?x=1,2",)),
+        (
+            "http://127.0.0.1:9/ep?x=1,2, bing,https://h.example/?a=1,b=2",
+            ("http://127.0.0.1:9/ep?x=1,2", ENDPOINTS["bing"], "https://h.example/?a=1,b=2"),
+        ),
+        ("bing,2", None),  # (a name holds no comma)
+        ("http://127.0.0.1:9/ep?r=a:b,c:d", ("http://127.0.0.1:9/ep?r=a:b,c:d",)),
         ("bing,,yandex", None),
         ("bing,google", None),
         (",", None),
@@ -106,6 +114,15 @@ def test_endpoint_lists(value: str, expected: tuple[str, ...] | None) -> None:
         assert "--endpoint" in caught.value.message
     else:
         assert resolve_endpoints(value) == expected
+
+
+def test_a_name_after_a_comma_in_a_url_says_how_to_keep_the_comma_in_it() -> None:
+    with pytest.raises(UsageError) as caught:
+        resolve_endpoints("https://h.example/ep?engines=a,b")
+    assert caught.value.message.splitlines()[0] == "--endpoint 'b' is not an endpoint name or URL"
+    assert caught.value.message.splitlines()[-1] == (
+        "if the comma before it is part of the URL https://h.example/ep?engines=a, write it as %2C"
+    )
 
 
 def test_an_empty_name_in_the_list_is_an_error_in_three_lines() -> None:
@@ -299,3 +316,75 @@ def test_a_dry_run_names_the_first_endpoint(
     result = submit(client, urls_of(endpoints), KEY, None, pages(site, 2), dry_run=True)
     assert outcomes(result.requests) == [(endpoints[0].endpoint, "dry_run", 0)]
     assert all(server.requests == [] for server in endpoints)
+
+
+# --- what the lines say ----------------------------------------------------------------------
+
+
+def test_a_retry_after_date_far_off_reads_in_days_and_one_url_is_singular(
+    site: SiteServer, client: WebClient, endpoints: list[IndexNowServer]
+) -> None:
+    # A review finding: "Retry-After 2.29967e+09 s", "gave up on 1 URLs".
+    from datetime import datetime, timezone
+
+    first, second, _third = endpoints
+    first.script(Answer(status=429, headers={"Retry-After": "Fri, 02 Jan 2099 00:00:00 GMT"}))
+    now = datetime(2099, 1, 1, tzinfo=timezone.utc).timestamp()
+    policy = RetryPolicy(sleep=Waits().sleeps.append, wall_clock=lambda: now)
+    lines: list[str] = []
+    result = submit(
+        client, urls_of(endpoints), KEY, None, pages(site, 1), policy=policy, progress=lines.append
+    )
+    gave_up = "Retry-After 1 day is more than the 120 s of waiting left"
+    assert lines == [
+        f"{first.endpoint} gave up after 1 attempt (HTTP 429; {gave_up}): sending batch 1 of 1 "
+        f"to {second.endpoint}"
+    ]
+    assert result.warnings[0].startswith(f"{first.endpoint} gave up on 1 URL ({gave_up}; HTTP 429")
+
+
+def test_the_waiting_left_never_reads_as_more_than_it_is(
+    site: SiteServer, client: WebClient, endpoints: list[IndexNowServer]
+) -> None:
+    # A review finding: "49.9999 s of waiting left" after a wait that woke late.
+    from tests.faketime import FakeTime
+
+    fake = FakeTime()
+
+    def wakes_late(seconds: float) -> None:
+        fake.sleep(seconds + 0.0001)
+
+    first, _second, _third = endpoints
+    first.script(*(Answer(status=429, headers={"Retry-After": after}) for after in ("50", "60")))
+    policy = RetryPolicy(sleep=wakes_late, clock=fake.clock)
+    result = submit(
+        client, urls_of(endpoints), KEY, None, pages(site, 1), policy=policy, budget=WaitBudget(100)
+    )
+    assert "gave up: Retry-After 60 s is more than the 49 s of waiting left" in (
+        result.requests[0].detail
+    )
+
+
+def test_a_fallback_says_why_before_the_line_of_the_request_that_gave_up(
+    site: SiteServer, client: WebClient, endpoints: list[IndexNowServer]
+) -> None:
+    # README: "... sending batch 1 of 2 to bing"; then the request's own line (POST ...).
+    first, second, _third = endpoints
+    first.script(Answer(status=503))
+    lines: list[str] = []
+    submit(
+        client,
+        urls_of(endpoints),
+        KEY,
+        None,
+        pages(site, 1),
+        policy=Waits().policy(max_attempts=1),
+        progress=lines.append,
+        on_record=lambda record: lines.append(f"{record.endpoint}: {record.outcome}"),
+    )
+    assert lines == [
+        f"{first.endpoint} gave up after 1 attempt (HTTP 503): sending batch 1 of 1 to "
+        f"{second.endpoint}",
+        f"{first.endpoint}: passed_on",
+        f"{second.endpoint}: accepted",
+    ]
