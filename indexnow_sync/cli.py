@@ -683,7 +683,7 @@ def verify_key(**kwargs: Any) -> None:
 )
 def keygen(folder: Path | None) -> None:
     """Print a new random IndexNow key (32 hex characters)."""
-    from .sync import generate_key, write_key_file
+    from .keyfile import generate_key, write_key_file
 
     key = generate_key()
     if folder is not None:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from . import urls as urlrules
-from .errors import ConfigError, FetchError, KeyCheckError, KeyFormatError
+from .errors import ConfigError, FetchError, KeyCheckError, KeyFormatError, UsageError
 from .models import KeyCheck, Skipped
 
 if TYPE_CHECKING:
@@ -548,3 +548,30 @@ def require_ok(check: KeyCheck) -> None:
     if not check.ok:
         what, cause, fix = failure_parts(check)
         raise KeyCheckError(what, cause=cause, fix=fix)
+
+
+def generate_key() -> str:
+    """A new key for ``keygen``: 32 hex characters from the system's secure random source."""
+    import secrets
+
+    return secrets.token_hex(16)
+
+
+def write_key_file(folder: Path, key: str) -> Path:
+    """``keygen --write FOLDER``: ``FOLDER/KEY.txt`` holding the key exactly (no newline),
+    readable by a web server running as another user."""
+    if folder.is_file():
+        raise UsageError(
+            f"--write {folder}: is a file, not a folder",
+            fix=f"pass the folder to write KEY.txt into: --write {folder.parent}",
+        )
+    if not folder.is_dir():
+        raise UsageError(
+            f"--write {folder}: no such folder",
+            fix="pass the build output folder (build the site first), or create the folder",
+        )
+    path = folder / f"{key}.txt"
+    with path.open("wb") as handle:
+        handle.write(key.encode("ascii"))
+    path.chmod(0o644)
+    return path

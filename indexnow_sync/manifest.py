@@ -162,7 +162,7 @@ class FolderFingerprints:
     # The --ignore selectors that removed something of a page parsed (content.fingerprint).
     ignore_matched: set[str] = field(default_factory=set)
     # The files as bytes (each URL's bytes hash or bytes fingerprint), whatever the rules:
-    # with the sitemaps' bytes, what tells one build from another (``delta.build_digest``).
+    # with the sitemaps' bytes, what tells one build from another (``replan.build_digest``).
     _identity: Any = field(default_factory=lambda: hashlib.sha256(), repr=False)
 
     @property

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING
 from . import given
 from .config import Config
 from .delta import (
-    build_digest,
     compute_delta,
     deployed_already,
     find_build,
@@ -36,8 +35,6 @@ from .delta import (
     infer_site,
     plan_notes,
     plan_site,
-    replan,
-    run_settings,
     well_formed,
 )
 from .errors import LiveSitemapError, UsageError
@@ -56,6 +53,7 @@ from .keycheck import (
     require_key_file,
 )
 from .outcome import Journal, Outcome, Progress, Ready, Resume, finish
+from .replan import build_digest, replan, run_settings
 from .send import SentRecently, cap, send
 from .urls import origin
 
@@ -190,7 +188,7 @@ def run_plan(config: Config, out: Path, *, clock: Clock | None = None) -> Outcom
 
     ``out`` is not replaced when it already holds a plan of this same build with URLs still to
     send: then that plan is kept; a plan of another build with URLs pending has them carried
-    into the new one (:func:`delta.replan`)."""
+    into the new one (:func:`replan.replan`)."""
     from .plan import new_plan, write_plan
 
     given.require_manifest_for_fix(config)
@@ -534,37 +532,11 @@ def run_verify_key(config: Config) -> Outcome:
     return record_key_check(Outcome("verify-key", site, False), checked)
 
 
-def generate_key() -> str:
-    import secrets
-
-    return secrets.token_hex(16)
-
-
-def write_key_file(folder: Path, key: str) -> Path:
-    if folder.is_file():
-        raise UsageError(
-            f"--write {folder}: is a file, not a folder",
-            fix=f"pass the folder to write KEY.txt into: --write {folder.parent}",
-        )
-    if not folder.is_dir():
-        raise UsageError(
-            f"--write {folder}: no such folder",
-            fix="pass the build output folder (build the site first), or create the folder",
-        )
-    path = folder / f"{key}.txt"
-    with path.open("wb") as handle:
-        handle.write(key.encode("ascii"))
-    path.chmod(0o644)
-    return path
-
-
 __all__ = [
     "Outcome",
-    "generate_key",
     "run_plan",
     "run_submit_plan",
     "run_submit_urls",
     "run_sync",
     "run_verify_key",
-    "write_key_file",
 ]
