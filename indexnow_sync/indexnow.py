@@ -169,15 +169,24 @@ class WaitBudget:
                 self._waited += overrun
         return True
 
-    def before_retry(self, policy: RetryPolicy, attempts: int, retry_after: float | None) -> bool:
-        """After ``attempts`` failed attempts at one request: wait as ``policy`` says (a
-        ``Retry-After`` as given, else backoff) and return True, or return False when the
-        request has no attempts or the run no waiting time left."""
+    def next_wait(
+        self, policy: RetryPolicy, attempts: int, retry_after: float | None
+    ) -> float | str:
+        """After ``attempts`` failed attempts at one request (robots.txt, a page, a POST): the
+        seconds to wait before the next one (a ``Retry-After`` as given, else backoff shrunk
+        to what is left; wait them with :meth:`wait`, ``strict`` when ``retry_after`` was
+        given), or why there is no next attempt. The one rule every retry follows."""
         if attempts >= policy.max_attempts:
-            return False
-        if retry_after is not None:
-            return self.wait(retry_after, policy, strict=True)
-        return self.wait(policy.backoff(attempts), policy, strict=False)
+            return f"{_counted(attempts, 'attempt')} made"
+        left = self.left()
+        if retry_after is not None and beyond(retry_after, left):
+            return (
+                f"Retry-After {_in_seconds(retry_after)} is more than the "
+                f"{_in_seconds(max(left, 0.0), down=True)} of waiting left"
+            )
+        if left <= 0:
+            return f"no waiting time left ({self.total:g} s per run)"
+        return retry_after if retry_after is not None else min(policy.backoff(attempts), left)
 
 
 def beyond(delay: float, left: float) -> bool:
@@ -455,27 +464,15 @@ def _try_endpoint(
         attempt = _post(client, endpoint, body, key, key_file, policy)
         if attempt.verdict != "retry":
             return _Tried(attempt, attempts)
-        left = budget.left()
-        if attempts >= policy.max_attempts:
-            return _Tried(attempt, attempts, f"{_counted(attempts, 'attempt')} made")
-        if attempt.retry_after is not None and beyond(attempt.retry_after, left):
-            return _Tried(
-                attempt,
-                attempts,
-                f"Retry-After {_in_seconds(attempt.retry_after)} is more than the "
-                f"{_in_seconds(max(left, 0.0), down=True)} of waiting left",
-            )
-        if left <= 0:
-            return _Tried(attempt, attempts, f"no waiting time left ({budget.total:g} s per run)")
-        strict = attempt.retry_after is not None
-        delay = attempt.retry_after if attempt.retry_after is not None else policy.backoff(attempts)
-        delay = delay if strict else min(delay, left)
+        delay = budget.next_wait(policy, attempts, attempt.retry_after)
+        if isinstance(delay, str):
+            return _Tried(attempt, attempts, delay)
         if on_wait is not None:
             on_wait(
                 f"{_what_failed(attempt)}: retrying in {_in_seconds(delay)} "
                 f"(attempt {attempts + 1} of {policy.max_attempts})"
             )
-        budget.wait(delay, policy, strict=strict)
+        budget.wait(delay, policy, strict=attempt.retry_after is not None)
 
 
 def _say(progress: Callable[[str], None], label: str, line: str) -> None:

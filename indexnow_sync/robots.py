@@ -474,26 +474,21 @@ def wait_to_retry(
     failed: str,
     on_wait: Callable[[str], None] | None,
 ) -> bool:
-    """``budget.before_retry`` for a GET of the checks (a robots.txt, a page), saying so first:
-    ``on_wait`` gets a progress line naming what ``failed`` and the wait (``GET URL answered
-    503: retrying in 100 s (attempt 2 of 5)``), as a POST's retries do. False, and no line,
-    when the request has no attempts or the run no waiting time left."""
+    """:meth:`WaitBudget.next_wait` for a GET of the checks (a robots.txt, a page), saying so
+    first: ``on_wait`` gets a progress line naming what ``failed`` and the wait (``GET URL
+    answered 503: retrying in 100 s (attempt 2 of 5)``), as a POST's retries do. False, and no
+    line, when the request has no attempts or the run no waiting time left."""
     from .indexnow import _in_seconds
 
-    if attempts >= policy.max_attempts:
+    delay = budget.next_wait(policy, attempts, retry_after)
+    if isinstance(delay, str):
         return False
-    left = budget.left()
-    strict = retry_after is not None
-    delay = retry_after if retry_after is not None else policy.backoff(attempts)
-    if left <= 0 or (strict and delay > left):
-        return False
-    delay = delay if strict else min(delay, left)
     if on_wait is not None:
         on_wait(
             f"{failed}: retrying in {_in_seconds(delay)} "
             f"(attempt {attempts + 1} of {policy.max_attempts})"
         )
-    return budget.wait(delay, policy, strict=strict)
+    return budget.wait(delay, policy, strict=retry_after is not None)
 
 
 def retry_transport(

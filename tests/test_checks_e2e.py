@@ -409,6 +409,30 @@ def test_each_wait_to_retry_a_page_is_a_progress_line(world: World, fake_time: F
     assert checking < lines.index(waits[0])
 
 
+def test_a_page_s_retry_after_equal_to_the_waiting_left_is_waited_for(
+    world: World, fake_time: FakeTime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A Retry-After equal to what is left of the run's 2 minutes is not "beyond" it, for a
+    # page as for a POST: after a 60 s wait that woke a moment late, the page's second
+    # "Retry-After: 60" was refused (the page checks compared with '>' on their own).
+    from functools import partial
+
+    from indexnow_sync import indexnow
+
+    def wakes_late(seconds: float) -> None:
+        fake_time.sleep(seconds)
+        fake_time.now += 0.0001
+
+    monkeypatch.setattr(indexnow, "RetryPolicy", partial(indexnow.RetryPolicy, sleep=wakes_late))
+    busy = answer("busy", status=503, headers={"Retry-After": "60"})
+    world.site.route("/busy", responses=[busy, busy, answer(html(), content_type="text/html")])
+    world.built({"/busy": None})
+    result = world.sync()
+    assert result.code == 0, result.stderr
+    assert fake_time.sleeps == [60.0, 60.0]
+    assert world.sent() == {world.u("/busy")}
+
+
 def test_each_wait_to_retry_robots_txt_is_a_progress_line(
     world: World, fake_time: FakeTime
 ) -> None:
